@@ -1,0 +1,5 @@
+/** API. */
+@NullMarked
+package org.seda4j;
+
+import org.jspecify.annotations.NullMarked;
