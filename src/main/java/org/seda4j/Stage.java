@@ -1,0 +1,294 @@
+package org.seda4j;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.function.Consumer;
+
+/**
+ * A stage of a {@link StageGraph}: a bounded event queue, a handler, and a concurrency limit.
+ *
+ * <h2>How it runs</h2>
+ *
+ * <p>One dispatcher virtual thread per stage waits for a free permit, then for an event, then
+ * drains up to {@link #batchSize()} events from the queue and runs the handler over them on a new
+ * virtual thread (named {@code seda4j-<graph>-<stage>-<n>}). At most {@link #permits()} such
+ * handler invocations run at once. Events wait in the queue, where they are visible, counted and
+ * subject to the {@link FullQueuePolicy}, never in hidden buffers.
+ *
+ * <h2>Configuration and tuning</h2>
+ *
+ * <ul>
+ *   <li><b>capacity</b> (default 1024): how many events may wait. Small queues push back early and
+ *       keep latency low; large queues absorb bursts.
+ *   <li><b>permits</b> (default: the number of available processors): how many handler invocations
+ *       run at once. CPU-bound handlers gain nothing above the core count; a handler that blocks on
+ *       I/O for time {@code t} needs about {@code rate x t} permits (Little's law); a handler that
+ *       uses a pool of N connections should have about N. Adjustable at run time with {@link
+ *       #setPermits(int)}.
+ *   <li><b>batchSize</b> (default 16): the most events one invocation receives. Larger batches
+ *       amortise the cost of starting a virtual thread (about 0.5 µs) and let {@link BatchHandler}s
+ *       group I/O; smaller batches lower latency, since a per-event handler runs a batch's events
+ *       one after the other. Adjustable at run time with {@link #setBatchSize(int)}.
+ *   <li><b>full-queue policy</b> (default {@link FullQueuePolicy#block()}): backpressure or
+ *       explicit, counted shedding.
+ *   <li><b>failure policy</b> (default {@link FailurePolicy#logAndCount()}).
+ * </ul>
+ *
+ * <h2>Producers</h2>
+ *
+ * <p>Any thread may call {@link #put}, {@link #offer}, {@link #putAll} and {@link #offerAll}.
+ * Handlers of the same graph emit through {@link StageContext#emit}, which behaves like {@code put}
+ * and keeps working while the graph is closing, so that close can drain the whole graph. A blocking
+ * emit inside a cycle of stages whose queues are all full deadlocks, as any bounded cycle does:
+ * give one stage of the cycle a non-blocking policy or enough capacity; {@link
+ * StageSnapshot#blockedOnEmit()} shows handlers waiting on emit.
+ *
+ * <h2>Memory consistency</h2>
+ *
+ * <p>Actions of a thread before it hands an event to a stage happen-before the handler's processing
+ * of that event, and everything a handler does happens-before {@link StageGraph#awaitIdle} returns
+ * {@code true} and before {@link StageGraph#close()} returns.
+ *
+ * <p>Stages are created by {@link StageGraph#stage(String, Class)}; this interface is not meant to
+ * be implemented outside seda4j.
+ *
+ * @param <E> the event type
+ */
+public interface Stage<E> {
+
+  /**
+   * The stage's name, unique in its graph.
+   *
+   * @return the name
+   */
+  String name();
+
+  /**
+   * The event type the stage accepts.
+   *
+   * @return the event class given at creation
+   */
+  Class<E> eventType();
+
+  /**
+   * The queue's capacity, fixed at creation.
+   *
+   * @return the capacity
+   */
+  int capacity();
+
+  /**
+   * The full-queue policy, fixed at creation.
+   *
+   * @return the policy
+   */
+  FullQueuePolicy fullQueuePolicy();
+
+  /**
+   * Hands an event to the stage, waiting for room if the queue is full and the policy says so.
+   *
+   * <p>Blocks only under {@link FullQueuePolicy#block()} (until there is room) and {@link
+   * FullQueuePolicy#blockFor(Duration)} (at most the timeout). Under {@code reject} a full queue
+   * throws at once; under the drop policies it returns at once, having dropped the new event
+   * ({@code dropNewest}) or the oldest queued one ({@code dropOldest}). Any thread may call it; a
+   * handler of the same graph should use {@link StageContext#emit} instead.
+   *
+   * @param event the event, not {@code null}, an instance of {@link #eventType()}
+   * @throws InterruptedException if the calling thread is interrupted while waiting; the event was
+   *     not admitted
+   * @throws StageRejectedException if the queue is full and the policy rejects, or the timeout of
+   *     {@code blockFor} passed; the event was not admitted
+   * @throws StageClosedException if the graph is closing or closed (also while waiting)
+   * @throws GraphFailedException if the graph failed (see {@link FailurePolicy#failGraph()})
+   * @throws NullPointerException if {@code event} is null
+   * @throws ClassCastException if {@code event} is not an instance of {@link #eventType()}
+   */
+  void put(E event) throws InterruptedException;
+
+  /**
+   * Offers an event without ever blocking, and says what happened.
+   *
+   * <p>If the queue is full: under the drop policies the policy applies ({@link
+   * OfferResult.Dropped} for {@code dropNewest}, {@link OfferResult.Accepted} for {@code
+   * dropOldest}); under every other policy, blocking ones included, the result is {@link
+   * OfferResult.Rejected} with {@link RejectionReason#QUEUE_FULL}. On a closing or closed graph the
+   * result is {@link OfferResult.Closed}. Any thread may call it; it ignores interrupts.
+   *
+   * @param event the event, not {@code null}, an instance of {@link #eventType()}
+   * @return what happened to the event
+   * @throws GraphFailedException if the graph failed
+   * @throws NullPointerException if {@code event} is null
+   * @throws ClassCastException if {@code event} is not an instance of {@link #eventType()}
+   */
+  OfferResult offer(E event);
+
+  /**
+   * Hands all events to the stage or none of them (Sandstorm's {@code enqueue_many}), waiting for
+   * room for all of them if the policy blocks.
+   *
+   * <p>Under {@code block} it waits until the queue has room for every event; under {@code
+   * blockFor} at most the timeout. Under {@code reject} and the drop policies it does not wait: if
+   * the queue lacks room for all of them, none is admitted and {@link StageRejectedException} is
+   * thrown (drop policies apply to single events only). The events are queued in iteration order,
+   * contiguously. Any thread may call it.
+   *
+   * @param events the events, none {@code null}, at most {@link #capacity()} of them
+   * @throws InterruptedException if interrupted while waiting; no event was admitted
+   * @throws StageRejectedException if there was no room for all; no event was admitted
+   * @throws StageClosedException if the graph is closing or closed; no event was admitted
+   * @throws GraphFailedException if the graph failed
+   * @throws IllegalArgumentException if there are more events than the capacity
+   * @throws NullPointerException if the collection or an element is null
+   */
+  void putAll(Collection<? extends E> events) throws InterruptedException;
+
+  /**
+   * Offers all events or none of them, without blocking.
+   *
+   * @param events the events, none {@code null}
+   * @return {@link OfferResult.Accepted} if all were queued; otherwise {@link OfferResult.Rejected}
+   *     (not enough room) or {@link OfferResult.Closed}, and none was admitted
+   * @throws GraphFailedException if the graph failed
+   * @throws NullPointerException if the collection or an element is null
+   */
+  OfferResult offerAll(Collection<? extends E> events);
+
+  /**
+   * The current concurrency limit: how many handler invocations may run at once.
+   *
+   * @return the limit, at least 1
+   */
+  int permits();
+
+  /**
+   * Changes the concurrency limit while events flow. Never blocks; any thread may call it. Raising
+   * it lets the dispatcher start more invocations at once; lowering it below the number running
+   * lets those finish and starts no new one until fewer than {@code permits} run.
+   *
+   * @param permits the new limit, at least 1
+   * @throws IllegalArgumentException if {@code permits < 1}
+   */
+  void setPermits(int permits);
+
+  /**
+   * The current batch size: the most events one handler invocation receives.
+   *
+   * @return the batch size, at least 1
+   */
+  int batchSize();
+
+  /**
+   * Changes the batch size while events flow; it applies from the next batch drained. Never blocks;
+   * any thread may call it.
+   *
+   * @param batchSize the new batch size, at least 1
+   * @throws IllegalArgumentException if {@code batchSize < 1}
+   */
+  void setBatchSize(int batchSize);
+
+  /**
+   * A snapshot of the stage's settings, load and counters. Never blocks; any thread may call it, at
+   * any time, also after close.
+   *
+   * @return the snapshot
+   */
+  StageSnapshot snapshot();
+
+  /**
+   * Configures and creates a stage; obtained from {@link StageGraph#stage(String, Class)}. Each
+   * setter validates its argument at once; {@link #handler}, {@link #batchHandler} or {@link #map}
+   * creates and starts the stage. A builder is for one thread and one stage.
+   *
+   * @param <E> the event type
+   */
+  interface Builder<E> {
+
+    /**
+     * Sets the queue capacity (default 1024).
+     *
+     * @param capacity how many events may wait, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code capacity < 1}
+     */
+    Builder<E> capacity(int capacity);
+
+    /**
+     * Sets the initial concurrency limit (default: the number of available processors).
+     *
+     * @param permits how many handler invocations may run at once, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code permits < 1}
+     */
+    Builder<E> permits(int permits);
+
+    /**
+     * Sets the initial batch size (default 16).
+     *
+     * @param batchSize the most events one handler invocation receives, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code batchSize < 1}
+     */
+    Builder<E> batchSize(int batchSize);
+
+    /**
+     * Sets what happens when the queue is full (default {@link FullQueuePolicy#block()}).
+     *
+     * @param policy the policy
+     * @return this builder
+     */
+    Builder<E> onFull(FullQueuePolicy policy);
+
+    /**
+     * Sets a listener for events dropped by a drop policy. It runs on the thread whose call caused
+     * the drop (a producer or an emitting handler), so it must be quick and must not block; an
+     * exception it throws is logged and ignored.
+     *
+     * @param listener receives each dropped event
+     * @return this builder
+     */
+    Builder<E> onDrop(Consumer<? super E> listener);
+
+    /**
+     * Sets what happens when the handler throws (default {@link FailurePolicy#logAndCount()}).
+     *
+     * @param policy the policy
+     * @return this builder
+     * @throws IllegalArgumentException if a dead-letter stage belongs to another graph
+     */
+    Builder<E> onFailure(FailurePolicy policy);
+
+    /**
+     * Creates and starts the stage with a per-event handler.
+     *
+     * @param handler called once per event
+     * @return the running stage
+     * @throws IllegalArgumentException if a stage of this name exists already
+     * @throws StageClosedException if the graph is closing or closed
+     */
+    Stage<E> handler(EventHandler<? super E> handler);
+
+    /**
+     * Creates and starts the stage with a per-batch handler.
+     *
+     * @param handler called once per drained batch
+     * @return the running stage
+     * @throws IllegalArgumentException if a stage of this name exists already
+     * @throws StageClosedException if the graph is closing or closed
+     */
+    Stage<E> batchHandler(BatchHandler<E> handler);
+
+    /**
+     * Creates and starts the stage with a function whose non-null results are emitted to {@code
+     * next} (honouring {@code next}'s full-queue policy), for linear pipelines.
+     *
+     * @param mapper maps each event
+     * @param next the stage that receives the results, of the same graph
+     * @param <R> the next stage's event type
+     * @return the running stage
+     * @throws IllegalArgumentException if a stage of this name exists already, or {@code next}
+     *     belongs to another graph
+     * @throws StageClosedException if the graph is closing or closed
+     */
+    <R> Stage<E> map(EventMapper<? super E, ? extends R> mapper, Stage<R> next);
+  }
+}

@@ -1,0 +1,207 @@
+package org.seda4j;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.seda4j.internal.GraphImpl;
+
+/**
+ * The owner of a network of stages: it creates them, runs their threads, and shuts them all down
+ * together. Nothing a graph starts outlives it (structured concurrency, built on final JDK APIs).
+ *
+ * {@snippet :
+ * try (StageGraph graph = StageGraph.open("hello")) {
+ *   Stage<String> print = graph.stage("print", String.class).handler((s, ctx) -> System.out.println(s));
+ *   Stage<String> upper =
+ *       graph.stage("upper", String.class).map(s -> s.toUpperCase(Locale.ROOT), print);
+ *   upper.put("hello, stages");
+ *   graph.awaitIdle(Duration.ofSeconds(5));
+ * } // close(): drains every queue, then joins every thread
+ * }
+ *
+ * <h2>Lifecycle</h2>
+ *
+ * <p>{@link State#OPEN OPEN} → {@link State#CLOSING CLOSING} ({@link #close()} began: external
+ * producers are turned away, handlers keep running and emitting until the graph is quiescent) →
+ * {@link State#TERMINATING TERMINATING} (only on a forced path: a close deadline passed, {@link
+ * #shutdownNow()}, or a {@link FailurePolicy#failGraph() failGraph} failure; handlers are
+ * interrupted, queued events cancelled and reported) → {@link State#TERMINATED TERMINATED} (every
+ * thread of the graph has ended, unless a handler ignored its interrupt past the interrupt grace,
+ * which the {@link ShutdownReport} then names).
+ *
+ * <h2>Cycles</h2>
+ *
+ * <p>A handler can emit to any stage of its graph, including stages created after it and itself.
+ * Quiescence is detected exactly across cycles: the graph counts every admitted event until it
+ * ends, so {@link #awaitIdle} and {@link #close()} return only when no event is queued or in flight
+ * anywhere.
+ *
+ * <p>Graphs are created with {@link #open(String)} or {@link #builder(String)}; this interface is
+ * not meant to be implemented outside seda4j.
+ */
+public interface StageGraph extends AutoCloseable {
+
+  /** The lifecycle states of a graph, in order; a graph only moves forward. */
+  enum State {
+    /** Admitting events from anyone. */
+    OPEN,
+    /** {@link #close()} began: only handlers of the graph may still emit; draining. */
+    CLOSING,
+    /** A forced shutdown began: nothing is admitted; handlers are interrupted. */
+    TERMINATING,
+    /** Every thread of the graph has ended (or was reported as unstoppable). */
+    TERMINATED
+  }
+
+  /**
+   * Opens a graph with default settings.
+   *
+   * @param name the graph's name: 1 to 64 characters of {@code [A-Za-z0-9_.-]}; it appears in
+   *     thread and logger names
+   * @return the open graph
+   * @throws IllegalArgumentException if the name is not allowed
+   */
+  static StageGraph open(String name) {
+    return builder(name).open();
+  }
+
+  /**
+   * Starts configuring a graph.
+   *
+   * @param name the graph's name: 1 to 64 characters of {@code [A-Za-z0-9_.-]}
+   * @return a builder
+   * @throws IllegalArgumentException if the name is not allowed
+   */
+  static Builder builder(String name) {
+    return GraphImpl.builder(name);
+  }
+
+  /**
+   * The graph's name.
+   *
+   * @return the name
+   */
+  String name();
+
+  /**
+   * The graph's lifecycle state. Never blocks.
+   *
+   * @return the state
+   */
+  State state();
+
+  /**
+   * Starts configuring a new stage of this graph. Any thread may call it, handlers included.
+   *
+   * @param name the stage's name, unique in the graph: 1 to 64 characters of {@code [A-Za-z0-9_.-]}
+   * @param eventType the class of the events the stage accepts; producers' events are checked
+   *     against it
+   * @param <E> the event type
+   * @return a builder; its {@code handler}, {@code batchHandler} or {@code map} method creates the
+   *     stage
+   * @throws IllegalArgumentException if the name is not allowed or already taken
+   * @throws StageClosedException if the graph is not {@link State#OPEN}
+   */
+  <E> Stage.Builder<E> stage(String name, Class<E> eventType);
+
+  /**
+   * The graph's stages, in creation order. Never blocks.
+   *
+   * @return an unmodifiable list
+   */
+  List<Stage<?>> stages();
+
+  /**
+   * Waits until the graph is quiescent: every queue empty and no event in flight, across all stages
+   * and cycles. Meant for tests and batch jobs: it replaces sleeps.
+   *
+   * <p>Blocks the calling thread at most {@code timeout}. Must not be called by a handler of this
+   * graph (its own event would never finish). Returns {@code true} at once if the graph is already
+   * quiescent, also after close.
+   *
+   * @param timeout the longest wait
+   * @return {@code true} if quiescent, {@code false} if the timeout passed first
+   * @throws InterruptedException if the calling thread is interrupted while waiting
+   * @throws GraphFailedException if the graph failed (see {@link FailurePolicy#failGraph()})
+   * @throws IllegalStateException if called from a handler of this graph
+   */
+  boolean awaitIdle(Duration timeout) throws InterruptedException;
+
+  /**
+   * The first failure of a {@link FailurePolicy#failGraph() failGraph} stage, if any. Never blocks.
+   *
+   * @return the failure, or empty
+   */
+  Optional<GraphFailedException> failure();
+
+  /**
+   * A snapshot of every stage. Never blocks; any thread may call it at any time.
+   *
+   * @return the snapshot; its {@code toString()} is a table
+   */
+  GraphSnapshot snapshot();
+
+  /**
+   * Closes the graph gracefully: turns away external producers at once, waits (without a bound)
+   * until every admitted event has ended, then stops and joins every thread of the graph.
+   * Idempotent: later calls wait for the first to finish.
+   *
+   * <p>Blocks until done. If the calling thread is interrupted while waiting, the graph is shut
+   * down forcibly (as {@link #shutdownNow()}) and the interrupt status is kept set. Must not be
+   * called by a handler of this graph.
+   *
+   * @throws GraphFailedException if a {@link FailurePolicy#failGraph() failGraph} stage failed; the
+   *     graph is terminated all the same
+   * @throws IllegalStateException if called from a handler of this graph
+   */
+  @Override
+  void close();
+
+  /**
+   * Closes the graph with a deadline: like {@link #close()} for at most {@code timeout}; if the
+   * graph is not quiescent by then, interrupts every handler, cancels every queued event, waits at
+   * most the interrupt grace (see {@link Builder#interruptGrace(Duration)}) for handlers to stop,
+   * and reports every admitted event it cancelled.
+   *
+   * <p>Blocks at most {@code timeout} plus the interrupt grace. If the calling thread is
+   * interrupted, the forced path starts at once and the interrupt status is kept set. Must not be
+   * called by a handler of this graph. Idempotent: a call after the graph terminated returns an
+   * empty report.
+   *
+   * @param timeout how long to wait for a graceful end
+   * @return what the shutdown did
+   * @throws GraphFailedException if a {@link FailurePolicy#failGraph() failGraph} stage failed
+   * @throws IllegalStateException if called from a handler of this graph
+   */
+  ShutdownReport close(Duration timeout);
+
+  /**
+   * Shuts the graph down forcibly at once: {@link #close(Duration)} with a zero timeout.
+   *
+   * @return what the shutdown did
+   * @throws GraphFailedException if a {@link FailurePolicy#failGraph() failGraph} stage failed
+   * @throws IllegalStateException if called from a handler of this graph
+   */
+  ShutdownReport shutdownNow();
+
+  /** Configures and opens a graph; obtained from {@link StageGraph#builder(String)}. */
+  interface Builder {
+
+    /**
+     * How long a forced shutdown waits for interrupted handlers to stop before it returns and names
+     * the threads still running (default 1 second).
+     *
+     * @param grace the bound, zero or positive
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     */
+    Builder interruptGrace(Duration grace);
+
+    /**
+     * Opens the graph.
+     *
+     * @return the open graph
+     */
+    StageGraph open();
+  }
+}

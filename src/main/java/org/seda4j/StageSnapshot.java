@@ -1,0 +1,76 @@
+package org.seda4j;
+
+/**
+ * A point-in-time view of one stage: its settings, its load and its event accounting.
+ *
+ * <p>Each counter is exact; the snapshot as a whole is taken without stopping the stage, so while
+ * events flow two counters may be read a few events apart. At a quiescent moment (after {@link
+ * StageGraph#awaitIdle(java.time.Duration)} returned {@code true}, or after close) {@link
+ * #balanced()} is {@code true}.
+ *
+ * @param name the stage's name
+ * @param capacity the queue's capacity
+ * @param queued events waiting in the queue (exact)
+ * @param permits the concurrency limit: how many handler invocations may run at once
+ * @param activeHandlers handler invocations running now
+ * @param inFlight events taken from the queue whose handling has not ended
+ * @param batchSize the most events one handler invocation receives
+ * @param fullQueuePolicy the full-queue policy, as text
+ * @param failurePolicy the failure policy, as text
+ * @param admitted events admitted since the stage was created
+ * @param rejected events offered and not admitted (full queue, timeout, closed)
+ * @param completed admitted events whose handler returned normally
+ * @param failed admitted events whose handler threw
+ * @param cancelled admitted events cancelled by a forced shutdown
+ * @param dropped admitted events shed by a drop policy
+ * @param blockedProducers threads now waiting for room in this stage's queue
+ * @param blockedOnEmit this stage's handlers now waiting for room in another stage's queue (a
+ *     sustained non-zero value on every stage of a cycle means the cycle is deadlocked)
+ */
+public record StageSnapshot(
+    String name,
+    int capacity,
+    int queued,
+    int permits,
+    int activeHandlers,
+    long inFlight,
+    int batchSize,
+    String fullQueuePolicy,
+    String failurePolicy,
+    long admitted,
+    long rejected,
+    long completed,
+    long failed,
+    long cancelled,
+    long dropped,
+    int blockedProducers,
+    int blockedOnEmit) {
+
+  /**
+   * Events offered to the stage: {@code admitted + rejected}.
+   *
+   * @return the number of events offered
+   */
+  public long offered() {
+    return admitted + rejected;
+  }
+
+  /**
+   * Admitted events that reached an end: {@code completed + failed + cancelled + dropped}.
+   *
+   * @return the number of finished events
+   */
+  public long finished() {
+    return completed + failed + cancelled + dropped;
+  }
+
+  /**
+   * Whether the accounting invariant holds in this snapshot: {@code admitted = completed + failed +
+   * cancelled + dropped + queued + inFlight}. Always true at a quiescent moment.
+   *
+   * @return whether every admitted event is accounted for
+   */
+  public boolean balanced() {
+    return admitted == finished() + queued + inFlight;
+  }
+}

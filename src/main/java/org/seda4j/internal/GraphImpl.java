@@ -1,0 +1,612 @@
+package org.seda4j.internal;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.seda4j.BatchHandler;
+import org.seda4j.EventHandler;
+import org.seda4j.EventMapper;
+import org.seda4j.FailurePolicy;
+import org.seda4j.FullQueuePolicy;
+import org.seda4j.GraphFailedException;
+import org.seda4j.GraphSnapshot;
+import org.seda4j.ShutdownReport;
+import org.seda4j.Stage;
+import org.seda4j.StageClosedException;
+import org.seda4j.StageGraph;
+import org.seda4j.StageSnapshot;
+import org.seda4j.UnprocessedEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/*
+ * The graph: owner of stages, quiescence detection, and the structured lifecycle.
+ *
+ * State machine (volatile `state`, moves forward only):
+ *   OPEN --close()--> CLOSING --quiescent--> TERMINATED
+ *   OPEN/CLOSING --deadline passed / shutdownNow / failGraph failure--> TERMINATING --> TERMINATED
+ *
+ * Quiescence: `pending` counts admitted events that have not ended, graph-wide. It is raised before
+ * an event becomes visible (StageImpl.admit) and lowered after its end has been counted
+ * (StageImpl.runBatch / cancel / drop). A handler's emits are counted before its own event ends, so
+ * pending cannot touch zero while work remains anywhere, cycles included. pending == 0 is exactly
+ * "all queues empty and nothing in flight".
+ *
+ * Waiting for quiescence: waiters register in `idleWaiters` and re-check under `lock`; the thread
+ * that lowers pending to zero signals under `lock` only if someone waits (a Dekker pair of atomics:
+ * one side always sees the other).
+ *
+ * Termination is done by exactly one thread (`terminator`, under `lock`); other callers of close
+ * wait on `terminated`. Handler threads are recognised by a ThreadLocal (CURRENT) set at the start
+ * of each batch: close()/awaitIdle() from a handler would wait for itself and are refused, and a
+ * plain Stage.put() from a handler counts as an emit while the graph drains.
+ */
+public final class GraphImpl implements StageGraph {
+
+  static final ThreadLocal<@Nullable StageImpl<?>> CURRENT = new ThreadLocal<>();
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+  private static final Duration DEFAULT_GRACE = Duration.ofSeconds(1);
+  private static final int DEFAULT_CAPACITY = 1024;
+  private static final int DEFAULT_BATCH = 16;
+
+  private final String name;
+  private final Duration interruptGrace;
+  private final Logger log;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final AtomicLong pending = new AtomicLong();
+  private final AtomicInteger idleWaiters = new AtomicInteger();
+  private volatile State state = State.OPEN;
+
+  private final CopyOnWriteArrayList<StageImpl<?>> stages = new CopyOnWriteArrayList<>();
+  private final ConcurrentHashMap<String, StageImpl<?>> byName = new ConcurrentHashMap<>();
+
+  private volatile @Nullable GraphFailedException failure;
+  private @Nullable Thread terminator; // guarded by lock
+  private @Nullable Thread aborter; // guarded by lock
+  private boolean forcedTermination; // guarded by lock
+
+  private GraphImpl(String name, Duration interruptGrace) {
+    this.name = name;
+    this.interruptGrace = interruptGrace;
+    this.log = LoggerFactory.getLogger("org.seda4j.graph." + name);
+  }
+
+  /** Entry point of {@link StageGraph#builder(String)}. */
+  public static StageGraph.Builder builder(String name) {
+    String n = validName("graph", name);
+    return new StageGraph.Builder() {
+      private Duration grace = DEFAULT_GRACE;
+
+      @Override
+      public StageGraph.Builder interruptGrace(Duration grace) {
+        Objects.requireNonNull(grace, "grace");
+        if (grace.isNegative()) {
+          throw new IllegalArgumentException(
+              "interruptGrace must be zero or positive, was " + grace);
+        }
+        this.grace = grace;
+        return this;
+      }
+
+      @Override
+      public StageGraph open() {
+        return new GraphImpl(n, grace);
+      }
+    };
+  }
+
+  static String validName(String what, @Nullable String name) {
+    if (name == null) {
+      throw new NullPointerException(what + " name is null");
+    }
+    if (!NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          what
+              + " name '"
+              + name
+              + "' is not allowed: use 1 to 64 characters of letters, digits, '_', '.' and '-'"
+              + " (it becomes part of thread and logger names)");
+    }
+    return name;
+  }
+
+  static int requirePositive(String what, int value) {
+    if (value < 1) {
+      throw new IllegalArgumentException(what + " must be at least 1, was " + value);
+    }
+    return value;
+  }
+
+  // ---------------------------------------------------------------- API
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public State state() {
+    return state;
+  }
+
+  @Override
+  public <E> Stage.Builder<E> stage(String name, Class<E> eventType) {
+    String n = validName("stage", name);
+    Objects.requireNonNull(eventType, "eventType");
+    checkOpenForStages(n);
+    if (byName.containsKey(n)) {
+      throw duplicate(n);
+    }
+    return new StageBuilder<>(n, eventType);
+  }
+
+  @Override
+  public List<Stage<?>> stages() {
+    return List.copyOf(stages);
+  }
+
+  @Override
+  public boolean awaitIdle(Duration timeout) throws InterruptedException {
+    Objects.requireNonNull(timeout, "timeout");
+    refuseFromHandler("awaitIdle");
+    boolean idle = awaitQuiescence(timeout.toNanos(), false);
+    throwIfFailed();
+    return idle;
+  }
+
+  @Override
+  public Optional<GraphFailedException> failure() {
+    return Optional.ofNullable(failure);
+  }
+
+  @Override
+  public GraphSnapshot snapshot() {
+    List<StageSnapshot> list = new ArrayList<>(stages.size());
+    for (StageImpl<?> s : stages) {
+      list.add(s.snapshot());
+    }
+    return new GraphSnapshot(name, state, list);
+  }
+
+  @Override
+  public void close() {
+    shutdown(Long.MAX_VALUE);
+  }
+
+  @Override
+  public ShutdownReport close(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    return shutdown(timeout.isNegative() ? 0 : timeout.toNanos());
+  }
+
+  @Override
+  public ShutdownReport shutdownNow() {
+    return shutdown(0);
+  }
+
+  @Override
+  public String toString() {
+    return "StageGraph[" + name + ", " + state + ", " + stages.size() + " stages]";
+  }
+
+  // ---------------------------------------------------------------- engine hooks
+
+  boolean isForcing() {
+    return state.compareTo(State.TERMINATING) >= 0;
+  }
+
+  boolean isOwnHandlerThread() {
+    StageImpl<?> current = CURRENT.get();
+    return current != null && current.graph == this;
+  }
+
+  void eventsPending(int n) {
+    pending.addAndGet(n);
+  }
+
+  void eventsEnded(int n) {
+    if (pending.addAndGet(-n) == 0 && idleWaiters.get() > 0) {
+      signalChange();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  <T> StageImpl<T> own(Stage<T> stage) {
+    Objects.requireNonNull(stage, "target stage");
+    if (!(stage instanceof StageImpl<?> impl) || impl.graph != this) {
+      throw new IllegalArgumentException(
+          "stage "
+              + stage
+              + " does not belong to graph '"
+              + name
+              + "': a handler can emit only to stages of its own graph");
+    }
+    return (StageImpl<T>) impl;
+  }
+
+  void throwIfFailed() {
+    GraphFailedException f = failure;
+    if (f != null) {
+      throw new GraphFailedException(name, f.stage(), Objects.requireNonNull(f.getCause()));
+    }
+  }
+
+  /** A handler of a failGraph stage failed: record the first failure and abort the graph. */
+  void fail(String stage, Throwable error) {
+    lock.lock();
+    try {
+      GraphFailedException first = failure;
+      if (first != null) {
+        Objects.requireNonNull(first.getCause()).addSuppressed(error);
+        return;
+      }
+      failure = new GraphFailedException(name, stage, error);
+      log.error(
+          "graph '{}' fails: handler of stage '{}' threw; cancelling all work", name, stage, error);
+      if (terminator == null) {
+        Thread t =
+            Thread.ofVirtual()
+                .name("seda4j-" + name + "-abort")
+                .unstarted(() -> terminate(0, System.nanoTime()));
+        aborter = t;
+        t.start();
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  private ShutdownReport shutdown(long gracefulNanos) {
+    refuseFromHandler("close");
+    long start = System.nanoTime();
+    lock.lock();
+    try {
+      if (state == State.OPEN) {
+        state = State.CLOSING;
+        log.debug("graph '{}' closing", name);
+      }
+    } finally {
+      lock.unlock();
+    }
+    wakeAllProducers(); // external producers waiting for room must see CLOSING and leave
+    boolean interrupted = false;
+    long forceAfter;
+    try {
+      boolean idle = awaitQuiescence(gracefulNanos, true);
+      forceAfter = idle ? Long.MAX_VALUE : 0;
+    } catch (InterruptedException ie) {
+      interrupted = true;
+      forceAfter = 0;
+    }
+    ShutdownReport report = terminate(forceAfter, start);
+    Thread a;
+    lock.lock();
+    try {
+      a = aborter;
+    } finally {
+      lock.unlock();
+    }
+    if (a != null && a != Thread.currentThread()) {
+      joinUninterruptibly(a);
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    throwIfFailed();
+    return report;
+  }
+
+  /**
+   * Waits until pending == 0, or the timeout, or (if {@code stopOnForce}) a forced shutdown or
+   * failure began. Returns whether the graph is quiescent.
+   */
+  private boolean awaitQuiescence(long nanos, boolean stopOnForce) throws InterruptedException {
+    if (pending.get() == 0) {
+      return true;
+    }
+    long remaining = nanos;
+    lock.lockInterruptibly();
+    try {
+      idleWaiters.incrementAndGet();
+      try {
+        while (pending.get() != 0) {
+          if (failure != null || (stopOnForce && isForcing())) {
+            return false;
+          }
+          if (remaining <= 0) {
+            return false;
+          }
+          if (remaining == Long.MAX_VALUE) {
+            changed.await();
+          } else {
+            remaining = changed.awaitNanos(remaining);
+          }
+        }
+        return true;
+      } finally {
+        idleWaiters.decrementAndGet();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Stops every stage. {@code forceAfter} is 0 for a forced shutdown, Long.MAX_VALUE for a graceful
+   * one (the graph is quiescent). Exactly one thread does the work; others wait for it.
+   */
+  private ShutdownReport terminate(long forceAfter, long start) {
+    boolean forced = forceAfter == 0;
+    lock.lock();
+    try {
+      if (terminator != null) {
+        // Another thread terminates the graph; its waits are bounded (a graceful one starts only
+        // at quiescence, a forced one waits at most the interrupt grace).
+        while (state != State.TERMINATED) {
+          changed.awaitUninterruptibly();
+        }
+        return new ShutdownReport(!forcedTermination, elapsed(start), List.of(), List.of());
+      }
+      terminator = Thread.currentThread();
+      forcedTermination = forced;
+      if (forced) {
+        state = State.TERMINATING;
+        changed.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+    List<StageImpl<?>> all = List.copyOf(stages);
+    if (forced) {
+      log.info("graph '{}' shutting down forcibly: interrupting handlers, cancelling queues", name);
+      wakeAllProducers();
+    }
+    for (StageImpl<?> s : all) {
+      s.stopDispatcher();
+    }
+    if (forced) {
+      for (StageImpl<?> s : all) {
+        s.interruptHandlers();
+        s.cancelQueued();
+      }
+    }
+    long deadline = forced ? System.nanoTime() + interruptGrace.toNanos() : Long.MAX_VALUE;
+    List<String> unstopped = new ArrayList<>();
+    for (StageImpl<?> s : all) {
+      if (!s.awaitHandlers(deadline)) {
+        unstopped.add(
+            "seda4j-"
+                + name
+                + "-"
+                + s.name()
+                + ": "
+                + s.runningHandlers()
+                + " handler thread(s) ignoring interrupt");
+      }
+      s.cancelQueued(); // events emitted by handlers that were still finishing
+    }
+    List<UnprocessedEvent> unprocessed = new ArrayList<>();
+    for (StageImpl<?> s : all) {
+      unprocessed.addAll(s.takeUnprocessed());
+    }
+    lock.lock();
+    try {
+      state = State.TERMINATED;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    ShutdownReport report = new ShutdownReport(!forced, elapsed(start), unprocessed, unstopped);
+    if (forced || !unstopped.isEmpty()) {
+      log.warn("graph '{}' terminated: {}", name, report);
+    } else {
+      log.debug("graph '{}' terminated: {}", name, report);
+    }
+    return report;
+  }
+
+  private static Duration elapsed(long start) {
+    return Duration.ofNanos(System.nanoTime() - start);
+  }
+
+  private void signalChange() {
+    lock.lock();
+    try {
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void wakeAllProducers() {
+    for (StageImpl<?> s : stages) {
+      s.wakeProducers();
+    }
+  }
+
+  private void refuseFromHandler(String method) {
+    StageImpl<?> current = CURRENT.get();
+    if (current != null && current.graph == this) {
+      throw new IllegalStateException(
+          method
+              + "() called from a handler of stage '"
+              + current.name()
+              + "' of graph '"
+              + name
+              + "': it would wait for that handler itself and never return; call it from"
+              + " outside the graph (e.g. the thread that created it)");
+    }
+  }
+
+  private static void joinUninterruptibly(Thread t) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        t.join();
+        break;
+      } catch (InterruptedException ie) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void checkOpenForStages(String stage) {
+    if (state != State.OPEN) {
+      throw new StageClosedException(
+          "cannot create stage '"
+              + stage
+              + "': graph '"
+              + name
+              + "' is "
+              + state
+              + "; stages can be added only while the graph is OPEN");
+    }
+  }
+
+  private IllegalArgumentException duplicate(String stage) {
+    return new IllegalArgumentException(
+        "graph '" + name + "' already has a stage named '" + stage + "'; stage names are unique");
+  }
+
+  private <E> StageImpl<E> register(StageImpl<E> stage) {
+    lock.lock();
+    try {
+      checkOpenForStages(stage.name());
+      if (byName.putIfAbsent(stage.name(), stage) != null) {
+        throw duplicate(stage.name());
+      }
+      stages.add(stage);
+      stage.start();
+      return stage;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- stage builder
+
+  private final class StageBuilder<E> implements Stage.Builder<E> {
+    private final String stageName;
+    private final Class<E> type;
+    private int capacity = DEFAULT_CAPACITY;
+    private int permits = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private int batchSize = DEFAULT_BATCH;
+    private FullQueuePolicy policy = FullQueuePolicy.block();
+    private FailurePolicy failurePolicy = FailurePolicy.logAndCount();
+    private @Nullable Consumer<? super E> dropListener;
+    private boolean built;
+
+    StageBuilder(String stageName, Class<E> type) {
+      this.stageName = stageName;
+      this.type = type;
+    }
+
+    @Override
+    public Stage.Builder<E> capacity(int capacity) {
+      this.capacity = requirePositive("capacity", capacity);
+      return this;
+    }
+
+    @Override
+    public Stage.Builder<E> permits(int permits) {
+      this.permits = requirePositive("permits", permits);
+      return this;
+    }
+
+    @Override
+    public Stage.Builder<E> batchSize(int batchSize) {
+      this.batchSize = requirePositive("batchSize", batchSize);
+      return this;
+    }
+
+    @Override
+    public Stage.Builder<E> onFull(FullQueuePolicy policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    @Override
+    public Stage.Builder<E> onDrop(Consumer<? super E> listener) {
+      this.dropListener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    @Override
+    public Stage.Builder<E> onFailure(FailurePolicy policy) {
+      Objects.requireNonNull(policy, "policy");
+      if (policy instanceof FailurePolicy.ToDeadLetter d) {
+        own(d.stage());
+      }
+      this.failurePolicy = policy;
+      return this;
+    }
+
+    @Override
+    public Stage<E> handler(EventHandler<? super E> handler) {
+      Objects.requireNonNull(handler, "handler");
+      return build(handler, null);
+    }
+
+    @Override
+    public Stage<E> batchHandler(BatchHandler<E> handler) {
+      Objects.requireNonNull(handler, "handler");
+      return build(null, handler);
+    }
+
+    @Override
+    public <R> Stage<E> map(EventMapper<? super E, ? extends R> mapper, Stage<R> next) {
+      Objects.requireNonNull(mapper, "mapper");
+      Stage<R> target = own(next);
+      return build(
+          (event, ctx) -> {
+            R result = mapper.apply(event);
+            if (result != null) {
+              ctx.emit(target, result);
+            }
+          },
+          null);
+    }
+
+    private Stage<E> build(
+        @Nullable EventHandler<? super E> handler, @Nullable BatchHandler<E> batch) {
+      if (built) {
+        throw new IllegalStateException(
+            "this builder already created stage '" + stageName + "'; call graph.stage(...) again");
+      }
+      built = true;
+      return register(
+          new StageImpl<>(
+              GraphImpl.this,
+              stageName,
+              type,
+              capacity,
+              permits,
+              batchSize,
+              policy,
+              failurePolicy,
+              dropListener,
+              handler,
+              batch));
+    }
+  }
+}

@@ -1,0 +1,778 @@
+package org.seda4j.internal;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.seda4j.BatchHandler;
+import org.seda4j.DeadLetter;
+import org.seda4j.EventHandler;
+import org.seda4j.FailurePolicy;
+import org.seda4j.FullQueuePolicy;
+import org.seda4j.OfferResult;
+import org.seda4j.RejectionReason;
+import org.seda4j.Stage;
+import org.seda4j.StageClosedException;
+import org.seda4j.StageContext;
+import org.seda4j.StageGraph;
+import org.seda4j.StageRejectedException;
+import org.seda4j.StageSnapshot;
+import org.seda4j.UnprocessedEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/*
+ * One stage: queue + dispatcher + semaphore-bounded virtual-thread-per-batch executor.
+ *
+ * Concurrency model
+ * - Producers (any thread, or handlers via StageContext) call admit(). Room in the queue is
+ *   reserved first on `free` (a CAS counter: capacity - queued - reserved), then the event is added
+ *   to the ArrayBlockingQueue, which can never be full at that point. Reserving first is what makes
+ *   putAll all-or-nothing, lets dropOldest swap an event atomically, and lets waiting producers be
+ *   woken by a state change (close) through our own `space` condition instead of ABQ's hidden one.
+ * - One dispatcher virtual thread: acquire a permit, take() an event, drainTo up to batchSize - 1
+ *   more, give the slots back to `free`, and start one virtual thread for the batch. The permit is
+ *   taken before the events, so waiting events stay in the queue (visible, countable, sheddable).
+ * - The batch thread runs the handler, updates the counters once per batch, releases the permit and
+ *   tells the graph how many events ended.
+ *
+ * Accounting (per stage): admitted = completed + failed + cancelled + dropped + queued + inFlight.
+ * The graph-wide `pending` count is raised before an event becomes visible in a queue and lowered
+ * after its end is counted, so pending == 0 means quiescent (the basis of awaitIdle and close).
+ *
+ * Admission vs shutdown (the race that loses events elsewhere): a producer raises pending first and
+ * reads the graph state second; close() writes the state first and reads pending second. Either the
+ * producer sees CLOSING and backs out, or close sees its pending event and waits for it. A forced
+ * shutdown cancels queued events; a producer that inserted after that cancel sees TERMINATING on its
+ * post-insert check and cancels the queue itself.
+ */
+final class StageImpl<E> implements Stage<E> {
+
+  private static final int RESERVED = 0;
+  private static final int TIMED_OUT = 1;
+  private static final int CLOSED = 2;
+
+  final GraphImpl graph;
+  private final String name;
+  private final Class<E> type;
+  private final int capacity;
+  private final FullQueuePolicy policy;
+  private final FailurePolicy failurePolicy;
+  private final @Nullable Consumer<? super E> dropListener;
+  private final @Nullable EventHandler<? super E> eventHandler;
+  private final @Nullable BatchHandler<E> batchHandler;
+  private final Logger log;
+  private final StageContext context;
+
+  private final ArrayBlockingQueue<E> queue;
+  private final AtomicInteger free;
+  private final ReentrantLock spaceLock = new ReentrantLock();
+  private final Condition space = spaceLock.newCondition();
+  private final AtomicInteger blockedProducers = new AtomicInteger();
+  private final AtomicInteger blockedOnEmit = new AtomicInteger();
+
+  private final AdjustableSemaphore permits;
+  private volatile int batchSize;
+  private final AtomicInteger activeHandlers = new AtomicInteger();
+  private final AtomicLong inFlight = new AtomicLong();
+
+  private final LongAdder admitted = new LongAdder();
+  private final LongAdder rejected = new LongAdder();
+  private final LongAdder completed = new LongAdder();
+  private final LongAdder failed = new LongAdder();
+  private final LongAdder cancelled = new LongAdder();
+  private final LongAdder dropped = new LongAdder();
+
+  private final ExecutorService executor;
+  private final Thread dispatcher;
+  private final ConcurrentLinkedQueue<UnprocessedEvent> unprocessed = new ConcurrentLinkedQueue<>();
+
+  StageImpl(
+      GraphImpl graph,
+      String name,
+      Class<E> type,
+      int capacity,
+      int permits,
+      int batchSize,
+      FullQueuePolicy policy,
+      FailurePolicy failurePolicy,
+      @Nullable Consumer<? super E> dropListener,
+      @Nullable EventHandler<? super E> eventHandler,
+      @Nullable BatchHandler<E> batchHandler) {
+    this.graph = graph;
+    this.name = name;
+    this.type = type;
+    this.capacity = capacity;
+    this.policy = policy;
+    this.failurePolicy = failurePolicy;
+    this.dropListener = dropListener;
+    this.eventHandler = eventHandler;
+    this.batchHandler = batchHandler;
+    this.log = LoggerFactory.getLogger("org.seda4j.stage." + graph.name() + "." + name);
+    this.context = new Context();
+    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.free = new AtomicInteger(capacity);
+    this.permits = new AdjustableSemaphore(permits);
+    this.batchSize = batchSize;
+    String prefix = "seda4j-" + graph.name() + "-" + name + "-";
+    this.executor =
+        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(prefix, 0).factory());
+    this.dispatcher = Thread.ofVirtual().name(prefix + "dispatcher").unstarted(this::dispatchLoop);
+  }
+
+  void start() {
+    dispatcher.start();
+  }
+
+  // ---------------------------------------------------------------- Stage API
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public Class<E> eventType() {
+    return type;
+  }
+
+  @Override
+  public int capacity() {
+    return capacity;
+  }
+
+  @Override
+  public FullQueuePolicy fullQueuePolicy() {
+    return policy;
+  }
+
+  @Override
+  public void put(E event) throws InterruptedException {
+    throwIfNotAdmitted(admit(checkEvent(event), true, null));
+  }
+
+  @Override
+  public OfferResult offer(E event) {
+    E e = checkEvent(event);
+    try {
+      return admit(e, false, null);
+    } catch (InterruptedException unreachable) {
+      // admit never waits when blocking == false
+      Thread.currentThread().interrupt();
+      throw new AssertionError(unreachable);
+    }
+  }
+
+  @Override
+  public void putAll(Collection<? extends E> events) throws InterruptedException {
+    throwIfNotAdmitted(admitAll(checkEvents(events), true));
+  }
+
+  @Override
+  public OfferResult offerAll(Collection<? extends E> events) {
+    List<E> list = checkEvents(events);
+    try {
+      return admitAll(list, false);
+    } catch (InterruptedException unreachable) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(unreachable);
+    }
+  }
+
+  @Override
+  public int permits() {
+    return permits.limit();
+  }
+
+  @Override
+  public void setPermits(int permits) {
+    this.permits.setLimit(GraphImpl.requirePositive("permits", permits));
+  }
+
+  @Override
+  public int batchSize() {
+    return batchSize;
+  }
+
+  @Override
+  public void setBatchSize(int batchSize) {
+    this.batchSize = GraphImpl.requirePositive("batchSize", batchSize);
+  }
+
+  @Override
+  public StageSnapshot snapshot() {
+    return new StageSnapshot(
+        name,
+        capacity,
+        queue.size(),
+        permits.limit(),
+        activeHandlers.get(),
+        inFlight.get(),
+        batchSize,
+        policy.toString(),
+        failurePolicy.toString(),
+        admitted.sum(),
+        rejected.sum(),
+        completed.sum(),
+        failed.sum(),
+        cancelled.sum(),
+        dropped.sum(),
+        blockedProducers.get(),
+        blockedOnEmit.get());
+  }
+
+  @Override
+  public String toString() {
+    return "Stage[" + graph.name() + "/" + name + "]";
+  }
+
+  // ---------------------------------------------------------------- admission
+
+  private E checkEvent(@Nullable E event) {
+    if (event == null) {
+      throw new NullPointerException("event is null; stage '" + name + "' accepts non-null events");
+    }
+    if (!type.isInstance(event)) {
+      throw new ClassCastException(
+          "stage '" + name + "' accepts " + type.getName() + ", not " + event.getClass().getName());
+    }
+    return event;
+  }
+
+  private List<E> checkEvents(Collection<? extends E> events) {
+    Objects.requireNonNull(events, "events");
+    List<E> list = new ArrayList<>(events.size());
+    for (E e : events) {
+      list.add(checkEvent(e));
+    }
+    if (list.size() > capacity) {
+      throw new IllegalArgumentException(
+          "putAll/offerAll of "
+              + list.size()
+              + " events to stage '"
+              + name
+              + "' can never succeed: its capacity is "
+              + capacity
+              + "; split the batch or raise capacity(...)");
+    }
+    return list;
+  }
+
+  /** Whether the caller's events may enter now; raises nothing. */
+  private boolean admits(@Nullable StageImpl<?> source) {
+    StageGraph.State s = graph.state();
+    return s == StageGraph.State.OPEN
+        || (s == StageGraph.State.CLOSING && (source != null || graph.isOwnHandlerThread()));
+  }
+
+  /**
+   * Admits one event or says why not. {@code source} is the emitting stage for handler emits.
+   * Blocks only if {@code blocking} and the policy waits.
+   */
+  OfferResult admit(E e, boolean blocking, @Nullable StageImpl<?> source)
+      throws InterruptedException {
+    graph.eventsPending(1);
+    if (!admits(source)) {
+      return closed(1);
+    }
+    if (tryReserve(1)) {
+      queue.add(e);
+      admitted.increment();
+      afterInsert();
+      return OfferResult.accepted();
+    }
+    return admitWhenFull(e, blocking, source);
+  }
+
+  private OfferResult admitWhenFull(E e, boolean blocking, @Nullable StageImpl<?> source)
+      throws InterruptedException {
+    return switch (policy) {
+      case FullQueuePolicy.Block b ->
+          blocking ? waitAndInsert(List.of(e), Long.MAX_VALUE, source) : full(1, false);
+      case FullQueuePolicy.BlockFor b ->
+          blocking ? waitAndInsert(List.of(e), b.timeout().toNanos(), source) : full(1, false);
+      case FullQueuePolicy.Reject r -> full(1, false);
+      case FullQueuePolicy.DropNewest d -> {
+        admitted.increment();
+        dropped.increment();
+        graph.eventsEnded(1);
+        notifyDropped(e);
+        yield new OfferResult.Dropped(name);
+      }
+      case FullQueuePolicy.DropOldest d -> dropOldestAndInsert(e, source);
+    };
+  }
+
+  private OfferResult dropOldestAndInsert(E e, @Nullable StageImpl<?> source)
+      throws InterruptedException {
+    E old = queue.poll();
+    if (old == null) {
+      // The dispatcher emptied the queue and is about to return the slots to `free`: wait for it
+      // (it signals waiting producers) instead of spinning.
+      return tryReserve(1)
+          ? insertReserved(List.of(e))
+          : waitAndInsert(List.of(e), Long.MAX_VALUE, source);
+    }
+    // The polled slot was never returned to `free`, so it is ours: a swap no producer can steal.
+    queue.add(e);
+    admitted.increment();
+    dropped.increment();
+    graph.eventsEnded(1); // the old event ended (dropped); the new one stays pending
+    afterInsert();
+    notifyDropped(old);
+    return OfferResult.accepted();
+  }
+
+  private OfferResult admitAll(List<E> events, boolean blocking) throws InterruptedException {
+    int n = events.size();
+    if (n == 0) {
+      return OfferResult.accepted();
+    }
+    graph.eventsPending(n);
+    if (!admits(null)) {
+      return closed(n);
+    }
+    if (tryReserve(n)) {
+      return insertReserved(events);
+    }
+    if (blocking) {
+      if (policy instanceof FullQueuePolicy.Block) {
+        return waitAndInsert(events, Long.MAX_VALUE, null);
+      } else if (policy instanceof FullQueuePolicy.BlockFor b) {
+        return waitAndInsert(events, b.timeout().toNanos(), null);
+      }
+    }
+    return full(n, false);
+  }
+
+  private OfferResult insertReserved(List<E> events) {
+    for (E e : events) {
+      queue.add(e);
+    }
+    admitted.add(events.size());
+    afterInsert();
+    return OfferResult.accepted();
+  }
+
+  /** Waits for room for all {@code events} (pending already raised), then inserts them. */
+  private OfferResult waitAndInsert(List<E> events, long nanos, @Nullable StageImpl<?> source)
+      throws InterruptedException {
+    int n = events.size();
+    int outcome;
+    try {
+      outcome = awaitSpace(n, nanos, source);
+    } catch (InterruptedException ie) {
+      rejected.add(n);
+      graph.eventsEnded(n);
+      throw ie;
+    }
+    return switch (outcome) {
+      case RESERVED -> insertReserved(events);
+      case TIMED_OUT -> full(n, true);
+      default -> closed(n);
+    };
+  }
+
+  private int awaitSpace(int n, long nanos, @Nullable StageImpl<?> source)
+      throws InterruptedException {
+    boolean forever = nanos == Long.MAX_VALUE;
+    long remaining = nanos;
+    if (source != null) {
+      source.blockedOnEmit.incrementAndGet();
+    }
+    try {
+      spaceLock.lockInterruptibly();
+      try {
+        blockedProducers.incrementAndGet();
+        try {
+          while (true) {
+            if (!admits(source)) {
+              return CLOSED;
+            }
+            if (tryReserve(n)) {
+              return RESERVED;
+            }
+            if (forever) {
+              space.await();
+            } else if (remaining <= 0) {
+              return TIMED_OUT;
+            } else {
+              remaining = space.awaitNanos(remaining);
+            }
+          }
+        } finally {
+          blockedProducers.decrementAndGet();
+        }
+      } finally {
+        spaceLock.unlock();
+      }
+    } finally {
+      if (source != null) {
+        source.blockedOnEmit.decrementAndGet();
+      }
+    }
+  }
+
+  private boolean tryReserve(int n) {
+    while (true) {
+      int f = free.get();
+      if (f < n) {
+        return false;
+      }
+      if (free.compareAndSet(f, f - n)) {
+        return true;
+      }
+    }
+  }
+
+  /** Returns {@code n} slots taken out of the queue and wakes producers waiting for room. */
+  private void releaseSpace(int n) {
+    free.addAndGet(n);
+    if (blockedProducers.get() > 0) {
+      wakeProducers();
+    }
+  }
+
+  /** Wakes every producer waiting for room, so it re-checks room and the graph state. */
+  void wakeProducers() {
+    spaceLock.lock();
+    try {
+      space.signalAll();
+    } finally {
+      spaceLock.unlock();
+    }
+  }
+
+  private void afterInsert() {
+    if (graph.state().compareTo(StageGraph.State.TERMINATING) >= 0) {
+      cancelQueued(); // inserted after a forced shutdown's last sweep: cancel it ourselves
+    }
+  }
+
+  private OfferResult full(int n, boolean timedOut) {
+    rejected.add(n);
+    graph.eventsEnded(n);
+    RejectionReason reason = timedOut ? RejectionReason.TIMED_OUT : RejectionReason.QUEUE_FULL;
+    String message;
+    if (timedOut) {
+      message =
+          "stage '%s' stayed full for the whole timeout (capacity %d, policy %s): its handlers do not keep up; raise permits or capacity, or the timeout"
+              .formatted(name, capacity, policy);
+    } else if (policy instanceof FullQueuePolicy.Block
+        || policy instanceof FullQueuePolicy.BlockFor) {
+      message =
+          "stage '%s' is full (capacity %d, policy %s) and offer/offerAll never wait: use put/putAll to wait for room, or raise capacity"
+              .formatted(name, capacity, policy);
+    } else {
+      message =
+          "stage '%s' rejected %s: its queue is full (capacity %d, policy %s); use FullQueuePolicy.block() for backpressure, raise capacity to absorb bursts, or dropNewest()/dropOldest() to shed"
+              .formatted(name, n == 1 ? "an event" : n + " events", capacity, policy);
+    }
+    return new OfferResult.Rejected(name, reason, message);
+  }
+
+  private OfferResult closed(int n) {
+    rejected.add(n);
+    graph.eventsEnded(n);
+    graph.throwIfFailed();
+    StageGraph.State s = graph.state();
+    String why =
+        s == StageGraph.State.CLOSING
+            ? "close() was called; only handlers of the graph may still emit while it drains"
+            : "it was shut down";
+    return new OfferResult.Closed(
+        name,
+        "stage '%s' does not admit events: graph '%s' is %s (%s)"
+            .formatted(name, graph.name(), s, why));
+  }
+
+  private void throwIfNotAdmitted(OfferResult result) {
+    switch (result) {
+      case OfferResult.Accepted a -> {}
+      case OfferResult.Dropped d -> {}
+      case OfferResult.Rejected r ->
+          throw new StageRejectedException(
+              name, capacity, policy.toString(), r.reason(), r.message());
+      case OfferResult.Closed c -> throw new StageClosedException(c.message());
+    }
+  }
+
+  private void notifyDropped(E e) {
+    Consumer<? super E> listener = dropListener;
+    if (listener == null) {
+      return;
+    }
+    try {
+      listener.accept(e);
+    } catch (RuntimeException ex) {
+      log.warn("drop listener of stage '{}' threw; ignored", name, ex);
+    }
+  }
+
+  // ---------------------------------------------------------------- dispatch and handling
+
+  private void dispatchLoop() {
+    try {
+      while (true) {
+        permits.acquire();
+        E first;
+        try {
+          first = queue.take();
+        } catch (InterruptedException ie) {
+          permits.release();
+          throw ie;
+        }
+        int max = batchSize;
+        List<E> batch;
+        if (max == 1) {
+          batch = List.of(first);
+        } else {
+          ArrayList<E> list = new ArrayList<>(Math.min(max, 64));
+          list.add(first);
+          queue.drainTo(list, max - 1);
+          batch = list;
+        }
+        int n = batch.size();
+        releaseSpace(n);
+        inFlight.addAndGet(n);
+        activeHandlers.incrementAndGet();
+        executor.execute(() -> runBatch(batch));
+      }
+    } catch (InterruptedException stop) {
+      // close() or a forced shutdown stops the dispatcher by interrupting it
+    }
+  }
+
+  private void runBatch(List<E> batch) {
+    GraphImpl.CURRENT.set(this);
+    int n = batch.size();
+    int ok = 0;
+    int bad = 0;
+    int cancel = 0;
+    try {
+      EventHandler<? super E> perEvent = eventHandler;
+      if (perEvent != null) {
+        for (int i = 0; i < n; i++) {
+          E e = batch.get(i);
+          if (graph.isForcing()) {
+            cancel += cancelRest(batch, i);
+            break;
+          }
+          try {
+            perEvent.handle(e, context);
+            ok++;
+          } catch (Throwable t) {
+            if (graph.isForcing()) {
+              unprocessed.add(new UnprocessedEvent(name, e, true));
+              cancel++;
+            } else {
+              bad++;
+              Thread.interrupted(); // an interrupt not caused by shutdown must not leak on
+              handleFailure(e, t);
+            }
+          }
+        }
+      } else {
+        BatchHandler<E> handler = Objects.requireNonNull(batchHandler);
+        if (graph.isForcing()) {
+          cancel = cancelRest(batch, 0);
+        } else {
+          try {
+            handler.handle(Collections.unmodifiableList(batch), context);
+            ok = n;
+          } catch (Throwable t) {
+            if (graph.isForcing()) {
+              for (E e : batch) {
+                unprocessed.add(new UnprocessedEvent(name, e, true));
+              }
+              cancel = n;
+            } else {
+              bad = n;
+              Thread.interrupted();
+              for (E e : batch) {
+                handleFailure(e, t);
+              }
+            }
+          }
+        }
+      }
+    } finally {
+      completed.add(ok);
+      failed.add(bad);
+      cancelled.add(cancel);
+      inFlight.addAndGet(-n);
+      activeHandlers.decrementAndGet();
+      permits.release();
+      graph.eventsEnded(n);
+    }
+  }
+
+  private int cancelRest(List<E> batch, int from) {
+    for (int i = from; i < batch.size(); i++) {
+      unprocessed.add(new UnprocessedEvent(name, batch.get(i), false));
+    }
+    return batch.size() - from;
+  }
+
+  private void handleFailure(E event, Throwable error) {
+    switch (failurePolicy) {
+      case FailurePolicy.LogAndCount l ->
+          log.warn("handler of stage '{}' failed on {}", name, describe(event), error);
+      case FailurePolicy.ToDeadLetter d -> {
+        StageImpl<DeadLetter> target = graph.own(d.stage());
+        try {
+          OfferResult r = target.admit(new DeadLetter(name, event, error), true, this);
+          if (!r.admitted()) {
+            log.warn(
+                "handler of stage '{}' failed on {} and dead-letter stage '{}' did not take it: {}",
+                name,
+                describe(event),
+                target.name(),
+                r,
+                error);
+          }
+        } catch (InterruptedException | RuntimeException ex) {
+          if (ex instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+          }
+          error.addSuppressed(ex);
+          log.warn(
+              "handler of stage '{}' failed on {}; routing to dead-letter stage '{}' failed too",
+              name,
+              describe(event),
+              target.name(),
+              error);
+        }
+      }
+      case FailurePolicy.FailGraph f -> graph.fail(name, error);
+    }
+  }
+
+  private static String describe(Object event) {
+    String s = String.valueOf(event);
+    return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+  }
+
+  // ---------------------------------------------------------------- shutdown (called by the graph)
+
+  /** Cancels every queued event: counted cancelled, recorded as unprocessed. */
+  void cancelQueued() {
+    List<E> drained = new ArrayList<>();
+    queue.drainTo(drained);
+    int n = drained.size();
+    if (n == 0) {
+      return;
+    }
+    releaseSpace(n);
+    for (E e : drained) {
+      unprocessed.add(new UnprocessedEvent(name, e, false));
+    }
+    cancelled.add(n);
+    graph.eventsEnded(n);
+  }
+
+  void stopDispatcher() {
+    dispatcher.interrupt();
+    boolean interrupted = false;
+    while (true) {
+      try {
+        dispatcher.join();
+        break;
+      } catch (InterruptedException ie) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  void interruptHandlers() {
+    executor.shutdownNow();
+  }
+
+  /** Waits for handler threads to end; returns {@code false} if some still run at the deadline. */
+  boolean awaitHandlers(long deadlineNanos) {
+    executor.shutdown();
+    boolean interrupted = false;
+    try {
+      while (true) {
+        long left =
+            deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - System.nanoTime();
+        try {
+          return executor.awaitTermination(Math.max(0, left), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException ie) {
+          interrupted = true;
+          executor.shutdownNow();
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  int runningHandlers() {
+    return activeHandlers.get();
+  }
+
+  List<UnprocessedEvent> takeUnprocessed() {
+    List<UnprocessedEvent> out = new ArrayList<>();
+    UnprocessedEvent u;
+    while ((u = unprocessed.poll()) != null) {
+      out.add(u);
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- context
+
+  private final class Context implements StageContext {
+    @Override
+    public String stageName() {
+      return name;
+    }
+
+    @Override
+    public StageGraph graph() {
+      return graph;
+    }
+
+    @Override
+    public <T> void emit(Stage<T> target, T event) throws InterruptedException {
+      StageImpl<T> t = graph.own(target);
+      t.throwIfNotAdmitted(t.admit(t.checkEvent(event), true, StageImpl.this));
+    }
+
+    @Override
+    public <T> OfferResult offer(Stage<T> target, T event) {
+      StageImpl<T> t = graph.own(target);
+      T e = t.checkEvent(event);
+      try {
+        return t.admit(e, false, StageImpl.this);
+      } catch (InterruptedException unreachable) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(unreachable);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "StageContext[" + graph.name() + "/" + name + "]";
+    }
+  }
+}
