@@ -40,3 +40,10 @@ seda4j_find_jdk() {
 
 seda4j_find_jdk || exit 1
 export PATH="$JAVA_HOME/bin:$PATH"
+# Maven 3.9's Guice calls sun.misc.Unsafe, which JDK 24+ warns about on every run; allow it quietly.
+if [ "$(seda4j_java_major "$JAVA_HOME")" -ge 24 ]; then
+  case " ${MAVEN_OPTS:-} " in
+    *sun-misc-unsafe-memory-access*) ;;
+    *) export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" ;;
+  esac
+fi

@@ -18,11 +18,13 @@ Stage<Words> print = graph.stage("print", Words.class).
 
 // Stage 2, split: a function whose result is forwarded to the next stage.
 Stage<Line> split = graph.stage("split", Line.class).
+    permits(1).
     map(line -> new Words(line.number(), line.text().split("\\s+")), print);
 
 // Stage 1, normalise: a handler that emits to another stage through its context.
 Stage<Line> normalise = graph.stage("normalise", Line.class).
     capacity(16).
+    permits(1).   // with more permits, events are handled concurrently and may overtake each other
     handler((line, ctx) -> ctx.emit(split, new Line(line.number(), line.text().strip().toLowerCase(Locale.ROOT))));
 
 String[] poem = {

@@ -1,0 +1,94 @@
+package org.seda4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Runs every {@code examples/*.jsh} script in a real jshell on the built classes, so the examples
+ * never rot: the script must finish, print no jshell error or exception, and print what its entry
+ * below expects.
+ */
+class ExamplesTest {
+
+  /** Lines each example must print; every example must at least print a stats table. */
+  private static final Map<String, List<String>> EXPECTED =
+      Map.of(
+          "hello-pipeline",
+          List.of(
+              "line 1: 4 words stages | connected | by | queues",
+              "line 2: 6 words each | stage | with | its | own | threads",
+              "line 3: 6 words backpressure | when | a | queue | is | full",
+              "graph state after close: TERMINATED"));
+
+  @TestFactory
+  Stream<DynamicTest> everyExampleRuns() throws IOException {
+    List<Path> scripts;
+    try (Stream<Path> files = Files.list(Paths.get("examples"))) {
+      scripts = files.filter(p -> p.toString().endsWith(".jsh")).sorted().toList();
+    }
+    assertThat(scripts).as("examples/*.jsh").isNotEmpty();
+    return scripts.stream()
+        .map(script -> DynamicTest.dynamicTest(script.getFileName().toString(), () -> run(script)));
+  }
+
+  private static void run(Path script) throws Exception {
+    String name = script.getFileName().toString().replaceFirst("\\.jsh$", "");
+    Path jshell = Paths.get(System.getProperty("java.home"), "bin", "jshell");
+    assertThat(jshell).as("jshell of the JDK running the tests").isExecutable();
+
+    List<String> command = new ArrayList<>();
+    command.add(jshell.toString());
+    command.add("--class-path");
+    command.add(classPath());
+    command.add("-R-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+    command.add(script.toString());
+    Process process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectInput(File.createTempFile("empty", ".txt"))
+            .start();
+    boolean finished = process.waitFor(120, TimeUnit.SECONDS);
+    if (!finished) {
+      process.destroyForcibly();
+    }
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+    assertThat(finished).as("%s finished within 120 s; output:%n%s", name, output).isTrue();
+    assertThat(process.exitValue()).as("exit code of %s; output:%n%s", name, output).isZero();
+    assertThat(output)
+        .as("jshell output of %s", name)
+        .doesNotContain("Error:")
+        .doesNotContain("|  Exception")
+        .doesNotContain("Exception in thread")
+        .contains("stage ")
+        .contains("admitted");
+    for (String line : EXPECTED.getOrDefault(name, List.of())) {
+      assertThat(output).as("output of %s", name).contains(line);
+    }
+  }
+
+  /** The library's classes plus slf4j (api and the simple backend), as the tests see them. */
+  private static String classPath() throws URISyntaxException {
+    List<String> entries = new ArrayList<>();
+    for (Class<?> c :
+        List.of(StageGraph.class, org.slf4j.Logger.class, org.slf4j.simple.SimpleLogger.class)) {
+      entries.add(
+          Paths.get(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+}
