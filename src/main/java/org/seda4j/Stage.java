@@ -161,9 +161,10 @@ public interface Stage<E> {
   int permits();
 
   /**
-   * Changes the concurrency limit while events flow. Never blocks; any thread may call it. Raising
-   * it lets the dispatcher start more invocations at once; lowering it below the number running
-   * lets those finish and starts no new one until fewer than {@code permits} run.
+   * Sets the concurrency limit by hand while events flow, and pauses the stage's {@link
+   * ConcurrencyController} until {@link #releaseOverrides()}. Never blocks; any thread may call it.
+   * Raising it lets the dispatcher start more invocations at once; lowering it below the number
+   * running lets those finish and starts no new one until fewer than {@code permits} run.
    *
    * @param permits the new limit, at least 1
    * @throws IllegalArgumentException if {@code permits < 1}
@@ -178,13 +179,22 @@ public interface Stage<E> {
   int batchSize();
 
   /**
-   * Changes the batch size while events flow; it applies from the next batch drained. Never blocks;
-   * any thread may call it.
+   * Sets the batch size by hand while events flow, and pauses the stage's {@link BatchController}
+   * until {@link #releaseOverrides()}; it applies from the next batch drained. Never blocks; any
+   * thread may call it.
    *
    * @param batchSize the new batch size, at least 1
    * @throws IllegalArgumentException if {@code batchSize < 1}
    */
   void setBatchSize(int batchSize);
+
+  /**
+   * Hands the permits and the batch size back to the stage's controllers after {@link
+   * #setPermits(int)} or {@link #setBatchSize(int)}; from the next sampling window on they decide
+   * again, starting from the values set by hand. Never blocks; any thread may call it; does nothing
+   * if nothing was set by hand.
+   */
+  void releaseOverrides();
 
   /**
    * A snapshot of the stage's settings, load and counters. Never blocks; any thread may call it, at
@@ -213,7 +223,9 @@ public interface Stage<E> {
     Builder<E> capacity(int capacity);
 
     /**
-     * Sets the initial concurrency limit (default: the number of available processors).
+     * Fixes the concurrency limit: shorthand for {@code
+     * concurrency(ConcurrencyController.fixed(permits))}. Without it (or {@link #concurrency}), the
+     * stage uses {@link ConcurrencyController#adaptive()}.
      *
      * @param permits how many handler invocations may run at once, at least 1
      * @return this builder
@@ -222,13 +234,36 @@ public interface Stage<E> {
     Builder<E> permits(int permits);
 
     /**
-     * Sets the initial batch size (default 16).
+     * Fixes the batch size: shorthand for {@code batching(BatchController.fixed(batchSize))}.
+     * Without it (or {@link #batching}), the stage uses {@link BatchController#adaptive(int)
+     * BatchController.adaptive(64)}.
      *
      * @param batchSize the most events one handler invocation receives, at least 1
      * @return this builder
      * @throws IllegalArgumentException if {@code batchSize < 1}
      */
     Builder<E> batchSize(int batchSize);
+
+    /**
+     * Sets the controller of the concurrency limit (default {@link
+     * ConcurrencyController#adaptive()}). The instance must not be used by another stage.
+     *
+     * @param controller the controller; its {@link ConcurrencyController#initial()} is the starting
+     *     limit
+     * @return this builder
+     * @throws IllegalArgumentException if the instance already serves another stage
+     */
+    Builder<E> concurrency(ConcurrencyController controller);
+
+    /**
+     * Sets the controller of the batch size (default {@link BatchController#adaptive(int)
+     * BatchController.adaptive(64)}). The instance must not be used by another stage.
+     *
+     * @param controller the controller; its {@link BatchController#initial()} is the starting size
+     * @return this builder
+     * @throws IllegalArgumentException if the instance already serves another stage
+     */
+    Builder<E> batching(BatchController controller);
 
     /**
      * Sets what happens when the queue is full (default {@link FullQueuePolicy#block()}).

@@ -198,6 +198,25 @@ public interface StageGraph extends AutoCloseable {
     Builder interruptGrace(Duration grace);
 
     /**
+     * How often the graph's sampler thread measures every stage and asks its controllers for new
+     * settings (default 100 ms).
+     *
+     * @param period the sampling period, from 1 ms to 1 minute
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    Builder samplePeriod(Duration period);
+
+    /**
+     * The clock that timestamps samples ({@link ControllerSample#nanoTime()}) and measures their
+     * windows (default {@link System#nanoTime()}). Meant for tests.
+     *
+     * @param nanoClock a monotonic clock in nanoseconds
+     * @return this builder
+     */
+    Builder nanoClock(java.util.function.LongSupplier nanoClock);
+
+    /**
      * Opens the graph.
      *
      * @return the open graph

@@ -26,6 +26,13 @@ package org.seda4j;
  * @param blockedProducers threads now waiting for room in this stage's queue
  * @param blockedOnEmit this stage's handlers now waiting for room in another stage's queue (a
  *     sustained non-zero value on every stage of a cycle means the cycle is deadlocked)
+ * @param throughput events per second whose handling ended in the last sampling window
+ * @param permitsOverridden {@code true} if the permits were set by hand ({@link
+ *     Stage#setPermits(int)}) and the concurrency controller is paused
+ * @param batchSizeOverridden {@code true} if the batch size was set by hand and the batching
+ *     controller is paused
+ * @param concurrencyDecision the concurrency controller's last decision and its reason
+ * @param batchDecision the batching controller's last decision and its reason
  */
 public record StageSnapshot(
     String name,
@@ -44,7 +51,12 @@ public record StageSnapshot(
     long cancelled,
     long dropped,
     int blockedProducers,
-    int blockedOnEmit) {
+    int blockedOnEmit,
+    double throughput,
+    boolean permitsOverridden,
+    boolean batchSizeOverridden,
+    String concurrencyDecision,
+    String batchDecision) {
 
   /**
    * Events offered to the stage: {@code admitted + rejected}.

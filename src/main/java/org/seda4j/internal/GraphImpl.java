@@ -2,9 +2,12 @@ package org.seda4j.internal;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -12,9 +15,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.seda4j.BatchController;
 import org.seda4j.BatchHandler;
+import org.seda4j.ConcurrencyController;
 import org.seda4j.EventHandler;
 import org.seda4j.EventMapper;
 import org.seda4j.FailurePolicy;
@@ -58,12 +64,19 @@ public final class GraphImpl implements StageGraph {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Duration DEFAULT_GRACE = Duration.ofSeconds(1);
+  private static final Duration DEFAULT_PERIOD = Duration.ofMillis(100);
   private static final int DEFAULT_CAPACITY = 1024;
-  private static final int DEFAULT_BATCH = 16;
+  private static final int DEFAULT_MAX_BATCH = 64;
 
   private final String name;
   private final Duration interruptGrace;
+  private final long samplePeriodNanos;
+  private final LongSupplier nanoClock;
   private final Logger log;
+  private final Thread sampler;
+  private boolean samplerStop; // guarded by lock
+  private final Condition samplerWake;
+  private final Set<Object> controllersInUse = Collections.newSetFromMap(new IdentityHashMap<>());
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -79,10 +92,17 @@ public final class GraphImpl implements StageGraph {
   private @Nullable Thread aborter; // guarded by lock
   private boolean forcedTermination; // guarded by lock
 
-  private GraphImpl(String name, Duration interruptGrace) {
+  private GraphImpl(
+      String name, Duration interruptGrace, Duration samplePeriod, LongSupplier nanoClock) {
     this.name = name;
     this.interruptGrace = interruptGrace;
+    this.samplePeriodNanos = samplePeriod.toNanos();
+    this.nanoClock = nanoClock;
     this.log = LoggerFactory.getLogger("org.seda4j.graph." + name);
+    this.samplerWake = lock.newCondition();
+    this.sampler =
+        Thread.ofVirtual().name("seda4j-" + name + "-sampler").unstarted(this::sampleLoop);
+    this.sampler.start();
   }
 
   /** Entry point of {@link StageGraph#builder(String)}. */
@@ -90,6 +110,8 @@ public final class GraphImpl implements StageGraph {
     String n = validName("graph", name);
     return new StageGraph.Builder() {
       private Duration grace = DEFAULT_GRACE;
+      private Duration period = DEFAULT_PERIOD;
+      private LongSupplier clock = System::nanoTime;
 
       @Override
       public StageGraph.Builder interruptGrace(Duration grace) {
@@ -103,8 +125,26 @@ public final class GraphImpl implements StageGraph {
       }
 
       @Override
+      public StageGraph.Builder samplePeriod(Duration period) {
+        Objects.requireNonNull(period, "period");
+        if (period.compareTo(Duration.ofMillis(1)) < 0
+            || period.compareTo(Duration.ofMinutes(1)) > 0) {
+          throw new IllegalArgumentException(
+              "samplePeriod must be between 1 ms and 1 minute, was " + period);
+        }
+        this.period = period;
+        return this;
+      }
+
+      @Override
+      public StageGraph.Builder nanoClock(LongSupplier nanoClock) {
+        this.clock = Objects.requireNonNull(nanoClock, "nanoClock");
+        return this;
+      }
+
+      @Override
       public StageGraph open() {
-        return new GraphImpl(n, grace);
+        return new GraphImpl(n, grace, period, clock);
       }
     };
   }
@@ -271,6 +311,58 @@ public final class GraphImpl implements StageGraph {
     }
   }
 
+  // ---------------------------------------------------------------- sampler
+
+  /* One virtual thread per graph: every period, each stage measures its window and asks its
+   * controllers. It never holds the lock while sampling; it stops when termination begins. */
+  private void sampleLoop() {
+    long next = System.nanoTime() + samplePeriodNanos;
+    while (true) {
+      lock.lock();
+      try {
+        long wait;
+        while (!samplerStop && (wait = next - System.nanoTime()) > 0) {
+          samplerWake.awaitNanos(wait);
+        }
+        if (samplerStop) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        return;
+      } finally {
+        lock.unlock();
+      }
+      long now = nanoClock.getAsLong();
+      for (StageImpl<?> s : stages) {
+        try {
+          s.sample(now);
+        } catch (RuntimeException e) {
+          log.warn("sampling stage '{}' failed; its settings stay as they are", s.name(), e);
+        }
+      }
+      next += samplePeriodNanos;
+      long late = System.nanoTime() - next;
+      if (late > 0) {
+        next += (late / samplePeriodNanos + 1) * samplePeriodNanos; // skip missed windows
+      }
+    }
+  }
+
+  private void stopSampler() {
+    lock.lock();
+    try {
+      samplerStop = true;
+      samplerWake.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    joinUninterruptibly(sampler);
+  }
+
+  long clockNanos() {
+    return nanoClock.getAsLong();
+  }
+
   // ---------------------------------------------------------------- lifecycle
 
   private ShutdownReport shutdown(long gracefulNanos) {
@@ -373,6 +465,7 @@ public final class GraphImpl implements StageGraph {
     } finally {
       lock.unlock();
     }
+    stopSampler();
     List<StageImpl<?>> all = List.copyOf(stages);
     if (forced) {
       log.info("graph '{}' shutting down forcibly: interrupting handlers, cancelling queues", name);
@@ -492,9 +585,22 @@ public final class GraphImpl implements StageGraph {
     lock.lock();
     try {
       checkOpenForStages(stage.name());
-      if (byName.putIfAbsent(stage.name(), stage) != null) {
+      if (byName.containsKey(stage.name())) {
         throw duplicate(stage.name());
       }
+      for (Object controller : stage.controllers()) {
+        if (controllersInUse.contains(controller)) {
+          throw new IllegalArgumentException(
+              "controller "
+                  + controller
+                  + " already serves another stage; controllers keep per-stage state, so give"
+                  + " stage '"
+                  + stage.name()
+                  + "' its own instance");
+        }
+      }
+      controllersInUse.addAll(stage.controllers());
+      byName.put(stage.name(), stage);
       stages.add(stage);
       stage.start();
       return stage;
@@ -509,8 +615,8 @@ public final class GraphImpl implements StageGraph {
     private final String stageName;
     private final Class<E> type;
     private int capacity = DEFAULT_CAPACITY;
-    private int permits = Math.max(1, Runtime.getRuntime().availableProcessors());
-    private int batchSize = DEFAULT_BATCH;
+    private @Nullable ConcurrencyController concurrency;
+    private @Nullable BatchController batching;
     private FullQueuePolicy policy = FullQueuePolicy.block();
     private FailurePolicy failurePolicy = FailurePolicy.logAndCount();
     private @Nullable Consumer<? super E> dropListener;
@@ -529,13 +635,25 @@ public final class GraphImpl implements StageGraph {
 
     @Override
     public Stage.Builder<E> permits(int permits) {
-      this.permits = requirePositive("permits", permits);
+      this.concurrency = ConcurrencyController.fixed(permits);
       return this;
     }
 
     @Override
     public Stage.Builder<E> batchSize(int batchSize) {
-      this.batchSize = requirePositive("batchSize", batchSize);
+      this.batching = BatchController.fixed(batchSize);
+      return this;
+    }
+
+    @Override
+    public Stage.Builder<E> concurrency(ConcurrencyController controller) {
+      this.concurrency = Objects.requireNonNull(controller, "controller");
+      return this;
+    }
+
+    @Override
+    public Stage.Builder<E> batching(BatchController controller) {
+      this.batching = Objects.requireNonNull(controller, "controller");
       return this;
     }
 
@@ -594,14 +712,18 @@ public final class GraphImpl implements StageGraph {
             "this builder already created stage '" + stageName + "'; call graph.stage(...) again");
       }
       built = true;
+      ConcurrencyController c =
+          concurrency != null ? concurrency : ConcurrencyController.adaptive();
+      BatchController b = batching != null ? batching : BatchController.adaptive(DEFAULT_MAX_BATCH);
       return register(
           new StageImpl<>(
               GraphImpl.this,
               stageName,
               type,
               capacity,
-              permits,
-              batchSize,
+              c,
+              b,
+              clockNanos(),
               policy,
               failurePolicy,
               dropListener,

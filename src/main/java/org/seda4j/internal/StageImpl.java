@@ -16,8 +16,13 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
+import org.seda4j.BatchController;
 import org.seda4j.BatchHandler;
+import org.seda4j.ConcurrencyController;
+import org.seda4j.ControllerDecision;
+import org.seda4j.ControllerSample;
 import org.seda4j.DeadLetter;
 import org.seda4j.EventHandler;
 import org.seda4j.FailurePolicy;
@@ -88,6 +93,23 @@ final class StageImpl<E> implements Stage<E> {
   private volatile int batchSize;
   private final AtomicInteger activeHandlers = new AtomicInteger();
   private final AtomicLong inFlight = new AtomicLong();
+  private final LongAdder batchesStarted = new LongAdder();
+  private final LongAdder busyNanos = new LongAdder();
+
+  // Controllers: called by the graph's sampler thread only (see sample()).
+  private final ConcurrencyController concurrency;
+  private final BatchController batching;
+  private volatile boolean permitsPinned;
+  private volatile boolean batchSizePinned;
+  private volatile String concurrencyDecision;
+  private volatile String batchDecision;
+  private volatile double throughput;
+  private long lastSampleNanos;
+  private long lastAdmitted;
+  private long lastEnded;
+  private long lastBatches;
+  private long lastBusyNanos;
+  private boolean batchJustChanged;
 
   private final LongAdder admitted = new LongAdder();
   private final LongAdder rejected = new LongAdder();
@@ -105,8 +127,9 @@ final class StageImpl<E> implements Stage<E> {
       String name,
       Class<E> type,
       int capacity,
-      int permits,
-      int batchSize,
+      ConcurrencyController concurrency,
+      BatchController batching,
+      long startNanos,
       FullQueuePolicy policy,
       FailurePolicy failurePolicy,
       @Nullable Consumer<? super E> dropListener,
@@ -125,8 +148,25 @@ final class StageImpl<E> implements Stage<E> {
     this.context = new Context();
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.free = new AtomicInteger(capacity);
+    this.concurrency = concurrency;
+    this.batching = batching;
+    int permits = concurrency.initial();
+    int batchSize = batching.initial();
+    if (permits < 1 || batchSize < 1) {
+      throw new IllegalArgumentException(
+          "controllers of stage '"
+              + name
+              + "' start at permits "
+              + permits
+              + " and batchSize "
+              + batchSize
+              + "; both must be at least 1");
+    }
     this.permits = new AdjustableSemaphore(permits);
     this.batchSize = batchSize;
+    this.concurrencyDecision = "initial permits " + permits + " (" + concurrency + ")";
+    this.batchDecision = "initial batchSize " + batchSize + " (" + batching + ")";
+    this.lastSampleNanos = startNanos;
     String prefix = "seda4j-" + graph.name() + "-" + name + "-";
     this.executor =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(prefix, 0).factory());
@@ -135,6 +175,10 @@ final class StageImpl<E> implements Stage<E> {
 
   void start() {
     dispatcher.start();
+  }
+
+  List<Object> controllers() {
+    return List.of(concurrency, batching);
   }
 
   // ---------------------------------------------------------------- Stage API
@@ -200,6 +244,9 @@ final class StageImpl<E> implements Stage<E> {
   @Override
   public void setPermits(int permits) {
     this.permits.setLimit(GraphImpl.requirePositive("permits", permits));
+    permitsPinned = true;
+    concurrencyDecision =
+        "set by hand to " + permits + " (controller paused until releaseOverrides)";
   }
 
   @Override
@@ -210,6 +257,20 @@ final class StageImpl<E> implements Stage<E> {
   @Override
   public void setBatchSize(int batchSize) {
     this.batchSize = GraphImpl.requirePositive("batchSize", batchSize);
+    batchSizePinned = true;
+    batchDecision = "set by hand to " + batchSize + " (controller paused until releaseOverrides)";
+  }
+
+  @Override
+  public void releaseOverrides() {
+    if (permitsPinned) {
+      permitsPinned = false;
+      concurrencyDecision = "released to " + concurrency;
+    }
+    if (batchSizePinned) {
+      batchSizePinned = false;
+      batchDecision = "released to " + batching;
+    }
   }
 
   @Override
@@ -231,7 +292,92 @@ final class StageImpl<E> implements Stage<E> {
         cancelled.sum(),
         dropped.sum(),
         blockedProducers.get(),
-        blockedOnEmit.get());
+        blockedOnEmit.get(),
+        throughput,
+        permitsPinned,
+        batchSizePinned,
+        concurrencyDecision,
+        batchDecision);
+  }
+
+  // ---------------------------------------------------------------- controllers
+
+  /**
+   * One sampling window ended at {@code now}: build the sample, ask the controllers, apply. Called
+   * only by the graph's sampler thread. The batching controller is asked only in windows where the
+   * permits did not change, and the concurrency controller skips the window right after a batch
+   * change, so each judges its own last step.
+   */
+  void sample(long now) {
+    long elapsed = now - lastSampleNanos;
+    if (elapsed <= 0) {
+      return;
+    }
+    long adm = admitted.sum();
+    long ended = completed.sum() + failed.sum() + cancelled.sum();
+    long nb = batchesStarted.sum();
+    long busy = busyNanos.sum();
+    ControllerSample s =
+        new ControllerSample(
+            now,
+            elapsed,
+            queue.size(),
+            capacity,
+            blockedProducers.get(),
+            adm - lastAdmitted,
+            ended - lastEnded,
+            nb - lastBatches,
+            busy - lastBusyNanos,
+            activeHandlers.get(),
+            permits.limit(),
+            batchSize,
+            eventHandler != null);
+    lastSampleNanos = now;
+    lastAdmitted = adm;
+    lastEnded = ended;
+    lastBatches = nb;
+    lastBusyNanos = busy;
+    throughput = s.throughput();
+
+    boolean permitsChanged = false;
+    if (!permitsPinned && !batchJustChanged) {
+      ControllerDecision d = decide(concurrency::decide, s, "concurrency");
+      if (d != null) {
+        concurrencyDecision = d.reason();
+        if (d.value() != permits.limit() && !permitsPinned) {
+          permits.setLimit(d.value());
+          permitsChanged = true;
+          log.debug("stage '{}' permits {} -> {}: {}", name, s.permits(), d.value(), d.reason());
+        } else {
+          log.trace("stage '{}' {}", name, d.reason());
+        }
+      }
+    }
+    batchJustChanged = false;
+    if (!permitsChanged && !batchSizePinned) {
+      ControllerDecision d = decide(batching::decide, s, "batching");
+      if (d != null) {
+        batchDecision = d.reason();
+        if (d.value() != batchSize && !batchSizePinned) {
+          batchSize = d.value();
+          batchJustChanged = true;
+          log.debug(
+              "stage '{}' batchSize {} -> {}: {}", name, s.batchSize(), d.value(), d.reason());
+        } else {
+          log.trace("stage '{}' {}", name, d.reason());
+        }
+      }
+    }
+  }
+
+  private @Nullable ControllerDecision decide(
+      Function<ControllerSample, ControllerDecision> controller, ControllerSample s, String which) {
+    try {
+      return controller.apply(s);
+    } catch (RuntimeException e) {
+      log.warn("{} controller of stage '{}' threw on {}; setting unchanged", which, name, s, e);
+      return null;
+    }
   }
 
   @Override
@@ -549,6 +695,7 @@ final class StageImpl<E> implements Stage<E> {
         releaseSpace(n);
         inFlight.addAndGet(n);
         activeHandlers.incrementAndGet();
+        batchesStarted.increment();
         executor.execute(() -> runBatch(batch));
       }
     } catch (InterruptedException stop) {
@@ -558,6 +705,7 @@ final class StageImpl<E> implements Stage<E> {
 
   private void runBatch(List<E> batch) {
     GraphImpl.CURRENT.set(this);
+    long start = System.nanoTime();
     int n = batch.size();
     int ok = 0;
     int bad = 0;
@@ -610,6 +758,7 @@ final class StageImpl<E> implements Stage<E> {
         }
       }
     } finally {
+      busyNanos.add(System.nanoTime() - start);
       completed.add(ok);
       failed.add(bad);
       cancelled.add(cancel);

@@ -1,0 +1,106 @@
+package org.seda4j;
+
+/**
+ * What a stage did during one sampling window: the only input of a {@link ConcurrencyController} or
+ * {@link BatchController}. The graph's sampler builds one per stage per window (period set by
+ * {@link StageGraph.Builder#samplePeriod(java.time.Duration)}); tests build them by hand.
+ *
+ * <p>Counts ending in a verb ({@code arrivals}, {@code completions}, {@code batches}, {@code
+ * busyNanos}) are deltas over the window; the others are levels at its end.
+ *
+ * @param nanoTime the end of the window, from the graph's clock ({@link
+ *     StageGraph.Builder#nanoClock(java.util.function.LongSupplier)})
+ * @param elapsedNanos the window's length, positive
+ * @param queueLength events waiting in the queue at the end of the window
+ * @param capacity the queue's capacity
+ * @param blockedProducers producers waiting for room at the end of the window
+ * @param arrivals events admitted during the window
+ * @param completions events whose handling ended during the window (completed, failed or cancelled)
+ * @param batches handler invocations started during the window
+ * @param busyNanos handler time spent in invocations that ended during the window, summed over
+ *     invocations (so {@code busyNanos / elapsedNanos} is the mean number of busy handlers)
+ * @param activeHandlers handler invocations running at the end of the window
+ * @param permits the concurrency limit during the window
+ * @param batchSize the batch size during the window
+ * @param perEventHandler {@code true} if the handler handles one event per call (batching then only
+ *     amortises dispatch); {@code false} for a {@link BatchHandler}
+ */
+public record ControllerSample(
+    long nanoTime,
+    long elapsedNanos,
+    int queueLength,
+    int capacity,
+    int blockedProducers,
+    long arrivals,
+    long completions,
+    long batches,
+    long busyNanos,
+    int activeHandlers,
+    int permits,
+    int batchSize,
+    boolean perEventHandler) {
+
+  /**
+   * Validates the sample.
+   *
+   * @param nanoTime end of the window
+   * @param elapsedNanos the window's length, positive
+   * @param queueLength queued events
+   * @param capacity queue capacity
+   * @param blockedProducers waiting producers
+   * @param arrivals admitted events
+   * @param completions ended events
+   * @param batches started invocations
+   * @param busyNanos handler time
+   * @param activeHandlers running invocations
+   * @param permits concurrency limit
+   * @param batchSize batch size
+   * @param perEventHandler handler shape
+   */
+  public ControllerSample {
+    if (elapsedNanos <= 0) {
+      throw new IllegalArgumentException("elapsedNanos must be positive, was " + elapsedNanos);
+    }
+    if (permits < 1 || batchSize < 1) {
+      throw new IllegalArgumentException(
+          "permits and batchSize must be at least 1, were " + permits + " and " + batchSize);
+    }
+  }
+
+  /**
+   * Completions per second over the window.
+   *
+   * @return the throughput in events per second
+   */
+  public double throughput() {
+    return completions * 1e9 / elapsedNanos;
+  }
+
+  /**
+   * Whether work was waiting at the end of the window (queued events or blocked producers): more
+   * handler capacity could have been used.
+   *
+   * @return {@code true} if there was a backlog
+   */
+  public boolean backlogged() {
+    return queueLength > 0 || blockedProducers > 0;
+  }
+
+  /**
+   * Mean handler time per completed event over the window, or 0 if none completed.
+   *
+   * @return nanoseconds per event
+   */
+  public double serviceNanosPerEvent() {
+    return completions == 0 ? 0 : (double) busyNanos / completions;
+  }
+
+  /**
+   * Mean number of busy handler invocations over the window (Little's law on handler time).
+   *
+   * @return mean concurrency in use
+   */
+  public double meanBusyHandlers() {
+    return (double) busyNanos / elapsedNanos;
+  }
+}

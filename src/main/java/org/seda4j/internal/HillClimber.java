@@ -1,0 +1,162 @@
+package org.seda4j.internal;
+
+import java.util.Locale;
+import org.seda4j.ControllerDecision;
+
+/*
+ * The search shared by the adaptive concurrency and batching controllers: throughput hill
+ * climbing over an integer setting, fed only with windows in which work was waiting (so measured
+ * throughput is capacity, not offered load).
+ *
+ * States: slow start (double while each doubling buys > GAIN), then steady (hold at `best`,
+ * probe every PROBE_EVERY windows alternately up by a quarter -- kept if it buys > GAIN -- and down
+ * by a quarter -- kept if throughput stays >= KEEP of the reference). A trial is a change whose
+ * effect is judged on the next window fed. The reference is the throughput measured at `best`; in
+ * hold windows it follows the measurements (EWMA, weight 0.3 as in Sandstorm's autoMaxDetect). A
+ * sudden change (below 1/2 or above 2x the reference) means the workload changed: slow start again.
+ *
+ * Not thread-safe: one instance per controller, called by the sampler thread only.
+ */
+final class HillClimber {
+  static final double GAIN = 1.05;
+  static final double KEEP = 0.97;
+  static final int PROBE_EVERY = 5;
+  private static final double EWMA_WEIGHT = 0.3;
+
+  private final String what;
+  private final int min;
+  private final int max;
+
+  private boolean slowStart = true;
+  private double reference;
+  private int best;
+  private int trial; // 0: none, +1: stepped up, -1: stepped down
+  private int sinceProbe;
+  private boolean probeUpNext = true;
+
+  HillClimber(String what, int min, int max) {
+    this.what = what;
+    this.min = min;
+    this.max = max;
+  }
+
+  int min() {
+    return min;
+  }
+
+  int max() {
+    return max;
+  }
+
+  /** Forget everything learnt: the next saturated window starts a slow start. */
+  void reset() {
+    slowStart = true;
+    reference = 0;
+    trial = 0;
+    sinceProbe = 0;
+  }
+
+  int clamp(long value) {
+    return (int) Math.max(min, Math.min(max, value));
+  }
+
+  /** One saturated window at setting {@code current} gave throughput {@code tput} (events/s). */
+  ControllerDecision step(int current, double tput) {
+    if (trial != 0) {
+      int dir = trial;
+      trial = 0;
+      return dir > 0 ? judgeStepUp(current, tput) : judgeStepDown(current, tput);
+    }
+    if (reference <= 0) {
+      reference = tput;
+      best = current;
+      return slowStart
+          ? stepUp(current, 2L * current, fmt("saturated at %.0f/s: slow start", tput))
+          : hold(current, fmt("saturated at %.0f/s", tput));
+    }
+    if (tput < reference / 2 || tput > reference * 2) {
+      String why = fmt("throughput jumped from %.0f/s to %.0f/s: new search", reference, tput);
+      reset();
+      reference = tput;
+      best = current;
+      return stepUp(current, 2L * current, why);
+    }
+    if (slowStart) {
+      return stepUp(current, 2L * current, fmt("slow start at %.0f/s", tput));
+    }
+    reference = (1 - EWMA_WEIGHT) * reference + EWMA_WEIGHT * tput;
+    if (++sinceProbe >= PROBE_EVERY) {
+      sinceProbe = 0;
+      boolean up = probeUpNext;
+      probeUpNext = !probeUpNext;
+      int step = Math.max(1, current / 4);
+      if (up && current < max) {
+        return stepUp(current, (long) current + step, fmt("probe up from %.0f/s", reference));
+      }
+      if (!up && current > min) {
+        trial = -1;
+        int next = clamp((long) current - step);
+        return new ControllerDecision(
+            next, fmt("probe: %s %d -> %d (throughput %.0f/s)", what, current, next, reference));
+      }
+    }
+    return hold(current, fmt("steady at %.0f/s", tput));
+  }
+
+  private ControllerDecision judgeStepUp(int current, double tput) {
+    double change = reference > 0 ? tput / reference - 1 : 1;
+    if (tput > reference * GAIN) {
+      reference = tput;
+      best = current;
+      if (slowStart) {
+        return stepUp(
+            current,
+            2L * current,
+            fmt("slow start: %d bought %+.0f%% (%.0f/s)", current, change * 100, tput));
+      }
+      sinceProbe = 0;
+      return hold(current, fmt("kept %d: %+.0f%% (%.0f/s)", current, change * 100, tput));
+    }
+    slowStart = false;
+    sinceProbe = 0;
+    return new ControllerDecision(
+        best,
+        fmt(
+            "%s %d bought %+.0f%% (%.0f/s vs %.0f/s, need > +%.0f%%): back to %d",
+            what, current, change * 100, tput, reference, (GAIN - 1) * 100, best));
+  }
+
+  private ControllerDecision judgeStepDown(int current, double tput) {
+    double change = tput / reference - 1;
+    sinceProbe = 0;
+    if (tput >= reference * KEEP) {
+      best = current;
+      return hold(
+          current, fmt("kept fewer: %d loses %+.0f%% (%.0f/s)", current, change * 100, tput));
+    }
+    return new ControllerDecision(
+        best,
+        fmt(
+            "%s %d lost %+.0f%% (%.0f/s vs %.0f/s): back to %d",
+            what, current, change * 100, tput, reference, best));
+  }
+
+  private ControllerDecision stepUp(int current, long target, String why) {
+    int next = clamp(target);
+    if (next == current) {
+      slowStart = false;
+      return hold(current, why + "; at max " + max);
+    }
+    trial = 1;
+    return new ControllerDecision(next, fmt("%s; %s %d -> %d", why, what, current, next));
+  }
+
+  private ControllerDecision hold(int current, String why) {
+    return new ControllerDecision(current, fmt("hold %s %d: %s", what, current, why));
+  }
+
+  @SuppressWarnings("AnnotateFormatMethod") // error_prone_annotations is not a dependency
+  private static String fmt(String format, Object... args) {
+    return String.format(Locale.ROOT, format, args);
+  }
+}
