@@ -24,6 +24,8 @@ package org.seda4j;
  * @param batchSize the batch size during the window
  * @param perEventHandler {@code true} if the handler handles one event per call (batching then only
  *     amortises dispatch); {@code false} for a {@link BatchHandler}
+ * @param cpuLoad the whole JVM's CPU use during the window, from 0 (idle) to 1 (every available
+ *     processor busy), or -1 if the platform does not tell
  */
 public record ControllerSample(
     long nanoTime,
@@ -38,7 +40,8 @@ public record ControllerSample(
     int activeHandlers,
     int permits,
     int batchSize,
-    boolean perEventHandler) {
+    boolean perEventHandler,
+    double cpuLoad) {
 
   /**
    * Validates the sample.
@@ -56,6 +59,7 @@ public record ControllerSample(
    * @param permits concurrency limit
    * @param batchSize batch size
    * @param perEventHandler handler shape
+   * @param cpuLoad JVM CPU use, 0 to 1, or -1
    */
   public ControllerSample {
     if (elapsedNanos <= 0) {
@@ -65,6 +69,16 @@ public record ControllerSample(
       throw new IllegalArgumentException(
           "permits and batchSize must be at least 1, were " + permits + " and " + batchSize);
     }
+  }
+
+  /**
+   * Whether the JVM used nearly every available processor during the window (at least 85%): more
+   * concurrency cannot add CPU work then, only contention.
+   *
+   * @return {@code true} if CPU-saturated; {@code false} if not or unknown
+   */
+  public boolean cpuSaturated() {
+    return cpuLoad >= 0.85;
   }
 
   /**

@@ -316,6 +316,7 @@ public final class GraphImpl implements StageGraph {
   /* One virtual thread per graph: every period, each stage measures its window and asks its
    * controllers. It never holds the lock while sampling; it stops when termination begins. */
   private void sampleLoop() {
+    CpuMeter cpuMeter = new CpuMeter();
     long next = System.nanoTime() + samplePeriodNanos;
     while (true) {
       lock.lock();
@@ -333,9 +334,10 @@ public final class GraphImpl implements StageGraph {
         lock.unlock();
       }
       long now = nanoClock.getAsLong();
+      double cpu = cpuMeter.load();
       for (StageImpl<?> s : stages) {
         try {
-          s.sample(now);
+          s.sample(now, samplePeriodNanos, cpu);
         } catch (RuntimeException e) {
           log.warn("sampling stage '{}' failed; its settings stay as they are", s.name(), e);
         }

@@ -33,6 +33,8 @@ final class HillClimber {
   private int trial; // 0: none, +1: stepped up, -1: stepped down
   private int sinceProbe;
   private boolean probeUpNext = true;
+  private int outliers; // consecutive windows far from the reference
+  private boolean mayGrow = true; // of the window being judged
 
   HillClimber(String what, int min, int max) {
     this.what = what;
@@ -54,14 +56,20 @@ final class HillClimber {
     reference = 0;
     trial = 0;
     sinceProbe = 0;
+    outliers = 0;
   }
 
   int clamp(long value) {
     return (int) Math.max(min, Math.min(max, value));
   }
 
-  /** One saturated window at setting {@code current} gave throughput {@code tput} (events/s). */
-  ControllerDecision step(int current, double tput) {
+  /**
+   * One saturated window at setting {@code current} gave throughput {@code tput} (events/s). With
+   * {@code mayGrow == false} (e.g. the CPU is saturated) no step up is started: slow start ends and
+   * only steps down are probed.
+   */
+  ControllerDecision step(int current, double tput, boolean mayGrow) {
+    this.mayGrow = mayGrow;
     if (trial != 0) {
       int dir = trial;
       trial = 0;
@@ -75,12 +83,18 @@ final class HillClimber {
           : hold(current, fmt("saturated at %.0f/s", tput));
     }
     if (tput < reference / 2 || tput > reference * 2) {
-      String why = fmt("throughput jumped from %.0f/s to %.0f/s: new search", reference, tput);
+      // One odd window is noise (a GC, a scheduling hiccup); two in a row mean the workload
+      // changed: forget the reference and search again from here.
+      if (++outliers < 2) {
+        return hold(current, fmt("outlier %.0f/s vs %.0f/s, waiting for another", tput, reference));
+      }
+      String why = fmt("throughput moved from %.0f/s to %.0f/s: new search", reference, tput);
       reset();
       reference = tput;
       best = current;
       return stepUp(current, 2L * current, why);
     }
+    outliers = 0;
     if (slowStart) {
       return stepUp(current, 2L * current, fmt("slow start at %.0f/s", tput));
     }
@@ -109,9 +123,12 @@ final class HillClimber {
       reference = tput;
       best = current;
       if (slowStart) {
+        // A doubling that raised throughput by more than 60% is far from any plateau: take a
+        // bigger step (a 10 ms blocking handler needs thousands of permits, fast).
+        long next = change > 0.6 ? 4L * current : 2L * current;
         return stepUp(
             current,
-            2L * current,
+            next,
             fmt("slow start: %d bought %+.0f%% (%.0f/s)", current, change * 100, tput));
       }
       sinceProbe = 0;
@@ -143,6 +160,10 @@ final class HillClimber {
 
   private ControllerDecision stepUp(int current, long target, String why) {
     int next = clamp(target);
+    if (!mayGrow) {
+      slowStart = false;
+      return hold(current, why + "; not growing: CPU saturated");
+    }
     if (next == current) {
       slowStart = false;
       return hold(current, why + "; at max " + max);

@@ -38,6 +38,14 @@ public final class HillClimbingConcurrency implements ConcurrencyController {
 
   @Override
   public ControllerDecision decide(ControllerSample s) {
+    ControllerDecision d = decideWithoutCpuNote(s);
+    return s.cpuLoad() < 0
+        ? d
+        : new ControllerDecision(
+            d.value(), d.reason() + String.format(Locale.ROOT, " [cpu %.0f%%]", s.cpuLoad() * 100));
+  }
+
+  private ControllerDecision decideWithoutCpuNote(ControllerSample s) {
     int p = s.permits();
     if (!s.backlogged()) {
       if (++quietWindows >= QUIET_WINDOWS) {
@@ -71,7 +79,7 @@ public final class HillClimbingConcurrency implements ConcurrencyController {
     idleWindows = 0;
     quietWindows = 0;
     if (s.completions() == 0) {
-      if (s.activeHandlers() >= p && p < climber.max()) {
+      if (s.activeHandlers() >= p && p < climber.max() && !s.cpuSaturated()) {
         int next = climber.clamp(2L * p);
         return new ControllerDecision(
             next,
@@ -85,7 +93,7 @@ public final class HillClimbingConcurrency implements ConcurrencyController {
       }
       return new ControllerDecision(p, "hold permits " + p + ": nothing completed yet");
     }
-    return climber.step(p, s.throughput());
+    return climber.step(p, s.throughput(), !s.cpuSaturated());
   }
 
   @Override

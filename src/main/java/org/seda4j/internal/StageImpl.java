@@ -308,10 +308,10 @@ final class StageImpl<E> implements Stage<E> {
    * permits did not change, and the concurrency controller skips the window right after a batch
    * change, so each judges its own last step.
    */
-  void sample(long now) {
+  void sample(long now, long periodNanos, double cpuLoad) {
     long elapsed = now - lastSampleNanos;
-    if (elapsed <= 0) {
-      return;
+    if (elapsed < periodNanos / 2) {
+      return; // a late sampler wake-up left a short window: fold it into the next one
     }
     long adm = admitted.sum();
     long ended = completed.sum() + failed.sum() + cancelled.sum();
@@ -331,7 +331,8 @@ final class StageImpl<E> implements Stage<E> {
             activeHandlers.get(),
             permits.limit(),
             batchSize,
-            eventHandler != null);
+            eventHandler != null,
+            cpuLoad);
     lastSampleNanos = now;
     lastAdmitted = adm;
     lastEnded = ended;
