@@ -43,6 +43,10 @@ import org.slf4j.LoggerFactory;
  *   to the ArrayBlockingQueue, which can never be full at that point. Reserving first is what makes
  *   putAll all-or-nothing, lets dropOldest swap an event atomically, and lets waiting producers be
  *   woken by a state change (close) through our own `space` condition instead of ABQ's hidden one.
+ * - Every insertion into the queue happens under `insertLock`. ArrayBlockingQueue adds one element
+ *   per call, so without it two putAll calls (or a put racing a putAll) interleave their events,
+ *   breaking the documented contiguity of putAll/offerAll. The lock is never held while waiting:
+ *   room is reserved before it is taken, so queue.add cannot block or fail under it.
  * - One dispatcher virtual thread: acquire a permit, take() an event, drainTo up to batchSize - 1
  *   more, give the slots back to `free`, and start one virtual thread for the batch. The permit is
  *   taken before the events, so waiting events stay in the queue (visible, countable, sheddable).
@@ -78,6 +82,7 @@ final class StageImpl<E> implements Stage<E> {
   private final StageContext context;
 
   private final ArrayBlockingQueue<E> queue;
+  private final ReentrantLock insertLock = new ReentrantLock();
   private final AtomicInteger free;
   private final ReentrantLock spaceLock = new ReentrantLock();
   private final Condition space = spaceLock.newCondition();
@@ -289,7 +294,12 @@ final class StageImpl<E> implements Stage<E> {
       return closed(1);
     }
     if (tryReserve(1)) {
-      queue.add(e);
+      insertLock.lock();
+      try {
+        queue.add(e);
+      } finally {
+        insertLock.unlock();
+      }
       admitted.increment();
       afterInsert();
       return OfferResult.accepted();
@@ -318,7 +328,18 @@ final class StageImpl<E> implements Stage<E> {
 
   private OfferResult dropOldestAndInsert(E e, @Nullable StageImpl<?> source)
       throws InterruptedException {
-    E old = queue.poll();
+    E old;
+    insertLock.lock();
+    try {
+      old = queue.poll();
+      if (old != null) {
+        // The polled slot was never returned to `free`, so it is ours: a swap no producer can
+        // steal.
+        queue.add(e);
+      }
+    } finally {
+      insertLock.unlock();
+    }
     if (old == null) {
       // The dispatcher emptied the queue and is about to return the slots to `free`: wait for it
       // (it signals waiting producers) instead of spinning.
@@ -326,8 +347,6 @@ final class StageImpl<E> implements Stage<E> {
           ? insertReserved(List.of(e))
           : waitAndInsert(List.of(e), Long.MAX_VALUE, source);
     }
-    // The polled slot was never returned to `free`, so it is ours: a swap no producer can steal.
-    queue.add(e);
     admitted.increment();
     dropped.increment();
     graph.eventsEnded(1); // the old event ended (dropped); the new one stays pending
@@ -359,8 +378,13 @@ final class StageImpl<E> implements Stage<E> {
   }
 
   private OfferResult insertReserved(List<E> events) {
-    for (E e : events) {
-      queue.add(e);
+    insertLock.lock();
+    try {
+      for (E e : events) {
+        queue.add(e);
+      }
+    } finally {
+      insertLock.unlock();
     }
     admitted.add(events.size());
     afterInsert();
