@@ -322,37 +322,45 @@ final class StageImpl<E> implements Stage<E> {
         notifyDropped(e);
         yield new OfferResult.Dropped(name);
       }
-      case FullQueuePolicy.DropOldest d -> dropOldestAndInsert(e, source);
+      case FullQueuePolicy.DropOldest d -> dropOldestAndInsert(e);
     };
   }
 
-  private OfferResult dropOldestAndInsert(E e, @Nullable StageImpl<?> source)
-      throws InterruptedException {
-    E old;
-    insertLock.lock();
-    try {
-      old = queue.poll();
-      if (old != null) {
-        // The polled slot was never returned to `free`, so it is ours: a swap no producer can
-        // steal.
-        queue.add(e);
+  // Thread.yield, not onSpinWait: on a virtual thread it frees the carrier, so the thread whose
+  // slot is in transit can run even when every carrier is busy retrying here.
+  @SuppressWarnings("ThreadPriorityCheck")
+  private OfferResult dropOldestAndInsert(E e) {
+    while (true) {
+      E old;
+      insertLock.lock();
+      try {
+        old = queue.poll();
+        if (old != null) {
+          // The polled slot was never returned to `free`, so it is ours: a swap no producer can
+          // steal.
+          queue.add(e);
+        }
+      } finally {
+        insertLock.unlock();
       }
-    } finally {
-      insertLock.unlock();
+      if (old != null) {
+        admitted.increment();
+        dropped.increment();
+        graph.eventsEnded(1); // the old event ended (dropped); the new one stays pending
+        afterInsert();
+        notifyDropped(old);
+        return OfferResult.accepted();
+      }
+      if (tryReserve(1)) {
+        return insertReserved(List.of(e));
+      }
+      // The queue is empty yet no slot is free: every slot is in transit, either drained by the
+      // dispatcher and not yet returned to `free`, or reserved by a producer and not yet filled.
+      // Both end within a few instructions and wait for nothing we hold, so retry instead of
+      // waiting on `space`: a drop policy must return at once (offer() never waits and ignores
+      // interrupts), and a waiter there would sleep through slots that other producers refill.
+      Thread.yield();
     }
-    if (old == null) {
-      // The dispatcher emptied the queue and is about to return the slots to `free`: wait for it
-      // (it signals waiting producers) instead of spinning.
-      return tryReserve(1)
-          ? insertReserved(List.of(e))
-          : waitAndInsert(List.of(e), Long.MAX_VALUE, source);
-    }
-    admitted.increment();
-    dropped.increment();
-    graph.eventsEnded(1); // the old event ended (dropped); the new one stays pending
-    afterInsert();
-    notifyDropped(old);
-    return OfferResult.accepted();
   }
 
   private OfferResult admitAll(List<E> events, boolean blocking) throws InterruptedException {
