@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -416,6 +417,82 @@ class FullQueuePolicyTest {
       assertThat(s.rejected()).isZero();
       assertThat(s.completed()).isEqualTo(3);
       assertThat(s.dropped()).isEqualTo(2);
+      assertThat(s.balanced()).isTrue();
+    }
+  }
+
+  @Test
+  void dropOldestOfferNeverFailsOrWaitsWhileSlotsAreInTransit() throws Exception {
+    // A capacity-1 queue hammered by three producers and a fast handler is often in a transient
+    // state: empty, yet with no free slot (the dispatcher has drained the event and not yet
+    // returned its slot, or another producer has reserved the slot and not yet inserted). offer()
+    // must still neither wait nor fail there. The producers keep their interrupt flag set, which
+    // turns any wait into an error: offer() ignores interrupts, so none may show.
+    int producers = 3;
+    int offersEach = 100_000;
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    List<OfferResult> nonAccepted = new CopyOnWriteArrayList<>();
+    List<Boolean> interruptKept = new CopyOnWriteArrayList<>();
+    try (StageGraph graph = StageGraph.open("drop-oldest-transit")) {
+      // given a tiny DROP_OLDEST stage with a fast handler
+      Stage<Integer> stage =
+          graph
+              .stage("sink", Integer.class)
+              .capacity(1)
+              .permits(2)
+              .batchSize(1)
+              .onFull(FullQueuePolicy.dropOldest())
+              .handler((e, ctx) -> {});
+
+      // when interrupted producers offer as fast as they can
+      CountDownLatch start = new CountDownLatch(1);
+      List<Thread> threads = new ArrayList<>();
+      for (int p = 0; p < producers; p++) {
+        threads.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      try {
+                        start.await();
+                      } catch (InterruptedException e) {
+                        return;
+                      }
+                      Thread.currentThread().interrupt();
+                      for (int i = 0; i < offersEach; i++) {
+                        try {
+                          OfferResult r = stage.offer(i);
+                          if (!(r instanceof OfferResult.Accepted)) {
+                            nonAccepted.add(r);
+                          }
+                        } catch (Throwable t) {
+                          errors.add(t);
+                          Thread.currentThread().interrupt();
+                        }
+                      }
+                      interruptKept.add(Thread.interrupted());
+                    }));
+      }
+      start.countDown();
+      for (Thread t : threads) {
+        assertThat(t.join(WAIT)).isTrue();
+      }
+
+      // then every offer was accepted (the oldest dropped when needed), none failed
+      assertThat(errors.size())
+          .as("offer() threw %d times; first: %s", errors.size(), errors.stream().findFirst())
+          .isZero();
+      assertThat(nonAccepted.size())
+          .as(
+              "not accepted %d times; first: %s",
+              nonAccepted.size(), nonAccepted.stream().findFirst())
+          .isZero();
+      assertThat(interruptKept).containsOnly(true);
+      assertIdle(graph);
+      StageSnapshot s = stage.snapshot();
+      assertThat(s.offered()).isEqualTo((long) producers * offersEach);
+      assertThat(s.admitted()).isEqualTo((long) producers * offersEach);
+      assertThat(s.rejected()).isZero();
+      assertThat(s.completed() + s.dropped()).isEqualTo(s.admitted());
       assertThat(s.balanced()).isTrue();
     }
   }
