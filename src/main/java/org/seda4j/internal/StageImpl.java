@@ -48,6 +48,10 @@ import org.slf4j.LoggerFactory;
  *   to the ArrayBlockingQueue, which can never be full at that point. Reserving first is what makes
  *   putAll all-or-nothing, lets dropOldest swap an event atomically, and lets waiting producers be
  *   woken by a state change (close) through our own `space` condition instead of ABQ's hidden one.
+ * - Every insertion into the queue happens under `insertLock`. ArrayBlockingQueue adds one element
+ *   per call, so without it two putAll calls (or a put racing a putAll) interleave their events,
+ *   breaking the documented contiguity of putAll/offerAll. The lock is never held while waiting:
+ *   room is reserved before it is taken, so queue.add cannot block or fail under it.
  * - One dispatcher virtual thread: acquire a permit, take() an event, drainTo up to batchSize - 1
  *   more, give the slots back to `free`, and start one virtual thread for the batch. The permit is
  *   taken before the events, so waiting events stay in the queue (visible, countable, sheddable).
@@ -83,6 +87,7 @@ final class StageImpl<E> implements Stage<E> {
   private final StageContext context;
 
   private final ArrayBlockingQueue<E> queue;
+  private final ReentrantLock insertLock = new ReentrantLock();
   private final AtomicInteger free;
   private final ReentrantLock spaceLock = new ReentrantLock();
   private final Condition space = spaceLock.newCondition();
@@ -436,7 +441,12 @@ final class StageImpl<E> implements Stage<E> {
       return closed(1);
     }
     if (tryReserve(1)) {
-      queue.add(e);
+      insertLock.lock();
+      try {
+        queue.add(e);
+      } finally {
+        insertLock.unlock();
+      }
       admitted.increment();
       afterInsert();
       return OfferResult.accepted();
@@ -459,28 +469,45 @@ final class StageImpl<E> implements Stage<E> {
         notifyDropped(e);
         yield new OfferResult.Dropped(name);
       }
-      case FullQueuePolicy.DropOldest d -> dropOldestAndInsert(e, source);
+      case FullQueuePolicy.DropOldest d -> dropOldestAndInsert(e);
     };
   }
 
-  private OfferResult dropOldestAndInsert(E e, @Nullable StageImpl<?> source)
-      throws InterruptedException {
-    E old = queue.poll();
-    if (old == null) {
-      // The dispatcher emptied the queue and is about to return the slots to `free`: wait for it
-      // (it signals waiting producers) instead of spinning.
-      return tryReserve(1)
-          ? insertReserved(List.of(e))
-          : waitAndInsert(List.of(e), Long.MAX_VALUE, source);
+  // Thread.yield, not onSpinWait: on a virtual thread it frees the carrier, so the thread whose
+  // slot is in transit can run even when every carrier is busy retrying here.
+  @SuppressWarnings("ThreadPriorityCheck")
+  private OfferResult dropOldestAndInsert(E e) {
+    while (true) {
+      E old;
+      insertLock.lock();
+      try {
+        old = queue.poll();
+        if (old != null) {
+          // The polled slot was never returned to `free`, so it is ours: a swap no producer can
+          // steal.
+          queue.add(e);
+        }
+      } finally {
+        insertLock.unlock();
+      }
+      if (old != null) {
+        admitted.increment();
+        dropped.increment();
+        graph.eventsEnded(1); // the old event ended (dropped); the new one stays pending
+        afterInsert();
+        notifyDropped(old);
+        return OfferResult.accepted();
+      }
+      if (tryReserve(1)) {
+        return insertReserved(List.of(e));
+      }
+      // The queue is empty yet no slot is free: every slot is in transit, either drained by the
+      // dispatcher and not yet returned to `free`, or reserved by a producer and not yet filled.
+      // Both end within a few instructions and wait for nothing we hold, so retry instead of
+      // waiting on `space`: a drop policy must return at once (offer() never waits and ignores
+      // interrupts), and a waiter there would sleep through slots that other producers refill.
+      Thread.yield();
     }
-    // The polled slot was never returned to `free`, so it is ours: a swap no producer can steal.
-    queue.add(e);
-    admitted.increment();
-    dropped.increment();
-    graph.eventsEnded(1); // the old event ended (dropped); the new one stays pending
-    afterInsert();
-    notifyDropped(old);
-    return OfferResult.accepted();
   }
 
   private OfferResult admitAll(List<E> events, boolean blocking) throws InterruptedException {
@@ -506,8 +533,13 @@ final class StageImpl<E> implements Stage<E> {
   }
 
   private OfferResult insertReserved(List<E> events) {
-    for (E e : events) {
-      queue.add(e);
+    insertLock.lock();
+    try {
+      for (E e : events) {
+        queue.add(e);
+      }
+    } finally {
+      insertLock.unlock();
     }
     admitted.add(events.size());
     afterInsert();
