@@ -43,7 +43,8 @@ class ModuleExportsTest {
                             ? " static"
                             : ""))
             .collect(Collectors.toSet());
-    assertThat(requires).containsExactlyInAnyOrder("org.slf4j", "org.jspecify static");
+    assertThat(requires)
+        .containsExactlyInAnyOrder("org.slf4j", "org.jspecify static", "jdk.management");
   }
 
   @Test
