@@ -205,8 +205,14 @@ public final class GraphImpl implements StageGraph {
 
   // ---------------------------------------------------------------- engine hooks
 
+  /**
+   * Whether the graph is being shut down forcibly. A failGraph failure counts from the moment it is
+   * recorded, not only once the abort thread has moved the state to TERMINATING: otherwise the
+   * failing handler runs the rest of its batch, producers are admitted and later exceptions are
+   * counted as failures in the window between the two.
+   */
   boolean isForcing() {
-    return state.compareTo(State.TERMINATING) >= 0;
+    return failure != null || state.compareTo(State.TERMINATING) >= 0;
   }
 
   boolean isOwnHandlerThread() {

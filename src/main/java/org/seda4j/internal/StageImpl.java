@@ -273,6 +273,9 @@ final class StageImpl<E> implements Stage<E> {
 
   /** Whether the caller's events may enter now; raises nothing. */
   private boolean admits(@Nullable StageImpl<?> source) {
+    if (graph.isForcing()) {
+      return false; // also right after a failGraph failure, before the state says TERMINATING
+    }
     StageGraph.State s = graph.state();
     return s == StageGraph.State.OPEN
         || (s == StageGraph.State.CLOSING && (source != null || graph.isOwnHandlerThread()));
