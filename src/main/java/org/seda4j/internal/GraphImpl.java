@@ -257,7 +257,12 @@ public final class GraphImpl implements StageGraph {
     try {
       GraphFailedException first = failure;
       if (first != null) {
-        Objects.requireNonNull(first.getCause()).addSuppressed(error);
+        Throwable cause = Objects.requireNonNull(first.getCause());
+        // A failed batch reports its one exception for every event, and a handler may rethrow a
+        // shared instance: Throwable refuses to suppress itself, and a repeat adds nothing.
+        if (error != cause && !List.of(cause.getSuppressed()).contains(error)) {
+          cause.addSuppressed(error);
+        }
         return;
       }
       failure = new GraphFailedException(name, stage, error);
