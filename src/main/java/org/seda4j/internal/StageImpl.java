@@ -253,7 +253,7 @@ final class StageImpl<E> implements Stage<E> {
   }
 
   private List<E> checkEvents(Collection<? extends E> events) {
-    Objects.requireNonNull(events, "events");
+    Objects.requireNonNull(events, "events must not be null");
     List<E> list = new ArrayList<>(events.size());
     for (E e : events) {
       list.add(checkEvent(e));
