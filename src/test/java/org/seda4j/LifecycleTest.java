@@ -173,6 +173,7 @@ class LifecycleTest extends GraphTestSupport {
   @Test
   void closeWithADeadlineShorterThanTheWorkReportsEveryUnprocessedEvent() {
     int n = 40;
+    int quick = 10;
     Set<Integer> done = ConcurrentHashMap.newKeySet();
     StageGraph graph = open("lc_deadline");
     Stage<Integer> work =
@@ -183,14 +184,16 @@ class LifecycleTest extends GraphTestSupport {
             .batchSize(4)
             .handler(
                 (e, ctx) -> {
-                  Thread.sleep(20); // 40 events x 20 ms / 2 permits = 400 ms of work
+                  // simulated work: 10 quick events (25 ms on 2 permits), then events so long
+                  // that both handlers are certainly inside one when the deadline passes
+                  Thread.sleep(e < quick ? 5 : 60_000);
                   done.add(e);
                 });
     for (int i = 0; i < n; i++) {
       assertThat(work.offer(i)).isEqualTo(OfferResult.accepted());
     }
 
-    ShutdownReport report = graph.close(Duration.ofMillis(100));
+    ShutdownReport report = graph.close(Duration.ofMillis(150));
 
     assertThat(report.graceful()).isFalse();
     assertThat(report.unstoppedThreads()).isEmpty();
@@ -198,15 +201,14 @@ class LifecycleTest extends GraphTestSupport {
     List<UnprocessedEvent> unprocessed = report.unprocessed();
     assertThat(unprocessed).allSatisfy(u -> assertThat(u.stage()).isEqualTo("work"));
     // the two handlers running at the deadline were interrupted; the rest never started
-    assertThat(unprocessed).anyMatch(UnprocessedEvent::started);
+    assertThat(unprocessed.stream().filter(UnprocessedEvent::started).count()).isEqualTo(2);
     assertThat(unprocessed).anyMatch(u -> !u.started());
-    assertThat(unprocessed.stream().filter(UnprocessedEvent::started).count())
-        .isLessThanOrEqualTo(2);
     List<Object> unprocessedEvents = unprocessed.stream().map(UnprocessedEvent::event).toList();
     assertThat(unprocessedEvents).doesNotHaveDuplicates().doesNotContainAnyElementsOf(done);
     Set<Object> union = new HashSet<>(done);
     union.addAll(unprocessedEvents);
     assertThat(union).isEqualTo(new HashSet<Object>(range(n)));
+    assertThat(done).allSatisfy(e -> assertThat(e).isLessThan(quick));
 
     StageSnapshot s = work.snapshot();
     assertThat(s.admitted()).isEqualTo(n);
