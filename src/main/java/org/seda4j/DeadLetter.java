@@ -18,8 +18,8 @@ public record DeadLetter(String stage, Object event, Throwable error) {
    * @param error what the handler threw
    */
   public DeadLetter {
-    Objects.requireNonNull(stage, "stage");
-    Objects.requireNonNull(event, "event");
-    Objects.requireNonNull(error, "error");
+    Objects.requireNonNull(stage, "stage must not be null");
+    Objects.requireNonNull(event, "event must not be null");
+    Objects.requireNonNull(error, "error must not be null");
   }
 }

@@ -66,7 +66,7 @@ public sealed interface FailurePolicy {
      * @param stage the stage that receives failed events
      */
     public ToDeadLetter {
-      Objects.requireNonNull(stage, "deadLetters");
+      Objects.requireNonNull(stage, "deadLetters must not be null");
     }
 
     @Override

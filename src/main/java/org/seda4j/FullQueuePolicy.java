@@ -105,7 +105,7 @@ public sealed interface FullQueuePolicy {
      * @param timeout how long a producer may wait, positive
      */
     public BlockFor {
-      Objects.requireNonNull(timeout, "timeout");
+      Objects.requireNonNull(timeout, "timeout must not be null");
       if (timeout.isNegative() || timeout.isZero()) {
         throw new IllegalArgumentException(
             "blockFor timeout must be positive, was " + timeout + "; use reject() to never wait");

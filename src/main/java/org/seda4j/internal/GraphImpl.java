@@ -115,7 +115,7 @@ public final class GraphImpl implements StageGraph {
 
       @Override
       public StageGraph.Builder interruptGrace(Duration grace) {
-        Objects.requireNonNull(grace, "grace");
+        Objects.requireNonNull(grace, "grace must not be null");
         if (grace.isNegative()) {
           throw new IllegalArgumentException(
               "interruptGrace must be zero or positive, was " + grace);
@@ -186,7 +186,7 @@ public final class GraphImpl implements StageGraph {
   @Override
   public <E> Stage.Builder<E> stage(String name, Class<E> eventType) {
     String n = validName("stage", name);
-    Objects.requireNonNull(eventType, "eventType");
+    Objects.requireNonNull(eventType, "eventType must not be null");
     checkOpenForStages(n);
     if (byName.containsKey(n)) {
       throw duplicate(n);
@@ -201,7 +201,7 @@ public final class GraphImpl implements StageGraph {
 
   @Override
   public boolean awaitIdle(Duration timeout) throws InterruptedException {
-    Objects.requireNonNull(timeout, "timeout");
+    Objects.requireNonNull(timeout, "timeout must not be null");
     refuseFromHandler("awaitIdle");
     boolean idle = awaitQuiescence(timeout.toNanos(), false);
     throwIfFailed();
@@ -229,7 +229,7 @@ public final class GraphImpl implements StageGraph {
 
   @Override
   public ShutdownReport close(Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout");
+    Objects.requireNonNull(timeout, "timeout must not be null");
     return shutdown(timeout.isNegative() ? 0 : timeout.toNanos());
   }
 
@@ -245,8 +245,14 @@ public final class GraphImpl implements StageGraph {
 
   // ---------------------------------------------------------------- engine hooks
 
+  /**
+   * Whether the graph is being shut down forcibly. A failGraph failure counts from the moment it is
+   * recorded, not only once the abort thread has moved the state to TERMINATING: otherwise the
+   * failing handler runs the rest of its batch, producers are admitted and later exceptions are
+   * counted as failures in the window between the two.
+   */
   boolean isForcing() {
-    return state.compareTo(State.TERMINATING) >= 0;
+    return failure != null || state.compareTo(State.TERMINATING) >= 0;
   }
 
   boolean isOwnHandlerThread() {
@@ -266,7 +272,7 @@ public final class GraphImpl implements StageGraph {
 
   @SuppressWarnings("unchecked")
   <T> StageImpl<T> own(Stage<T> stage) {
-    Objects.requireNonNull(stage, "target stage");
+    Objects.requireNonNull(stage, "target stage must not be null");
     if (!(stage instanceof StageImpl<?> impl) || impl.graph != this) {
       throw new IllegalArgumentException(
           "stage "
@@ -291,7 +297,12 @@ public final class GraphImpl implements StageGraph {
     try {
       GraphFailedException first = failure;
       if (first != null) {
-        Objects.requireNonNull(first.getCause()).addSuppressed(error);
+        Throwable cause = Objects.requireNonNull(first.getCause());
+        // A failed batch reports its one exception for every event, and a handler may rethrow a
+        // shared instance: Throwable refuses to suppress itself, and a repeat adds nothing.
+        if (error != cause && !List.of(cause.getSuppressed()).contains(error)) {
+          cause.addSuppressed(error);
+        }
         return;
       }
       failure = new GraphFailedException(name, stage, error);
@@ -661,19 +672,19 @@ public final class GraphImpl implements StageGraph {
 
     @Override
     public Stage.Builder<E> onFull(FullQueuePolicy policy) {
-      this.policy = Objects.requireNonNull(policy, "policy");
+      this.policy = Objects.requireNonNull(policy, "policy must not be null");
       return this;
     }
 
     @Override
     public Stage.Builder<E> onDrop(Consumer<? super E> listener) {
-      this.dropListener = Objects.requireNonNull(listener, "listener");
+      this.dropListener = Objects.requireNonNull(listener, "listener must not be null");
       return this;
     }
 
     @Override
     public Stage.Builder<E> onFailure(FailurePolicy policy) {
-      Objects.requireNonNull(policy, "policy");
+      Objects.requireNonNull(policy, "policy must not be null");
       if (policy instanceof FailurePolicy.ToDeadLetter d) {
         own(d.stage());
       }
@@ -683,19 +694,19 @@ public final class GraphImpl implements StageGraph {
 
     @Override
     public Stage<E> handler(EventHandler<? super E> handler) {
-      Objects.requireNonNull(handler, "handler");
+      Objects.requireNonNull(handler, "handler must not be null");
       return build(handler, null);
     }
 
     @Override
     public Stage<E> batchHandler(BatchHandler<E> handler) {
-      Objects.requireNonNull(handler, "handler");
+      Objects.requireNonNull(handler, "handler must not be null");
       return build(null, handler);
     }
 
     @Override
     public <R> Stage<E> map(EventMapper<? super E, ? extends R> mapper, Stage<R> next) {
-      Objects.requireNonNull(mapper, "mapper");
+      Objects.requireNonNull(mapper, "mapper must not be null");
       Stage<R> target = own(next);
       return build(
           (event, ctx) -> {

@@ -405,7 +405,7 @@ final class StageImpl<E> implements Stage<E> {
   }
 
   private List<E> checkEvents(Collection<? extends E> events) {
-    Objects.requireNonNull(events, "events");
+    Objects.requireNonNull(events, "events must not be null");
     List<E> list = new ArrayList<>(events.size());
     for (E e : events) {
       list.add(checkEvent(e));
@@ -425,6 +425,9 @@ final class StageImpl<E> implements Stage<E> {
 
   /** Whether the caller's events may enter now; raises nothing. */
   private boolean admits(@Nullable StageImpl<?> source) {
+    if (graph.isForcing()) {
+      return false; // also right after a failGraph failure, before the state says TERMINATING
+    }
     StageGraph.State s = graph.state();
     return s == StageGraph.State.OPEN
         || (s == StageGraph.State.CLOSING && (source != null || graph.isOwnHandlerThread()));

@@ -1,0 +1,307 @@
+package org.seda4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** Interrupts are honoured: by blocked producers, and by a thread that is closing the graph. */
+class InterruptTest extends GraphTestSupport {
+
+  private static void await(CountDownLatch latch) throws InterruptedException {
+    assertThat(latch.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+  }
+
+  /** A stage of capacity 1 whose single handler waits for {@code gate}. */
+  private static Stage<Integer> gatedStage(
+      StageGraph graph, CountDownLatch started, CountDownLatch gate, Set<Integer> done) {
+    return graph
+        .stage("gated", Integer.class)
+        .capacity(1)
+        .permits(1)
+        .batchSize(1)
+        .handler(
+            (e, ctx) -> {
+              started.countDown();
+              gate.await();
+              done.add(e);
+            });
+  }
+
+  /** Fills the gated stage: one event running (waiting for the gate), one queued. */
+  private static void fill(Stage<Integer> stage, CountDownLatch started) throws Exception {
+    stage.put(1);
+    await(started);
+    stage.put(2);
+    assertThat(stage.snapshot().queued()).isEqualTo(1);
+  }
+
+  @Test
+  void aProducerBlockedOnAFullQueueThrowsInterruptedExceptionAndItsEventIsNotAdmitted()
+      throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch gate = new CountDownLatch(1);
+    Set<Integer> done = ConcurrentHashMap.newKeySet();
+    StageGraph graph = open("it_put");
+    Stage<Integer> stage = gatedStage(graph, started, gate, done);
+    fill(stage, started);
+
+    Forked<Void> producer =
+        fork(
+            "producer",
+            () -> {
+              stage.put(3);
+              return null;
+            });
+    awaitUntil(() -> stage.snapshot().blockedProducers() == 1);
+    producer.thread().interrupt();
+
+    assertThat(producer.future())
+        .failsWithin(TIMEOUT)
+        .withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(InterruptedException.class);
+    StageSnapshot s = stage.snapshot();
+    assertThat(s.blockedProducers()).isZero();
+    assertThat(s.rejected()).isEqualTo(1);
+    assertThat(s.admitted()).isEqualTo(2);
+
+    // the same for putAll: all or nothing, so nothing
+    Forked<Void> batchProducer =
+        fork(
+            "batch-producer",
+            () -> {
+              stage.putAll(List.of(4));
+              return null;
+            });
+    awaitUntil(() -> stage.snapshot().blockedProducers() == 1);
+    batchProducer.thread().interrupt();
+    assertThat(batchProducer.future())
+        .failsWithin(TIMEOUT)
+        .withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(InterruptedException.class);
+
+    gate.countDown();
+    assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
+    assertThat(done).containsExactlyInAnyOrder(1, 2);
+    s = stage.snapshot();
+    assertThat(s.admitted()).isEqualTo(2);
+    assertThat(s.rejected()).isEqualTo(2);
+    assertThat(s.offered()).isEqualTo(4);
+    assertThat(s.completed()).isEqualTo(2);
+    assertThat(s.balanced()).isTrue();
+    graph.close();
+    assertThat(done).containsExactlyInAnyOrder(1, 2);
+  }
+
+  @Test
+  void aProducerBlockedOnAFullQueueIsReleasedWithStageClosedExceptionWhenCloseBegins()
+      throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch gate = new CountDownLatch(1);
+    Set<Integer> done = ConcurrentHashMap.newKeySet();
+    StageGraph graph = open("it_close_releases");
+    Stage<Integer> stage = gatedStage(graph, started, gate, done);
+    fill(stage, started);
+    Forked<Void> producer =
+        fork(
+            "producer",
+            () -> {
+              stage.put(3);
+              return null;
+            });
+    awaitUntil(() -> stage.snapshot().blockedProducers() == 1);
+
+    Forked<Void> closer =
+        fork(
+            "closer",
+            () -> {
+              graph.close();
+              return null;
+            });
+    // the producer is released by close() itself, while the handler still holds the gate
+    assertThat(producer.future())
+        .failsWithin(TIMEOUT)
+        .withThrowableOfType(ExecutionException.class)
+        .havingCause()
+        .isInstanceOf(StageClosedException.class)
+        .withMessageContaining("stage 'gated'")
+        .withMessageContaining("CLOSING");
+    assertThat(closer.future()).isNotDone();
+    assertThat(graph.state()).isEqualTo(StageGraph.State.CLOSING);
+
+    gate.countDown();
+    assertThat(closer.future()).succeedsWithin(TIMEOUT);
+    assertThat(done).containsExactlyInAnyOrder(1, 2); // admitted events were still drained
+    StageSnapshot s = stage.snapshot();
+    assertThat(s.admitted()).isEqualTo(2);
+    assertThat(s.completed()).isEqualTo(2);
+    assertThat(s.rejected()).isEqualTo(1);
+    assertThat(s.blockedProducers()).isZero();
+    assertThat(s.balanced()).isTrue();
+  }
+
+  @Test
+  void aProducerBlockedOnAFullQueueIsReleasedWhenAForcedShutdownBegins() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch gate = new CountDownLatch(1);
+    Set<Integer> done = ConcurrentHashMap.newKeySet();
+    StageGraph graph = open("it_now_releases");
+    Stage<Integer> stage = gatedStage(graph, started, gate, done);
+    fill(stage, started);
+    Forked<Void> producer =
+        fork(
+            "producer",
+            () -> {
+              stage.put(3);
+              return null;
+            });
+    awaitUntil(() -> stage.snapshot().blockedProducers() == 1);
+
+    ShutdownReport report = graph.shutdownNow();
+
+    assertThat(producer.future())
+        .failsWithin(TIMEOUT)
+        .withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(StageClosedException.class);
+    assertThat(report.unprocessed())
+        .containsExactlyInAnyOrder(
+            new UnprocessedEvent("gated", 1, true), new UnprocessedEvent("gated", 2, false));
+    StageSnapshot s = stage.snapshot();
+    assertThat(s.cancelled()).isEqualTo(2);
+    assertThat(s.rejected()).isEqualTo(1);
+    assertThat(s.balanced()).isTrue();
+  }
+
+  @Test
+  void aHandlerBlockedOnEmitIsInterruptedByAForcedShutdownAndItsEmitIsNotAdmitted()
+      throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch gate = new CountDownLatch(1);
+    Set<Integer> done = ConcurrentHashMap.newKeySet();
+    StageGraph graph = open("it_emit");
+    Stage<Integer> target = gatedStage(graph, started, gate, done);
+    Stage<Integer> source =
+        graph
+            .stage("source", Integer.class)
+            .permits(1)
+            .batchSize(1)
+            .handler((e, ctx) -> ctx.emit(target, e));
+    fill(target, started);
+    source.put(3);
+    awaitUntil(() -> source.snapshot().blockedOnEmit() == 1);
+
+    ShutdownReport report = graph.close(Duration.ofMillis(10));
+
+    assertThat(report.graceful()).isFalse();
+    assertThat(report.unprocessed())
+        .containsExactlyInAnyOrder(
+            new UnprocessedEvent("gated", 1, true),
+            new UnprocessedEvent("gated", 2, false),
+            new UnprocessedEvent("source", 3, true));
+    StageSnapshot src = source.snapshot();
+    assertThat(src.cancelled()).isEqualTo(1);
+    assertThat(src.failed()).isZero();
+    assertThat(src.blockedOnEmit()).isZero();
+    StageSnapshot tgt = target.snapshot();
+    assertThat(tgt.admitted()).isEqualTo(2);
+    assertThat(tgt.rejected()).isEqualTo(1); // the emit that was interrupted
+    assertThat(graph.snapshot().balanced()).isTrue();
+  }
+
+  @Test
+  void closeInterruptedWhileWaitingShutsDownForciblyAndKeepsTheInterruptFlag() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch handlerInterrupted = new CountDownLatch(1);
+    AtomicBoolean flagAfterClose = new AtomicBoolean();
+    StageGraph graph = open("it_closer");
+    Stage<Integer> stage =
+        graph
+            .stage("slow", Integer.class)
+            .permits(1)
+            .batchSize(1)
+            .handler(
+                (e, ctx) -> {
+                  started.countDown();
+                  try {
+                    Thread.sleep(60_000);
+                  } catch (InterruptedException ie) {
+                    handlerInterrupted.countDown();
+                    throw ie;
+                  }
+                });
+    for (int i = 1; i <= 3; i++) {
+      stage.put(i);
+    }
+    await(started);
+
+    Forked<Void> closer =
+        fork(
+            "closer",
+            () -> {
+              graph.close();
+              flagAfterClose.set(Thread.currentThread().isInterrupted());
+              return null;
+            });
+    awaitUntil(() -> graph.state() == StageGraph.State.CLOSING);
+    closer.awaitBlocked();
+    closer.thread().interrupt();
+
+    assertThat(closer.future()).succeedsWithin(TIMEOUT);
+    assertThat(flagAfterClose).isTrue();
+    await(handlerInterrupted);
+    assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
+    StageSnapshot s = stage.snapshot();
+    assertThat(s.cancelled()).isEqualTo(3); // the interrupted one and the two queued
+    assertThat(s.completed()).isZero();
+    assertThat(s.failed()).isZero();
+    assertThat(s.balanced()).isTrue();
+  }
+
+  @Test
+  void closeWithDeadlineInterruptedWhileWaitingReportsAForcedShutdownAndKeepsTheFlag()
+      throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    AtomicBoolean flagAfterClose = new AtomicBoolean();
+    StageGraph graph = open("it_closer_deadline");
+    Stage<Integer> stage =
+        graph
+            .stage("slow", Integer.class)
+            .permits(1)
+            .batchSize(1)
+            .handler(
+                (e, ctx) -> {
+                  started.countDown();
+                  Thread.sleep(60_000);
+                });
+    stage.put(1);
+    stage.put(2);
+    await(started);
+
+    Forked<ShutdownReport> closer =
+        fork(
+            "closer",
+            () -> {
+              ShutdownReport r = graph.close(Duration.ofMinutes(5));
+              flagAfterClose.set(Thread.currentThread().isInterrupted());
+              return r;
+            });
+    awaitUntil(() -> graph.state() == StageGraph.State.CLOSING);
+    closer.awaitBlocked();
+    closer.thread().interrupt();
+
+    ShutdownReport report = closer.future().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    assertThat(flagAfterClose).isTrue();
+    assertThat(report.graceful()).isFalse();
+    assertThat(report.unprocessed())
+        .containsExactlyInAnyOrder(
+            new UnprocessedEvent("slow", 1, true), new UnprocessedEvent("slow", 2, false));
+    assertThat(stage.snapshot().balanced()).isTrue();
+  }
+}

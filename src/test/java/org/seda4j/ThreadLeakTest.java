@@ -1,0 +1,280 @@
+package org.seda4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Nothing a graph starts outlives it. Virtual threads are not in {@code
+ * Thread.getAllStackTraces()}, so the tests read a JSON thread dump (the one {@code jcmd
+ * Thread.dump_to_file -format=json} writes), which lists every thread of every thread container,
+ * virtual ones included.
+ */
+class ThreadLeakTest extends GraphTestSupport {
+
+  private static final Pattern NAME =
+      Pattern.compile("\"name\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+  private final Path dumps;
+  private final AtomicInteger dumpCount = new AtomicInteger();
+
+  ThreadLeakTest(@TempDir Path dumps) {
+    this.dumps = dumps;
+  }
+
+  /** The names of all live threads, virtual ones included. */
+  private List<String> threadNames() throws IOException {
+    Path file = dumps.resolve("threads-" + dumpCount.incrementAndGet() + ".json");
+    ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+        .dumpThreads(file.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.JSON);
+    Matcher m = NAME.matcher(Files.readString(file));
+    List<String> names = new ArrayList<>();
+    while (m.find()) {
+      names.add(m.group(1).replace("\\/", "/").replace("\\\"", "\"").replace("\\\\", "\\"));
+    }
+    return names;
+  }
+
+  /** The live threads that belong to {@code graph} by their name. */
+  private List<String> threadsOf(StageGraph graph) throws IOException {
+    String prefix = "seda4j-" + graph.name() + "-";
+    return threadNames().stream().filter(n -> n.startsWith(prefix)).toList();
+  }
+
+  private static void await(CountDownLatch latch) throws InterruptedException {
+    assertThat(latch.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+  }
+
+  /** A graph of two stages whose handlers block until interrupted or {@code gate} opens. */
+  private Stage<Integer> blockingStage(
+      StageGraph graph, String name, CountDownLatch started, CountDownLatch gate) {
+    return graph
+        .stage(name, Integer.class)
+        .permits(2)
+        .batchSize(1)
+        .handler(
+            (e, ctx) -> {
+              started.countDown();
+              gate.await();
+            });
+  }
+
+  @Test
+  void theDumpShowsTheDispatchersAndRunningHandlersOfAnOpenGraph() throws Exception {
+    CountDownLatch started = new CountDownLatch(3);
+    CountDownLatch gate = new CountDownLatch(1);
+    StageGraph graph = open("tl_open");
+    Stage<Integer> a = blockingStage(graph, "a", started, gate);
+    Stage<Integer> b = blockingStage(graph, "b", started, gate);
+    a.put(1);
+    a.put(2);
+    b.put(3);
+    await(started);
+
+    List<String> live = threadsOf(graph);
+    assertThat(live)
+        .containsExactlyInAnyOrder(
+            "seda4j-tl_open-a-dispatcher",
+            "seda4j-tl_open-b-dispatcher",
+            "seda4j-tl_open-a-0",
+            "seda4j-tl_open-a-1",
+            "seda4j-tl_open-b-0");
+    // the method sees platform threads too, so an empty result later means something
+    assertThat(threadNames()).contains(Thread.currentThread().getName());
+
+    gate.countDown();
+    graph.close();
+    assertThat(threadsOf(graph)).isEmpty();
+  }
+
+  @Test
+  void noThreadSurvivesClose() throws Exception {
+    StageGraph graph = open("tl_close");
+    Stage<Integer> last =
+        graph
+            .stage("last", Integer.class)
+            .permits(3)
+            .batchSize(2)
+            .handler((e, ctx) -> Thread.sleep(1));
+    Stage<Integer> first =
+        graph
+            .stage("first", Integer.class)
+            .permits(3)
+            .batchSize(2)
+            .handler((e, ctx) -> ctx.emit(last, e));
+    for (int i = 0; i < 50; i++) {
+      first.put(i);
+    }
+    assertThat(threadsOf(graph)).contains("seda4j-tl_close-first-dispatcher");
+
+    graph.close();
+
+    assertThat(threadsOf(graph)).isEmpty();
+    assertThat(last.snapshot().completed()).isEqualTo(50);
+  }
+
+  @Test
+  void noThreadSurvivesCloseWithADeadline() throws Exception {
+    CountDownLatch started = new CountDownLatch(2);
+    CountDownLatch never = new CountDownLatch(1);
+    StageGraph graph = open("tl_deadline");
+    Stage<Integer> stage = blockingStage(graph, "s", started, never);
+    for (int i = 0; i < 5; i++) {
+      stage.put(i);
+    }
+    await(started);
+    assertThat(threadsOf(graph)).hasSize(3); // dispatcher + 2 handlers
+
+    ShutdownReport report = graph.close(Duration.ofMillis(20));
+
+    assertThat(report.graceful()).isFalse();
+    assertThat(report.unstoppedThreads()).isEmpty();
+    assertThat(threadsOf(graph)).isEmpty();
+  }
+
+  @Test
+  void noThreadSurvivesShutdownNow() throws Exception {
+    CountDownLatch started = new CountDownLatch(4);
+    CountDownLatch never = new CountDownLatch(1);
+    StageGraph graph = open("tl_now");
+    Stage<Integer> a = blockingStage(graph, "a", started, never);
+    Stage<Integer> b = blockingStage(graph, "b", started, never);
+    for (int i = 0; i < 4; i++) {
+      a.put(i);
+      b.put(i);
+    }
+    await(started);
+
+    ShutdownReport report = graph.shutdownNow();
+
+    assertThat(report.unprocessed()).hasSize(8);
+    assertThat(threadsOf(graph)).isEmpty();
+  }
+
+  @Test
+  void noThreadSurvivesAFailGraphFailure() throws Exception {
+    CountDownLatch started = new CountDownLatch(2);
+    CountDownLatch never = new CountDownLatch(1);
+    StageGraph graph = open("tl_fail");
+    Stage<Integer> slow = blockingStage(graph, "slow", started, never);
+    Stage<Integer> failing =
+        graph
+            .stage("failing", Integer.class)
+            .onFailure(FailurePolicy.failGraph())
+            .handler(
+                (e, ctx) -> {
+                  throw new IllegalStateException("boom");
+                });
+    slow.put(1);
+    slow.put(2);
+    await(started);
+    failing.put(1);
+    awaitUntil(() -> graph.failure().isPresent());
+
+    assertThat(catchThrowable(graph::close)).isInstanceOf(GraphFailedException.class);
+
+    // also the graph's own abort thread (seda4j-tl_fail-abort) has ended
+    assertThat(threadsOf(graph)).isEmpty();
+  }
+
+  @Test
+  void noThreadSurvivesInterruptedProducersAndAnInterruptedClose() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch never = new CountDownLatch(1);
+    StageGraph graph = open("tl_interrupts");
+    Stage<Integer> stage =
+        graph
+            .stage("s", Integer.class)
+            .capacity(1)
+            .permits(1)
+            .batchSize(1)
+            .handler(
+                (e, ctx) -> {
+                  started.countDown();
+                  never.await();
+                });
+    stage.put(1);
+    await(started);
+    stage.put(2);
+    Forked<Void> producer =
+        fork(
+            "producer",
+            () -> {
+              stage.put(3);
+              return null;
+            });
+    awaitUntil(() -> stage.snapshot().blockedProducers() == 1);
+    producer.thread().interrupt();
+    assertThat(producer.future())
+        .failsWithin(TIMEOUT)
+        .withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(InterruptedException.class);
+
+    Forked<Void> closer =
+        fork(
+            "closer",
+            () -> {
+              graph.close();
+              return null;
+            });
+    awaitUntil(() -> graph.state() == StageGraph.State.CLOSING);
+    closer.awaitBlocked();
+    closer.thread().interrupt();
+    assertThat(closer.future()).succeedsWithin(TIMEOUT);
+
+    assertThat(threadsOf(graph)).isEmpty();
+  }
+
+  @Test
+  void aHandlerIgnoringInterruptsIsNamedInTheReportAndIsTheOnlyThreadLeft() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    StageGraph graph =
+        register(StageGraph.builder("tl_stubborn").interruptGrace(Duration.ofMillis(20)).open());
+    Stage<Integer> stage =
+        graph
+            .stage("stubborn", Integer.class)
+            .permits(1)
+            .handler(
+                (e, ctx) -> {
+                  started.countDown();
+                  while (true) {
+                    try {
+                      release.await(); // ignores interrupts until the test releases it
+                      return;
+                    } catch (InterruptedException ignored) {
+                      // keep waiting: this is the misbehaving handler under test
+                    }
+                  }
+                });
+    stage.put(1);
+    await(started);
+
+    ShutdownReport report = graph.shutdownNow();
+
+    assertThat(report.unstoppedThreads())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("seda4j-tl_stubborn-stubborn")
+        .contains("ignoring interrupt");
+    assertThat(threadsOf(graph)).containsExactly("seda4j-tl_stubborn-stubborn-0");
+
+    release.countDown();
+    awaitUntil(() -> threadsOf(graph).isEmpty());
+  }
+}
