@@ -90,6 +90,7 @@ class ThreadLeakTest extends GraphTestSupport {
     List<String> live = threadsOf(graph);
     assertThat(live)
         .containsExactlyInAnyOrder(
+            "seda4j-tl_open-sampler",
             "seda4j-tl_open-a-dispatcher",
             "seda4j-tl_open-b-dispatcher",
             "seda4j-tl_open-a-0",
@@ -139,7 +140,7 @@ class ThreadLeakTest extends GraphTestSupport {
       stage.put(i);
     }
     await(started);
-    assertThat(threadsOf(graph)).hasSize(3); // dispatcher + 2 handlers
+    assertThat(threadsOf(graph)).hasSize(4); // sampler + dispatcher + 2 handlers
 
     ShutdownReport report = graph.close(Duration.ofMillis(20));
 
