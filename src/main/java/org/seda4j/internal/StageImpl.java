@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.StampedLock;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.BatchHandler;
@@ -55,9 +56,15 @@ import org.slf4j.LoggerFactory;
  *
  * Admission vs shutdown (the race that loses events elsewhere): a producer raises pending first and
  * reads the graph state second; close() writes the state first and reads pending second. Either the
- * producer sees CLOSING and backs out, or close sees its pending event and waits for it. A forced
- * shutdown cancels queued events; a producer that inserted after that cancel sees TERMINATING on its
- * post-insert check and cancels the queue itself.
+ * producer sees CLOSING and backs out, or close sees its pending event and waits for it.
+ *
+ * Insertion vs a forced shutdown's sweep: a forced shutdown writes TERMINATING, then sweeps each
+ * queue (cancelQueued, the only place events are cancelled out of a queue) under the write lock of
+ * `sweepLock`, before it collects the report. Producers insert under its read lock and re-check the
+ * state there: an insert either completes before a sweep (which then cancels and reports it) or
+ * starts after the sweep began and sees TERMINATING (the events are then not admitted). So every
+ * cancelled event is in the shutdown report, and no event is left in a queue after the last sweep.
+ * The read lock is held only around non-blocking queue operations on reserved room.
  */
 final class StageImpl<E> implements Stage<E> {
 
@@ -79,6 +86,7 @@ final class StageImpl<E> implements Stage<E> {
 
   private final ArrayBlockingQueue<E> queue;
   private final AtomicInteger free;
+  private final StampedLock sweepLock = new StampedLock();
   private final ReentrantLock spaceLock = new ReentrantLock();
   private final Condition space = spaceLock.newCondition();
   private final AtomicInteger blockedProducers = new AtomicInteger();
@@ -289,10 +297,7 @@ final class StageImpl<E> implements Stage<E> {
       return closed(1);
     }
     if (tryReserve(1)) {
-      queue.add(e);
-      admitted.increment();
-      afterInsert();
-      return OfferResult.accepted();
+      return insertReserved(e);
     }
     return admitWhenFull(e, blocking, source);
   }
@@ -318,20 +323,33 @@ final class StageImpl<E> implements Stage<E> {
 
   private OfferResult dropOldestAndInsert(E e, @Nullable StageImpl<?> source)
       throws InterruptedException {
-    E old = queue.poll();
+    E old;
+    long stamp = sweepLock.readLock();
+    try {
+      if (graph.isForcing()) {
+        old = null;
+      } else {
+        old = queue.poll();
+        if (old != null) {
+          // The polled slot was never returned to `free`, so it is ours: a swap no producer can
+          // steal.
+          admitted.increment();
+          dropped.increment();
+          queue.add(e);
+        }
+      }
+    } finally {
+      sweepLock.unlockRead(stamp);
+    }
     if (old == null) {
+      if (graph.isForcing()) {
+        return closed(1);
+      }
       // The dispatcher emptied the queue and is about to return the slots to `free`: wait for it
       // (it signals waiting producers) instead of spinning.
-      return tryReserve(1)
-          ? insertReserved(List.of(e))
-          : waitAndInsert(List.of(e), Long.MAX_VALUE, source);
+      return tryReserve(1) ? insertReserved(e) : waitAndInsert(List.of(e), Long.MAX_VALUE, source);
     }
-    // The polled slot was never returned to `free`, so it is ours: a swap no producer can steal.
-    queue.add(e);
-    admitted.increment();
-    dropped.increment();
     graph.eventsEnded(1); // the old event ended (dropped); the new one stays pending
-    afterInsert();
     notifyDropped(old);
     return OfferResult.accepted();
   }
@@ -358,13 +376,43 @@ final class StageImpl<E> implements Stage<E> {
     return full(n, false);
   }
 
+  /**
+   * Inserts events whose room is reserved, unless a forced shutdown began: its sweep may have
+   * passed already, so they are then not admitted (the reservation is given back). See the class
+   * comment.
+   */
   private OfferResult insertReserved(List<E> events) {
-    for (E e : events) {
-      queue.add(e);
+    int n = events.size();
+    long stamp = sweepLock.readLock();
+    try {
+      if (!graph.isForcing()) {
+        admitted.add(n); // counted before any of them can be taken, so before it can end
+        for (E e : events) {
+          queue.add(e);
+        }
+        return OfferResult.accepted();
+      }
+    } finally {
+      sweepLock.unlockRead(stamp);
     }
-    admitted.add(events.size());
-    afterInsert();
-    return OfferResult.accepted();
+    releaseSpace(n);
+    return closed(n);
+  }
+
+  /** {@link #insertReserved(List)} for one event, without allocating a list. */
+  private OfferResult insertReserved(E e) {
+    long stamp = sweepLock.readLock();
+    try {
+      if (!graph.isForcing()) {
+        admitted.increment();
+        queue.add(e);
+        return OfferResult.accepted();
+      }
+    } finally {
+      sweepLock.unlockRead(stamp);
+    }
+    releaseSpace(1);
+    return closed(1);
   }
 
   /** Waits for room for all {@code events} (pending already raised), then inserts them. */
@@ -453,12 +501,6 @@ final class StageImpl<E> implements Stage<E> {
       space.signalAll();
     } finally {
       spaceLock.unlock();
-    }
-  }
-
-  private void afterInsert() {
-    if (graph.state().compareTo(StageGraph.State.TERMINATING) >= 0) {
-      cancelQueued(); // inserted after a forced shutdown's last sweep: cancel it ourselves
     }
   }
 
@@ -668,10 +710,18 @@ final class StageImpl<E> implements Stage<E> {
 
   // ---------------------------------------------------------------- shutdown (called by the graph)
 
-  /** Cancels every queued event: counted cancelled, recorded as unprocessed. */
+  /**
+   * Cancels every queued event: counted cancelled, recorded as unprocessed. Called only by the
+   * thread that terminates the graph, before it collects the report.
+   */
   void cancelQueued() {
     List<E> drained = new ArrayList<>();
-    queue.drainTo(drained);
+    long stamp = sweepLock.writeLock();
+    try {
+      queue.drainTo(drained);
+    } finally {
+      sweepLock.unlockWrite(stamp);
+    }
     int n = drained.size();
     if (n == 0) {
       return;
