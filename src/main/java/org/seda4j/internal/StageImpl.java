@@ -48,10 +48,11 @@ import org.slf4j.LoggerFactory;
  *   to the ArrayBlockingQueue, which can never be full at that point. Reserving first is what makes
  *   putAll all-or-nothing, lets dropOldest swap an event atomically, and lets waiting producers be
  *   woken by a state change (close) through our own `space` condition instead of ABQ's hidden one.
- * - Every insertion into the queue happens under `insertLock`. ArrayBlockingQueue adds one element
- *   per call, so without it two putAll calls (or a put racing a putAll) interleave their events,
- *   breaking the documented contiguity of putAll/offerAll. The lock is never held while waiting:
- *   room is reserved before it is taken, so queue.add cannot block or fail under it.
+ * - Every insertion into the queue, and a forced shutdown's sweep of it, happens under
+ *   `insertLock`. ArrayBlockingQueue adds one element per call, so without it two putAll calls (or a
+ *   put racing a putAll) interleave their events, breaking the documented contiguity of
+ *   putAll/offerAll; and see "insertion vs sweep" below. The lock is never held while waiting: room
+ *   is reserved before it is taken, so queue.add cannot block or fail under it.
  * - One dispatcher virtual thread: acquire a permit, take() an event, drainTo up to batchSize - 1
  *   more, give the slots back to `free`, and start one virtual thread for the batch. The permit is
  *   taken before the events, so waiting events stay in the queue (visible, countable, sheddable).
@@ -64,9 +65,14 @@ import org.slf4j.LoggerFactory;
  *
  * Admission vs shutdown (the race that loses events elsewhere): a producer raises pending first and
  * reads the graph state second; close() writes the state first and reads pending second. Either the
- * producer sees CLOSING and backs out, or close sees its pending event and waits for it. A forced
- * shutdown cancels queued events; a producer that inserted after that cancel sees TERMINATING on its
- * post-insert check and cancels the queue itself.
+ * producer sees CLOSING and backs out, or close sees its pending event and waits for it.
+ *
+ * Insertion vs a forced shutdown's sweep: a forced shutdown writes TERMINATING, then sweeps each
+ * queue (cancelQueued, the only place events are cancelled out of a queue) under `insertLock`,
+ * before it collects the report. Producers insert under the same lock and re-check the state there:
+ * an insert either completes before a sweep (which then cancels and reports it) or starts after the
+ * sweep began and sees TERMINATING (the events are then not admitted). So every cancelled event is
+ * in the shutdown report, and no event is left in a queue after the last sweep.
  */
 final class StageImpl<E> implements Stage<E> {
 
@@ -444,15 +450,7 @@ final class StageImpl<E> implements Stage<E> {
       return closed(1);
     }
     if (tryReserve(1)) {
-      insertLock.lock();
-      try {
-        queue.add(e);
-      } finally {
-        insertLock.unlock();
-      }
-      admitted.increment();
-      afterInsert();
-      return OfferResult.accepted();
+      return insertReserved(e);
     }
     return admitWhenFull(e, blocking, source);
   }
@@ -484,25 +482,31 @@ final class StageImpl<E> implements Stage<E> {
       E old;
       insertLock.lock();
       try {
-        old = queue.poll();
-        if (old != null) {
-          // The polled slot was never returned to `free`, so it is ours: a swap no producer can
-          // steal.
-          queue.add(e);
+        if (graph.isForcing()) {
+          old = null;
+        } else {
+          old = queue.poll();
+          if (old != null) {
+            // The polled slot was never returned to `free`, so it is ours: a swap no producer can
+            // steal.
+            admitted.increment();
+            dropped.increment();
+            queue.add(e);
+          }
         }
       } finally {
         insertLock.unlock();
       }
       if (old != null) {
-        admitted.increment();
-        dropped.increment();
         graph.eventsEnded(1); // the old event ended (dropped); the new one stays pending
-        afterInsert();
         notifyDropped(old);
         return OfferResult.accepted();
       }
+      if (graph.isForcing()) {
+        return closed(1);
+      }
       if (tryReserve(1)) {
-        return insertReserved(List.of(e));
+        return insertReserved(e);
       }
       // The queue is empty yet no slot is free: every slot is in transit, either drained by the
       // dispatcher and not yet returned to `free`, or reserved by a producer and not yet filled.
@@ -535,18 +539,43 @@ final class StageImpl<E> implements Stage<E> {
     return full(n, false);
   }
 
+  /**
+   * Inserts events whose room is reserved, unless a forced shutdown began: its sweep may have
+   * passed already, so they are then not admitted (the reservation is given back). See the class
+   * comment.
+   */
   private OfferResult insertReserved(List<E> events) {
+    int n = events.size();
     insertLock.lock();
     try {
-      for (E e : events) {
-        queue.add(e);
+      if (!graph.isForcing()) {
+        admitted.add(n); // counted before any of them can be taken, so before it can end
+        for (E e : events) {
+          queue.add(e);
+        }
+        return OfferResult.accepted();
       }
     } finally {
       insertLock.unlock();
     }
-    admitted.add(events.size());
-    afterInsert();
-    return OfferResult.accepted();
+    releaseSpace(n);
+    return closed(n);
+  }
+
+  /** {@link #insertReserved(List)} for one event, without allocating a list. */
+  private OfferResult insertReserved(E e) {
+    insertLock.lock();
+    try {
+      if (!graph.isForcing()) {
+        admitted.increment();
+        queue.add(e);
+        return OfferResult.accepted();
+      }
+    } finally {
+      insertLock.unlock();
+    }
+    releaseSpace(1);
+    return closed(1);
   }
 
   /** Waits for room for all {@code events} (pending already raised), then inserts them. */
@@ -635,12 +664,6 @@ final class StageImpl<E> implements Stage<E> {
       space.signalAll();
     } finally {
       spaceLock.unlock();
-    }
-  }
-
-  private void afterInsert() {
-    if (graph.state().compareTo(StageGraph.State.TERMINATING) >= 0) {
-      cancelQueued(); // inserted after a forced shutdown's last sweep: cancel it ourselves
     }
   }
 
@@ -853,10 +876,18 @@ final class StageImpl<E> implements Stage<E> {
 
   // ---------------------------------------------------------------- shutdown (called by the graph)
 
-  /** Cancels every queued event: counted cancelled, recorded as unprocessed. */
+  /**
+   * Cancels every queued event: counted cancelled, recorded as unprocessed. Called only by the
+   * thread that terminates the graph, before it collects the report.
+   */
   void cancelQueued() {
     List<E> drained = new ArrayList<>();
-    queue.drainTo(drained);
+    insertLock.lock();
+    try {
+      queue.drainTo(drained);
+    } finally {
+      insertLock.unlock();
+    }
     int n = drained.size();
     if (n == 0) {
       return;

@@ -1,0 +1,70 @@
+package org.seda4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Producers racing a forced shutdown: every event the shutdown cancels must be in its report, and
+ * what the producers were told must match the stage's counters. (A producer that inserted just as
+ * the shutdown swept the queues used to cancel events itself, after the report had been built.)
+ */
+class ForcedShutdownRaceTest {
+
+  @Test
+  void everyCancelledEventIsReportedAndCallersAreToldTheTruth() throws Exception {
+    for (int round = 0; round < 200; round++) {
+      StageGraph graph = StageGraph.open("race-" + round);
+      CountDownLatch never = new CountDownLatch(1);
+      Stage<Integer> stage =
+          graph
+              .stage("s", Integer.class)
+              .capacity(20_000)
+              .permits(1)
+              .batchSize(1)
+              .handler((e, ctx) -> never.await()); // interrupted by the shutdown
+      AtomicLong offered = new AtomicLong();
+      AtomicLong admitted = new AtomicLong();
+      CountDownLatch running = new CountDownLatch(4);
+      List<Thread> producers = new ArrayList<>();
+      for (int p = 0; p < 4; p++) {
+        boolean single = p % 2 == 0;
+        producers.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      running.countDown();
+                      for (int i = 0; ; i++) {
+                        int n = single ? 1 : 3;
+                        OfferResult r =
+                            single ? stage.offer(i) : stage.offerAll(List.of(i, i + 1, i + 2));
+                        offered.addAndGet(n);
+                        if (r.admitted()) {
+                          admitted.addAndGet(n);
+                        }
+                        if (r instanceof OfferResult.Closed) {
+                          return;
+                        }
+                      }
+                    }));
+      }
+      running.await();
+      ShutdownReport report = graph.shutdownNow();
+      for (Thread t : producers) {
+        assertThat(t.join(Duration.ofSeconds(10))).isTrue();
+      }
+      StageSnapshot s = stage.snapshot();
+      String context = "round " + round + ": " + s + "\n" + report;
+      assertThat(s.queued()).as(context).isZero();
+      assertThat(s.admitted()).as(context).isEqualTo(s.finished());
+      assertThat(report.unprocessed()).as(context).hasSize((int) s.cancelled());
+      assertThat(s.admitted()).as(context).isEqualTo(admitted.get());
+      assertThat(s.offered()).as(context).isEqualTo(offered.get());
+    }
+  }
+}
