@@ -53,16 +53,23 @@ public interface BatchController {
   }
 
   /**
-   * The default: starts at 1 (lowest latency) and grows the batch only while that raises
-   * throughput, between 1 and {@code max}.
+   * The default: the smallest batch that sustains the throughput, between 1 and {@code max}
+   * (starting at 1, the lowest latency).
    *
-   * <p>While events wait, it doubles the batch each evaluated window as long as throughput rises by
-   * more than 5%; when it stops rising, it returns to the best size and then searches like
-   * Sandstorm's AggThrottle: it shrinks by 1.2x while throughput stays above 90% of the best seen,
-   * and grows by 1.2x when it falls below. For a per-event handler whose events take longer than 20
-   * µs, batching cannot buy more than a few percent (starting a virtual thread costs about 0.5 µs)
-   * but delays every event behind the others of its batch, so the batch stays at 1. A sudden
-   * throughput change (below 0.2x or above 2x the best) restarts the search.
+   * <p>For a per-event handler, a batch buys nothing but the amortised dispatch cost (starting a
+   * virtual thread, draining the queue, handing over), while each event waits behind the others of
+   * its batch. So the batch is computed, not searched: from the measured handler time per event
+   * {@code s} and the measured dispatch cost per batch {@code d} (in windows with a backlog, the
+   * permit time not spent in handlers, per batch), it is the smallest batch that keeps dispatch
+   * under 5% of the work, {@code ceil(d / (0.05 s))}; events slower than 20 µs stay at 1. Being a
+   * formula over smoothed measurements, it does not wander with window-to-window noise.
+   *
+   * <p>For a {@link BatchHandler}, whose gain from batching is its own (one round trip per batch),
+   * only a search can find the size: while events wait, the batch doubles each window as long as
+   * throughput rises by more than 5%, returns to the best size when it stops rising, and is then
+   * probed a quarter up and down every few windows (kept up only for a gain over 5%, kept down if
+   * throughput stays within 3%). Two windows in a row far from the reference (below 1/2 or above
+   * 2x) restart the search.
    *
    * @param max the largest batch, at least 1
    * @return a new controller

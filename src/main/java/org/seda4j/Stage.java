@@ -20,15 +20,18 @@ import java.util.function.Consumer;
  * <ul>
  *   <li><b>capacity</b> (default 1024): how many events may wait. Small queues push back early and
  *       keep latency low; large queues absorb bursts.
- *   <li><b>permits</b> (default: the number of available processors): how many handler invocations
- *       run at once. CPU-bound handlers gain nothing above the core count; a handler that blocks on
- *       I/O for time {@code t} needs about {@code rate x t} permits (Little's law); a handler that
- *       uses a pool of N connections should have about N. Adjustable at run time with {@link
- *       #setPermits(int)}.
- *   <li><b>batchSize</b> (default 16): the most events one invocation receives. Larger batches
- *       amortise the cost of starting a virtual thread (about 0.5 µs) and let {@link BatchHandler}s
- *       group I/O; smaller batches lower latency, since a per-event handler runs a batch's events
- *       one after the other. Adjustable at run time with {@link #setBatchSize(int)}.
+ *   <li><b>permits</b> (default: adaptive, see {@link ConcurrencyController#adaptive()}): how many
+ *       handler invocations run at once. CPU-bound handlers gain nothing above the core count; a
+ *       handler that blocks on I/O for time {@code t} needs about {@code rate x t} permits
+ *       (Little's law); a handler that uses a pool of N connections should have about N. The
+ *       adaptive controller finds these by measuring throughput; fix them with {@link
+ *       Builder#permits(int)}, or override at run time with {@link #setPermits(int)}.
+ *   <li><b>batchSize</b> (default: adaptive between 1 and 256, see {@link
+ *       BatchController#adaptive(int)}): the most events one invocation receives. Larger batches
+ *       amortise the cost of dispatch (starting a virtual thread, draining, handing over) and let
+ *       {@link BatchHandler}s group I/O; smaller batches lower latency, since a per-event handler
+ *       runs a batch's events one after the other. Fix it with {@link Builder#batchSize(int)}, or
+ *       override at run time with {@link #setBatchSize(int)}.
  *   <li><b>full-queue policy</b> (default {@link FullQueuePolicy#block()}): backpressure or
  *       explicit, counted shedding.
  *   <li><b>failure policy</b> (default {@link FailurePolicy#logAndCount()}).
@@ -236,7 +239,7 @@ public interface Stage<E> {
     /**
      * Fixes the batch size: shorthand for {@code batching(BatchController.fixed(batchSize))}.
      * Without it (or {@link #batching}), the stage uses {@link BatchController#adaptive(int)
-     * BatchController.adaptive(64)}.
+     * BatchController.adaptive(256)}.
      *
      * @param batchSize the most events one handler invocation receives, at least 1
      * @return this builder
@@ -257,7 +260,7 @@ public interface Stage<E> {
 
     /**
      * Sets the controller of the batch size (default {@link BatchController#adaptive(int)
-     * BatchController.adaptive(64)}). The instance must not be used by another stage.
+     * BatchController.adaptive(256)}). The instance must not be used by another stage.
      *
      * @param controller the controller; its {@link BatchController#initial()} is the starting size
      * @return this builder

@@ -262,11 +262,27 @@ class ControllersTest {
 
     @Test
     void perEventHandlerBatchIsSizedFromTheMeasuredEventCost() {
-      BatchController b = BatchController.adaptive(64);
-      // 1 us per event: 10,000 events in 10 ms of handler time
-      ControllerDecision d = b.decide(new S().tput(100_000).busy(10_000_000).at(2, 1));
+      BatchController b = BatchController.adaptive(256);
+      // 1 us per event (10,000 events in 10 ms of handler time), no backlog: dispatch is assumed
+      // to cost its floor of 1 us, so 20 events keep it at 5%
+      ControllerDecision d = b.decide(new S().queue(0).tput(100_000).busy(10_000_000).at(2, 1));
       assertThat(d.value()).isEqualTo(20);
       assertThat(d.reason()).contains("1.00 us");
+    }
+
+    @Test
+    void measuredDispatchCostRaisesTheBatch() {
+      BatchController b = BatchController.adaptive(256);
+      // backlogged, 1 us per event, 2 permits x 100 ms of which 50 ms were not spent in handlers,
+      // over 5,000 batches: 10 us of dispatch per batch
+      ControllerDecision first = b.decide(new S().tput(1_500_000).busy(150_000_000).at(2, 30));
+      ControllerDecision later = first;
+      for (int i = 0; i < 10; i++) {
+        later = b.decide(new S().tput(1_500_000).busy(150_000_000).at(2, 30));
+      }
+      assertThat(first.value()).isGreaterThan(20);
+      assertThat(later.value()).isBetween(150, 256);
+      assertThat(later.reason()).contains("dispatch");
     }
 
     @Test
@@ -281,7 +297,7 @@ class ControllersTest {
     void veryCheapEventsHitTheMaximum() {
       BatchController b = BatchController.adaptive(64);
       // 50 ns per event
-      ControllerDecision d = b.decide(new S().tput(1_000_000).busy(5_000_000).at(2, 1));
+      ControllerDecision d = b.decide(new S().queue(0).tput(1_000_000).busy(5_000_000).at(2, 1));
       assertThat(d.value()).isEqualTo(64);
     }
 

@@ -104,7 +104,7 @@ public final class ControllerScenarios {
     double best = 0;
     int bestPermits = 0;
     List<double[]> grid = new ArrayList<>();
-    for (int permits : new int[] {200, 500, 1000, 2000, 4000, 8000}) {
+    for (int permits : new int[] {200, 1000, 2000, 4000, 8000, 16000}) {
       Run r =
           runStage(
               "s1-fixed-" + permits,

@@ -66,7 +66,7 @@ public final class GraphImpl implements StageGraph {
   private static final Duration DEFAULT_GRACE = Duration.ofSeconds(1);
   private static final Duration DEFAULT_PERIOD = Duration.ofMillis(100);
   private static final int DEFAULT_CAPACITY = 1024;
-  private static final int DEFAULT_MAX_BATCH = 64;
+  private static final int DEFAULT_MAX_BATCH = 256;
 
   private final String name;
   private final Duration interruptGrace;
