@@ -146,13 +146,17 @@ public interface Stage<E> {
   void putAll(Collection<? extends E> events) throws InterruptedException;
 
   /**
-   * Offers all events or none of them, without blocking.
+   * Offers all events or none of them, without blocking: the non-blocking form of {@link #putAll}.
+   * Any thread may call it; it ignores interrupts. The events are queued in iteration order,
+   * contiguously.
    *
-   * @param events the events, none {@code null}
+   * @param events the events, none {@code null}, at most {@link #capacity()} of them
    * @return {@link OfferResult.Accepted} if all were queued; otherwise {@link OfferResult.Rejected}
-   *     (not enough room) or {@link OfferResult.Closed}, and none was admitted
+   *     (not enough room, whatever the policy) or {@link OfferResult.Closed}, and none was admitted
    * @throws GraphFailedException if the graph failed
-   * @throws NullPointerException if the collection or an element is null
+   * @throws IllegalArgumentException if there are more events than the capacity (it could never
+   *     succeed)
+   * @throws NullPointerException if the collection or an element is null; no event was admitted
    */
   OfferResult offerAll(Collection<? extends E> events);
 

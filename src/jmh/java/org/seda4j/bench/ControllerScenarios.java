@@ -86,6 +86,7 @@ public final class ControllerScenarios {
     if (only.contains("4")) {
       loadStep(out);
     }
+    fillRatios();
     if (csv != null) {
       Files.write(csv, CSV, StandardCharsets.UTF_8);
       out.println("wrote " + csv);
@@ -536,6 +537,25 @@ public final class ControllerScenarios {
         return Math.max(1, iterations * 1000 / perCall);
       }
       iterations *= 4;
+    }
+  }
+
+  /** Rows recorded before their scenario's best was known get their ratio to the best fixed. */
+  private static void fillRatios() {
+    java.util.Map<String, Double> best = new java.util.HashMap<>();
+    for (String row : CSV.subList(1, CSV.size())) {
+      String[] f = row.split(",", -1);
+      if (f[1].startsWith("fixed")) {
+        best.merge(f[0], Double.parseDouble(f[2]), Math::max);
+      }
+    }
+    for (int i = 1; i < CSV.size(); i++) {
+      String[] f = CSV.get(i).split(",", -1);
+      Double b = best.get(f[0]);
+      if (b != null && b > 0 && Double.parseDouble(f[2]) > 0) {
+        f[3] = String.format(Locale.ROOT, "%.3f", Double.parseDouble(f[2]) / b);
+        CSV.set(i, String.join(",", f));
+      }
     }
   }
 
