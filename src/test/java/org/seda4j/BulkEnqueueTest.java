@@ -2,7 +2,7 @@ package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
+import static org.seda4j.Gate.eventually;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
-import org.awaitility.core.ConditionFactory;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,30 +27,6 @@ import org.junit.jupiter.api.Timeout;
 class BulkEnqueueTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
-
-  /**
-   * Holds every handler call until opened; opening it on close keeps a failing test from hanging.
-   */
-  private static final class Gate implements AutoCloseable {
-    private final CountDownLatch latch = new CountDownLatch(1);
-
-    void pass() throws InterruptedException {
-      latch.await();
-    }
-
-    void open() {
-      latch.countDown();
-    }
-
-    @Override
-    public void close() {
-      open();
-    }
-  }
-
-  private static ConditionFactory eventually() {
-    return await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2));
-  }
 
   private static Stage<String> gatedStage(
       StageGraph graph, int capacity, FullQueuePolicy policy, Gate gate, List<String> handled) {

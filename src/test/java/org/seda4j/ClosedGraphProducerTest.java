@@ -2,15 +2,13 @@ package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
+import static org.seda4j.Gate.eventually;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-import org.awaitility.core.ConditionFactory;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,24 +23,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ClosedGraphProducerTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
-
-  /** Holds handler calls until opened; opening it on close keeps a failing test from hanging. */
-  private static final class Gate implements AutoCloseable {
-    private final CountDownLatch latch = new CountDownLatch(1);
-
-    void pass() throws InterruptedException {
-      latch.await();
-    }
-
-    void open() {
-      latch.countDown();
-    }
-
-    @Override
-    public void close() {
-      open();
-    }
-  }
 
   /** A call made on its own thread, and how it ended. */
   private static final class Background {
@@ -71,10 +51,6 @@ class ClosedGraphProducerTest {
   @FunctionalInterface
   private interface Call {
     void run() throws Exception;
-  }
-
-  private static ConditionFactory eventually() {
-    return await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2));
   }
 
   @Test

@@ -2,7 +2,7 @@ package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
+import static org.seda4j.Gate.eventually;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,7 +11,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-import org.awaitility.core.ConditionFactory;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,26 +30,6 @@ class FullQueuePolicyTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static final int CAPACITY = 2;
-
-  /**
-   * Holds every handler call until opened; opening it on close keeps a failing test from hanging.
-   */
-  private static final class Gate implements AutoCloseable {
-    private final CountDownLatch latch = new CountDownLatch(1);
-
-    void pass() throws InterruptedException {
-      latch.await();
-    }
-
-    void open() {
-      latch.countDown();
-    }
-
-    @Override
-    public void close() {
-      open();
-    }
-  }
 
   /** A stage whose handler waits at the gate, then records the event. */
   private static final class GatedStage {
@@ -122,10 +101,6 @@ class FullQueuePolicyTest {
   }
 
   /** Awaitility, polling often: the conditions here become true within microseconds. */
-  private static ConditionFactory eventually() {
-    return await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2));
-  }
-
   private static void assertIdle(StageGraph graph) throws InterruptedException {
     assertThat(graph.awaitIdle(WAIT)).as("graph quiescent").isTrue();
   }

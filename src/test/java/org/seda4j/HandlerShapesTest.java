@@ -2,16 +2,14 @@ package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
+import static org.seda4j.Gate.eventually;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
-import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,28 +21,6 @@ import org.junit.jupiter.api.Timeout;
 class HandlerShapesTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
-
-  /** Holds handler calls until opened; opening it on close keeps a failing test from hanging. */
-  private static final class Gate implements AutoCloseable {
-    private final CountDownLatch latch = new CountDownLatch(1);
-
-    void pass() throws InterruptedException {
-      latch.await();
-    }
-
-    void open() {
-      latch.countDown();
-    }
-
-    @Override
-    public void close() {
-      open();
-    }
-  }
-
-  private static ConditionFactory eventually() {
-    return await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2));
-  }
 
   private static void assertIdle(StageGraph graph) throws InterruptedException {
     assertThat(graph.awaitIdle(WAIT)).as("graph quiescent").isTrue();
