@@ -269,6 +269,30 @@ public final class ControllerScenarios {
         adaptive.end.permits(),
         adaptive.end.batchSize(),
         "best fixed " + bestConfig);
+    Run agg =
+        runStage(
+            "s3-aggthrottle",
+            handler,
+            null,
+            BatchController.aggThrottle(256),
+            ms(2000),
+            ms(3000),
+            1);
+    out.printf(
+        Locale.ROOT,
+        "   adaptive permits + aggThrottle(256) batching: %,10.0f events/s = %.2f x best fixed;"
+            + " batch %d%n",
+        agg.throughput,
+        agg.throughput / best,
+        agg.end.batchSize());
+    record(
+        "3-cpu-1us",
+        "adaptive permits + aggThrottle(256)",
+        agg.throughput,
+        agg.throughput / best,
+        agg.end.permits(),
+        agg.end.batchSize(),
+        "Sandstorm's batching controller for comparison");
   }
 
   private static void loadStep(PrintStream out) throws Exception {
