@@ -217,6 +217,18 @@ public interface StageGraph extends AutoCloseable {
     Builder nanoClock(java.util.function.LongSupplier nanoClock);
 
     /**
+     * Whether each stage is registered in the platform MBeanServer as a {@link StageMXBean}
+     * (default {@code true}); see {@link StageMXBean} for the names. The MBeans are unregistered
+     * when the graph terminates, however it terminates. Pass {@code false} to register nothing, for
+     * example when many short-lived graphs would flood a JMX console. Never blocks; the builder's
+     * thread calls it before {@link #open()}.
+     *
+     * @param enabled {@code false} to keep the graph's stages out of JMX
+     * @return this builder
+     */
+    Builder jmx(boolean enabled);
+
+    /**
      * Opens the graph.
      *
      * @return the open graph

@@ -87,18 +87,24 @@ public final class GraphImpl implements StageGraph {
   private final CopyOnWriteArrayList<StageImpl<?>> stages = new CopyOnWriteArrayList<>();
   private final ConcurrentHashMap<String, StageImpl<?>> byName = new ConcurrentHashMap<>();
 
+  private final @Nullable GraphJmx jmx; // null if disabled with Builder.jmx(false)
   private volatile @Nullable GraphFailedException failure;
   private @Nullable Thread terminator; // guarded by lock
   private @Nullable Thread aborter; // guarded by lock
   private boolean forcedTermination; // guarded by lock
 
   private GraphImpl(
-      String name, Duration interruptGrace, Duration samplePeriod, LongSupplier nanoClock) {
+      String name,
+      Duration interruptGrace,
+      Duration samplePeriod,
+      LongSupplier nanoClock,
+      boolean jmx) {
     this.name = name;
     this.interruptGrace = interruptGrace;
     this.samplePeriodNanos = samplePeriod.toNanos();
     this.nanoClock = nanoClock;
     this.log = LoggerFactory.getLogger("org.seda4j.graph." + name);
+    this.jmx = jmx ? new GraphJmx(name, log) : null;
     this.samplerWake = lock.newCondition();
     this.sampler =
         Thread.ofVirtual().name("seda4j-" + name + "-sampler").unstarted(this::sampleLoop);
@@ -112,6 +118,7 @@ public final class GraphImpl implements StageGraph {
       private Duration grace = DEFAULT_GRACE;
       private Duration period = DEFAULT_PERIOD;
       private LongSupplier clock = System::nanoTime;
+      private boolean jmx = true;
 
       @Override
       public StageGraph.Builder interruptGrace(Duration grace) {
@@ -143,8 +150,14 @@ public final class GraphImpl implements StageGraph {
       }
 
       @Override
+      public StageGraph.Builder jmx(boolean enabled) {
+        this.jmx = enabled;
+        return this;
+      }
+
+      @Override
       public StageGraph open() {
-        return new GraphImpl(n, grace, period, clock);
+        return new GraphImpl(n, grace, period, clock, jmx);
       }
     };
   }
@@ -512,6 +525,9 @@ public final class GraphImpl implements StageGraph {
     for (StageImpl<?> s : all) {
       unprocessed.addAll(s.takeUnprocessed());
     }
+    if (jmx != null) {
+      jmx.unregisterAll();
+    }
     lock.lock();
     try {
       state = State.TERMINATED;
@@ -616,6 +632,9 @@ public final class GraphImpl implements StageGraph {
       byName.put(stage.name(), stage);
       stages.add(stage);
       stage.start();
+      if (jmx != null) {
+        jmx.register(stage);
+      }
       return stage;
     } finally {
       lock.unlock();
