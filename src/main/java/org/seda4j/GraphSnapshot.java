@@ -53,7 +53,8 @@ public record GraphSnapshot(
    *
    * <p>Each count is exact; like the stage counters, the edges are read without stopping the graph,
    * so while events flow they may be a few events apart from the stage snapshots. At a quiescent
-   * moment they agree.
+   * moment they agree. An edge is an immutable value: its methods never block and any thread may
+   * call them.
    *
    * @param from the source stage's name
    * @param to the target stage's name
