@@ -1,27 +1,81 @@
 package org.seda4j;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 
 /**
- * A point-in-time view of a graph: its state and one {@link StageSnapshot} per stage, in creation
- * order. {@link #toString()} renders a table meant for people (jshell prints it).
+ * A point-in-time view of a graph: its state, one {@link StageSnapshot} per stage, in creation
+ * order, and the {@link Edge edges} of the stage network discovered from actual emits. {@link
+ * #toString()} renders a table meant for people (jshell prints it); {@link #toMermaid()} and {@link
+ * #toDot()} render the network as a diagram. A snapshot is immutable; all its methods are pure
+ * computations that never block, and any thread may call them.
  *
  * @param graph the graph's name
  * @param state the graph's lifecycle state
  * @param stages the stages, in creation order
+ * @param edges the edges that carried at least one event, ordered by source stage, then target
+ *     stage, each in creation order
  */
-public record GraphSnapshot(String graph, StageGraph.State state, List<StageSnapshot> stages) {
+public record GraphSnapshot(
+    String graph, StageGraph.State state, List<StageSnapshot> stages, List<Edge> edges) {
 
   /**
-   * Copies the list.
+   * Copies the lists.
    *
    * @param graph the graph's name
    * @param state the graph's lifecycle state
    * @param stages the stages, in creation order
+   * @param edges the edges that carried at least one event
    */
   public GraphSnapshot {
     stages = List.copyOf(stages);
+    edges = List.copyOf(edges);
+  }
+
+  /**
+   * One edge of the stage network: events that stage {@code from} sent to stage {@code to} and that
+   * {@code to} admitted. An edge exists once the first such event is admitted; nothing is declared
+   * up front.
+   *
+   * <p>What counts: events emitted by a handler of {@code from} through {@link StageContext#emit}
+   * or {@link StageContext#offer} (including the forwarding of a {@code map} stage), events a
+   * handler of {@code from} put or offered directly on {@code to} ({@link Stage#put} and friends
+   * called on a handler thread of the same graph), and {@link DeadLetter}s that the failure policy
+   * {@link FailurePolicy#deadLetter} of {@code from} routed to {@code to}. An event counts when the
+   * target admits it, exactly when it adds to the target's {@link StageSnapshot#admitted()} (so an
+   * event shed by {@link FullQueuePolicy#dropNewest()} counts as well); events the target rejected
+   * or turned away as closed do not count. Events from producers outside the graph are not edges,
+   * so a stage's incoming edges sum to at most its {@code admitted}; the difference came from
+   * outside.
+   *
+   * <p>Each count is exact; like the stage counters, the edges are read without stopping the graph,
+   * so while events flow they may be a few events apart from the stage snapshots. At a quiescent
+   * moment they agree. An edge is an immutable value: its methods never block and any thread may
+   * call them.
+   *
+   * @param from the source stage's name
+   * @param to the target stage's name
+   * @param events events {@code to} admitted from {@code from}
+   */
+  public record Edge(String from, String to, long events) {
+
+    /**
+     * Checks the arguments.
+     *
+     * @param from the source stage's name, not {@code null}
+     * @param to the target stage's name, not {@code null}
+     * @param events events {@code to} admitted from {@code from}, not negative
+     */
+    public Edge {
+      Objects.requireNonNull(from, "from must not be null");
+      Objects.requireNonNull(to, "to must not be null");
+      if (events < 0) {
+        throw new IllegalArgumentException("events must not be negative: " + events);
+      }
+    }
   }
 
   /**
@@ -58,6 +112,140 @@ public record GraphSnapshot(String graph, StageGraph.State state, List<StageSnap
    */
   public boolean balanced() {
     return stages.stream().allMatch(StageSnapshot::balanced);
+  }
+
+  /**
+   * The stage network as a <a href="https://mermaid.js.org/syntax/flowchart.html">Mermaid</a>
+   * flowchart: one node per stage labelled with its name, queue length/capacity and permits, one
+   * arrow per {@link #edges() edge} labelled with its event count. Node ids are {@code s0, s1, ...}
+   * in stage order, so any stage name renders safely. Lines end with {@code \n}. Pure text
+   * rendering: never blocks; any thread may call it.
+   *
+   * <p>Example, for a graph {@code orders} with {@code parse -> enrich} and dead letters of {@code
+   * enrich} going to {@code dead.letters}:
+   *
+   * <pre>{@code
+   * flowchart LR
+   *   %% graph orders (OPEN)
+   *   s0["parse<br/>queue 0/128, permits 4"]
+   *   s1["enrich<br/>queue 3/128, permits 8"]
+   *   s2["dead.letters<br/>queue 0/64, permits 1"]
+   *   s0 -->|1000| s1
+   *   s1 -->|7| s2
+   * }</pre>
+   *
+   * @return the Mermaid source, to paste into a Markdown {@code mermaid} block
+   */
+  public String toMermaid() {
+    Map<String, String> ids = nodeIds();
+    StringBuilder out = new StringBuilder("flowchart LR\n");
+    out.append("  %% graph ").append(mermaidText(graph)).append(" (").append(state).append(")\n");
+    for (Map.Entry<String, String> node : ids.entrySet()) {
+      out.append("  ")
+          .append(node.getValue())
+          .append("[\"")
+          .append(mermaidText(node.getKey()))
+          .append(detail(node.getKey(), "<br/>"))
+          .append("\"]\n");
+    }
+    for (Edge e : edges) {
+      out.append("  ")
+          .append(ids.get(e.from()))
+          .append(" -->|")
+          .append(e.events())
+          .append("| ")
+          .append(ids.get(e.to()))
+          .append('\n');
+    }
+    return out.toString();
+  }
+
+  /**
+   * The stage network as a <a href="https://graphviz.org/doc/info/lang.html">Graphviz DOT</a>
+   * digraph, with the same content as {@link #toMermaid()}: nodes are the quoted stage names,
+   * labelled with name, queue length/capacity and permits; edges are labelled with their event
+   * counts. Lines end with {@code \n}. Pure text rendering: never blocks; any thread may call it.
+   *
+   * <p>Example (render with {@code dot -Tsvg}):
+   *
+   * <pre>{@code
+   * digraph "orders" {
+   *   rankdir=LR;
+   *   node [shape=box];
+   *   "parse" [label="parse\nqueue 0/128, permits 4"];
+   *   "enrich" [label="enrich\nqueue 3/128, permits 8"];
+   *   "dead.letters" [label="dead.letters\nqueue 0/64, permits 1"];
+   *   "parse" -> "enrich" [label="1000"];
+   *   "enrich" -> "dead.letters" [label="7"];
+   * }
+   * }</pre>
+   *
+   * @return the DOT source
+   */
+  public String toDot() {
+    StringBuilder out = new StringBuilder("digraph ").append(dotQuote(graph)).append(" {\n");
+    out.append("  rankdir=LR;\n  node [shape=box];\n");
+    for (String node : nodeIds().keySet()) {
+      out.append("  ")
+          .append(dotQuote(node))
+          .append(" [label=\"")
+          .append(dotEscape(node))
+          .append(detail(node, "\\n"))
+          .append("\"];\n");
+    }
+    for (Edge e : edges) {
+      out.append("  ")
+          .append(dotQuote(e.from()))
+          .append(" -> ")
+          .append(dotQuote(e.to()))
+          .append(" [label=\"")
+          .append(e.events())
+          .append("\"];\n");
+    }
+    return out.append("}\n").toString();
+  }
+
+  /** Stage names, then names only edges mention, each mapped to a node id s0, s1, ... */
+  private Map<String, String> nodeIds() {
+    Map<String, String> ids = new LinkedHashMap<>();
+    for (StageSnapshot s : stages) {
+      ids.putIfAbsent(s.name(), "s" + ids.size());
+    }
+    for (Edge e : edges) {
+      ids.putIfAbsent(e.from(), "s" + ids.size());
+      ids.putIfAbsent(e.to(), "s" + ids.size());
+    }
+    return ids;
+  }
+
+  /**
+   * The queue/permits part of a node label, after {@code separator}; empty for an unknown stage.
+   */
+  private String detail(String stage, String separator) {
+    for (StageSnapshot s : stages) {
+      if (s.name().equals(stage)) {
+        return separator + "queue " + s.queued() + "/" + s.capacity() + ", permits " + s.permits();
+      }
+    }
+    return "";
+  }
+
+  /** Text safe inside a quoted Mermaid label. */
+  private static String mermaidText(String s) {
+    return s.replace("&", "#amp;")
+        .replace("\"", "#quot;")
+        .replace("<", "#lt;")
+        .replace(">", "#gt;");
+  }
+
+  /** A DOT quoted string. */
+  private static String dotQuote(String s) {
+    return "\"" + dotEscape(s) + "\"";
+  }
+
+  /** Text safe inside a DOT quoted string. */
+  private static String dotEscape(String s) {
+    return s.replace("\\", "\\\\").replace("\"", "\\\"");
   }
 
   /**

@@ -3,6 +3,7 @@ package org.seda4j.internal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
@@ -228,11 +229,22 @@ public final class GraphImpl implements StageGraph {
 
   @Override
   public GraphSnapshot snapshot() {
-    List<StageSnapshot> list = new ArrayList<>(stages.size());
-    for (StageImpl<?> s : stages) {
+    List<StageImpl<?>> all = List.copyOf(stages);
+    List<StageSnapshot> list = new ArrayList<>(all.size());
+    List<String> order = new ArrayList<>(all.size());
+    List<GraphSnapshot.Edge> edges = new ArrayList<>();
+    for (StageImpl<?> s : all) {
       list.add(s.snapshot());
+      order.add(s.name());
+      s.collectEdges(edges);
     }
-    return new GraphSnapshot(name, state, list);
+    // Source stage in creation order, then target stage in creation order. A target created after
+    // the copy above is left out (its node is not in this snapshot either).
+    edges.removeIf(e -> !order.contains(e.to()));
+    edges.sort(
+        Comparator.comparingInt((GraphSnapshot.Edge e) -> order.indexOf(e.from()))
+            .thenComparingInt(e -> order.indexOf(e.to())));
+    return new GraphSnapshot(name, state, list, edges);
   }
 
   @Override

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,6 +28,7 @@ import org.seda4j.DeadLetter;
 import org.seda4j.EventHandler;
 import org.seda4j.FailurePolicy;
 import org.seda4j.FullQueuePolicy;
+import org.seda4j.GraphSnapshot;
 import org.seda4j.OfferResult;
 import org.seda4j.RejectionReason;
 import org.seda4j.Stage;
@@ -128,6 +130,9 @@ final class StageImpl<E> implements Stage<E> {
   private final LongAdder failed = new LongAdder();
   private final LongAdder cancelled = new LongAdder();
   private final LongAdder dropped = new LongAdder();
+  // Edges of the stage network, discovered from emits: events this stage's handlers (or its
+  // dead-letter routing) got admitted by each target. See countEmit.
+  private final ConcurrentHashMap<StageImpl<?>, LongAdder> emitsTo = new ConcurrentHashMap<>();
 
   private final ExecutorService executor;
   private final Thread dispatcher;
@@ -216,14 +221,14 @@ final class StageImpl<E> implements Stage<E> {
 
   @Override
   public void put(E event) throws InterruptedException {
-    throwIfNotAdmitted(admit(checkEvent(event), true, null));
+    throwIfNotAdmitted(countDirect(admit(checkEvent(event), true, null), 1));
   }
 
   @Override
   public OfferResult offer(E event) {
     E e = checkEvent(event);
     try {
-      return admit(e, false, null);
+      return countDirect(admit(e, false, null), 1);
     } catch (InterruptedException unreachable) {
       // admit never waits when blocking == false
       Thread.currentThread().interrupt();
@@ -233,14 +238,15 @@ final class StageImpl<E> implements Stage<E> {
 
   @Override
   public void putAll(Collection<? extends E> events) throws InterruptedException {
-    throwIfNotAdmitted(admitAll(checkEvents(events), true));
+    List<E> list = checkEvents(events);
+    throwIfNotAdmitted(countDirect(admitAll(list, true), list.size()));
   }
 
   @Override
   public OfferResult offerAll(Collection<? extends E> events) {
     List<E> list = checkEvents(events);
     try {
-      return admitAll(list, false);
+      return countDirect(admitAll(list, false), list.size());
     } catch (InterruptedException unreachable) {
       Thread.currentThread().interrupt();
       throw new AssertionError(unreachable);
@@ -309,6 +315,41 @@ final class StageImpl<E> implements Stage<E> {
         batchSizePinned,
         concurrencyDecision,
         batchDecision);
+  }
+
+  // ---------------------------------------------------------------- edges
+
+  /**
+   * Counts {@code n} events this stage emitted that {@code target} admitted (accepted, or dropped
+   * by a drop policy: the target counts those as admitted too). Rejected and closed emits are not
+   * edges. Hot path: one map lookup and one LongAdder add once the edge exists.
+   */
+  void countEmit(StageImpl<?> target, int n) {
+    LongAdder a = emitsTo.get(target);
+    if (a == null) {
+      a = emitsTo.computeIfAbsent(target, t -> new LongAdder());
+    }
+    a.add(n);
+  }
+
+  /**
+   * A direct {@code put/offer/putAll/offerAll} on this stage by a handler thread of the same graph
+   * is an edge from the handler's stage, like an emit; calls from any other thread are not.
+   */
+  private OfferResult countDirect(OfferResult result, int n) {
+    if (result.admitted()) {
+      StageImpl<?> source = GraphImpl.CURRENT.get();
+      if (source != null && source.graph == graph) {
+        source.countEmit(this, n);
+      }
+    }
+    return result;
+  }
+
+  /** Adds this stage's outgoing edges, unordered, to {@code out}. */
+  void collectEdges(List<GraphSnapshot.Edge> out) {
+    emitsTo.forEach(
+        (target, count) -> out.add(new GraphSnapshot.Edge(name, target.name, count.sum())));
   }
 
   // ---------------------------------------------------------------- controllers
@@ -843,7 +884,9 @@ final class StageImpl<E> implements Stage<E> {
         StageImpl<DeadLetter> target = graph.own(d.stage());
         try {
           OfferResult r = target.admit(new DeadLetter(name, event, error), true, this);
-          if (!r.admitted()) {
+          if (r.admitted()) {
+            countEmit(target, 1);
+          } else {
             log.warn(
                 "handler of stage '{}' failed on {} and dead-letter stage '{}' did not take it: {}",
                 name,
@@ -971,7 +1014,11 @@ final class StageImpl<E> implements Stage<E> {
     @Override
     public <T> void emit(Stage<T> target, T event) throws InterruptedException {
       StageImpl<T> t = graph.own(target);
-      t.throwIfNotAdmitted(t.admit(t.checkEvent(event), true, StageImpl.this));
+      OfferResult r = t.admit(t.checkEvent(event), true, StageImpl.this);
+      if (r.admitted()) {
+        countEmit(t, 1);
+      }
+      t.throwIfNotAdmitted(r);
     }
 
     @Override
@@ -979,7 +1026,11 @@ final class StageImpl<E> implements Stage<E> {
       StageImpl<T> t = graph.own(target);
       T e = t.checkEvent(event);
       try {
-        return t.admit(e, false, StageImpl.this);
+        OfferResult r = t.admit(e, false, StageImpl.this);
+        if (r.admitted()) {
+          countEmit(t, 1);
+        }
+        return r;
       } catch (InterruptedException unreachable) {
         Thread.currentThread().interrupt();
         throw new AssertionError(unreachable);
