@@ -44,7 +44,7 @@ class ModuleExportsTest {
                             : ""))
             .collect(Collectors.toSet());
     assertThat(requires)
-        .containsExactlyInAnyOrder("org.slf4j", "org.jspecify static", "jdk.management");
+        .containsExactlyInAnyOrder("org.slf4j", "org.jspecify static", "jdk.management", "jdk.jfr");
   }
 
   @Test
