@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -62,6 +63,15 @@ class JfrEventsTest extends GraphTestSupport {
   @Test
   void recordsStatisticsDecisionsRejectionsDropsAndFailures(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("seda4j.jfr");
+    // Sample once before any recording exists, so the event classes are already initialised when
+    // the recording starts: the enabled checks must follow a recording started later.
+    FlipController warmUp = new FlipController();
+    StageGraph before =
+        register(StageGraph.builder("jfr-before").samplePeriod(Duration.ofMillis(5)).open());
+    before.stage("s", String.class).concurrency(warmUp).handler((e, ctx) -> {});
+    awaitUntil(() -> warmUp.calls.get() >= 2);
+    before.close();
+
     List<RecordedEvent> events;
     try (Recording recording = new Recording()) {
       for (String name : List.of(STATISTICS, DECISION, REJECTION, FAILURE)) {
@@ -139,7 +149,8 @@ class JfrEventsTest extends GraphTestSupport {
     assertThat(dropStats.getLong("completed")).isEqualTo(2);
     assertThat(dropStats.getLong("rejected")).isZero();
 
-    // Controller decisions: the flip controller's first decision moved permits from 1 to 2.
+    // Controller decisions: the flip controller's first decision (in time) moved permits from 1 to
+    // 2.
     List<RecordedEvent> decisions = of(events, DECISION, "flip");
     assertThat(decisions).isNotEmpty();
     RecordedEvent first = decisions.get(0);
@@ -176,7 +187,11 @@ class JfrEventsTest extends GraphTestSupport {
   private static List<RecordedEvent> of(List<RecordedEvent> events, String type, String stage) {
     Predicate<RecordedEvent> match =
         e -> e.getEventType().getName().equals(type) && stage.equals(e.getString("stage"));
-    return events.stream().filter(match).toList();
+    // A recording file groups events by thread buffer, not by time.
+    return events.stream()
+        .filter(match)
+        .sorted(Comparator.comparing(e -> e.getStartTime()))
+        .toList();
   }
 
   private static RecordedEvent single(List<RecordedEvent> events, String type, String stage) {
