@@ -45,7 +45,7 @@ class ModuleExportsTest {
             .collect(Collectors.toSet());
     assertThat(requires)
         .containsExactlyInAnyOrder(
-            "org.slf4j", "org.jspecify static", "jdk.management", "java.management");
+            "org.slf4j", "org.jspecify static", "jdk.management", "java.management", "jdk.jfr");
   }
 
   @Test

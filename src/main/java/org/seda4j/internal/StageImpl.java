@@ -260,7 +260,9 @@ final class StageImpl<E> implements Stage<E> {
 
   @Override
   public void setPermits(int permits) {
+    int old = this.permits.limit();
     this.permits.setLimit(GraphImpl.requirePositive("permits", permits));
+    JfrEvents.decision(this, "manual-permits", old, permits, "setPermits");
     permitsPinned = true;
     concurrencyDecision =
         "set by hand to " + permits + " (controller paused until releaseOverrides)";
@@ -273,7 +275,9 @@ final class StageImpl<E> implements Stage<E> {
 
   @Override
   public void setBatchSize(int batchSize) {
+    int old = this.batchSize;
     this.batchSize = GraphImpl.requirePositive("batchSize", batchSize);
+    JfrEvents.decision(this, "manual-batchSize", old, batchSize, "setBatchSize");
     batchSizePinned = true;
     batchDecision = "set by hand to " + batchSize + " (controller paused until releaseOverrides)";
   }
@@ -400,6 +404,7 @@ final class StageImpl<E> implements Stage<E> {
         if (d.value() != permits.limit() && !permitsPinned) {
           permits.setLimit(d.value());
           permitsChanged = true;
+          JfrEvents.decision(this, "concurrency", s.permits(), d);
           log.debug("stage '{}' permits {} -> {}: {}", name, s.permits(), d.value(), d.reason());
         } else {
           log.trace("stage '{}' {}", name, d.reason());
@@ -414,6 +419,7 @@ final class StageImpl<E> implements Stage<E> {
         if (d.value() != batchSize && !batchSizePinned) {
           batchSize = d.value();
           batchJustChanged = true;
+          JfrEvents.decision(this, "batching", s.batchSize(), d);
           log.debug(
               "stage '{}' batchSize {} -> {}: {}", name, s.batchSize(), d.value(), d.reason());
         } else {
@@ -421,6 +427,7 @@ final class StageImpl<E> implements Stage<E> {
         }
       }
     }
+    JfrEvents.stageStatistics(this);
   }
 
   private @Nullable ControllerDecision decide(
@@ -508,6 +515,7 @@ final class StageImpl<E> implements Stage<E> {
         admitted.increment();
         dropped.increment();
         graph.eventsEnded(1);
+        JfrEvents.rejection(this, JfrEvents.DROPPED_NEWEST, JfrEvents.DROPPED_NEWEST, 1, "");
         notifyDropped(e);
         yield new OfferResult.Dropped(name);
       }
@@ -540,6 +548,7 @@ final class StageImpl<E> implements Stage<E> {
       }
       if (old != null) {
         graph.eventsEnded(1); // the old event ended (dropped); the new one stays pending
+        JfrEvents.rejection(this, JfrEvents.DROPPED_OLDEST, JfrEvents.DROPPED_OLDEST, 1, "");
         notifyDropped(old);
         return OfferResult.accepted();
       }
@@ -629,6 +638,7 @@ final class StageImpl<E> implements Stage<E> {
     } catch (InterruptedException ie) {
       rejected.add(n);
       graph.eventsEnded(n);
+      JfrEvents.rejection(this, JfrEvents.REJECTED, "INTERRUPTED", n, "interrupted while waiting");
       throw ie;
     }
     return switch (outcome) {
@@ -727,6 +737,7 @@ final class StageImpl<E> implements Stage<E> {
           "stage '%s' rejected %s: its queue is full (capacity %d, policy %s); use FullQueuePolicy.block() for backpressure, raise capacity to absorb bursts, or dropNewest()/dropOldest() to shed"
               .formatted(name, n == 1 ? "an event" : n + " events", capacity, policy);
     }
+    JfrEvents.rejection(this, JfrEvents.REJECTED, reason.name(), n, message);
     return new OfferResult.Rejected(name, reason, message);
   }
 
@@ -739,10 +750,11 @@ final class StageImpl<E> implements Stage<E> {
         s == StageGraph.State.CLOSING
             ? "close() was called; only handlers of the graph may still emit while it drains"
             : "it was shut down";
-    return new OfferResult.Closed(
-        name,
+    String message =
         "stage '%s' does not admit events: graph '%s' is %s (%s)"
-            .formatted(name, graph.name(), s, why));
+            .formatted(name, graph.name(), s, why);
+    JfrEvents.rejection(this, JfrEvents.CLOSED, JfrEvents.CLOSED, n, message);
+    return new OfferResult.Closed(name, message);
   }
 
   private void throwIfNotAdmitted(OfferResult result) {
@@ -877,6 +889,7 @@ final class StageImpl<E> implements Stage<E> {
   }
 
   private void handleFailure(E event, Throwable error) {
+    JfrEvents.handlerFailure(this, failurePolicy.toString(), error);
     switch (failurePolicy) {
       case FailurePolicy.LogAndCount l ->
           log.warn("handler of stage '{}' failed on {}", name, describe(event), error);
