@@ -14,6 +14,10 @@ public sealed interface FailurePolicy {
    * Log the failure (slf4j, WARN, logger {@code org.seda4j.stage.<graph>.<stage>}) and go on with
    * the next event. The default.
    *
+   * <p>So that a stage failing at full speed cannot flood the log, each stage logs at most 10
+   * failures in full (with the stack trace) per 10 seconds, then one line saying how many it
+   * suppressed; {@link StageSnapshot#failed()} counts every one.
+   *
    * @return the policy
    */
   static FailurePolicy logAndCount() {

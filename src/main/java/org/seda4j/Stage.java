@@ -283,7 +283,8 @@ public interface Stage<E> {
     /**
      * Sets a listener for events dropped by a drop policy. It runs on the thread whose call caused
      * the drop (a producer or an emitting handler), so it must be quick and must not block; an
-     * exception it throws is logged and ignored.
+     * exception it throws is logged (rate-limited, like handler failures) and ignored. Drops
+     * themselves are logged at WARN at most once per 10 seconds, with the stage's drop count.
      *
      * @param listener receives each dropped event
      * @return this builder

@@ -92,6 +92,7 @@ final class StageImpl<E> implements Stage<E> {
   private final @Nullable EventHandler<? super E> eventHandler;
   private final @Nullable BatchHandler<E> batchHandler;
   private final Logger log;
+  private final StageLog warnings; // rate-limited WARNs: failures, drops
   private final StageContext context;
 
   private final ArrayBlockingQueue<E> queue;
@@ -161,6 +162,7 @@ final class StageImpl<E> implements Stage<E> {
     this.eventHandler = eventHandler;
     this.batchHandler = batchHandler;
     this.log = LoggerFactory.getLogger("org.seda4j.stage." + graph.name() + "." + name);
+    this.warnings = new StageLog(log, name, graph::clockNanos);
     this.context = new Context();
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.free = new AtomicInteger(capacity);
@@ -356,6 +358,11 @@ final class StageImpl<E> implements Stage<E> {
         (target, count) -> out.add(new GraphSnapshot.Edge(name, target.name, count.sum())));
   }
 
+  /** The stage's rate-limited WARNs (for tests). */
+  StageLog warnings() {
+    return warnings;
+  }
+
   // ---------------------------------------------------------------- controllers
 
   /**
@@ -365,6 +372,7 @@ final class StageImpl<E> implements Stage<E> {
    * change, so each judges its own last step.
    */
   void sample(long now, long periodNanos, double cpuLoad) {
+    warnings.flush();
     long elapsed = now - lastSampleNanos;
     if (elapsed < periodNanos / 2) {
       return; // a late sampler wake-up left a short window: fold it into the next one
@@ -769,6 +777,7 @@ final class StageImpl<E> implements Stage<E> {
   }
 
   private void notifyDropped(E e) {
+    warnings.dropped(policy, dropped.sum());
     Consumer<? super E> listener = dropListener;
     if (listener == null) {
       return;
@@ -776,7 +785,11 @@ final class StageImpl<E> implements Stage<E> {
     try {
       listener.accept(e);
     } catch (RuntimeException ex) {
-      log.warn("drop listener of stage '{}' threw; ignored", name, ex);
+      warnings.warn(
+          StageLog.Kind.DROP_LISTENER_FAILED,
+          "drop listener of stage '{}' threw; ignored",
+          name,
+          ex);
     }
   }
 
@@ -892,7 +905,12 @@ final class StageImpl<E> implements Stage<E> {
     JfrEvents.handlerFailure(this, failurePolicy.toString(), error);
     switch (failurePolicy) {
       case FailurePolicy.LogAndCount l ->
-          log.warn("handler of stage '{}' failed on {}", name, describe(event), error);
+          warnings.warn(
+              StageLog.Kind.HANDLER_FAILED,
+              "handler of stage '{}' failed on {}",
+              name,
+              describe(event),
+              error);
       case FailurePolicy.ToDeadLetter d -> {
         StageImpl<DeadLetter> target = graph.own(d.stage());
         try {
@@ -900,7 +918,8 @@ final class StageImpl<E> implements Stage<E> {
           if (r.admitted()) {
             countEmit(target, 1);
           } else {
-            log.warn(
+            warnings.warn(
+                StageLog.Kind.DEAD_LETTER_FAILED,
                 "handler of stage '{}' failed on {} and dead-letter stage '{}' did not take it: {}",
                 name,
                 describe(event),
@@ -913,7 +932,8 @@ final class StageImpl<E> implements Stage<E> {
             Thread.currentThread().interrupt();
           }
           error.addSuppressed(ex);
-          log.warn(
+          warnings.warn(
+              StageLog.Kind.DEAD_LETTER_FAILED,
               "handler of stage '{}' failed on {}; routing to dead-letter stage '{}' failed too",
               name,
               describe(event),
@@ -925,9 +945,15 @@ final class StageImpl<E> implements Stage<E> {
     }
   }
 
-  private static String describe(Object event) {
-    String s = String.valueOf(event);
-    return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+  /** The event for a log message, cut at 200 characters; rendered only if the message is logged. */
+  private static Object describe(Object event) {
+    return new Object() {
+      @Override
+      public String toString() {
+        String s = String.valueOf(event);
+        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+      }
+    };
   }
 
   // ---------------------------------------------------------------- shutdown (called by the graph)

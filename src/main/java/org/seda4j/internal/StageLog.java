@@ -1,0 +1,118 @@
+package org.seda4j.internal;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+
+/**
+ * A stage's rate-limited WARN messages, so that a stage failing or shedding load at full speed
+ * cannot flood the log. Each {@link Kind} of message is limited on its own: the first {@value
+ * #FAILURES_PER_WINDOW} failure messages of a kind per {@value #WINDOW_SECONDS} s window are logged
+ * in full (stack trace included), then one line says how many were suppressed; drops are reported
+ * by one line per window, which carries the stage's drop count. Messages go to the stage's own
+ * logger ({@code org.seda4j.stage.<graph>.<stage>}).
+ */
+final class StageLog {
+
+  /** Failure messages logged per kind and window. */
+  static final int FAILURES_PER_WINDOW = 10;
+
+  /** The window, in seconds. */
+  static final int WINDOW_SECONDS = 10;
+
+  /** The kinds of rate-limited messages; each has its own window. */
+  enum Kind {
+    /** A handler threw (failure policy logAndCount). */
+    HANDLER_FAILED("handler failures"),
+    /** A handler threw and the dead-letter stage did not take the event. */
+    DEAD_LETTER_FAILED("failures not taken by the dead-letter stage"),
+    /** The drop listener threw. */
+    DROP_LISTENER_FAILED("drop listener failures");
+
+    private final String what;
+
+    Kind(String what) {
+      this.what = what;
+    }
+  }
+
+  private final Logger log;
+  private final String stage;
+  private final LogLimiter<Kind> failures;
+  private final LogLimiter<String> drops;
+
+  /**
+   * @param log the stage's logger
+   * @param stage the stage's name
+   * @param clock the graph's clock
+   */
+  StageLog(Logger log, String stage, LongSupplier clock) {
+    this.log = log;
+    this.stage = stage;
+    long window = TimeUnit.SECONDS.toNanos(WINDOW_SECONDS);
+    this.failures = new LogLimiter<>(FAILURES_PER_WINDOW, window, clock);
+    this.drops = new LogLimiter<>(1, window, clock);
+  }
+
+  /**
+   * Logs a WARN of {@code kind} unless its window is full; before it, a summary of the messages of
+   * that kind suppressed in the last window, if any.
+   *
+   * @param kind the kind of message
+   * @param format an slf4j format
+   * @param args its arguments; a trailing {@link Throwable} is logged with its stack trace
+   */
+  void warn(Kind kind, String format, Object... args) {
+    long unreported = failures.acquire(kind);
+    if (unreported == LogLimiter.SUPPRESSED || !log.isWarnEnabled()) {
+      return;
+    }
+    if (unreported > 0) {
+      summary(kind, unreported);
+    }
+    log.warn(format, args);
+  }
+
+  /**
+   * An event was dropped: logs one WARN per window naming the policy and the count so far.
+   *
+   * @param policy the full-queue policy that dropped it
+   * @param droppedSoFar the stage's dropped counter, this drop included
+   */
+  void dropped(Object policy, long droppedSoFar) {
+    if (drops.acquire("dropped") == LogLimiter.SUPPRESSED || !log.isWarnEnabled()) {
+      return;
+    }
+    log.warn(
+        "stage '{}' dropped events (policy {}), {} so far; logged at most once per {} s",
+        stage,
+        policy,
+        droppedSoFar,
+        WINDOW_SECONDS);
+  }
+
+  /** Logs the summaries of windows that ended. Called by the graph's sampler thread. */
+  void flush() {
+    failures.flushExpired(this::summary);
+    drops.flushExpired((key, n) -> {}); // the next drop message carries the count
+  }
+
+  private void summary(Kind kind, long suppressed) {
+    log.warn(
+        "stage '{}': suppressed {} similar messages ({}) in the last {} s",
+        stage,
+        suppressed,
+        kind.what,
+        WINDOW_SECONDS);
+  }
+
+  /** The limiter of failure messages (for tests). */
+  LogLimiter<Kind> failures() {
+    return failures;
+  }
+
+  /** The limiter of drop messages (for tests). */
+  LogLimiter<String> drops() {
+    return drops;
+  }
+}

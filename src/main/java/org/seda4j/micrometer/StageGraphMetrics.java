@@ -1,0 +1,234 @@
+package org.seda4j.micrometer;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.lang.ref.WeakReference;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
+import org.seda4j.Stage;
+import org.seda4j.StageGraph;
+import org.seda4j.StageSnapshot;
+
+/**
+ * Publishes the {@link StageSnapshot} of every stage of a {@link StageGraph} as Micrometer meters.
+ *
+ * {@snippet :
+ * StageGraph graph = StageGraph.open("shop");
+ * new StageGraphMetrics(graph).bindTo(registry); // any MeterRegistry
+ * }
+ *
+ * <h2>Meters</h2>
+ *
+ * <p>Every meter carries the tags {@code graph} (the graph's name) and {@code stage} (the stage's
+ * name), plus the extra tags given to the constructor:
+ *
+ * <table class="striped">
+ *   <caption>Meters per stage</caption>
+ *   <thead><tr><th>name</th><th>type</th><th>value</th></tr></thead>
+ *   <tbody>
+ *   <tr><td>{@code seda4j.stage.queue.size}</td><td>gauge</td>
+ *       <td>events waiting in the queue ({@link StageSnapshot#queued()})</td></tr>
+ *   <tr><td>{@code seda4j.stage.queue.capacity}</td><td>gauge</td>
+ *       <td>the queue's capacity</td></tr>
+ *   <tr><td>{@code seda4j.stage.permits}</td><td>gauge</td>
+ *       <td>the concurrency limit</td></tr>
+ *   <tr><td>{@code seda4j.stage.active}</td><td>gauge</td>
+ *       <td>handler invocations running now</td></tr>
+ *   <tr><td>{@code seda4j.stage.in.flight}</td><td>gauge</td>
+ *       <td>events taken from the queue whose handling has not ended</td></tr>
+ *   <tr><td>{@code seda4j.stage.batch.size}</td><td>gauge</td>
+ *       <td>the most events one handler invocation receives</td></tr>
+ *   <tr><td>{@code seda4j.stage.blocked.producers}</td><td>gauge</td>
+ *       <td>threads waiting for room in the queue</td></tr>
+ *   <tr><td>{@code seda4j.stage.events}</td><td>function counter, tag {@code outcome}</td>
+ *       <td>events by outcome: {@code admitted}, {@code rejected}, {@code completed},
+ *       {@code failed}, {@code cancelled}, {@code dropped}</td></tr>
+ *   </tbody>
+ * </table>
+ *
+ * <p>and one meter per graph, tagged {@code graph}: {@code seda4j.graph.stages} (gauge), the number
+ * of stages.
+ *
+ * <h2>Stages created after binding</h2>
+ *
+ * <p>{@link #bindTo(MeterRegistry)} registers the meters of the stages that exist at that moment.
+ * Stages created later are registered the next time the registry reads {@code seda4j.graph.stages}
+ * (every scrape or publication reads all gauges), so they appear in the export after the one that
+ * found them.
+ *
+ * <h2>References</h2>
+ *
+ * <p>As Micrometer recommends, the meters refer to the stages and to the graph weakly: binding a
+ * graph to a registry does not keep the graph alive. Once a graph is unreachable its meters report
+ * {@code NaN}; a closed graph that is still referenced keeps reporting its final counters.
+ *
+ * <p>Reading a meter takes a {@link Stage#snapshot()}, which never blocks. This class is
+ * thread-safe, and one instance may be bound to several registries.
+ */
+public final class StageGraphMetrics implements MeterBinder {
+
+  /** The {@code outcome} tags of {@code seda4j.stage.events}, with the counter each one reads. */
+  private static final List<Map.Entry<String, ToLongFunction<StageSnapshot>>> OUTCOMES =
+      List.of(
+          Map.entry("admitted", StageSnapshot::admitted),
+          Map.entry("rejected", StageSnapshot::rejected),
+          Map.entry("completed", StageSnapshot::completed),
+          Map.entry("failed", StageSnapshot::failed),
+          Map.entry("cancelled", StageSnapshot::cancelled),
+          Map.entry("dropped", StageSnapshot::dropped));
+
+  private final StageGraph graph;
+  private final Tags tags;
+
+  /**
+   * Metrics for every stage of {@code graph}, with the tags {@code graph} and {@code stage} only.
+   *
+   * @param graph the graph to observe
+   */
+  public StageGraphMetrics(StageGraph graph) {
+    this(graph, Tags.empty());
+  }
+
+  /**
+   * Metrics for every stage of {@code graph}, with extra tags on every meter.
+   *
+   * @param graph the graph to observe
+   * @param tags tags added to every meter, besides {@code graph} and {@code stage}
+   */
+  public StageGraphMetrics(StageGraph graph, Iterable<Tag> tags) {
+    this.graph = Objects.requireNonNull(graph, "graph");
+    this.tags = Tags.concat(Objects.requireNonNull(tags, "tags"), Tags.of("graph", graph.name()));
+  }
+
+  /**
+   * Registers the meters of every current stage of the graph, and the graph's {@code
+   * seda4j.graph.stages} gauge, through which later stages are registered too.
+   *
+   * @param registry the registry to register with
+   */
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    Objects.requireNonNull(registry, "registry");
+    Binding binding = new Binding(registry, graph, tags);
+    binding.registerNewStages();
+    // Strong reference: the binding is reachable from nothing else, and it refers to the graph
+    // only weakly, so the registry keeps the binding and not the graph.
+    Gauge.builder("seda4j.graph.stages", binding, Binding::scan)
+        .description("Stages of the graph (reading it also registers the meters of new stages)")
+        .tags(tags)
+        .strongReference(true)
+        .register(registry);
+  }
+
+  /** One registry's view of the graph: which stages already have meters there. */
+  private static final class Binding {
+    private final MeterRegistry registry;
+    private final WeakReference<StageGraph> graph;
+    private final Tags tags;
+    private final Set<String> registered = ConcurrentHashMap.newKeySet();
+
+    Binding(MeterRegistry registry, StageGraph graph, Tags tags) {
+      this.registry = registry;
+      this.graph = new WeakReference<>(graph);
+      this.tags = tags;
+    }
+
+    /** The gauge's value: the number of stages, after registering meters for new ones. */
+    double scan() {
+      StageGraph g = graph.get();
+      if (g == null) {
+        return Double.NaN;
+      }
+      return registerNewStages(g);
+    }
+
+    void registerNewStages() {
+      StageGraph g = graph.get();
+      if (g != null) {
+        registerNewStages(g);
+      }
+    }
+
+    private int registerNewStages(StageGraph g) {
+      List<Stage<?>> stages = g.stages();
+      for (Stage<?> stage : stages) {
+        if (registered.add(stage.name())) {
+          register(stage);
+        }
+      }
+      return stages.size();
+    }
+
+    private void register(Stage<?> stage) {
+      Tags t = tags.and("stage", stage.name());
+      gauge(
+          "seda4j.stage.queue.size",
+          "Events waiting in the stage's queue",
+          t,
+          stage,
+          s -> s.queued());
+      gauge(
+          "seda4j.stage.queue.capacity",
+          "Capacity of the stage's queue",
+          t,
+          stage,
+          s -> s.capacity());
+      gauge("seda4j.stage.permits", "Concurrency limit of the stage", t, stage, s -> s.permits());
+      gauge(
+          "seda4j.stage.active",
+          "Handler invocations running now",
+          t,
+          stage,
+          s -> s.activeHandlers());
+      gauge(
+          "seda4j.stage.in.flight",
+          "Events taken from the queue whose handling has not ended",
+          t,
+          stage,
+          s -> (double) s.inFlight());
+      gauge(
+          "seda4j.stage.batch.size",
+          "Most events one handler invocation receives",
+          t,
+          stage,
+          s -> s.batchSize());
+      gauge(
+          "seda4j.stage.blocked.producers",
+          "Threads waiting for room in the stage's queue",
+          t,
+          stage,
+          s -> s.blockedProducers());
+      for (Map.Entry<String, ToLongFunction<StageSnapshot>> outcome : OUTCOMES) {
+        ToLongFunction<StageSnapshot> count = outcome.getValue();
+        FunctionCounter.builder(
+                "seda4j.stage.events", stage, st -> (double) count.applyAsLong(st.snapshot()))
+            .description("Events of the stage by outcome")
+            .baseUnit("events")
+            .tags(t)
+            .tag("outcome", outcome.getKey())
+            .register(registry);
+      }
+    }
+
+    private void gauge(
+        String name,
+        String description,
+        Tags t,
+        Stage<?> stage,
+        ToDoubleFunction<StageSnapshot> value) {
+      Gauge.builder(name, stage, st -> value.applyAsDouble(st.snapshot()))
+          .description(description)
+          .tags(t)
+          .register(registry);
+    }
+  }
+}
