@@ -443,7 +443,13 @@ final class StageImpl<E> implements Stage<E> {
     try {
       return controller.apply(s);
     } catch (RuntimeException e) {
-      log.warn("{} controller of stage '{}' threw on {}; setting unchanged", which, name, s, e);
+      warnings.warn(
+          StageLog.Kind.CONTROLLER_FAILED,
+          "{} controller of stage '{}' threw on {}; setting unchanged",
+          which,
+          name,
+          s,
+          e);
       return null;
     }
   }

@@ -27,7 +27,9 @@ final class StageLog {
     /** A handler threw and the dead-letter stage did not take the event. */
     DEAD_LETTER_FAILED("failures not taken by the dead-letter stage"),
     /** The drop listener threw. */
-    DROP_LISTENER_FAILED("drop listener failures");
+    DROP_LISTENER_FAILED("drop listener failures"),
+    /** A concurrency or batching controller threw (every sampling period, if it keeps throwing). */
+    CONTROLLER_FAILED("controller failures");
 
     private final String what;
 
