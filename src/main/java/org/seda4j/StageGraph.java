@@ -208,6 +208,18 @@ public interface StageGraph extends AutoCloseable {
     Builder samplePeriod(Duration period);
 
     /**
+     * Whether stages record queue-wait and service-time statistics ({@link
+     * StageSnapshot#queueWait()}, {@link StageSnapshot#serviceTime()}); default {@code true}. They
+     * cost about two {@link System#nanoTime()} calls and two histogram increments per event; turn
+     * them off to save that on the hot path, and every {@link Latency} of the graph's snapshots is
+     * then all zeros. Non-blocking; call it before {@link #open()}.
+     *
+     * @param enabled {@code true} to record latency statistics
+     * @return this builder
+     */
+    Builder latencyStatistics(boolean enabled);
+
+    /**
      * The clock that timestamps samples ({@link ControllerSample#nanoTime()}) and measures their
      * windows (default {@link System#nanoTime()}). Meant for tests.
      *

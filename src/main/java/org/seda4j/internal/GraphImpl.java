@@ -72,6 +72,7 @@ public final class GraphImpl implements StageGraph {
   private final Duration interruptGrace;
   private final long samplePeriodNanos;
   private final LongSupplier nanoClock;
+  private final boolean latencyStatistics;
   private final Logger log;
   private final Thread sampler;
   private boolean samplerStop; // guarded by lock
@@ -93,8 +94,13 @@ public final class GraphImpl implements StageGraph {
   private boolean forcedTermination; // guarded by lock
 
   private GraphImpl(
-      String name, Duration interruptGrace, Duration samplePeriod, LongSupplier nanoClock) {
+      String name,
+      Duration interruptGrace,
+      Duration samplePeriod,
+      LongSupplier nanoClock,
+      boolean latencyStatistics) {
     this.name = name;
+    this.latencyStatistics = latencyStatistics;
     this.interruptGrace = interruptGrace;
     this.samplePeriodNanos = samplePeriod.toNanos();
     this.nanoClock = nanoClock;
@@ -112,6 +118,7 @@ public final class GraphImpl implements StageGraph {
       private Duration grace = DEFAULT_GRACE;
       private Duration period = DEFAULT_PERIOD;
       private LongSupplier clock = System::nanoTime;
+      private boolean latency = true;
 
       @Override
       public StageGraph.Builder interruptGrace(Duration grace) {
@@ -143,8 +150,14 @@ public final class GraphImpl implements StageGraph {
       }
 
       @Override
+      public StageGraph.Builder latencyStatistics(boolean enabled) {
+        this.latency = enabled;
+        return this;
+      }
+
+      @Override
       public StageGraph open() {
-        return new GraphImpl(n, grace, period, clock);
+        return new GraphImpl(n, grace, period, clock, latency);
       }
     };
   }
@@ -253,6 +266,10 @@ public final class GraphImpl implements StageGraph {
    */
   boolean isForcing() {
     return failure != null || state.compareTo(State.TERMINATING) >= 0;
+  }
+
+  boolean latencyStatistics() {
+    return latencyStatistics;
   }
 
   boolean isOwnHandlerThread() {
