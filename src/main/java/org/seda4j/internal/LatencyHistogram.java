@@ -47,6 +47,11 @@ final class LatencyHistogram {
     return ((shift + 1) << SUB_BITS) + (int) ((value >>> shift) & (SUB - 1));
   }
 
+  /** The bucket a value is recorded in, after clamping (see record). */
+  static int bucketOf(long nanos) {
+    return index(nanos < 0 ? 0 : Math.min(nanos, MAX_VALUE));
+  }
+
   static long lowest(int index) {
     if (index < SUB) {
       return index;
@@ -68,7 +73,10 @@ final class LatencyHistogram {
     record(nanos, 1);
   }
 
-  /** Records {@code count} occurrences of one value. */
+  /**
+   * Records {@code count} occurrences of one value; also how a caller records a run of values of
+   * one bucket with a single atomic add (pass the run's largest value, so the max stays exact).
+   */
   void record(long nanos, long count) {
     long v = nanos < 0 ? 0 : Math.min(nanos, MAX_VALUE);
     counts.getAndAdd(index(v), count);

@@ -739,9 +739,29 @@ final class StageImpl<E> implements Stage<E> {
     long now = System.nanoTime();
     LatencyHistogram h = queueWait.current();
     int t = takeIndex;
+    // A batch's events were mostly enqueued close together: record runs of equal buckets as one
+    // atomic add (the run's largest value keeps the max exact).
+    int runBucket = -1;
+    long runMax = 0;
+    int run = 0;
     for (int i = 0; i < n; i++) {
-      h.record(now - enqueueNanos[t]);
+      long wait = now - enqueueNanos[t];
       t = next(t);
+      int bucket = LatencyHistogram.bucketOf(wait);
+      if (bucket != runBucket) {
+        if (run > 0) {
+          h.record(runMax, run);
+        }
+        runBucket = bucket;
+        runMax = wait;
+        run = 1;
+      } else {
+        runMax = Math.max(runMax, wait);
+        run++;
+      }
+    }
+    if (run > 0) {
+      h.record(runMax, run);
     }
     takeIndex = t;
   }
@@ -896,6 +916,9 @@ final class StageImpl<E> implements Stage<E> {
       @Nullable LatencyHistogram service = latencyStats ? serviceTime.current() : null;
       if (perEvent != null) {
         long eventStart = start;
+        int runBucket = -1; // runs of equal buckets are recorded as one add, as in recordQueueWaits
+        long runMax = 0;
+        int run = 0;
         for (int i = 0; i < n; i++) {
           E e = batch.get(i);
           if (graph.isForcing()) {
@@ -917,9 +940,24 @@ final class StageImpl<E> implements Stage<E> {
           }
           if (service != null) {
             long end = System.nanoTime();
-            service.record(end - eventStart);
+            long took = end - eventStart;
             eventStart = end;
+            int bucket = LatencyHistogram.bucketOf(took);
+            if (bucket != runBucket) {
+              if (run > 0) {
+                service.record(runMax, run);
+              }
+              runBucket = bucket;
+              runMax = took;
+              run = 1;
+            } else {
+              runMax = Math.max(runMax, took);
+              run++;
+            }
           }
+        }
+        if (service != null && run > 0) {
+          service.record(runMax, run);
         }
       } else {
         BatchHandler<E> handler = Objects.requireNonNull(batchHandler);
