@@ -267,7 +267,10 @@ public record GraphSnapshot(
       "cancelled",
       "dropped",
       "rejected",
-      "blocked"
+      "blocked",
+      "events/s",
+      "wait p99",
+      "service p99"
     };
     String[][] rows = new String[stages.size()][];
     for (int i = 0; i < rows.length; i++) {
@@ -285,7 +288,10 @@ public record GraphSnapshot(
             Long.toString(s.cancelled()),
             Long.toString(s.dropped()),
             Long.toString(s.rejected()),
-            s.blockedProducers() + "p/" + s.blockedOnEmit() + "e"
+            s.blockedProducers() + "p/" + s.blockedOnEmit() + "e",
+            String.format(Locale.ROOT, "%.0f", s.throughput()),
+            duration(s.queueWait()),
+            duration(s.serviceTime())
           };
     }
     int[] width = new int[header.length];
@@ -302,6 +308,22 @@ public record GraphSnapshot(
       appendRow(out, row, width);
     }
     return out.toString();
+  }
+
+  /** A p99 in human units ("850ns", "12.3us", "1.2ms", "3.40s"), or "-" if nothing recorded. */
+  static String duration(Latency latency) {
+    if (latency.count() == 0) {
+      return "-";
+    }
+    long n = latency.p99Nanos();
+    if (n < 1_000) {
+      return n + "ns";
+    } else if (n < 1_000_000) {
+      return String.format(Locale.ROOT, "%.1fus", n / 1e3);
+    } else if (n < 1_000_000_000) {
+      return String.format(Locale.ROOT, "%.1fms", n / 1e6);
+    }
+    return String.format(Locale.ROOT, "%.2fs", n / 1e9);
   }
 
   private static void appendRow(StringBuilder out, String[] cells, int[] width) {

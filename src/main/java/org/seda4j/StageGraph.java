@@ -208,6 +208,20 @@ public interface StageGraph extends AutoCloseable {
     Builder samplePeriod(Duration period);
 
     /**
+     * Whether stages record queue-wait and service-time statistics ({@link
+     * StageSnapshot#queueWait()}, {@link StageSnapshot#serviceTime()}); default {@code true}. They
+     * cost about two {@link System#nanoTime()} calls and two histogram increments per event: on a
+     * pipeline of trivial handlers (the {@code PipelineThroughput} benchmark) about 10-40% of its
+     * throughput, less the more work the handlers do. Turn them off to save that on the hot path;
+     * every {@link Latency} of the graph's snapshots is then all zeros. Non-blocking; call it
+     * before {@link #open()}.
+     *
+     * @param enabled {@code true} to record latency statistics
+     * @return this builder
+     */
+    Builder latencyStatistics(boolean enabled);
+
+    /**
      * The clock that timestamps samples ({@link ControllerSample#nanoTime()}) and measures their
      * windows (default {@link System#nanoTime()}). Meant for tests.
      *

@@ -33,6 +33,13 @@ package org.seda4j;
  *     controller is paused
  * @param concurrencyDecision the concurrency controller's last decision and its reason
  * @param batchDecision the batching controller's last decision and its reason
+ * @param queueWait time events spent in the queue, from insertion until the dispatcher took them
+ *     for a batch, over the recent window (see {@link Latency}); all zeros if latency statistics
+ *     are off
+ * @param serviceTime handler time per event over the recent window: for an {@link EventHandler} the
+ *     time of each call, for a {@link BatchHandler} the batch's time divided by its size (recorded
+ *     once per event); failed events count (with their failure handling), events cancelled before
+ *     their handler ran do not; all zeros if latency statistics are off
  */
 public record StageSnapshot(
     String name,
@@ -56,7 +63,9 @@ public record StageSnapshot(
     boolean permitsOverridden,
     boolean batchSizeOverridden,
     String concurrencyDecision,
-    String batchDecision) {
+    String batchDecision,
+    Latency queueWait,
+    Latency serviceTime) {
 
   /**
    * Events offered to the stage: {@code admitted + rejected}.

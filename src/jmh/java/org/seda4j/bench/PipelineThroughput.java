@@ -20,7 +20,8 @@
  *           last one counts. End of an invocation: a marker event that travels behind the others.
  *   seda4j  stages x batchSize x permits: per-event handlers (emit to the next stage; the last one
  *           counts), queue capacity 1024, fixed permits and batch size, full-queue policy block.
- *           End of an invocation: graph.awaitIdle.
+ *           End of an invocation: graph.awaitIdle. `stats` turns the per-stage latency statistics
+ *           (queue-wait and service-time histograms) on or off, to measure their hot-path cost.
  * Both check that exactly EVENTS events reached the end of the pipeline, and fail otherwise.
  */
 package org.seda4j.bench;
@@ -176,6 +177,10 @@ public class PipelineThroughput {
     @Param({"1", "2"})
     public int permits;
 
+    /** Per-stage latency statistics on or off ({@code StageGraph.Builder.latencyStatistics}). */
+    @Param({"true", "false"})
+    public boolean stats;
+
     private StageGraph graph;
     private Stage<Integer> first;
     private final LongAdder counted = new LongAdder();
@@ -183,7 +188,7 @@ public class PipelineThroughput {
     /** Opens the graph; stage i emits to stage i + 1, the last stage counts. */
     @Setup(Level.Trial)
     public void open() {
-      graph = StageGraph.open("bench");
+      graph = StageGraph.builder("bench").latencyStatistics(stats).open();
       Stage<Integer> next = stage(stages - 1).handler((e, ctx) -> counted.increment());
       for (int i = stages - 2; i >= 0; i--) {
         Stage<Integer> target = next;

@@ -73,6 +73,7 @@ public final class GraphImpl implements StageGraph {
   private final Duration interruptGrace;
   private final long samplePeriodNanos;
   private final LongSupplier nanoClock;
+  private final boolean latencyStatistics;
   private final Logger log;
   private final Thread sampler;
   private boolean samplerStop; // guarded by lock
@@ -99,8 +100,10 @@ public final class GraphImpl implements StageGraph {
       Duration interruptGrace,
       Duration samplePeriod,
       LongSupplier nanoClock,
-      boolean jmx) {
+      boolean jmx,
+      boolean latencyStatistics) {
     this.name = name;
+    this.latencyStatistics = latencyStatistics;
     this.interruptGrace = interruptGrace;
     this.samplePeriodNanos = samplePeriod.toNanos();
     this.nanoClock = nanoClock;
@@ -120,6 +123,7 @@ public final class GraphImpl implements StageGraph {
       private Duration period = DEFAULT_PERIOD;
       private LongSupplier clock = System::nanoTime;
       private boolean jmx = true;
+      private boolean latency = true;
 
       @Override
       public StageGraph.Builder interruptGrace(Duration grace) {
@@ -157,8 +161,14 @@ public final class GraphImpl implements StageGraph {
       }
 
       @Override
+      public StageGraph.Builder latencyStatistics(boolean enabled) {
+        this.latency = enabled;
+        return this;
+      }
+
+      @Override
       public StageGraph open() {
-        return new GraphImpl(n, grace, period, clock, jmx);
+        return new GraphImpl(n, grace, period, clock, jmx, latency);
       }
     };
   }
@@ -278,6 +288,10 @@ public final class GraphImpl implements StageGraph {
    */
   boolean isForcing() {
     return failure != null || state.compareTo(State.TERMINATING) >= 0;
+  }
+
+  boolean latencyStatistics() {
+    return latencyStatistics;
   }
 
   boolean isOwnHandlerThread() {

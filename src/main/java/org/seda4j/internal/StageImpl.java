@@ -29,6 +29,7 @@ import org.seda4j.EventHandler;
 import org.seda4j.FailurePolicy;
 import org.seda4j.FullQueuePolicy;
 import org.seda4j.GraphSnapshot;
+import org.seda4j.Latency;
 import org.seda4j.OfferResult;
 import org.seda4j.RejectionReason;
 import org.seda4j.Stage;
@@ -75,6 +76,42 @@ import org.slf4j.LoggerFactory;
  * an insert either completes before a sweep (which then cancels and reports it) or starts after the
  * sweep began and sees TERMINATING (the events are then not admitted). So every cancelled event is
  * in the shutdown report, and no event is left in a queue after the last sweep.
+ *
+ * Latency statistics (unless the graph turned them off; then none of this runs)
+ * - Queue wait, without wrapping events: `enqueueNanos` is a ring of `capacity` timestamps parallel
+ *   to the queue. Every insertion happens under `insertLock` in queue order, so the inserter writes
+ *   the event's timestamp at `insertIndex` and advances it, under the lock, before queue.add. The
+ *   dispatcher, which removes events from the head in the same order, reads them at `takeIndex` and
+ *   advances it, then records (batch start - enqueue time) per event. Happens-before: the slot write
+ *   precedes queue.add (program order), add releases ABQ's lock, take/drainTo acquires it, so the
+ *   dispatcher sees the timestamp of every event it removed. No slot is overwritten before it is
+ *   read: the inserter of sequence k + capacity needs a slot of `free`, and the dispatcher gives its
+ *   drained slots back to `free` (releaseSpace, a volatile write the inserter's CAS reads) only after
+ *   reading their timestamps, so at most `capacity` timestamps are ever outstanding.
+ * - dropOldest also removes the head, outside the dispatcher. For that policy `takeIndex` is guarded
+ *   by `insertLock`: the swap claims the polled event's slot and writes the new one in one critical
+ *   section (net outstanding count unchanged), and the dispatcher claims its batch's slots and drains
+ *   the rest of the batch under the lock too (one lock per batch, for this policy only). take() still
+ *   waits outside the lock, so a swap between the dispatcher's take() and its lock claims the
+ *   dispatcher's slot: the dispatcher then reads the next (later or equal) timestamp, under-stating
+ *   that one event's wait by at most the gap between two insertions. Never an overwritten slot: all
+ *   claims and writes are under the lock and at most `capacity` timestamps are outstanding.
+ * - For the other policies `takeIndex` belongs to the dispatcher alone. cancelQueued does not claim:
+ *   it runs at termination, when nothing is inserted any more (a forced sweep runs after inserts see
+ *   TERMINATING under the same lock; the final sweep of a graceful close finds empty queues), so the
+ *   ring is not read again. Were it ever followed by inserts, the cost would be wrong queue-wait
+ *   samples, never a wrong count or a failure.
+ * - Service time: per-event handlers take one System.nanoTime() per event (the end of one event is
+ *   the start of the next); batch handlers record the batch's duration divided by its size once per
+ *   event, so a batch of 64 that took 64 ms records 64 events of 1 ms.
+ * - Windows: two histograms per metric, current and previous, published together in one immutable
+ *   Window. Recorders read the volatile window and record into its current histogram. At the end of
+ *   each sampling window the sampler resets the previous histogram and publishes it as the new
+ *   current (the old current becomes previous). Snapshots merge both, so they cover one to two
+ *   sampling periods. Races: a recorder that read the window two rotations ago may record into the
+ *   histogram being reset (the count is lost or lands in the new window); a snapshot racing a
+ *   rotation may miss part of the histogram being reset. Both concern only the events recorded at
+ *   that instant; at quiescence the figures are exact (within the histogram's 1/32 bound).
  */
 final class StageImpl<E> implements Stage<E> {
 
@@ -139,6 +176,31 @@ final class StageImpl<E> implements Stage<E> {
   private final Thread dispatcher;
   private final ConcurrentLinkedQueue<UnprocessedEvent> unprocessed = new ConcurrentLinkedQueue<>();
 
+  // Latency statistics: see the class comment.
+  private final boolean latencyStats;
+  private final boolean takeUnderLock; // dropOldest: takeIndex is guarded by insertLock
+  private final long[] enqueueNanos; // empty when statistics are off
+  private int insertIndex; // guarded by insertLock
+  private int takeIndex; // dispatcher only, or guarded by insertLock if takeUnderLock
+  private volatile Window queueWait = new Window();
+  private volatile Window serviceTime = new Window();
+
+  /** The current and the previous histogram of one metric, replaced as a whole by rotation. */
+  private record Window(LatencyHistogram current, LatencyHistogram previous) {
+    Window() {
+      this(new LatencyHistogram(), new LatencyHistogram());
+    }
+
+    Window rotate() {
+      previous.reset();
+      return new Window(previous, current);
+    }
+
+    Latency summary() {
+      return LatencyHistogram.summarize(current, previous);
+    }
+  }
+
   StageImpl(
       GraphImpl graph,
       String name,
@@ -166,6 +228,9 @@ final class StageImpl<E> implements Stage<E> {
     this.context = new Context();
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.free = new AtomicInteger(capacity);
+    this.latencyStats = graph.latencyStatistics();
+    this.takeUnderLock = policy instanceof FullQueuePolicy.DropOldest;
+    this.enqueueNanos = new long[latencyStats ? capacity : 0];
     this.concurrency = concurrency;
     this.batching = batching;
     int permits = concurrency.initial();
@@ -320,7 +385,9 @@ final class StageImpl<E> implements Stage<E> {
         permitsPinned,
         batchSizePinned,
         concurrencyDecision,
-        batchDecision);
+        batchDecision,
+        queueWait.summary(),
+        serviceTime.summary());
   }
 
   // ---------------------------------------------------------------- edges
@@ -397,6 +464,10 @@ final class StageImpl<E> implements Stage<E> {
             batchSize,
             eventHandler != null,
             cpuLoad);
+    if (latencyStats) {
+      queueWait = queueWait.rotate();
+      serviceTime = serviceTime.rotate();
+    }
     lastSampleNanos = now;
     lastAdmitted = adm;
     lastEnded = ended;
@@ -554,6 +625,10 @@ final class StageImpl<E> implements Stage<E> {
             // steal.
             admitted.increment();
             dropped.increment();
+            if (latencyStats) {
+              takeIndex = next(takeIndex); // the polled event's slot (see the class comment)
+              stamp(System.nanoTime());
+            }
             queue.add(e);
           }
         }
@@ -610,11 +685,15 @@ final class StageImpl<E> implements Stage<E> {
    */
   private OfferResult insertReserved(List<E> events) {
     int n = events.size();
+    long now = latencyStats ? System.nanoTime() : 0;
     insertLock.lock();
     try {
       if (!graph.isForcing()) {
         admitted.add(n); // counted before any of them can be taken, so before it can end
         for (E e : events) {
+          if (latencyStats) {
+            stamp(now);
+          }
           queue.add(e);
         }
         return OfferResult.accepted();
@@ -628,10 +707,14 @@ final class StageImpl<E> implements Stage<E> {
 
   /** {@link #insertReserved(List)} for one event, without allocating a list. */
   private OfferResult insertReserved(E e) {
+    long now = latencyStats ? System.nanoTime() : 0;
     insertLock.lock();
     try {
       if (!graph.isForcing()) {
         admitted.increment();
+        if (latencyStats) {
+          stamp(now);
+        }
         queue.add(e);
         return OfferResult.accepted();
       }
@@ -700,6 +783,52 @@ final class StageImpl<E> implements Stage<E> {
         source.blockedOnEmit.decrementAndGet();
       }
     }
+  }
+
+  /** Writes the enqueue time of the event about to be added. Caller holds insertLock. */
+  private void stamp(long nanos) {
+    int i = insertIndex;
+    enqueueNanos[i] = nanos;
+    insertIndex = next(i);
+  }
+
+  private int next(int index) {
+    return index + 1 == capacity ? 0 : index + 1;
+  }
+
+  /**
+   * Records the queue wait of the {@code n} events just removed by the dispatcher, before their
+   * slots go back to {@code free}. Dispatcher thread only; under insertLock if takeUnderLock.
+   */
+  private void recordQueueWaits(int n) {
+    long now = System.nanoTime();
+    LatencyHistogram h = queueWait.current();
+    int t = takeIndex;
+    // A batch's events were mostly enqueued close together: record runs of equal buckets as one
+    // atomic add (the run's largest value keeps the max exact).
+    int runBucket = -1;
+    long runMax = 0;
+    int run = 0;
+    for (int i = 0; i < n; i++) {
+      long wait = now - enqueueNanos[t];
+      t = next(t);
+      int bucket = LatencyHistogram.bucketOf(wait);
+      if (bucket != runBucket) {
+        if (run > 0) {
+          h.record(runMax, run);
+        }
+        runBucket = bucket;
+        runMax = wait;
+        run = 1;
+      } else {
+        runMax = Math.max(runMax, wait);
+        run++;
+      }
+    }
+    if (run > 0) {
+      h.record(runMax, run);
+    }
+    takeIndex = t;
   }
 
   private boolean tryReserve(int n) {
@@ -814,13 +943,26 @@ final class StageImpl<E> implements Stage<E> {
         }
         int max = batchSize;
         List<E> batch;
-        if (max == 1) {
-          batch = List.of(first);
-        } else {
-          ArrayList<E> list = new ArrayList<>(Math.min(max, 64));
-          list.add(first);
-          queue.drainTo(list, max - 1);
-          batch = list;
+        boolean locked = latencyStats && takeUnderLock;
+        if (locked) {
+          insertLock.lock();
+        }
+        try {
+          if (max == 1) {
+            batch = List.of(first);
+          } else {
+            ArrayList<E> list = new ArrayList<>(Math.min(max, 64));
+            list.add(first);
+            queue.drainTo(list, max - 1);
+            batch = list;
+          }
+          if (latencyStats) {
+            recordQueueWaits(batch.size());
+          }
+        } finally {
+          if (locked) {
+            insertLock.unlock();
+          }
         }
         int n = batch.size();
         releaseSpace(n);
@@ -843,7 +985,12 @@ final class StageImpl<E> implements Stage<E> {
     int cancel = 0;
     try {
       EventHandler<? super E> perEvent = eventHandler;
+      @Nullable LatencyHistogram service = latencyStats ? serviceTime.current() : null;
       if (perEvent != null) {
+        long eventStart = start;
+        int runBucket = -1; // runs of equal buckets are recorded as one add, as in recordQueueWaits
+        long runMax = 0;
+        int run = 0;
         for (int i = 0; i < n; i++) {
           E e = batch.get(i);
           if (graph.isForcing()) {
@@ -863,6 +1010,26 @@ final class StageImpl<E> implements Stage<E> {
               handleFailure(e, t);
             }
           }
+          if (service != null) {
+            long end = System.nanoTime();
+            long took = end - eventStart;
+            eventStart = end;
+            int bucket = LatencyHistogram.bucketOf(took);
+            if (bucket != runBucket) {
+              if (run > 0) {
+                service.record(runMax, run);
+              }
+              runBucket = bucket;
+              runMax = took;
+              run = 1;
+            } else {
+              runMax = Math.max(runMax, took);
+              run++;
+            }
+          }
+        }
+        if (service != null && run > 0) {
+          service.record(runMax, run);
         }
       } else {
         BatchHandler<E> handler = Objects.requireNonNull(batchHandler);
@@ -872,6 +1039,9 @@ final class StageImpl<E> implements Stage<E> {
           try {
             handler.handle(Collections.unmodifiableList(batch), context);
             ok = n;
+            if (service != null) {
+              service.record((System.nanoTime() - start) / n, n);
+            }
           } catch (Throwable t) {
             if (graph.isForcing()) {
               for (E e : batch) {
@@ -879,6 +1049,9 @@ final class StageImpl<E> implements Stage<E> {
               }
               cancel = n;
             } else {
+              if (service != null) {
+                service.record((System.nanoTime() - start) / n, n);
+              }
               bad = n;
               Thread.interrupted();
               for (E e : batch) {
