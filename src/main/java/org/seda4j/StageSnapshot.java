@@ -3,10 +3,11 @@ package org.seda4j;
 /**
  * A point-in-time view of one stage: its settings, its load and its event accounting.
  *
- * <p>Each counter is exact; the snapshot as a whole is taken without stopping the stage, so while
- * events flow two counters may be read a few events apart. At a quiescent moment (after {@link
- * StageGraph#awaitIdle(java.time.Duration)} returned {@code true}, or after close) {@link
- * #balanced()} is {@code true}.
+ * <p>Each counter is exact; the snapshot as a whole is taken without stopping the stage. While
+ * events flow it may miss events in transit between two states, but it never counts an event twice:
+ * {@code admitted >= completed + failed + cancelled + dropped + queued + inFlight} holds in every
+ * snapshot. At a quiescent moment (after {@link StageGraph#awaitIdle(java.time.Duration)} returned
+ * {@code true}, or after close) the two sides are equal and {@link #balanced()} is {@code true}.
  *
  * @param name the stage's name
  * @param capacity the queue's capacity
@@ -36,10 +37,11 @@ package org.seda4j;
  * @param queueWait time events spent in the queue, from insertion until the dispatcher took them
  *     for a batch, over the recent window (see {@link Latency}); all zeros if latency statistics
  *     are off
- * @param serviceTime handler time per event over the recent window: for an {@link EventHandler} the
- *     time of each call, for a {@link BatchHandler} the batch's time divided by its size (recorded
- *     once per event); failed events count (with their failure handling), events cancelled before
- *     their handler ran do not; all zeros if latency statistics are off
+ * @param serviceTime handler time per event over the recent window: each batch's handler time
+ *     divided by the number of events it handled, recorded once per event (exact per event at batch
+ *     size 1; percentiles of batch means for larger batches, which hides outliers inside a batch);
+ *     failed events count (with their failure handling), events cancelled before their handler ran
+ *     do not; all zeros if latency statistics are off
  */
 public record StageSnapshot(
     String name,
