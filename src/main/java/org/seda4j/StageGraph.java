@@ -210,11 +210,12 @@ public interface StageGraph extends AutoCloseable {
     /**
      * Whether stages record queue-wait and service-time statistics ({@link
      * StageSnapshot#queueWait()}, {@link StageSnapshot#serviceTime()}); default {@code true}. They
-     * cost about two {@link System#nanoTime()} calls and two histogram increments per event: on a
-     * pipeline of trivial handlers (the {@code PipelineThroughput} benchmark) about 10-40% of its
-     * throughput, less the more work the handlers do. Turn them off to save that on the hot path;
-     * every {@link Latency} of the graph's snapshots is then all zeros. Non-blocking; call it
-     * before {@link #open()}.
+     * cost one {@link System#nanoTime()} per inserted event, one per batch, and histogram
+     * increments (runs of equal buckets are added at once): on a pipeline of trivial handlers in
+     * batches of 64 (the {@code PipelineThroughput} benchmark) about 25-40% of its throughput,
+     * within the noise at batch size 1, and negligible for handlers that do microseconds of work.
+     * Turn them off to save that on the hot path; every {@link Latency} of the graph's snapshots is
+     * then all zeros. Non-blocking; call it before {@link #open()}.
      *
      * @param enabled {@code true} to record latency statistics
      * @return this builder

@@ -154,4 +154,38 @@ final class LatencyHistogram {
     long p99 = percentile(c, n, m, 99);
     return new Latency(n, p50, p90, p99, Math.max(m, p99));
   }
+
+  /** Whether nothing was recorded since the last reset. Scans the buckets: sampler thread only. */
+  boolean isEmpty() {
+    for (int i = 0; i < BUCKETS; i++) {
+      if (counts.get(i) != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The current and the previous histogram of one metric, replaced as a whole by rotation. A
+   * rotation whose current histogram is empty is skipped, so an idle stage keeps showing the last
+   * one to two sampling periods in which it recorded anything (instead of going blank two periods
+   * after its last event).
+   */
+  record Window(LatencyHistogram current, LatencyHistogram previous) {
+    Window() {
+      this(new LatencyHistogram(), new LatencyHistogram());
+    }
+
+    Window rotate() {
+      if (current.isEmpty()) {
+        return this;
+      }
+      previous.reset();
+      return new Window(previous, current);
+    }
+
+    Latency summary() {
+      return summarize(current, previous);
+    }
+  }
 }

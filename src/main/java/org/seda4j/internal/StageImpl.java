@@ -29,7 +29,6 @@ import org.seda4j.EventHandler;
 import org.seda4j.FailurePolicy;
 import org.seda4j.FullQueuePolicy;
 import org.seda4j.GraphSnapshot;
-import org.seda4j.Latency;
 import org.seda4j.OfferResult;
 import org.seda4j.RejectionReason;
 import org.seda4j.Stage;
@@ -109,8 +108,9 @@ import org.slf4j.LoggerFactory;
  * - Windows: two histograms per metric, current and previous, published together in one immutable
  *   Window. Recorders read the volatile window and record into its current histogram. At the end of
  *   each sampling window the sampler resets the previous histogram and publishes it as the new
- *   current (the old current becomes previous). Snapshots merge both, so they cover one to two
- *   sampling periods. Races: a recorder that read the window two rotations ago may record into the
+ *   current (the old current becomes previous); a rotation whose current histogram is empty is
+ *   skipped, so an idle stage keeps its last activity. Snapshots merge both, so they cover one to
+ *   two sampling periods of activity. Races: a recorder that read the window two rotations ago may record into the
  *   histogram being reset (the count is lost or lands in the new window); a snapshot racing a
  *   rotation may miss part of the histogram being reset. Both concern only the events recorded at
  *   that instant; at quiescence the figures are exact (within the histogram's 1/32 bound).
@@ -184,24 +184,8 @@ final class StageImpl<E> implements Stage<E> {
   private final long[] enqueueNanos; // empty when statistics are off
   private int insertIndex; // guarded by insertLock
   private int takeIndex; // dispatcher only, or guarded by insertLock if takeUnderLock
-  private volatile Window queueWait = new Window();
-  private volatile Window serviceTime = new Window();
-
-  /** The current and the previous histogram of one metric, replaced as a whole by rotation. */
-  private record Window(LatencyHistogram current, LatencyHistogram previous) {
-    Window() {
-      this(new LatencyHistogram(), new LatencyHistogram());
-    }
-
-    Window rotate() {
-      previous.reset();
-      return new Window(previous, current);
-    }
-
-    Latency summary() {
-      return LatencyHistogram.summarize(current, previous);
-    }
-  }
+  private volatile LatencyHistogram.Window queueWait = new LatencyHistogram.Window();
+  private volatile LatencyHistogram.Window serviceTime = new LatencyHistogram.Window();
 
   StageImpl(
       GraphImpl graph,

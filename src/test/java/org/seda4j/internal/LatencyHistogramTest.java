@@ -123,4 +123,20 @@ class LatencyHistogramTest {
     assertThat(LatencyHistogram.summarize(h).count()).isEqualTo(400_000);
     assertThat(h.max()).isEqualTo(99_999);
   }
+
+  @Test
+  void windowRotationForgetsOnlyWhenNewValuesArrive() {
+    LatencyHistogram.Window w = new LatencyHistogram.Window();
+    w.current().record(1_000);
+    w = w.rotate(); // the value moves to previous: still visible
+    assertThat(w.summary().count()).isEqualTo(1);
+    w = w.rotate(); // nothing new: skipped, still visible
+    w = w.rotate();
+    assertThat(w.summary().count()).isEqualTo(1);
+    w.current().record(5_000);
+    assertThat(w.summary().count()).isEqualTo(2); // the new value and the last window's
+    w = w.rotate(); // a new window with values: the old one is forgotten
+    assertThat(w.summary().count()).isEqualTo(1);
+    assertThat(w.summary().p50Nanos()).isGreaterThanOrEqualTo(5_000);
+  }
 }
