@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.lang.ref.WeakReference;
 import java.util.List;
@@ -12,8 +13,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
+import org.seda4j.Latency;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
 import org.seda4j.StageSnapshot;
@@ -77,6 +80,13 @@ import org.seda4j.StageSnapshot;
 public final class StageGraphMetrics implements MeterBinder {
 
   /** The {@code outcome} tags of {@code seda4j.stage.events}, with the counter each one reads. */
+  private static final List<Map.Entry<String, ToLongFunction<Latency>>> QUANTILES =
+      List.of(
+          Map.entry("0.5", Latency::p50Nanos),
+          Map.entry("0.9", Latency::p90Nanos),
+          Map.entry("0.99", Latency::p99Nanos),
+          Map.entry("1.0", Latency::maxNanos));
+
   private static final List<Map.Entry<String, ToLongFunction<StageSnapshot>>> OUTCOMES =
       List.of(
           Map.entry("admitted", StageSnapshot::admitted),
@@ -207,6 +217,14 @@ public final class StageGraphMetrics implements MeterBinder {
           t,
           stage,
           s -> s.blockedProducers());
+      gauge(
+          "seda4j.stage.throughput",
+          "Events per second whose handling ended in the last sampling window",
+          t,
+          stage,
+          s -> s.throughput());
+      latency("seda4j.stage.queue.wait", "Time events waited in the queue", t, stage, true);
+      latency("seda4j.stage.service.time", "Handler time per event", t, stage, false);
       for (Map.Entry<String, ToLongFunction<StageSnapshot>> outcome : OUTCOMES) {
         ToLongFunction<StageSnapshot> count = outcome.getValue();
         FunctionCounter.builder(
@@ -215,6 +233,31 @@ public final class StageGraphMetrics implements MeterBinder {
             .baseUnit("events")
             .tags(t)
             .tag("outcome", outcome.getKey())
+            .register(registry);
+      }
+    }
+
+    /**
+     * Time gauges of the stage's recent latency percentiles, tagged {@code quantile} (0.5, 0.9,
+     * 0.99, and 1.0 for the maximum); they read the stage's own histograms, so they need no
+     * Micrometer timer on the hot path.
+     */
+    private void latency(
+        String name, String description, Tags t, Stage<?> stage, boolean queueWait) {
+      for (Map.Entry<String, ToLongFunction<Latency>> q : QUANTILES) {
+        ToLongFunction<Latency> nanos = q.getValue();
+        TimeGauge.builder(
+                name,
+                stage,
+                TimeUnit.NANOSECONDS,
+                st -> {
+                  StageSnapshot snap = st.snapshot();
+                  return (double)
+                      nanos.applyAsLong(queueWait ? snap.queueWait() : snap.serviceTime());
+                })
+            .description(description + " (recent window, see StageSnapshot)")
+            .tags(t)
+            .tag("quantile", q.getKey())
             .register(registry);
       }
     }

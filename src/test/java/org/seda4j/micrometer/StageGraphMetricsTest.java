@@ -46,6 +46,9 @@ class StageGraphMetricsTest {
             "seda4j.stage.in.flight",
             "seda4j.stage.batch.size",
             "seda4j.stage.blocked.producers",
+            "seda4j.stage.throughput",
+            "seda4j.stage.queue.wait",
+            "seda4j.stage.service.time",
             "seda4j.stage.events");
     for (Meter m : registry.getMeters()) {
       assertThat(m.getId().getTag("graph")).isEqualTo("metrics");
@@ -95,6 +98,37 @@ class StageGraphMetricsTest {
     assertThat(gauge("seda4j.stage.queue.size", "work")).isZero();
     assertThat(gauge("seda4j.stage.active", "work")).isZero();
     assertThat(gauge("seda4j.stage.in.flight", "work")).isZero();
+  }
+
+  @Test
+  void latencyPercentilesAreTimeGaugesByQuantile() throws InterruptedException {
+    Stage<Integer> slow =
+        graph.stage("slow", Integer.class).permits(1).handler((e, c) -> Thread.sleep(2));
+    new StageGraphMetrics(graph).bindTo(registry);
+    for (int i = 0; i < 10; i++) {
+      slow.put(i);
+    }
+    assertThat(graph.awaitIdle(Duration.ofSeconds(10))).isTrue();
+
+    assertThat(
+            registry.find("seda4j.stage.service.time").tags("stage", "slow").timeGauges().stream()
+                .map(g -> g.getId().getTag("quantile"))
+                .collect(Collectors.toSet()))
+        .containsExactlyInAnyOrder("0.5", "0.9", "0.99", "1.0");
+    double p50Millis =
+        registry
+            .get("seda4j.stage.service.time")
+            .tags("stage", "slow", "quantile", "0.5")
+            .timeGauge()
+            .value(TimeUnit.MILLISECONDS);
+    assertThat(p50Millis).isGreaterThanOrEqualTo(2.0);
+    assertThat(
+            registry
+                .get("seda4j.stage.queue.wait")
+                .tags("stage", "slow", "quantile", "1.0")
+                .timeGauge()
+                .value(TimeUnit.NANOSECONDS))
+        .isPositive();
   }
 
   @Test
