@@ -7,9 +7,7 @@ import static org.seda4j.Gate.eventually;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,35 +21,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ClosedGraphProducerTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
-
-  /** A call made on its own thread, and how it ended. */
-  private static final class Background {
-    final AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
-    final Thread thread;
-
-    Background(String name, Call call) {
-      thread =
-          Thread.ofVirtual()
-              .name(name)
-              .start(
-                  () -> {
-                    try {
-                      call.run();
-                    } catch (Throwable t) {
-                      failure.set(t);
-                    }
-                  });
-    }
-
-    void awaitEnd() {
-      eventually().until(() -> !thread.isAlive());
-    }
-  }
-
-  @FunctionalInterface
-  private interface Call {
-    void run() throws Exception;
-  }
 
   @Test
   void afterCloseEveryProducerCallIsRefusedAndCountedAsRejected() throws Exception {

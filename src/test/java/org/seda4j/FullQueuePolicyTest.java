@@ -9,9 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -71,35 +69,6 @@ class FullQueuePolicyTest {
     }
   }
 
-  /** The outcome of a producer call made on another thread. */
-  private static final class Producer {
-    final AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
-    final Thread thread;
-
-    Producer(String name, ThrowingRunnable call) {
-      thread =
-          Thread.ofVirtual()
-              .name(name)
-              .start(
-                  () -> {
-                    try {
-                      call.run();
-                    } catch (Throwable t) {
-                      failure.set(t);
-                    }
-                  });
-    }
-
-    void awaitEnd() {
-      eventually().until(() -> !thread.isAlive());
-    }
-  }
-
-  @FunctionalInterface
-  private interface ThrowingRunnable {
-    void run() throws Exception;
-  }
-
   /** Awaitility, polling often: the conditions here become true within microseconds. */
   private static void assertIdle(StageGraph graph) throws InterruptedException {
     assertThat(graph.awaitIdle(WAIT)).as("graph quiescent").isTrue();
@@ -116,7 +85,7 @@ class FullQueuePolicyTest {
       g.fill();
 
       // when a producer puts one more event
-      Producer producer = new Producer("producer", () -> g.stage.put("e4"));
+      Background producer = new Background("producer", () -> g.stage.put("e4"));
 
       // then it waits for room, visibly, and nothing is admitted meanwhile
       eventually().until(() -> g.stage.snapshot().blockedProducers() == 1);
@@ -189,7 +158,7 @@ class FullQueuePolicyTest {
       // given a producer waiting for room under BLOCK
       GatedStage g = new GatedStage(graph, "sink", FullQueuePolicy.block(), gate);
       g.fill();
-      Producer producer = new Producer("producer", () -> g.stage.put("e4"));
+      Background producer = new Background("producer", () -> g.stage.put("e4"));
       eventually().until(() -> g.stage.snapshot().blockedProducers() == 1);
 
       // when the producer is interrupted
@@ -260,7 +229,7 @@ class FullQueuePolicyTest {
       GatedStage g =
           new GatedStage(graph, "sink", FullQueuePolicy.blockFor(Duration.ofMinutes(1)), gate);
       g.fill();
-      Producer producer = new Producer("producer", () -> g.stage.put("e4"));
+      Background producer = new Background("producer", () -> g.stage.put("e4"));
       eventually().until(() -> g.stage.snapshot().blockedProducers() == 1);
       eventually().until(() -> producer.thread.getState() == Thread.State.TIMED_WAITING);
 
