@@ -32,7 +32,17 @@ class ExamplesTest {
               "line 1: 4 words stages | connected | by | queues",
               "line 2: 6 words each | stage | with | its | own | threads",
               "line 3: 6 words backpressure | when | a | queue | is | full",
-              "graph state after close: TERMINATED"));
+              "graph state after close: TERMINATED"),
+          "routing",
+          List.of(
+              "dead letter from withdrawals: Withdraw[account=bob, cents=100]",
+              "alice's balance: 7500 cents",
+              "flowchart LR",
+              "s4 -->|2| s3"),
+          "blocking-io",
+          List.of("20,000 calls of 10 ms in", "permits"),
+          "shutdown",
+          List.of("unprocessed event(s)", "(still queued)", "-> balanced: true"));
 
   @TestFactory
   Stream<DynamicTest> everyExampleRuns() throws IOException {
