@@ -41,6 +41,8 @@ class ExamplesTest {
               "s4 -->|2| s3"),
           "blocking-io",
           List.of("20,000 calls of 10 ms in", "permits"),
+          "batching",
+          List.of("100,000 readings in", "100,000 lines in"),
           "shutdown",
           List.of("unprocessed event(s)", "(still queued)", "-> balanced: true"));
 
