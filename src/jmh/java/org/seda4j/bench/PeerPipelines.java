@@ -40,8 +40,10 @@
  *                events would be emitted by stage 0's own thread. So the source is also
  *                subscribeOn(a producer single-thread scheduler, requestOnSeparateThread = true):
  *                a dedicated producer thread emits every event, standing in for the benchmark
- *                thread (which only blocks until the end). Consecutive publishOn
- *                operators may still fuse queues (one queue per boundary, Reactor's normal mode).
+ *                thread (which only blocks until the end). `fusion` = true leaves Reactor's default
+ *                between stages (consecutive publishOn/map fuse: one queue, all maps on the last
+ *                stage's thread); false puts a hide() after each map (a queue and a thread per
+ *                stage, like the other contenders). Both are shown; with 1 stage they are the same.
  * End of an invocation for threadPool, disruptor and jox: a marker event behind the others (each
  * stage is one thread and FIFO, so it arrives last), as in PipelineThroughput.raw.
  */
@@ -409,6 +411,14 @@ public class PeerPipelines {
     @Param({"1", "3"})
     public int stages;
 
+    /**
+     * Whether consecutive stages may fuse (Reactor's default). Fused, publishOn(s[i+1]) polls
+     * publishOn(s[i])'s queue through the map: one queue in all, and every stage's map runs on the
+     * last stage's thread. Not fused (a hide() after each map): one queue and one thread per stage.
+     */
+    @Param({"true", "false"})
+    public boolean fusion;
+
     private final List<Scheduler> schedulers = new ArrayList<>();
     private Scheduler producer;
     private final Object[] events = new Object[EVENTS];
@@ -440,6 +450,9 @@ public class PeerPipelines {
         flux = flux.publishOn(schedulers.get(i), CAPACITY);
         if (i + 1 < stages) {
           flux = flux.map(Reactor::pass);
+          if (!fusion) {
+            flux = flux.hide(); // the next publishOn gets its own queue and runs its own drain
+          }
         }
       }
       flux.doOnNext(e -> counted++).then().block();
