@@ -185,6 +185,12 @@ class FailurePolicyTest extends GraphTestSupport {
     assertThat(o.cancelled()).isEqualTo(4); // the interrupted one and the three queued
     assertThat(graph.snapshot().balanced()).isTrue();
     assertThat(boom.getSuppressed()).isEmpty();
+
+    // nothing cancelled is lost silently: close's exception carries the abort's report
+    ShutdownReport report = ((GraphFailedException) closed).report().orElseThrow();
+    assertThat(report.graceful()).isFalse();
+    assertThat(report.unprocessed()).hasSize((int) (f.cancelled() + o.cancelled()));
+    assertThat(((GraphFailedException) idle).report()).isEmpty();
   }
 
   @Test

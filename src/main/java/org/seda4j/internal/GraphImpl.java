@@ -94,6 +94,7 @@ public final class GraphImpl implements StageGraph {
   private @Nullable Thread terminator; // guarded by lock
   private @Nullable Thread aborter; // guarded by lock
   private boolean forcedTermination; // guarded by lock
+  private volatile @Nullable ShutdownReport terminationReport; // set once, by the terminator
 
   private GraphImpl(
       String name,
@@ -440,6 +441,8 @@ public final class GraphImpl implements StageGraph {
       forceAfter = 0;
     }
     ShutdownReport report = terminate(forceAfter, start);
+    GraphFailedException f = failure;
+    ShutdownReport full = terminationReport;
     Thread a;
     lock.lock();
     try {
@@ -453,7 +456,11 @@ public final class GraphImpl implements StageGraph {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
-    throwIfFailed();
+    if (f != null) {
+      // The abort thread did the forced shutdown: hand its report (the cancelled events) over.
+      throw new GraphFailedException(
+          name, f.stage(), Objects.requireNonNull(f.getCause()), full != null ? full : report);
+    }
     return report;
   }
 
@@ -562,6 +569,7 @@ public final class GraphImpl implements StageGraph {
       lock.unlock();
     }
     ShutdownReport report = new ShutdownReport(!forced, elapsed(start), unprocessed, unstopped);
+    terminationReport = report;
     if (forced || !unstopped.isEmpty()) {
       log.warn("graph '{}' terminated: {}", name, report);
     } else {
