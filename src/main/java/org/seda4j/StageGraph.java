@@ -151,7 +151,8 @@ public interface StageGraph extends AutoCloseable {
    * called by a handler of this graph.
    *
    * @throws GraphFailedException if a {@link FailurePolicy#failGraph() failGraph} stage failed; the
-   *     graph is terminated all the same
+   *     graph is terminated all the same, and {@link GraphFailedException#report()} lists the
+   *     events the failure cancelled
    * @throws IllegalStateException if called from a handler of this graph
    */
   @Override
@@ -170,7 +171,8 @@ public interface StageGraph extends AutoCloseable {
    *
    * @param timeout how long to wait for a graceful end
    * @return what the shutdown did
-   * @throws GraphFailedException if a {@link FailurePolicy#failGraph() failGraph} stage failed
+   * @throws GraphFailedException if a {@link FailurePolicy#failGraph() failGraph} stage failed; its
+   *     {@link GraphFailedException#report()} lists the events the failure cancelled
    * @throws IllegalStateException if called from a handler of this graph
    */
   ShutdownReport close(Duration timeout);
@@ -179,7 +181,8 @@ public interface StageGraph extends AutoCloseable {
    * Shuts the graph down forcibly at once: {@link #close(Duration)} with a zero timeout.
    *
    * @return what the shutdown did
-   * @throws GraphFailedException if a {@link FailurePolicy#failGraph() failGraph} stage failed
+   * @throws GraphFailedException if a {@link FailurePolicy#failGraph() failGraph} stage failed; its
+   *     {@link GraphFailedException#report()} lists the events the failure cancelled
    * @throws IllegalStateException if called from a handler of this graph
    */
   ShutdownReport shutdownNow();
