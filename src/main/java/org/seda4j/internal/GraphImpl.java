@@ -611,7 +611,8 @@ public final class GraphImpl implements StageGraph {
     }
   }
 
-  private static void joinUninterruptibly(Thread t) {
+  /** Joins {@code t}, keeping (not throwing) an interrupt that arrives meanwhile. */
+  static void joinUninterruptibly(Thread t) {
     boolean interrupted = false;
     while (true) {
       try {

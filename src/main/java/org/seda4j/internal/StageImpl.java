@@ -1145,18 +1145,7 @@ final class StageImpl<E> implements Stage<E> {
 
   void stopDispatcher() {
     dispatcher.interrupt();
-    boolean interrupted = false;
-    while (true) {
-      try {
-        dispatcher.join();
-        break;
-      } catch (InterruptedException ie) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    GraphImpl.joinUninterruptibly(dispatcher);
   }
 
   void interruptHandlers() {
