@@ -189,6 +189,29 @@ public final class GraphImpl implements StageGraph {
     return name;
   }
 
+  /**
+   * {@code d} in nanoseconds, saturated: a duration too long for a {@code long} of nanoseconds
+   * (about 292 years, e.g. {@code ChronoUnit.FOREVER.getDuration()}) means "no bound", {@code
+   * Long.MAX_VALUE}, which every wait here treats as forever. {@link Duration#toNanos()} would
+   * throw {@code ArithmeticException} instead, in the middle of an admission or a shutdown.
+   */
+  static long nanos(Duration d) {
+    if (d.isNegative()) {
+      return d.compareTo(Duration.ofNanos(Long.MIN_VALUE)) <= 0 ? Long.MIN_VALUE : d.toNanos();
+    }
+    return d.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : d.toNanos();
+  }
+
+  /** The {@link System#nanoTime()} deadline {@code nanos} from now; Long.MAX_VALUE = none. */
+  static long deadlineAfter(long nanos) {
+    if (nanos == Long.MAX_VALUE) {
+      return Long.MAX_VALUE;
+    }
+    long now = System.nanoTime();
+    long deadline = now + nanos;
+    return nanos > 0 && deadline < now ? Long.MAX_VALUE : deadline; // overflow: no bound
+  }
+
   static int requirePositive(String what, int value) {
     if (value < 1) {
       throw new IllegalArgumentException(what + " must be at least 1, was " + value);
@@ -228,7 +251,7 @@ public final class GraphImpl implements StageGraph {
   public boolean awaitIdle(Duration timeout) throws InterruptedException {
     Objects.requireNonNull(timeout, "timeout must not be null");
     refuseFromHandler("awaitIdle");
-    boolean idle = awaitQuiescence(timeout.toNanos(), false);
+    boolean idle = awaitQuiescence(nanos(timeout), false);
     throwIfFailed();
     return idle;
   }
@@ -266,7 +289,7 @@ public final class GraphImpl implements StageGraph {
   @Override
   public ShutdownReport close(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout must not be null");
-    return shutdown(timeout.isNegative() ? 0 : timeout.toNanos());
+    return shutdown(timeout.isNegative() ? 0 : nanos(timeout));
   }
 
   @Override
@@ -539,7 +562,7 @@ public final class GraphImpl implements StageGraph {
         s.cancelQueued();
       }
     }
-    long deadline = forced ? System.nanoTime() + interruptGrace.toNanos() : Long.MAX_VALUE;
+    long deadline = forced ? deadlineAfter(nanos(interruptGrace)) : Long.MAX_VALUE;
     List<String> unstopped = new ArrayList<>();
     for (StageImpl<?> s : all) {
       if (!s.awaitHandlers(deadline)) {

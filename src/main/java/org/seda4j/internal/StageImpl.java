@@ -594,7 +594,9 @@ final class StageImpl<E> implements Stage<E> {
       case FullQueuePolicy.Block b ->
           blocking ? waitAndInsert(List.of(e), Long.MAX_VALUE, source) : full(1, false);
       case FullQueuePolicy.BlockFor b ->
-          blocking ? waitAndInsert(List.of(e), b.timeout().toNanos(), source) : full(1, false);
+          blocking
+              ? waitAndInsert(List.of(e), GraphImpl.nanos(b.timeout()), source)
+              : full(1, false);
       case FullQueuePolicy.Reject r -> full(1, false);
       case FullQueuePolicy.DropNewest d -> {
         admitted.increment();
@@ -672,7 +674,7 @@ final class StageImpl<E> implements Stage<E> {
       if (policy instanceof FullQueuePolicy.Block) {
         return waitAndInsert(events, Long.MAX_VALUE, null);
       } else if (policy instanceof FullQueuePolicy.BlockFor b) {
-        return waitAndInsert(events, b.timeout().toNanos(), null);
+        return waitAndInsert(events, GraphImpl.nanos(b.timeout()), null);
       }
     }
     return full(n, false);
