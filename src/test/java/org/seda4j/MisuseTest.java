@@ -103,4 +103,54 @@ class MisuseTest extends GraphTestSupport {
     assertThat(report.unprocessed()).hasSize(2);
     assertThat(stage.snapshot().cancelled()).isEqualTo(2);
   }
+
+  // ------------------------------------------------------------------ StageContext off its thread
+
+  @Test
+  void aStageContextKeptAndUsedOnAnotherThreadIsAnOutsiderOnceCloseBegins() throws Exception {
+    // Regression: a context used outside its handler call was admitted while the graph was
+    // closing, also after quiescence, so a "graceful" close cancelled its events; and an emit that
+    // waited for room then was never woken and outlived the graph.
+    StageGraph graph = open("mu_leaked_ctx");
+    java.util.concurrent.atomic.AtomicReference<StageContext> leaked =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Stage<Integer> target =
+        graph.stage("target", Integer.class).capacity(4).permits(1).handler((e, ctx) -> {});
+    Stage<Integer> source =
+        graph.stage("source", Integer.class).handler((e, ctx) -> leaked.set(ctx));
+    source.put(0);
+    assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
+    StageContext ctx = java.util.Objects.requireNonNull(leaked.get());
+
+    java.util.concurrent.atomic.AtomicLong admitted = new java.util.concurrent.atomic.AtomicLong();
+    CountDownLatch emitting = new CountDownLatch(1);
+    Forked<Throwable> emitter =
+        fork(
+            "leaked-context-emitter",
+            () -> {
+              for (int i = 0; ; i++) {
+                try {
+                  ctx.emit(target, i); // blocks while target is full
+                  admitted.incrementAndGet();
+                  emitting.countDown();
+                } catch (StageClosedException e) {
+                  return e;
+                }
+              }
+            });
+    assertThat(emitting.await(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
+        .isTrue();
+
+    ShutdownReport report = graph.close(TIMEOUT);
+
+    assertThat(emitter.future()).succeedsWithin(TIMEOUT);
+    assertThat(emitter.future().get())
+        .hasMessageContaining("stage 'target' does not admit events")
+        .hasMessageContaining("graph 'mu_leaked_ctx' is");
+    assertThat(report.graceful()).isTrue();
+    assertThat(report.unprocessed()).isEmpty();
+    StageSnapshot t = target.snapshot();
+    assertThat(t.cancelled()).isZero();
+    assertThat(t.admitted()).isEqualTo(admitted.get()).isEqualTo(t.completed());
+  }
 }

@@ -591,6 +591,7 @@ public final class GraphImpl implements StageGraph {
     } finally {
       lock.unlock();
     }
+    wakeAllProducers(); // nobody may wait for room in a terminated graph
     ShutdownReport report = new ShutdownReport(!forced, elapsed(start), unprocessed, unstopped);
     terminationReport = report;
     if (forced || !unstopped.isEmpty()) {

@@ -562,14 +562,20 @@ final class StageImpl<E> implements Stage<E> {
     return list;
   }
 
-  /** Whether the caller's events may enter now; raises nothing. */
-  private boolean admits(@Nullable StageImpl<?> source) {
+  /**
+   * Whether the caller's events may enter now; raises nothing. While the graph is CLOSING only a
+   * handler thread of the graph may add work: its own event is still pending, so the graph cannot
+   * have become quiescent. A StageContext kept and used on another thread is an outsider then
+   * (otherwise its events could enter after quiescence, to be cancelled by a "graceful" close, and
+   * its waits for room would outlive the graph).
+   */
+  private boolean admits() {
     if (graph.isForcing()) {
       return false; // also right after a failGraph failure, before the state says TERMINATING
     }
     StageGraph.State s = graph.state();
     return s == StageGraph.State.OPEN
-        || (s == StageGraph.State.CLOSING && (source != null || graph.isOwnHandlerThread()));
+        || (s == StageGraph.State.CLOSING && graph.isOwnHandlerThread());
   }
 
   /**
@@ -579,7 +585,7 @@ final class StageImpl<E> implements Stage<E> {
   OfferResult admit(E e, boolean blocking, @Nullable StageImpl<?> source)
       throws InterruptedException {
     graph.eventsPending(1);
-    if (!admits(source)) {
+    if (!admits()) {
       return closed(1);
     }
     if (tryReserve(1)) {
@@ -664,7 +670,7 @@ final class StageImpl<E> implements Stage<E> {
       return OfferResult.accepted();
     }
     graph.eventsPending(n);
-    if (!admits(null)) {
+    if (!admits()) {
       return closed(n);
     }
     if (tryReserve(n)) {
@@ -760,7 +766,7 @@ final class StageImpl<E> implements Stage<E> {
         blockedProducers.incrementAndGet();
         try {
           while (true) {
-            if (!admits(source)) {
+            if (!admits()) {
               return CLOSED;
             }
             if (tryReserve(n)) {
