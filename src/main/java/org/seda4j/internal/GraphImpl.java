@@ -584,6 +584,10 @@ public final class GraphImpl implements StageGraph {
     if (jmx != null) {
       jmx.unregisterAll();
     }
+    // Published before TERMINATED: callers waiting for TERMINATED hand this report over (the
+    // exception of a close that raced a failGraph abort carries it).
+    ShutdownReport report = new ShutdownReport(!forced, elapsed(start), unprocessed, unstopped);
+    terminationReport = report;
     lock.lock();
     try {
       state = State.TERMINATED;
@@ -592,8 +596,6 @@ public final class GraphImpl implements StageGraph {
       lock.unlock();
     }
     wakeAllProducers(); // nobody may wait for room in a terminated graph
-    ShutdownReport report = new ShutdownReport(!forced, elapsed(start), unprocessed, unstopped);
-    terminationReport = report;
     if (forced || !unstopped.isEmpty()) {
       log.warn("graph '{}' terminated: {}", name, report);
     } else {
