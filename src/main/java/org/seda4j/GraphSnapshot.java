@@ -8,19 +8,34 @@ import java.util.Objects;
 
 /**
  * A point-in-time view of a graph: its state, one {@link StageSnapshot} per stage, in creation
- * order, and the {@link Edge edges} of the stage network discovered from actual emits. {@link
- * #toString()} renders a table meant for people (jshell prints it); {@link #toMermaid()} and {@link
- * #toDot()} render the network as a diagram. A snapshot is immutable; all its methods are pure
- * computations that never block, and any thread may call them.
+ * order, the {@link Edge edges} of the stage network discovered from actual emits, and the stages
+ * found {@link #deadlocked() deadlocked}, if any. {@link #toString()} renders a table meant for
+ * people (jshell prints it); {@link #toMermaid()} and {@link #toDot()} render the network as a
+ * diagram. A snapshot is immutable; all its methods are pure computations that never block, and any
+ * thread may call them.
  *
  * @param graph the graph's name
  * @param state the graph's lifecycle state
  * @param stages the stages, in creation order
  * @param edges the edges that carried at least one event, ordered by source stage, then target
  *     stage, each in creation order
+ * @param deadlocked the stages found deadlocked, in creation order; empty if none. A set of stages
+ *     is deadlocked when every handler of each of them waits, without a bound, for room in a full
+ *     queue of another of them (a blocking {@link StageContext#emit emit} or a {@link Stage#put
+ *     put} under {@link FullQueuePolicy#block()} round a cycle, a stage emitting to itself
+ *     included) and none of them has a free permit to drain its own queue: none can move until its
+ *     permits are raised or the graph is shut down. The graph's sampler thread looks for this once
+ *     per sampling period and reports a set (here, and in one WARN line naming the cycle) after two
+ *     consecutive periods found it with no event moving, so within about three sampling periods of
+ *     the moment it formed; the entry is cleared when the set moves again and when the graph
+ *     terminates. See {@link StageGraph} ("Cycles") for the remedies.
  */
 public record GraphSnapshot(
-    String graph, StageGraph.State state, List<StageSnapshot> stages, List<Edge> edges) {
+    String graph,
+    StageGraph.State state,
+    List<StageSnapshot> stages,
+    List<Edge> edges,
+    List<String> deadlocked) {
 
   /**
    * Copies the lists.
@@ -29,10 +44,25 @@ public record GraphSnapshot(
    * @param state the graph's lifecycle state
    * @param stages the stages, in creation order
    * @param edges the edges that carried at least one event
+   * @param deadlocked the stages found deadlocked, in creation order
    */
   public GraphSnapshot {
     stages = List.copyOf(stages);
     edges = List.copyOf(edges);
+    deadlocked = List.copyOf(deadlocked);
+  }
+
+  /**
+   * A snapshot in which no stage is deadlocked.
+   *
+   * @param graph the graph's name
+   * @param state the graph's lifecycle state
+   * @param stages the stages, in creation order
+   * @param edges the edges that carried at least one event
+   */
+  public GraphSnapshot(
+      String graph, StageGraph.State state, List<StageSnapshot> stages, List<Edge> edges) {
+    this(graph, state, stages, edges, List.of());
   }
 
   /**
@@ -306,6 +336,13 @@ public record GraphSnapshot(
     appendRow(out, header, width);
     for (String[] row : rows) {
       appendRow(out, row, width);
+    }
+    if (!deadlocked.isEmpty()) {
+      out.append("DEADLOCK: every handler of ")
+          .append(deadlocked)
+          .append(" waits for room in a full queue of another of them; shut the graph down with")
+          .append(" close(Duration) or shutdownNow(), and break the cycle of blocking emits")
+          .append(System.lineSeparator());
     }
     return out.toString();
   }

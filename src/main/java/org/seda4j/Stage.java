@@ -43,8 +43,11 @@ import java.util.function.Consumer;
  * Handlers of the same graph emit through {@link StageContext#emit}, which behaves like {@code put}
  * and keeps working while the graph is closing, so that close can drain the whole graph. A blocking
  * emit inside a cycle of stages whose queues are all full deadlocks, as any bounded cycle does:
- * give one stage of the cycle a non-blocking policy or enough capacity; {@link
- * StageSnapshot#blockedOnEmit()} shows handlers waiting on emit.
+ * give one stage of the cycle a non-blocking policy, emit with {@link StageContext#offer} on the
+ * edge that closes the cycle, or give the cycle enough capacity for what circulates in it. {@link
+ * StageSnapshot#blockedOnEmit()} shows handlers waiting on emit; a deadlock is detected within a
+ * few sampling periods and reported by {@link GraphSnapshot#deadlocked()} and a WARN line (see
+ * {@link StageGraph}, "Cycles").
  *
  * <h2>Memory consistency</h2>
  *

@@ -36,6 +36,19 @@ import org.seda4j.internal.GraphImpl;
  * ends, so {@link #awaitIdle} and {@link #close()} return only when no event is queued or in flight
  * anywhere.
  *
+ * <p>A cycle of bounded queues can deadlock: if every stage of a cycle has a full queue, every
+ * permit of each is held by a handler waiting in a blocking {@link StageContext#emit emit} for room
+ * in the next, and none can drain its own queue. The graph detects this (its sampler thread checks
+ * every sampling period): {@link GraphSnapshot#deadlocked()} names the stages, the snapshot's table
+ * ends with a DEADLOCK line, and one WARN line names the cycle, within about three sampling
+ * periods. Nothing un-deadlocks by itself: {@link #close()} would wait forever, {@link
+ * #close(Duration)} and {@link #shutdownNow()} interrupt the waiting handlers and report their
+ * events. Remedies, in the design: let the edge that closes the cycle not wait for ever ({@link
+ * StageContext#offer} instead of {@code emit}, or a {@link FullQueuePolicy} other than {@code
+ * block()} on one stage of the cycle), or bound what circulates (a time-to-live in the event) and
+ * give the cycle's queues room for it. {@link StageSnapshot#blockedOnEmit()} shows handlers waiting
+ * on an emit at any time.
+ *
  * <p>Graphs are created with {@link #open(String)} or {@link #builder(String)}; this interface is
  * not meant to be implemented outside seda4j.
  */

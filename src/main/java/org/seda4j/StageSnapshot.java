@@ -25,8 +25,11 @@ package org.seda4j;
  * @param cancelled admitted events cancelled by a forced shutdown
  * @param dropped admitted events shed by a drop policy
  * @param blockedProducers threads now waiting for room in this stage's queue
- * @param blockedOnEmit this stage's handlers now waiting for room in another stage's queue (a
- *     sustained non-zero value on every stage of a cycle means the cycle is deadlocked)
+ * @param blockedOnEmit this stage's handlers now waiting for room in a stage's queue (its own
+ *     included): in {@link StageContext#emit}, in a {@link Stage#put put} or {@link Stage#putAll
+ *     putAll} called on the handler thread, or routing a dead letter (when every stage of a cycle
+ *     has all its handlers counted here, the cycle may be deadlocked: see {@link
+ *     GraphSnapshot#deadlocked()})
  * @param throughput events per second whose handling ended in the last sampling window
  * @param permitsOverridden {@code true} if the permits were set by hand ({@link
  *     Stage#setPermits(int)}) and the concurrency controller is paused

@@ -90,6 +90,7 @@ public final class GraphImpl implements StageGraph {
   private final ConcurrentHashMap<String, StageImpl<?>> byName = new ConcurrentHashMap<>();
 
   private final @Nullable GraphJmx jmx; // null if disabled with Builder.jmx(false)
+  private final DeadlockDetector deadlocks;
   private volatile @Nullable GraphFailedException failure;
   private @Nullable Thread terminator; // guarded by lock
   private @Nullable Thread aborter; // guarded by lock
@@ -110,6 +111,7 @@ public final class GraphImpl implements StageGraph {
     this.nanoClock = nanoClock;
     this.log = LoggerFactory.getLogger("org.seda4j.graph." + name);
     this.jmx = jmx ? new GraphJmx(name, log) : null;
+    this.deadlocks = new DeadlockDetector(name, log);
     this.samplerWake = lock.newCondition();
     this.sampler =
         Thread.ofVirtual().name("seda4j-" + name + "-sampler").unstarted(this::sampleLoop);
@@ -278,7 +280,7 @@ public final class GraphImpl implements StageGraph {
     edges.sort(
         Comparator.comparingInt((GraphSnapshot.Edge e) -> order.indexOf(e.from()))
             .thenComparingInt(e -> order.indexOf(e.to())));
-    return new GraphSnapshot(name, state, list, edges);
+    return new GraphSnapshot(name, state, list, edges, deadlocks.deadlocked());
   }
 
   @Override
@@ -319,8 +321,13 @@ public final class GraphImpl implements StageGraph {
   }
 
   boolean isOwnHandlerThread() {
+    return currentHandlerStage() != null;
+  }
+
+  /** The stage whose handler runs on the calling thread, if it belongs to this graph. */
+  @Nullable StageImpl<?> currentHandlerStage() {
     StageImpl<?> current = CURRENT.get();
-    return current != null && current.graph == this;
+    return current != null && current.graph == this ? current : null;
   }
 
   void eventsPending(int n) {
@@ -416,6 +423,11 @@ public final class GraphImpl implements StageGraph {
           log.warn("sampling stage '{}' failed; its settings stay as they are", s.name(), e);
         }
       }
+      try {
+        deadlocks.check(stages);
+      } catch (RuntimeException e) {
+        log.warn("deadlock detection failed", e);
+      }
       next += samplePeriodNanos;
       long late = System.nanoTime() - next;
       if (late > 0) {
@@ -433,6 +445,11 @@ public final class GraphImpl implements StageGraph {
       lock.unlock();
     }
     joinUninterruptibly(sampler);
+  }
+
+  /** The deadlock detector's last WARN line (for tests). */
+  @Nullable String lastDeadlockWarning() {
+    return deadlocks.lastWarning();
   }
 
   long clockNanos() {
@@ -548,6 +565,7 @@ public final class GraphImpl implements StageGraph {
       lock.unlock();
     }
     stopSampler();
+    deadlocks.clear(); // a terminated graph holds nothing any more
     List<StageImpl<?>> all = List.copyOf(stages);
     if (forced) {
       log.info("graph '{}' shutting down forcibly: interrupting handlers, cancelling queues", name);

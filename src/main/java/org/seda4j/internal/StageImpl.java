@@ -3,8 +3,10 @@ package org.seda4j.internal;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -141,6 +143,9 @@ final class StageImpl<E> implements Stage<E> {
   private final Condition space = spaceLock.newCondition();
   private final AtomicInteger blockedProducers = new AtomicInteger();
   private final AtomicInteger blockedOnEmit = new AtomicInteger();
+  // Handlers of this stage waiting without a bound for room in a target (DeadlockDetector).
+  private final ConcurrentHashMap<StageImpl<?>, AtomicInteger> waitsWithoutBound =
+      new ConcurrentHashMap<>();
 
   private final AdjustableSemaphore permits;
   private volatile int batchSize;
@@ -757,8 +762,11 @@ final class StageImpl<E> implements Stage<E> {
       throws InterruptedException {
     boolean forever = nanos == Long.MAX_VALUE;
     long remaining = nanos;
-    if (source != null) {
-      source.blockedOnEmit.incrementAndGet();
+    // The stage whose handler waits (an emit, or a put/putAll on a handler thread): counted for
+    // StageSnapshot.blockedOnEmit and, if it waits without a bound, for the DeadlockDetector.
+    StageImpl<?> waiter = source != null ? source : graph.currentHandlerStage();
+    if (waiter != null) {
+      waiter.waitingFor(this, forever, 1);
     }
     try {
       spaceLock.lockInterruptibly();
@@ -787,10 +795,51 @@ final class StageImpl<E> implements Stage<E> {
         spaceLock.unlock();
       }
     } finally {
-      if (source != null) {
-        source.blockedOnEmit.decrementAndGet();
+      if (waiter != null) {
+        waiter.waitingFor(this, forever, -1);
       }
     }
+  }
+
+  // ---------------------------------------------------------------- waits (slow path only)
+
+  /** A handler of this stage starts ({@code +1}) or stops ({@code -1}) waiting for room. */
+  private void waitingFor(StageImpl<?> target, boolean withoutBound, int delta) {
+    blockedOnEmit.addAndGet(delta);
+    if (withoutBound) {
+      waitsWithoutBound.computeIfAbsent(target, t -> new AtomicInteger()).addAndGet(delta);
+    }
+  }
+
+  /** Handlers of this stage now waiting without a bound for room (DeadlockDetector). */
+  int handlersWaitingWithoutBound() {
+    int sum = 0;
+    for (AtomicInteger n : waitsWithoutBound.values()) {
+      sum += n.get();
+    }
+    return sum;
+  }
+
+  /** The stages whose room handlers of this stage now wait for without a bound. */
+  Set<StageImpl<?>> stagesWaitedOn() {
+    Set<StageImpl<?>> out = new HashSet<>();
+    waitsWithoutBound.forEach(
+        (target, n) -> {
+          if (n.get() > 0) {
+            out.add(target);
+          }
+        });
+    return out;
+  }
+
+  /** Events admitted plus events ended: changes whenever an event moves in or out. */
+  long eventsMoved() {
+    return admitted.sum()
+        + rejected.sum()
+        + completed.sum()
+        + failed.sum()
+        + cancelled.sum()
+        + dropped.sum();
   }
 
   /** Writes the enqueue time of the event about to be added. Caller holds insertLock. */

@@ -1,0 +1,14 @@
+package org.seda4j.internal;
+
+import org.jspecify.annotations.Nullable;
+import org.seda4j.StageGraph;
+
+/** Test access to engine internals that the public API does not show. */
+public final class Internals {
+  private Internals() {}
+
+  /** The last WARN line of {@code graph}'s deadlock detector, or {@code null}. */
+  public static @Nullable String lastDeadlockWarning(StageGraph graph) {
+    return ((GraphImpl) graph).lastDeadlockWarning();
+  }
+}
