@@ -10,10 +10,15 @@ import java.util.List;
  * @param graceful {@code true} if the graph became quiescent before its deadline, so every admitted
  *     event reached its end without being cancelled
  * @param elapsed how long the shutdown took
- * @param unprocessed every admitted event that the shutdown cancelled, in no particular order
- * @param unstoppedThreads names of handler threads still running when the call returned (they
- *     ignored the interrupt for longer than the graph's interrupt grace); empty when everything
- *     stopped
+ * @param unprocessed every admitted event that the shutdown cancelled, in no particular order:
+ *     events still queued, events of drained batches whose handler had not reached them, events
+ *     whose handler was interrupted, and the unfinished events of handlers that ignored the
+ *     interrupt past the interrupt grace (counted as cancelled then, whatever those handlers do
+ *     with them later)
+ * @param unstoppedThreads one line per thread of the graph still running when the call returned,
+ *     starting with the thread's name: a handler that ignored the interrupt for longer than the
+ *     graph's interrupt grace (with how many of its events were reported as cancelled), or the
+ *     sampler if a controller did not return; empty when everything stopped
  */
 public record ShutdownReport(
     boolean graceful,

@@ -175,12 +175,15 @@ public interface StageGraph extends AutoCloseable {
    * Closes the graph with a deadline: like {@link #close()} for at most {@code timeout}; if the
    * graph is not quiescent by then, interrupts every handler, cancels every queued event, waits at
    * most the interrupt grace (see {@link Builder#interruptGrace(Duration)}) for handlers to stop,
-   * and reports every admitted event it cancelled.
+   * and reports every admitted event it cancelled. A handler still running at the end of the grace
+   * (it ignores interrupts, or never returns) is named in {@link ShutdownReport#unstoppedThreads()}
+   * and its unfinished events are cancelled and reported all the same; it is the only thread of the
+   * graph left running.
    *
-   * <p>Blocks at most {@code timeout} plus the interrupt grace. If the calling thread is
-   * interrupted, the forced path starts at once and the interrupt status is kept set. Must not be
-   * called by a handler of this graph. Idempotent: a call after the graph terminated returns an
-   * empty report.
+   * <p>Blocks at most {@code timeout} plus the interrupt grace (plus the few milliseconds it takes
+   * to stop the graph's own threads). If the calling thread is interrupted, the forced path starts
+   * at once and the interrupt status is kept set. Must not be called by a handler of this graph.
+   * Idempotent: a call after the graph terminated returns an empty report.
    *
    * @param timeout how long to wait for a graceful end
    * @return what the shutdown did
@@ -204,8 +207,9 @@ public interface StageGraph extends AutoCloseable {
   interface Builder {
 
     /**
-     * How long a forced shutdown waits for interrupted handlers to stop before it returns and names
-     * the threads still running (default 1 second).
+     * How long a forced shutdown waits for interrupted handlers to stop before it returns, naming
+     * the threads still running and reporting their unfinished events as cancelled (default 1
+     * second).
      *
      * @param grace the bound, zero or positive
      * @return this builder

@@ -271,8 +271,10 @@ class ThreadLeakTest extends GraphTestSupport {
 
     assertThat(report.unstoppedThreads())
         .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
-        .contains("seda4j-tl_stubborn-stubborn")
-        .contains("ignoring interrupt");
+        .startsWith("seda4j-tl_stubborn-stubborn-0: ignoring the interrupt");
+    assertThat(report.unprocessed())
+        .as("the event it holds is reported")
+        .containsExactly(new UnprocessedEvent("stubborn", 1, true));
     assertThat(threadsOf(graph)).containsExactly("seda4j-tl_stubborn-stubborn-0");
 
     release.countDown();

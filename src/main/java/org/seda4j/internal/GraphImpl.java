@@ -436,7 +436,11 @@ public final class GraphImpl implements StageGraph {
     }
   }
 
-  private void stopSampler() {
+  /**
+   * Tells the sampler to stop, and interrupts it, so that a controller that blocks (which it must
+   * not) cannot hold a shutdown: the sampler then ends as soon as the controller returns.
+   */
+  private void requestSamplerStop() {
     lock.lock();
     try {
       samplerStop = true;
@@ -444,7 +448,7 @@ public final class GraphImpl implements StageGraph {
     } finally {
       lock.unlock();
     }
-    joinUninterruptibly(sampler);
+    sampler.interrupt();
   }
 
   /** The deadlock detector's last WARN line (for tests). */
@@ -564,8 +568,12 @@ public final class GraphImpl implements StageGraph {
     } finally {
       lock.unlock();
     }
-    stopSampler();
-    deadlocks.clear(); // a terminated graph holds nothing any more
+    // A forced shutdown ends within the interrupt grace from here, whatever handlers do; a
+    // graceful one has nothing left to wait for but the threads' ends. Either way a controller
+    // that blocks (which it must not) is given the grace, then named.
+    long graceDeadline = deadlineAfter(nanos(interruptGrace));
+    long deadline = forced ? graceDeadline : Long.MAX_VALUE;
+    requestSamplerStop();
     List<StageImpl<?>> all = List.copyOf(stages);
     if (forced) {
       log.info("graph '{}' shutting down forcibly: interrupting handlers, cancelling queues", name);
@@ -580,21 +588,30 @@ public final class GraphImpl implements StageGraph {
         s.cancelQueued();
       }
     }
-    long deadline = forced ? deadlineAfter(nanos(interruptGrace)) : Long.MAX_VALUE;
     List<String> unstopped = new ArrayList<>();
     for (StageImpl<?> s : all) {
       if (!s.awaitHandlers(deadline)) {
-        unstopped.add(
-            "seda4j-"
-                + name
-                + "-"
-                + s.name()
-                + ": "
-                + s.runningHandlers()
-                + " handler thread(s) ignoring interrupt");
+        // Handlers ignoring the interrupt past the grace: their events are cancelled and
+        // reported now, and the threads named.
+        List<String> stubborn = s.abandonRunning();
+        unstopped.addAll(stubborn);
+        if (stubborn.isEmpty() && s.runningHandlers() > 0) {
+          unstopped.add(
+              "seda4j-"
+                  + name
+                  + "-"
+                  + s.name()
+                  + ": "
+                  + s.runningHandlers()
+                  + " handler thread(s) still finishing");
+        }
       }
       s.cancelQueued(); // events emitted by handlers that were still finishing
     }
+    if (!joinUntil(sampler, graceDeadline)) {
+      unstopped.add(sampler.getName() + ": a controller of the graph has not returned");
+    }
+    deadlocks.clear(); // a terminated graph holds nothing any more
     List<UnprocessedEvent> unprocessed = new ArrayList<>();
     for (StageImpl<?> s : all) {
       unprocessed.addAll(s.takeUnprocessed());
@@ -652,6 +669,36 @@ public final class GraphImpl implements StageGraph {
               + name
               + "': it would wait for that handler itself and never return; call it from"
               + " outside the graph (e.g. the thread that created it)");
+    }
+  }
+
+  /**
+   * Joins {@code t} until the {@link System#nanoTime()} {@code deadline}; returns whether it ended.
+   * Keeps (does not throw) an interrupt that arrives meanwhile.
+   */
+  static boolean joinUntil(Thread t, long deadline) {
+    if (deadline == Long.MAX_VALUE) {
+      joinUninterruptibly(t);
+      return true;
+    }
+    boolean interrupted = false;
+    try {
+      while (t.isAlive()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        try {
+          t.join(Duration.ofNanos(left));
+        } catch (InterruptedException ie) {
+          interrupted = true;
+        }
+      }
+      return true;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

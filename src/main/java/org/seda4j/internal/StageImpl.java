@@ -181,6 +181,10 @@ final class StageImpl<E> implements Stage<E> {
 
   private final ExecutorService executor;
   private final Thread dispatcher;
+  // Batches handed to handler threads and perhaps not yet accounted for: the dispatcher's, then
+  // (after it was joined) the terminating thread's. See RunningBatch and abandonRunning().
+  private final ArrayList<RunningBatch<E>> running = new ArrayList<>();
+  private int pruneAt = 64;
   private final ConcurrentLinkedQueue<UnprocessedEvent> unprocessed = new ConcurrentLinkedQueue<>();
 
   // Latency statistics: see the class comment.
@@ -1026,20 +1030,29 @@ final class StageImpl<E> implements Stage<E> {
         inFlight.addAndGet(n);
         activeHandlers.incrementAndGet();
         batchesStarted.increment();
-        executor.execute(() -> runBatch(batch));
+        RunningBatch<E> run = new RunningBatch<>(this, batch);
+        track(run);
+        executor.execute(run);
       }
     } catch (InterruptedException stop) {
       // close() or a forced shutdown stops the dispatcher by interrupting it
     }
   }
 
-  private void runBatch(List<E> batch) {
+  /**
+   * Runs the handler over one batch and accounts for its events, unless a forced shutdown abandoned
+   * the batch first (see {@link RunningBatch}). Cancelled events are gathered here and reported
+   * only by the thread that accounts for the batch, so none is reported twice.
+   */
+  void runBatch(RunningBatch<E> run) {
     GraphImpl.CURRENT.set(this);
+    List<E> batch = run.events;
     long start = System.nanoTime();
     int n = batch.size();
     int ok = 0;
     int bad = 0;
     int cancel = 0;
+    List<UnprocessedEvent> cancelledHere = List.of();
     try {
       EventHandler<? super E> perEvent = eventHandler;
       @Nullable LatencyHistogram service = latencyStats ? serviceTime.current() : null;
@@ -1047,15 +1060,17 @@ final class StageImpl<E> implements Stage<E> {
         for (int i = 0; i < n; i++) {
           E e = batch.get(i);
           if (graph.isForcing()) {
-            cancel += cancelRest(batch, i);
+            cancelledHere = cancelRest(cancelledHere, batch, i);
+            cancel += n - i;
             break;
           }
+          run.progress(i + 1, ok);
           try {
             perEvent.handle(e, context);
             ok++;
           } catch (Throwable t) {
             if (graph.isForcing()) {
-              unprocessed.add(new UnprocessedEvent(name, e, true));
+              cancelledHere = add(cancelledHere, new UnprocessedEvent(name, e, true));
               cancel++;
             } else {
               bad++;
@@ -1073,8 +1088,10 @@ final class StageImpl<E> implements Stage<E> {
       } else {
         BatchHandler<E> handler = Objects.requireNonNull(batchHandler);
         if (graph.isForcing()) {
-          cancel = cancelRest(batch, 0);
+          cancelledHere = cancelRest(cancelledHere, batch, 0);
+          cancel = n;
         } else {
+          run.progress(1, 0);
           try {
             handler.handle(Collections.unmodifiableList(batch), context);
             ok = n;
@@ -1084,7 +1101,7 @@ final class StageImpl<E> implements Stage<E> {
           } catch (Throwable t) {
             if (graph.isForcing()) {
               for (E e : batch) {
-                unprocessed.add(new UnprocessedEvent(name, e, true));
+                cancelledHere = add(cancelledHere, new UnprocessedEvent(name, e, true));
               }
               cancel = n;
             } else {
@@ -1102,21 +1119,37 @@ final class StageImpl<E> implements Stage<E> {
       }
     } finally {
       busyNanos.add(System.nanoTime() - start);
-      inFlight.addAndGet(-n); // before the ends are counted: see snapshot()
-      completed.add(ok);
-      failed.add(bad);
-      cancelled.add(cancel);
+      boolean mine = run.finish(); // false: a forced shutdown abandoned the batch and counted it
+      if (mine) {
+        inFlight.addAndGet(-n); // before the ends are counted: see snapshot()
+        completed.add(ok);
+        failed.add(bad);
+        cancelled.add(cancel);
+        if (!cancelledHere.isEmpty()) {
+          unprocessed.addAll(cancelledHere);
+        }
+        run.published();
+      }
       activeHandlers.decrementAndGet();
       permits.release();
-      graph.eventsEnded(n);
+      if (mine) {
+        graph.eventsEnded(n);
+      }
     }
   }
 
-  private int cancelRest(List<E> batch, int from) {
+  private List<UnprocessedEvent> cancelRest(List<UnprocessedEvent> out, List<E> batch, int from) {
     for (int i = from; i < batch.size(); i++) {
-      unprocessed.add(new UnprocessedEvent(name, batch.get(i), false));
+      out = add(out, new UnprocessedEvent(name, batch.get(i), false));
     }
-    return batch.size() - from;
+    return out;
+  }
+
+  /** Adds to a list that starts as the shared empty one (cancellations are rare). */
+  private static List<UnprocessedEvent> add(List<UnprocessedEvent> list, UnprocessedEvent u) {
+    List<UnprocessedEvent> out = list.isEmpty() ? new ArrayList<>() : list;
+    out.add(u);
+    return out;
   }
 
   private void handleFailure(E event, Throwable error) {
@@ -1233,6 +1266,60 @@ final class StageImpl<E> implements Stage<E> {
 
   int runningHandlers() {
     return activeHandlers.get();
+  }
+
+  /** Dispatcher only: remembers a dispatched batch, forgetting those accounted for meanwhile. */
+  private void track(RunningBatch<E> run) {
+    if (running.size() >= pruneAt) {
+      running.removeIf(RunningBatch::accounted);
+      pruneAt = Math.max(64, 2 * running.size()); // amortised O(1) per batch
+    }
+    running.add(run);
+  }
+
+  /**
+   * Called by the terminating thread after the interrupt grace passed with handler threads of this
+   * stage still running, and after the dispatcher was joined (so {@code running} is its to read):
+   * accounts for the events of every batch whose thread still runs, as if it had stopped there.
+   * Events whose handler call ended count as completed or failed; the one in progress (started) and
+   * the rest (not started) are cancelled and reported. Returns one line per such thread, for the
+   * report.
+   */
+  List<String> abandonRunning() {
+    List<String> threads = new ArrayList<>();
+    for (RunningBatch<E> run : running) {
+      if (!run.abandon()) {
+        continue; // its thread finished first and has counted
+      }
+      List<E> batch = run.events;
+      int n = batch.size();
+      int begun = Math.min(run.begun(), n);
+      int ended;
+      int ok;
+      if (eventHandler != null) {
+        ended = Math.max(0, begun - 1);
+        ok = Math.min(run.completed(), ended);
+      } else {
+        ended = 0; // a batch handler ends all its events at once, or none
+        ok = 0;
+      }
+      inFlight.addAndGet(-n);
+      completed.add(ok);
+      failed.add(ended - ok);
+      for (int i = ended; i < n; i++) {
+        boolean started = eventHandler != null ? i == begun - 1 : begun > 0;
+        unprocessed.add(new UnprocessedEvent(name, batch.get(i), started));
+      }
+      cancelled.add(n - ended);
+      graph.eventsEnded(n);
+      threads.add(
+          run.threadName()
+              + ": ignoring the interrupt; its "
+              + (n - ended)
+              + " unfinished event(s) are reported as cancelled");
+    }
+    running.clear();
+    return threads;
   }
 
   List<UnprocessedEvent> takeUnprocessed() {
