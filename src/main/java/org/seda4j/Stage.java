@@ -224,7 +224,9 @@ public interface Stage<E> {
   interface Builder<E> {
 
     /**
-     * Sets the queue capacity (default 1024).
+     * Sets the queue capacity (default 1024). The queue is an array allocated when the stage is
+     * created: one slot per event, plus an 8-byte timestamp per slot while latency statistics are
+     * on.
      *
      * @param capacity how many events may wait, at least 1
      * @return this builder
@@ -308,7 +310,8 @@ public interface Stage<E> {
      *
      * @param handler called once per event
      * @return the running stage
-     * @throws IllegalArgumentException if a stage of this name exists already
+     * @throws IllegalArgumentException if a stage of this name exists already, or the queue of
+     *     {@link #capacity(int) capacity} events (allocated up front) does not fit in the heap
      * @throws StageClosedException if the graph is closing or closed
      */
     Stage<E> handler(EventHandler<? super E> handler);
@@ -318,7 +321,8 @@ public interface Stage<E> {
      *
      * @param handler called once per drained batch
      * @return the running stage
-     * @throws IllegalArgumentException if a stage of this name exists already
+     * @throws IllegalArgumentException if a stage of this name exists already, or the queue of
+     *     {@link #capacity(int) capacity} events (allocated up front) does not fit in the heap
      * @throws StageClosedException if the graph is closing or closed
      */
     Stage<E> batchHandler(BatchHandler<E> handler);
@@ -331,8 +335,8 @@ public interface Stage<E> {
      * @param next the stage that receives the results, of the same graph
      * @param <R> the next stage's event type
      * @return the running stage
-     * @throws IllegalArgumentException if a stage of this name exists already, or {@code next}
-     *     belongs to another graph
+     * @throws IllegalArgumentException if a stage of this name exists already, {@code next} belongs
+     *     to another graph, or the queue (allocated up front) does not fit in the heap
      * @throws StageClosedException if the graph is closing or closed
      */
     <R> Stage<E> map(EventMapper<? super E, ? extends R> mapper, Stage<R> next);

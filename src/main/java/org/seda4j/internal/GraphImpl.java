@@ -873,20 +873,37 @@ public final class GraphImpl implements StageGraph {
       ConcurrencyController c =
           concurrency != null ? concurrency : ConcurrencyController.adaptive();
       BatchController b = batching != null ? batching : BatchController.adaptive(DEFAULT_MAX_BATCH);
-      return register(
-          new StageImpl<>(
-              GraphImpl.this,
-              stageName,
-              type,
-              capacity,
-              c,
-              b,
-              clockNanos(),
-              policy,
-              failurePolicy,
-              dropListener,
-              handler,
-              batch));
+      StageImpl<E> stage;
+      try {
+        stage =
+            new StageImpl<>(
+                GraphImpl.this,
+                stageName,
+                type,
+                capacity,
+                c,
+                b,
+                clockNanos(),
+                policy,
+                failurePolicy,
+                dropListener,
+                handler,
+                batch);
+      } catch (OutOfMemoryError e) {
+        // The queue (and the ring of enqueue times) is allocated up front, in one array each:
+        // a capacity too large for the heap fails here, before anything started.
+        throw new IllegalArgumentException(
+            "capacity "
+                + capacity
+                + " of stage '"
+                + stageName
+                + "' is allocated up front (one array slot per event, plus an 8-byte timestamp"
+                + " with latency statistics) and the JVM could not allocate it ("
+                + e.getMessage()
+                + "); choose a capacity for the backlog you mean to hold",
+            e);
+      }
+      return register(stage);
     }
   }
 }

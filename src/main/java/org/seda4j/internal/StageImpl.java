@@ -520,8 +520,9 @@ final class StageImpl<E> implements Stage<E> {
 
   private @Nullable ControllerDecision decide(
       Function<ControllerSample, ControllerDecision> controller, ControllerSample s, String which) {
+    ControllerDecision d;
     try {
-      return controller.apply(s);
+      d = controller.apply(s);
     } catch (RuntimeException e) {
       warnings.warn(
           StageLog.Kind.CONTROLLER_FAILED,
@@ -532,6 +533,16 @@ final class StageImpl<E> implements Stage<E> {
           e);
       return null;
     }
+    if (d == null) { // the contract says never; a user's controller may all the same
+      warnings.warn(
+          StageLog.Kind.CONTROLLER_FAILED,
+          "{} controller of stage '{}' returned null on {}; setting unchanged (return a"
+              + " ControllerDecision, with the current value to keep it)",
+          which,
+          name,
+          s);
+    }
+    return d;
   }
 
   @Override
@@ -554,21 +565,28 @@ final class StageImpl<E> implements Stage<E> {
 
   private List<E> checkEvents(Collection<? extends E> events) {
     Objects.requireNonNull(events, "events must not be null");
+    if (events.size() > capacity) {
+      throw tooMany(events.size()); // before copying what may be a huge collection
+    }
     List<E> list = new ArrayList<>(events.size());
     for (E e : events) {
       list.add(checkEvent(e));
     }
     if (list.size() > capacity) {
-      throw new IllegalArgumentException(
-          "putAll/offerAll of "
-              + list.size()
-              + " events to stage '"
-              + name
-              + "' can never succeed: its capacity is "
-              + capacity
-              + "; split the batch or raise capacity(...)");
+      throw tooMany(list.size()); // its size() was stale: a collection changed concurrently
     }
     return list;
+  }
+
+  private IllegalArgumentException tooMany(int n) {
+    return new IllegalArgumentException(
+        "putAll/offerAll of "
+            + n
+            + " events to stage '"
+            + name
+            + "' can never succeed: its capacity is "
+            + capacity
+            + "; split the batch or raise capacity(...)");
   }
 
   /**
