@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One client connection: its socket, an input buffer that splits the byte stream into request
- * heads (pipelined requests stay in the buffer for the next read), and the turn that orders the
+ * One client connection: its socket, an input buffer that splits the byte stream into request heads
+ * (pipelined requests stay in the buffer for the next read), and the turn that orders the
  * connection's requests.
  *
  * <p>Threads: one reader thread per connection calls {@link #readHead} and {@link #awaitTurn}; the

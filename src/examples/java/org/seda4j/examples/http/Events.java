@@ -4,9 +4,9 @@ import java.net.Socket;
 import java.nio.file.Path;
 
 /**
- * The events of the staged server. Every request's events carry its {@link Exchange}; they form
- * the sealed {@link RequestEvent} hierarchy, so a stage (and the dead-letter stage, which receives
- * any of them) routes them with an exhaustive {@code switch}.
+ * The events of the staged server. Every request's events carry its {@link Exchange}; they form the
+ * sealed {@link RequestEvent} hierarchy, so a stage (and the dead-letter stage, which receives any
+ * of them) routes them with an exhaustive {@code switch}.
  */
 final class Events {
 

@@ -8,8 +8,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A bounded LRU cache of file contents by request path, limited by total bytes. Thread-safe: one
- * lock, held only for map operations (never while reading a file), so a handler may block
- * elsewhere without holding it.
+ * lock, held only for map operations (never while reading a file), so a handler may block elsewhere
+ * without holding it.
  */
 final class FileCache {
 

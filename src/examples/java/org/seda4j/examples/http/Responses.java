@@ -60,13 +60,7 @@ final class Responses {
    */
   static Response ok(Exchange exchange, HttpParser.Request request, Site.Ready file) {
     return new Response(
-        exchange,
-        200,
-        file.contentType(),
-        file.body(),
-        "",
-        request.head(),
-        request.persistence());
+        exchange, 200, file.contentType(), file.body(), "", request.head(), request.persistence());
   }
 
   /**

@@ -9,7 +9,9 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Locale;
 
-/** Generates the small site that {@code examples/run http-server} serves when given no directory. */
+/**
+ * Generates the small site that {@code examples/run http-server} serves when given no directory.
+ */
 final class SampleSite {
 
   private SampleSite() {}

@@ -84,7 +84,8 @@ public record ServerConfig(
       throw new IllegalArgumentException("port must be 0 (any free port) to 65535, was " + port);
     }
     if (maxConnections < 1) {
-      throw new IllegalArgumentException("maxConnections must be at least 1, was " + maxConnections);
+      throw new IllegalArgumentException(
+          "maxConnections must be at least 1, was " + maxConnections);
     }
     if (maxHeadBytes < 256) {
       throw new IllegalArgumentException("maxHeadBytes must be at least 256, was " + maxHeadBytes);

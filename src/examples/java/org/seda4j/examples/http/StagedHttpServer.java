@@ -128,7 +128,8 @@ public final class StagedHttpServer implements ExampleServer {
       // Created from the end of the pipeline to its start: a handler emits only to stages that
       // exist. The status page shows them in pipeline order.
       write =
-          graph.stage("write", Response.class)
+          graph
+              .stage("write", Response.class)
               // One response per connection at a time: a queue and permits for every connection
               // mean write never blocks an emitter, and a slow client holds up only itself.
               .capacity(config.maxConnections())
@@ -152,8 +153,7 @@ public final class StagedHttpServer implements ExampleServer {
               .handler(this::parseAndRoute);
       accept = graph.stage("accept", Accepted.class).capacity(256).handler(this::setUp);
       listener = new ServerSocket();
-      listener.bind(
-          new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port()), 1024);
+      listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port()), 1024);
     } catch (IOException | RuntimeException e) {
       graph.close();
       connectionThreads.close();

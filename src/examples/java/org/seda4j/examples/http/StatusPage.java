@@ -128,8 +128,11 @@ final class StatusPage {
             + c.abandoned()
             + ", in progress "
             + c.inProgress());
-    card(h, "responses by status", statuses(c.byStatus()), "accounted: received = answered"
-        + " + abandoned + in progress");
+    card(
+        h,
+        "responses by status",
+        statuses(c.byStatus()),
+        "accounted: received = answered" + " + abandoned + in progress");
     card(
         h,
         "connections",
@@ -276,7 +279,8 @@ final class StatusPage {
     }
     StringBuilder s = new StringBuilder();
     byStatus.forEach(
-        (status, count) -> s.append(s.isEmpty() ? "" : "  ").append(status).append(": ").append(count));
+        (status, count) ->
+            s.append(s.isEmpty() ? "" : "  ").append(status).append(": ").append(count));
     return s.toString();
   }
 

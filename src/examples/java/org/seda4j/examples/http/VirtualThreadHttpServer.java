@@ -157,7 +157,12 @@ public final class VirtualThreadHttpServer implements ExampleServer {
                     "");
             case HttpParser.Problem p ->
                 Responses.error(
-                    exchange, p.status(), p.detail(), p.headOnly(), p.persistence(), p.extraHeaders());
+                    exchange,
+                    p.status(),
+                    p.detail(),
+                    p.headOnly(),
+                    p.persistence(),
+                    p.extraHeaders());
           };
     } catch (IOException e) {
       response = Responses.error(exchange, 500, "reading failed", false, Persistence.CLOSE, "");
