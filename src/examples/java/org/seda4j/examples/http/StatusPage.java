@@ -103,6 +103,7 @@ final class StatusPage {
         .cards{display:flex;gap:12px;flex-wrap:wrap}
         .card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:200px}
         .card b{font-size:18px} .small{color:#666;font-size:12px}
+        table.wrap td{white-space:normal;max-width:420px;font-size:12px}
         </style></head><body>
         """);
     h.append("<h1>seda4j staged HTTP server</h1><div class=\"sub\">graph <b>")
@@ -139,28 +140,32 @@ final class StatusPage {
         c.connectionsOpen() + " open",
         "accepted " + c.connectionsAccepted() + ", refused " + c.connectionsRefused());
     long lookups = cache.hits() + cache.misses();
-    card(
-        h,
-        "cache (LRU)",
-        (lookups == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * cache.hits() / lookups))
-            + " hits",
-        cache.entries()
-            + " files, "
-            + mib(cache.bytes())
-            + " of "
-            + mib(cache.maxBytes())
-            + ", "
-            + cache.evictions()
-            + " evictions");
+    if (cache.maxBytes() == 0) {
+      card(h, "cache (LRU)", "off", "every request reads the file");
+    } else {
+      card(
+          h,
+          "cache (LRU)",
+          (lookups == 0
+                  ? "-"
+                  : String.format(Locale.ROOT, "%.1f%%", 100.0 * cache.hits() / lookups))
+              + " hits",
+          cache.entries()
+              + " files, "
+              + mib(cache.bytes())
+              + " of "
+              + mib(cache.maxBytes())
+              + ", "
+              + cache.evictions()
+              + " evictions");
+    }
     h.append("</div>\n");
 
-    h.append("<h2>Stages</h2><table><tr><th class=l>stage</th><th class=l>queue</th>")
-        .append("<th>permits</th><th>active</th><th>in flight</th><th>batch</th>")
-        .append("<th>events/s</th><th>wait p50</th><th>p90</th><th>p99</th><th>max</th>")
-        .append("<th>service p50</th><th>p90</th><th>p99</th><th>max</th>")
-        .append("<th>admitted</th><th>completed</th><th>failed</th><th>cancelled</th>")
-        .append("<th>dropped</th><th>rejected</th><th>blocked</th><th>balanced</th></tr>\n");
     List<StageSnapshot> stages = g.stages();
+    h.append("<h2>Stages: load and latency</h2><table><tr><th class=l>stage</th>")
+        .append("<th class=l>queue</th><th>permits</th><th>active</th><th>in flight</th>")
+        .append("<th>batch</th><th>events/s</th><th>wait p50</th><th>p90</th><th>p99</th>")
+        .append("<th>max</th><th>service p50</th><th>p90</th><th>p99</th><th>max</th></tr>\n");
     for (StageSnapshot s : stages) {
       int fill = s.capacity() == 0 ? 0 : (int) Math.ceil(100.0 * s.queued() / s.capacity());
       h.append("<tr><td class=l><b>")
@@ -179,26 +184,38 @@ final class StatusPage {
       cell(h, String.format(Locale.ROOT, "%.0f", s.throughput()));
       latency(h, s.queueWait());
       latency(h, s.serviceTime());
+      h.append("</tr>\n");
+    }
+    h.append("</table>\n");
+
+    h.append("<h2>Stages: event accounting</h2><table><tr><th class=l>stage</th>")
+        .append("<th>admitted</th><th>completed</th><th>failed</th><th>cancelled</th>")
+        .append("<th>dropped</th><th>queued</th><th>in flight</th><th>rejected</th>")
+        .append("<th>blocked</th><th class=l title=\"admitted = completed + failed + cancelled")
+        .append(" + dropped + queued + in flight\">accounting</th></tr>\n");
+    for (StageSnapshot s : stages) {
+      h.append("<tr><td class=l><b>").append(esc(s.name())).append("</b></td>");
       cell(h, s.admitted());
       cell(h, s.completed());
       cell(h, s.failed());
       cell(h, s.cancelled());
       cell(h, s.dropped());
+      cell(h, s.queued());
+      cell(h, s.inFlight());
       h.append(s.rejected() > 0 ? "<td class=bad>" : "<td>").append(s.rejected()).append("</td>");
       cell(h, s.blockedProducers() + "p/" + s.blockedOnEmit() + "e");
       // Taken while events flow, a snapshot may miss an event in transit (never counts one twice).
       long unaccounted = s.admitted() - s.finished() - s.queued() - s.inFlight();
       h.append(
           s.balanced()
-              ? "<td class=ok>yes</td>"
-              : "<td title=\"events in transit while the snapshot was taken\">"
-                  + unaccounted
-                  + " in transit</td>");
+              ? "<td class=\"l ok\">balanced</td>"
+              : "<td class=l>" + unaccounted + " in transit between two counters</td>");
       h.append("</tr>\n");
     }
     h.append("</table>\n");
 
-    h.append("<h2>Policies and controllers' last decisions</h2><table><tr><th class=l>stage</th>")
+    h.append("<h2>Policies and controllers' last decisions</h2><table class=wrap>")
+        .append("<tr><th class=l>stage</th>")
         .append("<th class=l>when full</th><th class=l>on failure</th>")
         .append("<th class=l>concurrency</th><th class=l>batching</th></tr>\n");
     for (StageSnapshot s : stages) {
@@ -311,7 +328,9 @@ final class StatusPage {
   }
 
   private static String mib(long bytes) {
-    return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
+    return bytes < 1024 * 1024
+        ? String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0)
+        : String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
   }
 
   private static String esc(String s) {
