@@ -338,6 +338,24 @@ final class HttpParser {
     return close || (http10 && !keepAlive);
   }
 
+  /**
+   * Whether a head asks for the status page (GET or HEAD of {@link #STATUS_PATH} or {@link
+   * #STATUS_TEXT_PATH}, with or without a query). A cheap prefix check; the head is still parsed.
+   *
+   * @param head the head text
+   * @return true for a status page request
+   */
+  static boolean isStatusRequest(String head) {
+    for (String method : List.of("GET ", "HEAD ")) {
+      for (String path : List.of(STATUS_PATH + " ", STATUS_PATH + "?", STATUS_TEXT_PATH)) {
+        if (head.startsWith(method + path)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   private static List<String> lines(String head) {
     List<String> lines = new ArrayList<>();
     int from = 0;

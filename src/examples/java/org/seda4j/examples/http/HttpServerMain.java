@@ -22,7 +22,8 @@ import org.jspecify.annotations.Nullable;
  *   --cache-mb N         cache budget in MiB (default 64; 0 for no cache)
  *   --disk CH:MS         simulate a disk serving CH reads at once, MS milliseconds each
  *   --many N             add N 4 KiB pages under /many/ to the sample site
- *   --parse-capacity N   the admission queue's capacity (default 1024)
+ *   --queues N           capacity of the parse (admission), cache and file queues (default 1024,
+ *                        1024, 256); smaller queues shed earlier and keep latency lower
  * </pre>
  *
  * Prints the URL, serves until Ctrl-C, then closes the server (every admitted request answered,
@@ -43,7 +44,7 @@ public final class HttpServerMain {
     int threads = 64;
     long cacheMb = 64;
     int many = 0;
-    int parseCapacity = 1024;
+    int queues = 0;
     @Nullable Disk disk = null;
     String diskText = "";
     List<String> positional = new ArrayList<>();
@@ -54,7 +55,7 @@ public final class HttpServerMain {
         case "--threads" -> threads = Integer.parseInt(value(args, ++i, a));
         case "--cache-mb" -> cacheMb = Long.parseLong(value(args, ++i, a));
         case "--many" -> many = Integer.parseInt(value(args, ++i, a));
-        case "--parse-capacity" -> parseCapacity = Integer.parseInt(value(args, ++i, a));
+        case "--queues" -> queues = Integer.parseInt(value(args, ++i, a));
         case "--disk" -> {
           diskText = value(args, ++i, a);
           String[] parts = diskText.split(":", -1);
@@ -68,7 +69,7 @@ public final class HttpServerMain {
         case "-h", "--help" -> {
           System.out.println(
               "usage: examples/run http-server [--server staged|vthreads|jdk] [--threads N]"
-                  + " [--cache-mb N] [--disk CH:MS] [--many N] [--parse-capacity N] [DIR|-] [PORT]");
+                  + " [--cache-mb N] [--disk CH:MS] [--many N] [--queues N] [DIR|-] [PORT]");
           return;
         }
         default -> {
@@ -98,13 +99,14 @@ public final class HttpServerMain {
       }
     }
     ServerConfig config =
-        ServerConfig.defaults(root)
-            .withPort(port)
-            .withCacheBytes(cacheMb * 1024 * 1024)
-            .withStages(
-                ServerConfig.StageSettings.adaptive(parseCapacity),
-                ServerConfig.StageSettings.adaptive(1024),
-                ServerConfig.StageSettings.adaptive(256));
+        ServerConfig.defaults(root).withPort(port).withCacheBytes(cacheMb * 1024 * 1024);
+    if (queues > 0) {
+      config =
+          config.withStages(
+              ServerConfig.StageSettings.adaptive(queues, config.parse().maxPermits()),
+              ServerConfig.StageSettings.adaptive(queues, config.cache().maxPermits()),
+              ServerConfig.StageSettings.adaptive(queues, config.file().maxPermits()));
+    }
     if (disk != null) {
       config = config.withDisk(disk);
     }

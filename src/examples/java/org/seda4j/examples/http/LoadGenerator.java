@@ -24,10 +24,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * time.
  *
  * <pre>
- * LoadGenerator PORT CONNECTIONS SECONDS WARMUP_SECONDS PATH[,PATH...]|many:N
+ * LoadGenerator PORT CONNECTIONS SECONDS WARMUP_SECONDS PATH[,PATH...]|many:N [retry-after]
  * </pre>
  *
- * Prints one line: {@code RESULT key=value ...} with 2xx/s, 503/s, other and errors, latency
+ * With {@code retry-after}, a connection that gets a 503 waits the Retry-After seconds before its
+ * next request (a polite client); without it, it asks again at once (the worst case).
+ *
+ * <p>Prints one line: {@code RESULT key=value ...} with 2xx/s, 503/s, other and errors, latency
  * percentiles of 2xx and of 503 responses, and Jain's index J = (sum x)^2 / (n * sum x^2) over the
  * connections' 2xx counts (1 = perfectly even; 1/n = one connection got everything).
  */
@@ -70,9 +73,12 @@ public final class LoadGenerator {
    * @throws Exception if the run fails
    */
   public static void main(String[] args) throws Exception {
-    if (args.length != 5) {
+    if (args.length < 5
+        || args.length > 6
+        || (args.length == 6 && !args[5].equals("retry-after"))) {
       System.err.println(
-          "usage: LoadGenerator PORT CONNECTIONS SECONDS WARMUP_SECONDS PATH[,PATH...]|many:N");
+          "usage: LoadGenerator PORT CONNECTIONS SECONDS WARMUP_SECONDS PATH[,PATH...]|many:N"
+              + " [retry-after]");
       System.exit(2);
     }
     int port = Integer.parseInt(args[0]);
@@ -88,7 +94,7 @@ public final class LoadGenerator {
     } else {
       paths.addAll(List.of(args[4].split(",", -1)));
     }
-    System.out.println(run(port, connections, measure, warmup, paths));
+    System.out.println(run(port, connections, measure, warmup, paths, args.length == 6));
   }
 
   /**
@@ -99,11 +105,17 @@ public final class LoadGenerator {
    * @param measure the measured window
    * @param warmup load before the window, not counted
    * @param paths the paths; each connection walks them from a random start
+   * @param honourRetryAfter whether a 503 makes the connection wait its Retry-After
    * @return the {@code RESULT ...} line
    * @throws InterruptedException if interrupted while waiting for the connections
    */
   static String run(
-      int port, int connections, Duration measure, Duration warmup, List<String> paths)
+      int port,
+      int connections,
+      Duration measure,
+      Duration warmup,
+      List<String> paths,
+      boolean honourRetryAfter)
       throws InterruptedException {
     long start = System.nanoTime();
     long measureFrom = start + warmup.toNanos();
@@ -113,7 +125,7 @@ public final class LoadGenerator {
       for (int i = 0; i < connections; i++) {
         Tally tally = new Tally();
         tallies[i] = tally;
-        threads.execute(() -> drive(port, paths, measureFrom, deadline, tally));
+        threads.execute(() -> drive(port, paths, measureFrom, deadline, honourRetryAfter, tally));
       }
     }
     double seconds = measure.toNanos() / 1e9;
@@ -182,7 +194,12 @@ public final class LoadGenerator {
   }
 
   private static void drive(
-      int port, List<String> paths, long measureFrom, long deadline, Tally tally) {
+      int port,
+      List<String> paths,
+      long measureFrom,
+      long deadline,
+      boolean honourRetryAfter,
+      Tally tally) {
     int next = ThreadLocalRandom.current().nextInt(paths.size());
     while (System.nanoTime() < deadline) {
       try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -209,6 +226,19 @@ public final class LoadGenerator {
               tally.shed(done - sent);
             } else {
               tally.other++;
+            }
+          }
+          if (code == 503 && honourRetryAfter) {
+            // The servers send "Retry-After: 1"; a polite client waits that long (not beyond the
+            // end of the run).
+            long wait = Math.min(1_000_000_000L, deadline - System.nanoTime());
+            if (wait > 0) {
+              try {
+                Thread.sleep(Duration.ofNanos(wait));
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+              }
             }
           }
         }

@@ -47,8 +47,9 @@ public record ServerConfig(
    *
    * @param capacity the queue capacity, at least 1
    * @param permits fixed permits, or 0 for seda4j's adaptive concurrency controller
+   * @param maxPermits the adaptive controller's upper bound (ignored with fixed permits)
    */
-  public record StageSettings(int capacity, int permits) {
+  public record StageSettings(int capacity, int permits, int maxPermits) {
     /** Checks the values. */
     public StageSettings {
       if (capacity < 1) {
@@ -58,16 +59,31 @@ public record ServerConfig(
         throw new IllegalArgumentException(
             "permits must be 0 (adaptive) or at least 1, was " + permits);
       }
+      if (maxPermits < 1) {
+        throw new IllegalArgumentException("maxPermits must be at least 1, was " + maxPermits);
+      }
     }
 
     /**
-     * A stage with the adaptive concurrency controller.
+     * A stage with fixed permits.
      *
      * @param capacity the queue capacity
+     * @param permits the permits
      * @return the settings
      */
-    public static StageSettings adaptive(int capacity) {
-      return new StageSettings(capacity, 0);
+    public static StageSettings fixed(int capacity, int permits) {
+      return new StageSettings(capacity, permits, permits);
+    }
+
+    /**
+     * A stage with the adaptive concurrency controller, between 1 and {@code maxPermits}.
+     *
+     * @param capacity the queue capacity
+     * @param maxPermits the most permits the controller may give
+     * @return the settings
+     */
+    public static StageSettings adaptive(int capacity, int maxPermits) {
+      return new StageSettings(capacity, 0, maxPermits);
     }
   }
 
@@ -103,7 +119,10 @@ public record ServerConfig(
    * The settings {@code examples/run http-server} uses for a directory.
    *
    * @param root the directory to serve
-   * @return port 8080, 10,000 connections, 8 KiB heads, 64 MiB of cache, adaptive stages
+   * @return port 8080, 10,000 connections, 8 KiB heads, 64 MiB of cache, adaptive stages (the file
+   *     stage at most 64 permits: a disk serves a few reads at once, and permits beyond that only
+   *     move the waiting from the stage's queue, where it is visible and sheddable, into the
+   *     disk's)
    */
   public static ServerConfig defaults(Path root) {
     return new ServerConfig(
@@ -117,9 +136,9 @@ public record ServerConfig(
         Duration.ofSeconds(10),
         64L * 1024 * 1024,
         1024 * 1024,
-        StageSettings.adaptive(1024),
-        StageSettings.adaptive(1024),
-        StageSettings.adaptive(256),
+        StageSettings.adaptive(1024, 8),
+        StageSettings.adaptive(1024, 8),
+        StageSettings.adaptive(256, 64),
         Disk.direct());
   }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.seda4j.ConcurrencyController;
 import org.seda4j.DeadLetter;
 import org.seda4j.FailurePolicy;
 import org.seda4j.FullQueuePolicy;
@@ -179,6 +180,8 @@ public final class StagedHttpServer implements ExampleServer {
     builder.capacity(settings.capacity());
     if (settings.permits() > 0) {
       builder.permits(settings.permits());
+    } else {
+      builder.concurrency(ConcurrencyController.adaptive(1, settings.maxPermits()));
     }
     return builder;
   }
@@ -370,8 +373,12 @@ public final class StagedHttpServer implements ExampleServer {
   }
 
   private boolean shed(Received received, String why) {
-    stats.shed();
     String head = received.head();
+    if (HttpParser.isStatusRequest(head)) {
+      // The status page is exempt: under overload is when it is needed. Rendered right here.
+      return answerStatusDirectly(received);
+    }
+    stats.shed();
     boolean keep =
         !stopping
             && head.contains(" HTTP/1.1\r\n")
@@ -388,6 +395,22 @@ public final class StagedHttpServer implements ExampleServer {
     boolean written = Responses.write(response, !keep, stats);
     if (written && keep) {
       received.exchange().connection().skipNext(0);
+      return true;
+    }
+    received.exchange().connection().closeGracefully(LINGER);
+    return false;
+  }
+
+  private boolean answerStatusDirectly(Received received) {
+    if (!(parser.parse(received.head()) instanceof HttpParser.Status status)) {
+      answerAndClose(received.exchange().connection(), 400, "malformed status request");
+      return false;
+    }
+    Response page = statusPage.response(received.exchange(), status);
+    boolean close = !page.persistence().keepAlive() || stopping;
+    boolean written = Responses.write(page, close, stats);
+    if (written && !close) {
+      received.exchange().connection().skipNext(page.persistence().skipBytes());
       return true;
     }
     received.exchange().connection().closeGracefully(LINGER);

@@ -43,7 +43,8 @@ class SheddingTest {
         ServerConfig.defaults(root)
             .withPort(0)
             .withCacheBytes(0) // every request misses and needs the disk
-            .withStages(new StageSettings(1, 1), new StageSettings(1, 1), new StageSettings(1, 1))
+            .withStages(
+                StageSettings.fixed(1, 1), StageSettings.fixed(1, 1), StageSettings.fixed(1, 1))
             .withDisk(file -> gate.acquire());
     ConcurrentLinkedQueue<Integer> statuses = new ConcurrentLinkedQueue<>();
     try (StagedHttpServer server = StagedHttpServer.start(config);
