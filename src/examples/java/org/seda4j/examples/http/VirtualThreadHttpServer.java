@@ -217,13 +217,13 @@ public final class VirtualThreadHttpServer implements ExampleServer {
     } catch (IOException e) {
       // closing anyway
     }
-    for (Connection c : connections) {
-      c.close();
-    }
     try {
-      listenerThread.join();
+      listenerThread.join(); // no connection is added after this
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    for (Connection c : connections) {
+      c.close();
     }
     threads.close();
   }

@@ -70,10 +70,17 @@ class SheddingTest {
                 StageSnapshot parse = server.admissionStage().snapshot();
                 return parse.admitted() + parse.rejected() == CLIENTS
                     && parse.rejected() > 0
+                    && parse.queued() == parse.capacity() // full, and stays full while stuck
                     && statuses.size() == parse.rejected();
               });
       assertThat(statuses).containsOnly(503);
       long shedWhileStuck = server.counters().shed();
+      // The status page is exempt from shedding: it answers while the admission queue is full.
+      try (RawClient c = new RawClient(server.port())) {
+        RawResponse status = c.exchange(RawClient.get("/_seda.txt"));
+        assertThat(status.status()).isEqualTo(200);
+        assertThat(status.text()).contains("parse", "shed 503 " + shedWhileStuck);
+      }
 
       gate.release(CLIENTS); // the disk answers again
       int ok = 0;
@@ -95,16 +102,17 @@ class SheddingTest {
 
       await().until(() -> server.graph().awaitIdle(Duration.ofSeconds(1)));
       ServerStats.Counters c = server.counters();
-      assertThat(c.received()).isEqualTo(CLIENTS);
-      assertThat(c.answered()).isEqualTo(CLIENTS);
+      assertThat(c.received()).isEqualTo(CLIENTS + 1); // and the status page
+      assertThat(c.answered()).isEqualTo(CLIENTS + 1);
       assertThat(c.abandoned()).isZero();
-      assertThat(c.status(200)).isEqualTo(ok);
+      assertThat(c.status(200)).isEqualTo(ok + 1);
       assertThat(c.status(503)).isEqualTo(shed);
       assertThat(c.shed()).isEqualTo(shed);
       GraphSnapshot snapshot = server.graph().snapshot();
       StageSnapshot parse = stageNamed(snapshot, "parse");
-      // The admission point: each 503 is one rejection at parse's queue, each 200 one admission.
-      assertThat(parse.rejected()).isEqualTo(shed);
+      // The admission point: each 503 is one rejection at parse's queue, each 200 one admission;
+      // the status page request was rejected too, and answered all the same.
+      assertThat(parse.rejected()).isEqualTo(shed + 1);
       assertThat(parse.admitted()).isEqualTo(ok);
       assertThat(stageNamed(snapshot, "file").completed()).isEqualTo(ok);
       assertThat(snapshot.stages()).allMatch(StageSnapshot::balanced);
