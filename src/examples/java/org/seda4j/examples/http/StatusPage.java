@@ -297,7 +297,7 @@ final class StatusPage {
     StringBuilder s = new StringBuilder();
     byStatus.forEach(
         (status, count) ->
-            s.append(s.isEmpty() ? "" : "  ").append(status).append(": ").append(count));
+            s.append(s.isEmpty() ? "" : ", ").append(status).append(": ").append(count));
     return s.toString();
   }
 
