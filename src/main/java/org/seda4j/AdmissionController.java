@@ -180,9 +180,13 @@ public interface AdmissionController<E> {
    * the 90th) with an exponentially weighted average ({@link ResponseTimeSettings#smoothing()}, by
    * default 0.7 of the old value) and then: above {@code decreaseAbove x target} (1.2) it divides
    * the rate by {@code decreaseFactor} (the first time, the measured response rate); below {@code
-   * increaseBelow x target} (0.9) it adds {@code increment} (by default 5% of the smoothed response
-   * rate), becoming unlimited again above {@code maxRate}; in between it holds. Rejections carry
-   * {@link RejectionReason#OVERLOADED}.
+   * increaseBelow x target} (0.9) it adds {@code increment} (by default 5% of the highest response
+   * rate measured, decaying by 2% per sample: an estimate of the capacity), becoming unlimited
+   * again above {@code maxRate} or when the limit is more than twice what is used; in between it
+   * holds. One addition to the published algorithm: it does not cut while the stage's queue is
+   * shrinking, because response times lag the rate by the backlog's wait and cutting on every
+   * sample of a draining backlog drives the rate far below the capacity. Rejections carry {@link
+   * RejectionReason#OVERLOADED}.
    *
    * @param settings the target and tuning
    * @return a new controller
@@ -234,8 +238,8 @@ public interface AdmissionController<E> {
    *     target (default 0.9)
    * @param decreaseAbove cut the rate when the smoothed percentile is above this multiple of the
    *     target (default 1.2)
-   * @param increment events per second added per increase; 0 (the default) for 5% of the smoothed
-   *     response rate
+   * @param increment events per second added per increase; 0 (the default) for 5% of the highest
+   *     response rate measured (decaying by 2% per sample)
    * @param decreaseFactor the rate is divided by it per decrease, above 1 (default 2)
    * @param smoothing weight of the old value in the moving average of the percentile, from 0 (none)
    *     to below 1 (default 0.7)

@@ -14,9 +14,10 @@ import org.seda4j.RejectionReason;
  * token bucket per priority, whose rate follows the measured response-time percentile.
  *
  * State, written only by the sampler thread in update(): per priority the rate (+inf = unlimited,
- * the bucket lets everything through), the smoothed percentile (NaN until measured) and the
- * smoothed response rate of all priorities (the base of the automatic increment and of the first
- * cut). admit() reads only the buckets (lock-free, see TokenBucket), so producers never wait for
+ * the bucket lets everything through) and the smoothed percentile (NaN until measured); and the
+ * peak response rate of all priorities, decaying by 2% per sample: an estimate of the capacity, the
+ * base of the automatic increment (5% of it), so that a rate cut far down recovers in about twenty
+ * samples, not in proportion to its own small rate. admit() reads only the buckets (lock-free, see TokenBucket), so producers never wait for
  * the sampler. `state` is a description rebuilt after each update for snapshots and logs.
  *
  * Rules per consumed sample (enough responses, or enough time):
@@ -30,6 +31,10 @@ import org.seda4j.RejectionReason;
  *     If no priority is above its band, every limited priority below its band is raised.
  *   a priority without responses in the sample is raised only if the queue is empty (nothing
  *     observed to be slow, nothing waiting); otherwise it is held.
+ *   One addition to the published algorithm: no cut while the guarded queue is shrinking. Response
+ *     times lag the admission rate by the backlog's wait, so right after an overload began the
+ *     percentile stays high while the queue drains at the rate already cut; cutting on every such
+ *     sample drove the rate to its minimum (and, multiclass, cut the high priorities as well).
  */
 /** The adaptive overload controller: per-priority token buckets following the response time. */
 public final class ResponseTimeAdmission<E> implements AdmissionController<E> {
@@ -45,7 +50,8 @@ public final class ResponseTimeAdmission<E> implements AdmissionController<E> {
   // Sampler thread only.
   private final double[] rates;
   private final double[] smoothed;
-  private double smoothedResponseRate = Double.NaN;
+  private double peakResponseRate;
+  private int lastQueueLength = -1;
   private volatile String state;
 
   /**
@@ -108,10 +114,7 @@ public final class ResponseTimeAdmission<E> implements AdmissionController<E> {
     double a = settings.smoothing();
     double seconds = s.elapsedNanos() / 1e9;
     double responseRate = s.responseTime().count() / seconds;
-    smoothedResponseRate =
-        Double.isNaN(smoothedResponseRate)
-            ? responseRate
-            : a * smoothedResponseRate + (1 - a) * responseRate;
+    peakResponseRate = Math.max(responseRate, 0.98 * peakResponseRate);
     boolean[] fresh = new boolean[priorities];
     double[] measuredRate = new double[priorities];
     for (int p = 0; p < priorities; p++) {
@@ -133,6 +136,12 @@ public final class ResponseTimeAdmission<E> implements AdmissionController<E> {
       }
     }
     long now = s.nanoTime();
+    boolean draining = lastQueueLength >= 0 && s.queueLength() < lastQueueLength;
+    lastQueueLength = s.queueLength();
+    if (highestOver >= 0 && draining) {
+      state = describe() + " (holding: the queue is draining)";
+      return true;
+    }
     if (highestOver >= 0) {
       int victim = highestOver;
       for (int q = 0; q < highestOver; q++) {
@@ -166,7 +175,7 @@ public final class ResponseTimeAdmission<E> implements AdmissionController<E> {
     double inc =
         settings.increment() > 0
             ? settings.increment()
-            : Math.max(settings.minRate(), 0.05 * nonNegative(smoothedResponseRate));
+            : Math.max(settings.minRate(), 0.05 * peakResponseRate);
     double next = rates[p] + inc;
     // An increase that leaves the limit far above what the priority uses lifts it: the next cut
     // then starts from a fresh measurement instead of a stale, too-high rate.
@@ -187,10 +196,6 @@ public final class ResponseTimeAdmission<E> implements AdmissionController<E> {
   private double percentile(Latency l) {
     double p = settings.percentile();
     return p == 50 ? l.p50Nanos() : p == 99 ? l.p99Nanos() : l.p90Nanos();
-  }
-
-  private static double nonNegative(double v) {
-    return Double.isNaN(v) || v < 0 ? 0 : v;
   }
 
   /** The current rate of a priority, events per second; infinite when unlimited. For tests. */

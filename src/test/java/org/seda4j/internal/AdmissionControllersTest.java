@@ -232,28 +232,27 @@ class AdmissionControllersTest {
     @Test
     void smoothingWeighsOneFastSampleAgainstTheHistory() {
       ResponseTimeAdmission<Object> c = controller();
-      c.update(sample(sink.now, SECOND, 1000, 2 * t, 500)); // cut to 500
+      c.update(sample(sink.now, SECOND, 1000, 2 * t, 50)); // cut to 500
       // 0.7 * 100 ms + 0.3 * 10 ms = 73 ms: still above 60 ms -> cut
-      c.update(sample(sink.now, SECOND, 500, t / 5, 0));
+      c.update(sample(sink.now, SECOND, 500, t / 5, 50));
       assertThat(c.rate(0)).isEqualTo(250.0);
       // 0.7 * 73 + 0.3 * 10 = 54.1 ms: inside the band [45, 60] -> hold
-      c.update(sample(sink.now, SECOND, 250, t / 5, 0));
+      c.update(sample(sink.now, SECOND, 250, t / 5, 50));
       assertThat(c.rate(0)).isEqualTo(250.0);
     }
 
     @Test
-    void belowTheBandAddsFivePercentOfTheResponseRate() {
+    void belowTheBandAddsFivePercentOfThePeakResponseRate() {
       ResponseTimeAdmission<Object> c = controller();
-      c.update(sample(sink.now, SECOND, 1000, 2 * t, 500)); // cut to 500; smoothed rate 1000
+      c.update(sample(sink.now, SECOND, 1000, 2 * t, 0)); // cut to 500; peak rate 1000
       ResponseTimeAdmission<Object> d = c;
-      // response rate 400/s: smoothed 0.7 * 1000 + 0.3 * 400 = 820; +5% = 41
       d.update(sample(sink.now, SECOND, 400, 0, 0)); // p90 smoothed 0.7 * 100 = 70 ms: cut
       assertThat(d.rate(0)).isEqualTo(250.0);
       d.update(sample(sink.now, SECOND, 250, 0, 0)); // 49 ms: hold
       assertThat(d.rate(0)).isEqualTo(250.0);
       d.update(sample(sink.now, SECOND, 250, 0, 0)); // 34.3 ms: raise
-      // smoothed rate: 1000 -> 820 -> 649 -> 529.3; 5% = 26.465
-      assertThat(d.rate(0)).isCloseTo(250 + 26.465, org.assertj.core.data.Offset.offset(0.01));
+      // peak response rate 1000, decaying 2% per sample: 1000 * 0.98^3 = 941.19; 5% = 47.06
+      assertThat(d.rate(0)).isCloseTo(250 + 47.0596, org.assertj.core.data.Offset.offset(0.001));
     }
 
     @Test
@@ -303,6 +302,20 @@ class AdmissionControllersTest {
       assertThat(c.rate(0)).isEqualTo(500.0);
       c.update(sample(sink.now, SECOND, 0, 0, 0)); // idle: probe up
       assertThat(c.rate(0)).isEqualTo(510.0);
+    }
+
+    @Test
+    void noCutWhileTheQueueDrains() {
+      ResponseTimeAdmission<Object> c = controller();
+      c.update(sample(sink.now, SECOND, 1000, 4 * t, 900)); // cut to 500
+      // the backlog is draining at the new rate: the lagging percentile does not cut again
+      c.update(sample(sink.now, SECOND, 500, 4 * t, 600));
+      c.update(sample(sink.now, SECOND, 500, 4 * t, 300));
+      assertThat(c.rate(0)).isEqualTo(500.0);
+      assertThat(c.toString()).contains("draining");
+      // the queue stopped shrinking and it is still slow: cut
+      c.update(sample(sink.now, SECOND, 500, 4 * t, 300));
+      assertThat(c.rate(0)).isEqualTo(250.0);
     }
 
     @Test
@@ -400,8 +413,8 @@ class AdmissionControllersTest {
     void whenNoOneIsSlowTheLimitedPrioritiesRecover() {
       ResponseTimeAdmission<Integer> c = controller(2);
       c.update(sample(2 * t, 400, 2 * t, 400)); // p0 -> 200
-      c.update(sample(t / 2, 200, t / 2, 400)); // nobody slow: raise p0 by 5% of 600/s
-      assertThat(c.rate(0)).isEqualTo(200.0 + 0.05 * 600); // smoothing 0: response rate 600/s
+      c.update(sample(t / 2, 200, t / 2, 400)); // nobody slow: raise p0 by 5% of the peak
+      assertThat(c.rate(0)).isEqualTo(200.0 + 0.05 * 784); // peak 800/s, decayed 2%
       assertThat(c.rate(1)).isInfinite();
     }
 
