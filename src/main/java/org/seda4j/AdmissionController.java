@@ -179,14 +179,21 @@ public interface AdmissionController<E> {
    * comes first), it smooths the percentile ({@link ResponseTimeSettings#percentile()}, by default
    * the 90th) with an exponentially weighted average ({@link ResponseTimeSettings#smoothing()}, by
    * default 0.7 of the old value) and then: above {@code decreaseAbove x target} (1.2) it divides
-   * the rate by {@code decreaseFactor} (the first time, the measured response rate); below {@code
-   * increaseBelow x target} (0.9) it adds {@code increment} (by default 5% of the highest response
-   * rate measured, decaying by 2% per sample: an estimate of the capacity), becoming unlimited
-   * again above {@code maxRate} or when the limit is more than twice what is used; in between it
-   * holds. One addition to the published algorithm: it does not cut while the stage's queue is
-   * shrinking, because response times lag the rate by the backlog's wait and cutting on every
-   * sample of a draining backlog drives the rate far below the capacity. Rejections carry {@link
-   * RejectionReason#OVERLOADED}.
+   * the rate (the first time, the measured response rate) by {@code decreaseFactor} (1.2), more the
+   * further above the band it is (up to 10); below {@code increaseBelow x target} (0.9) it adds
+   * {@code increment} (by default 5% of the highest response rate measured, decaying by 2% per
+   * sample: an estimate of the capacity), lifting the limit above {@code maxRate} or when it is
+   * more than twice what is used; in between it holds.
+   *
+   * <p>Measured response times lag the rate by the backlog's wait, so the published algorithm alone
+   * either overshoots the target (cutting gently) or loses about half the goodput (halving) in the
+   * conditioning experiment ({@code bench/Conditioning}). Four additions, read off the guarded
+   * stage's queue, make it hold the target: a queue holding more than {@code decreaseAbove x
+   * target} of work at the measured response rate (Little's law) counts as overload before slow
+   * responses are measured; there is no cut while the queue shrinks (the backlog drains at the rate
+   * already cut) and no raise while it grows; a cut needs the latest sample above the band too; and
+   * once the queue is empty and responses are fast again the smoothed value restarts from them.
+   * Rejections carry {@link RejectionReason#OVERLOADED}.
    *
    * @param settings the target and tuning
    * @return a new controller
@@ -240,7 +247,7 @@ public interface AdmissionController<E> {
    *     target (default 1.2)
    * @param increment events per second added per increase; 0 (the default) for 5% of the highest
    *     response rate measured (decaying by 2% per sample)
-   * @param decreaseFactor the rate is divided by it per decrease, above 1 (default 2)
+   * @param decreaseFactor the rate is divided by it per decrease, above 1 (default 1.2)
    * @param smoothing weight of the old value in the moving average of the percentile, from 0 (none)
    *     to below 1 (default 0.7)
    * @param sampleEvents responses to wait for before adjusting (default 100)
@@ -326,7 +333,7 @@ public interface AdmissionController<E> {
      */
     public static ResponseTimeSettings target(Duration target) {
       return new ResponseTimeSettings(
-          target, 90, null, 0.9, 1.2, 0, 2, 0.7, 100, Duration.ofSeconds(1), 1, 1_000_000);
+          target, 90, null, 0.9, 1.2, 0, 1.2, 0.7, 100, Duration.ofSeconds(1), 1, 1_000_000);
     }
 
     /**

@@ -25,6 +25,8 @@ import java.util.Objects;
  * @param rejected events the guarded stage rejected during the sample, for any reason
  * @param queueLength events waiting in the guarded stage's queue at the end of the sample
  * @param capacity the guarded stage's queue capacity
+ * @param meanServiceNanos mean handler time per event at the guarded stage during the sample (0 if
+ *     none ended)
  */
 public record AdmissionSample(
     long nanoTime,
@@ -34,7 +36,8 @@ public record AdmissionSample(
     long admitted,
     long rejected,
     int queueLength,
-    int capacity) {
+    int capacity,
+    long meanServiceNanos) {
 
   /**
    * Validates the sample and copies the list.
@@ -47,6 +50,7 @@ public record AdmissionSample(
    * @param rejected rejected events
    * @param queueLength queued events
    * @param capacity queue capacity
+   * @param meanServiceNanos mean handler time per event
    */
   public AdmissionSample {
     if (elapsedNanos <= 0) {
@@ -69,6 +73,7 @@ public record AdmissionSample(
    * @param rejected rejected events
    * @param queueLength queued events
    * @param capacity queue capacity
+   * @param meanServiceNanos mean handler time per event
    * @return the sample
    */
   public static AdmissionSample of(
@@ -78,7 +83,8 @@ public record AdmissionSample(
       long admitted,
       long rejected,
       int queueLength,
-      int capacity) {
+      int capacity,
+      long meanServiceNanos) {
     return new AdmissionSample(
         nanoTime,
         elapsedNanos,
@@ -87,7 +93,8 @@ public record AdmissionSample(
         admitted,
         rejected,
         queueLength,
-        capacity);
+        capacity,
+        meanServiceNanos);
   }
 
   /**

@@ -214,6 +214,8 @@ final class StageImpl<E> implements Stage<E> {
   private long lastFeedbackNanos; // sampler thread only, like the fields below
   private long lastFeedbackAdmitted;
   private long lastFeedbackRejected;
+  private long lastFeedbackEnded;
+  private long lastFeedbackBusy;
 
   StageImpl(
       GraphImpl graph,
@@ -664,6 +666,10 @@ final class StageImpl<E> implements Stage<E> {
     }
     long adm = admitted.sum();
     long rej = rejectedTotal();
+    long ended = completed.sum() + failed.sum();
+    long busy = busyNanos.sum();
+    long meanService =
+        ended > lastFeedbackEnded ? (busy - lastFeedbackBusy) / (ended - lastFeedbackEnded) : 0;
     AdmissionSample sample =
         new AdmissionSample(
             now,
@@ -673,7 +679,8 @@ final class StageImpl<E> implements Stage<E> {
             adm - lastFeedbackAdmitted,
             rej - lastFeedbackRejected,
             queue.size(),
-            capacity);
+            capacity,
+            meanService);
     boolean consumed;
     try {
       consumed = fb.update(sample);
@@ -691,6 +698,8 @@ final class StageImpl<E> implements Stage<E> {
       lastFeedbackNanos = now;
       lastFeedbackAdmitted = adm;
       lastFeedbackRejected = rej;
+      lastFeedbackEnded = ended;
+      lastFeedbackBusy = busy;
       log.debug("stage '{}' admission after {}: {}", name, sample, fb);
     }
   }
