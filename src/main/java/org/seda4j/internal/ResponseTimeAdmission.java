@@ -48,7 +48,9 @@ import org.seda4j.RejectionReason;
  *     each lagging sample drove the rate to its minimum) and no raise while it grows;
  *   - a cut needs this sample's percentile above the band too, and when the queue is empty and the
  *     sample is fast the smoothed value restarts from it: the slow responses of a backlog that is
- *     gone no longer count.
+ *     gone no longer count. If that ends a period above the band, a single-class controller
+ *     resumes at 90% of the peak response rate (the capacity measured before the backlog) rather
+ *     than climbing back from a deep cut in 5% steps.
  */
 /** The adaptive overload controller: per-priority token buckets following the response time. */
 public final class ResponseTimeAdmission<E> implements AdmissionController<E> {
@@ -132,6 +134,7 @@ public final class ResponseTimeAdmission<E> implements AdmissionController<E> {
     double up = settings.decreaseAbove() * targetNanos;
     double low = settings.increaseBelow() * targetNanos;
     boolean[] fresh = new boolean[priorities];
+    boolean[] recovered = new boolean[priorities];
     double[] raw = new double[priorities];
     double[] measuredRate = new double[priorities];
     for (int p = 0; p < priorities; p++) {
@@ -140,6 +143,7 @@ public final class ResponseTimeAdmission<E> implements AdmissionController<E> {
         raw[p] = percentile(l);
         smoothed[p] = Double.isNaN(smoothed[p]) ? raw[p] : a * smoothed[p] + (1 - a) * raw[p];
         if (s.queueLength() == 0 && raw[p] < low) {
+          recovered[p] = smoothed[p] >= low;
           smoothed[p] = raw[p]; // the backlog behind the old, slow responses is gone
         }
         fresh[p] = true;
@@ -182,7 +186,7 @@ public final class ResponseTimeAdmission<E> implements AdmissionController<E> {
         }
       }
       cut(victim, measuredRate[victim], ratio, now);
-    } else if (growing) {
+    } else if (growing && limited()) {
       state = describe() + " (holding: the queue is growing)";
       return true;
     } else {
@@ -190,6 +194,11 @@ public final class ResponseTimeAdmission<E> implements AdmissionController<E> {
         boolean below = fresh[p] ? smoothed[p] < low : s.queueLength() == 0;
         if (below && !Double.isInfinite(rates[p])) {
           raise(p, measuredRate[p], now);
+          if (recovered[p] && priorities == 1 && rates[p] < 0.9 * peakResponseRate) {
+            // A backlog just drained after a deep cut: resume at 90% of the capacity measured
+            // before it instead of climbing back in small steps.
+            setRate(p, 0.9 * peakResponseRate, now);
+          }
         }
       }
     }
@@ -224,6 +233,15 @@ public final class ResponseTimeAdmission<E> implements AdmissionController<E> {
     } else {
       setRate(p, next, now);
     }
+  }
+
+  private boolean limited() {
+    for (double r : rates) {
+      if (!Double.isInfinite(r)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void setRate(int p, double rate, long now) {
