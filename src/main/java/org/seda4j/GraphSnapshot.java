@@ -18,9 +18,15 @@ import java.util.Objects;
  * @param stages the stages, in creation order
  * @param edges the edges that carried at least one event, ordered by source stage, then target
  *     stage, each in creation order
+ * @param paths the measured paths ({@link StageGraph#measurePath}), in the order they were first
+ *     measured
  */
 public record GraphSnapshot(
-    String graph, StageGraph.State state, List<StageSnapshot> stages, List<Edge> edges) {
+    String graph,
+    StageGraph.State state,
+    List<StageSnapshot> stages,
+    List<Edge> edges,
+    List<Path> paths) {
 
   /**
    * Copies the lists.
@@ -29,10 +35,39 @@ public record GraphSnapshot(
    * @param state the graph's lifecycle state
    * @param stages the stages, in creation order
    * @param edges the edges that carried at least one event
+   * @param paths the measured paths
    */
   public GraphSnapshot {
     stages = List.copyOf(stages);
     edges = List.copyOf(edges);
+    paths = List.copyOf(paths);
+  }
+
+  /**
+   * The end-to-end response time of a measured path (see {@link StageGraph#measurePath}): from
+   * admission at {@code entry} to the end of handling, at {@code exit}, of the events it led to. An
+   * immutable value: its methods never block and any thread may call them.
+   *
+   * @param entry the entry stage's name
+   * @param exit the exit stage's name
+   * @param responseTime the response times over the recent window: the last one to two samples of
+   *     the entry's response-time admission controller when it measures this path, else one to two
+   *     sampling periods of activity
+   */
+  public record Path(String entry, String exit, Latency responseTime) {
+
+    /**
+     * Checks the arguments.
+     *
+     * @param entry the entry stage's name
+     * @param exit the exit stage's name
+     * @param responseTime the response times
+     */
+    public Path {
+      Objects.requireNonNull(entry, "entry must not be null");
+      Objects.requireNonNull(exit, "exit must not be null");
+      Objects.requireNonNull(responseTime, "responseTime must not be null");
+    }
   }
 
   /**
@@ -307,15 +342,49 @@ public record GraphSnapshot(
     for (String[] row : rows) {
       appendRow(out, row, width);
     }
+    for (StageSnapshot s : stages) {
+      if (!s.rejections().isEmpty() || s.expired() > 0) {
+        out.append("  ").append(s.name()).append(" rejected:");
+        s.rejections().forEach((reason, n) -> out.append(' ').append(reason).append('=').append(n));
+        if (s.expired() > 0) {
+          out.append("; expired while queued: ").append(s.expired());
+        }
+        out.append(System.lineSeparator());
+      }
+      if (!s.admission().isEmpty()) {
+        out.append("  ")
+            .append(s.name())
+            .append(" admission: ")
+            .append(s.admission())
+            .append(System.lineSeparator());
+      }
+    }
+    for (Path p : paths) {
+      Latency r = p.responseTime();
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "  path %s -> %s: %d responses, p50 %s, p90 %s, p99 %s%n",
+              p.entry(),
+              p.exit(),
+              r.count(),
+              nanos(r.p50Nanos(), r.count()),
+              nanos(r.p90Nanos(), r.count()),
+              nanos(r.p99Nanos(), r.count())));
+    }
     return out.toString();
   }
 
   /** A p99 in human units ("850ns", "12.3us", "1.2ms", "3.40s"), or "-" if nothing recorded. */
   static String duration(Latency latency) {
-    if (latency.count() == 0) {
+    return nanos(latency.p99Nanos(), latency.count());
+  }
+
+  /** A duration in human units, or "-" if {@code count} is 0 (nothing recorded). */
+  private static String nanos(long n, long count) {
+    if (count == 0) {
       return "-";
     }
-    long n = latency.p99Nanos();
     if (n < 1_000) {
       return n + "ns";
     } else if (n < 1_000_000) {

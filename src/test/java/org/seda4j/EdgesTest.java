@@ -216,7 +216,11 @@ class EdgesTest extends GraphTestSupport {
     // a hand-made snapshot: names outside the stage-name alphabet still render validly
     GraphSnapshot snapshot =
         new GraphSnapshot(
-            "a\"b", StageGraph.State.TERMINATED, List.of(), List.of(edge("x\"<y>", "z\\w", 2)));
+            "a\"b",
+            StageGraph.State.TERMINATED,
+            List.of(),
+            List.of(edge("x\"<y>", "z\\w", 2)),
+            List.of());
 
     assertThat(snapshot.toMermaid())
         .isEqualTo(

@@ -1,9 +1,12 @@
 package org.seda4j.internal;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,9 +19,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
+import org.seda4j.AdmissionController;
+import org.seda4j.AdmissionSample;
 import org.seda4j.BatchController;
 import org.seda4j.BatchHandler;
 import org.seda4j.ConcurrencyController;
@@ -26,6 +32,7 @@ import org.seda4j.ControllerDecision;
 import org.seda4j.ControllerSample;
 import org.seda4j.DeadLetter;
 import org.seda4j.EventHandler;
+import org.seda4j.Expiring;
 import org.seda4j.FailurePolicy;
 import org.seda4j.FullQueuePolicy;
 import org.seda4j.GraphSnapshot;
@@ -121,7 +128,10 @@ final class StageImpl<E> implements Stage<E> {
   private static final int TIMED_OUT = 1;
   private static final int CLOSED = 2;
 
+  private static final RejectionReason[] REASONS = RejectionReason.values();
+
   final GraphImpl graph;
+  final int id; // the stage's index in its graph; Tracked events name their path's entry by it
   private final String name;
   private final Class<E> type;
   private final int capacity;
@@ -132,9 +142,9 @@ final class StageImpl<E> implements Stage<E> {
   private final @Nullable BatchHandler<E> batchHandler;
   private final Logger log;
   private final StageLog warnings; // rate-limited WARNs: failures, drops
-  private final StageContext context;
+  private final Context context; // shared by all batches without Tracked events (current == null)
 
-  private final ArrayBlockingQueue<E> queue;
+  private final ArrayBlockingQueue<Object> queue; // E, or Tracked wrapping an E
   private final ReentrantLock insertLock = new ReentrantLock();
   private final AtomicInteger free;
   private final ReentrantLock spaceLock = new ReentrantLock();
@@ -165,7 +175,8 @@ final class StageImpl<E> implements Stage<E> {
   private boolean batchJustChanged;
 
   private final LongAdder admitted = new LongAdder();
-  private final LongAdder rejected = new LongAdder();
+  private final LongAdder[] rejectedBy = new LongAdder[REASONS.length];
+  private final LongAdder expired = new LongAdder(); // also counted in dropped
   private final LongAdder completed = new LongAdder();
   private final LongAdder failed = new LongAdder();
   private final LongAdder cancelled = new LongAdder();
@@ -187,8 +198,28 @@ final class StageImpl<E> implements Stage<E> {
   private volatile LatencyHistogram.Window queueWait = new LatencyHistogram.Window();
   private volatile LatencyHistogram.Window serviceTime = new LatencyHistogram.Window();
 
+  // Admission control and response-time feedback: see the class comment.
+  private final AdmissionGate<E> gate;
+  private final @Nullable BiConsumer<? super E, ? super OfferResult.Rejected> rejectListener;
+  private final OfferResult.Rejected queueFull;
+  private final OfferResult.Rejected timedOut;
+  private final OfferResult.Rejected interruptedWaiting;
+  private final OfferResult.Rejected expiredOnArrival;
+  private final String dropReason; // "policy DROP_NEWEST", for the drop WARN
+  private final @Nullable ResponseTimes ownResponses; // stage-scope feedback, else null
+  private volatile @Nullable PathStats feedbackPath; // path-scope feedback, set by the graph
+  private volatile boolean pathEntry; // some measured path starts here
+  private volatile PathStats[] pathsEndingHere = new PathStats[0];
+  private volatile boolean seesTracked; // a Tracked event was ever queued here
+  private long lastFeedbackNanos; // sampler thread only, like the fields below
+  private long lastFeedbackAdmitted;
+  private long lastFeedbackRejected;
+  private long lastFeedbackEnded;
+  private long lastFeedbackBusy;
+
   StageImpl(
       GraphImpl graph,
+      int id,
       String name,
       Class<E> type,
       int capacity,
@@ -199,8 +230,11 @@ final class StageImpl<E> implements Stage<E> {
       FailurePolicy failurePolicy,
       @Nullable Consumer<? super E> dropListener,
       @Nullable EventHandler<? super E> eventHandler,
-      @Nullable BatchHandler<E> batchHandler) {
+      @Nullable BatchHandler<E> batchHandler,
+      List<AdmissionController<? super E>> admission,
+      @Nullable BiConsumer<? super E, ? super OfferResult.Rejected> rejectListener) {
     this.graph = graph;
+    this.id = id;
     this.name = name;
     this.type = type;
     this.capacity = capacity;
@@ -214,7 +248,20 @@ final class StageImpl<E> implements Stage<E> {
     this.context = new Context();
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.free = new AtomicInteger(capacity);
-    this.latencyStats = graph.latencyStatistics();
+    for (int i = 0; i < REASONS.length; i++) {
+      rejectedBy[i] = new LongAdder();
+    }
+    this.gate = new AdmissionGate<>(this, admission);
+    this.rejectListener = rejectListener;
+    AdmissionController<? super E> fb = gate.feedback();
+    AdmissionController.@Nullable Feedback feedback = fb == null ? null : fb.feedback();
+    this.ownResponses =
+        feedback != null && feedback.exit() == null
+            ? new ResponseTimes(feedback.priorities())
+            : null;
+    // Stage-scope feedback needs each event's admission time even if the graph turned statistics
+    // off.
+    this.latencyStats = graph.latencyStatistics() || ownResponses != null;
     this.takeUnderLock = policy instanceof FullQueuePolicy.DropOldest;
     this.enqueueNanos = new long[latencyStats ? capacity : 0];
     this.concurrency = concurrency;
@@ -233,9 +280,36 @@ final class StageImpl<E> implements Stage<E> {
     }
     this.permits = new AdjustableSemaphore(permits);
     this.batchSize = batchSize;
+    this.queueFull =
+        new OfferResult.Rejected(
+            name,
+            RejectionReason.QUEUE_FULL,
+            policy instanceof FullQueuePolicy.Block || policy instanceof FullQueuePolicy.BlockFor
+                ? "stage '%s' is full (capacity %d, policy %s) and offer/offerAll never wait: use put/putAll to wait for room, or raise capacity"
+                    .formatted(name, capacity, policy)
+                : "stage '%s' rejected the event(s): its queue is full (capacity %d, policy %s); use FullQueuePolicy.block() for backpressure, raise capacity to absorb bursts, or dropNewest()/dropOldest() to shed"
+                    .formatted(name, capacity, policy));
+    this.timedOut =
+        new OfferResult.Rejected(
+            name,
+            RejectionReason.TIMED_OUT,
+            "stage '%s' stayed full for the whole timeout (capacity %d, policy %s): its handlers do not keep up; raise permits or capacity, or the timeout"
+                .formatted(name, capacity, policy));
+    this.interruptedWaiting =
+        new OfferResult.Rejected(
+            name,
+            RejectionReason.INTERRUPTED,
+            "interrupted while waiting for room in stage '" + name + "'");
+    this.expiredOnArrival =
+        new OfferResult.Rejected(
+            name,
+            RejectionReason.EXPIRED,
+            "stage '" + name + "' did not admit the event: its deadline had passed (Expiring)");
+    this.dropReason = "policy " + policy;
     this.concurrencyDecision = "initial permits " + permits + " (" + concurrency + ")";
     this.batchDecision = "initial batchSize " + batchSize + " (" + batching + ")";
     this.lastSampleNanos = startNanos;
+    this.lastFeedbackNanos = startNanos;
     String prefix = "seda4j-" + graph.name() + "-" + name + "-";
     this.executor =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(prefix, 0).factory());
@@ -246,8 +320,12 @@ final class StageImpl<E> implements Stage<E> {
     dispatcher.start();
   }
 
+  /** The stateful controllers of the stage (each must serve one stage only). */
   List<Object> controllers() {
-    return List.of(concurrency, batching);
+    List<Object> all = new ArrayList<>(gate.controllers());
+    all.add(concurrency);
+    all.add(batching);
+    return all;
   }
 
   // ---------------------------------------------------------------- Stage API
@@ -274,14 +352,14 @@ final class StageImpl<E> implements Stage<E> {
 
   @Override
   public void put(E event) throws InterruptedException {
-    throwIfNotAdmitted(countDirect(admit(checkEvent(event), true, null), 1));
+    throwIfNotAdmitted(countDirect(admit(checkEvent(event), true, null, null), 1));
   }
 
   @Override
   public OfferResult offer(E event) {
     E e = checkEvent(event);
     try {
-      return countDirect(admit(e, false, null), 1);
+      return countDirect(admit(e, false, null, null), 1);
     } catch (InterruptedException unreachable) {
       // admit never waits when blocking == false
       Thread.currentThread().interrupt();
@@ -374,7 +452,7 @@ final class StageImpl<E> implements Stage<E> {
         policy.toString(),
         failurePolicy.toString(),
         admittedNow,
-        rejected.sum(),
+        rejectedTotal(),
         completedNow,
         failedNow,
         cancelledNow,
@@ -387,7 +465,68 @@ final class StageImpl<E> implements Stage<E> {
         concurrencyDecision,
         batchDecision,
         queueWait.summary(),
-        serviceTime.summary());
+        serviceTime.summary(),
+        rejections(),
+        expired.sum(),
+        ownResponses != null ? ownResponses.summary() : LatencyHistogram.summarize(),
+        gate.describe());
+  }
+
+  /** The counter of rejections for {@code reason}; the array is indexed by the enum's order. */
+  @SuppressWarnings("EnumOrdinal")
+  private LongAdder rejections(RejectionReason reason) {
+    return rejectedBy[reason.ordinal()];
+  }
+
+  private long rejectedTotal() {
+    long n = 0;
+    for (LongAdder a : rejectedBy) {
+      n += a.sum();
+    }
+    return n;
+  }
+
+  /** Rejections per reason, reasons without any left out, in the enum's order. */
+  private Map<RejectionReason, Long> rejections() {
+    Map<RejectionReason, Long> m = new EnumMap<>(RejectionReason.class);
+    for (int i = 0; i < REASONS.length; i++) {
+      long n = rejectedBy[i].sum();
+      if (n > 0) {
+        m.put(REASONS[i], n);
+      }
+    }
+    return Collections.unmodifiableMap(m);
+  }
+
+  /** Events waiting in the queue now (for admission controllers). */
+  int queueLength() {
+    return queue.size();
+  }
+
+  // ---------------------------------------------------------------- paths (set up by the graph)
+
+  /** The graph measures a path starting here: tag events admitted from now on. */
+  void startsPath() {
+    pathEntry = true;
+  }
+
+  /** The graph measures {@code path}, which ends here: record its responses from now on. */
+  void endsPath(PathStats path) {
+    PathStats[] old = pathsEndingHere;
+    PathStats[] next = Arrays.copyOf(old, old.length + 1);
+    next[old.length] = path;
+    pathsEndingHere = next; // one writer: the graph registers paths under its lock
+  }
+
+  /** The path this stage's feedback controller measures (graph, at registration). */
+  void feedbackPath(PathStats path) {
+    feedbackPath = path;
+  }
+
+  /** What this stage's feedback controller wants: null if none. */
+  AdmissionController.@Nullable Feedback feedback() {
+    AdmissionController<? super E> fb = gate.feedback();
+    return fb == null ? null : fb.feedback();
   }
 
   // ---------------------------------------------------------------- edges
@@ -506,7 +645,63 @@ final class StageImpl<E> implements Stage<E> {
         }
       }
     }
+    updateAdmission(now);
     JfrEvents.stageStatistics(this);
+  }
+
+  /**
+   * Hands the response times measured since the last consumed sample to the stage's feedback
+   * controller, if any. Sampler thread only.
+   */
+  private void updateAdmission(long now) {
+    AdmissionController<? super E> fb = gate.feedback();
+    if (fb == null) {
+      return;
+    }
+    PathStats path = feedbackPath;
+    ResponseTimes times = ownResponses != null ? ownResponses : path != null ? path.times : null;
+    long elapsed = now - lastFeedbackNanos;
+    if (times == null || elapsed <= 0) {
+      return;
+    }
+    long adm = admitted.sum();
+    long rej = rejectedTotal();
+    long ended = completed.sum() + failed.sum();
+    long busy = busyNanos.sum();
+    long meanService =
+        ended > lastFeedbackEnded ? (busy - lastFeedbackBusy) / (ended - lastFeedbackEnded) : 0;
+    AdmissionSample sample =
+        new AdmissionSample(
+            now,
+            elapsed,
+            times.currentAll(),
+            times.currentByPriority(),
+            adm - lastFeedbackAdmitted,
+            rej - lastFeedbackRejected,
+            queue.size(),
+            capacity,
+            meanService);
+    boolean consumed;
+    try {
+      consumed = fb.update(sample);
+    } catch (RuntimeException e) {
+      warnings.warn(
+          StageLog.Kind.CONTROLLER_FAILED,
+          "admission controller of stage '{}' threw on {}; ignored",
+          name,
+          sample,
+          e);
+      consumed = true;
+    }
+    if (consumed) {
+      times.consume();
+      lastFeedbackNanos = now;
+      lastFeedbackAdmitted = adm;
+      lastFeedbackRejected = rej;
+      lastFeedbackEnded = ended;
+      lastFeedbackBusy = busy;
+      log.debug("stage '{}' admission after {}: {}", name, sample, fb);
+    }
   }
 
   private @Nullable ControllerDecision decide(
@@ -573,47 +768,98 @@ final class StageImpl<E> implements Stage<E> {
   }
 
   /**
-   * Admits one event or says why not. {@code source} is the emitting stage for handler emits.
+   * Admits one event or says why not. {@code source} is the emitting stage for handler emits;
+   * {@code origin} the path origin the event inherits (the Tracked event being handled), if any.
    * Blocks only if {@code blocking} and the policy waits.
    */
-  OfferResult admit(E e, boolean blocking, @Nullable StageImpl<?> source)
+  OfferResult admit(E e, boolean blocking, @Nullable StageImpl<?> source, @Nullable Tracked origin)
       throws InterruptedException {
     graph.eventsPending(1);
     if (!admits(source)) {
       return closed(1);
     }
-    if (tryReserve(1)) {
-      return insertReserved(e);
+    OfferResult.Rejected refused = screen(e, 1);
+    if (refused != null) {
+      rejected(refused, 1);
+      notifyRejected(e, refused);
+      return refused;
     }
-    return admitWhenFull(e, blocking, source);
+    Object item = track(e, origin);
+    if (tryReserve(1)) {
+      return insertReserved(item);
+    }
+    return admitWhenFull(e, item, blocking, source);
   }
 
-  private OfferResult admitWhenFull(E e, boolean blocking, @Nullable StageImpl<?> source)
+  /**
+   * The rejection for an event that may not enter although the graph admits: its deadline passed,
+   * or an admission controller refused it; {@code null} if it may enter. An exception of a
+   * controller counts the {@code n} events (pending already raised) as refused before it
+   * propagates, so they are handed back, not lost.
+   */
+  private OfferResult.@Nullable Rejected screen(E e, int n) {
+    if (e instanceof Expiring x && x.deadline().expiredAt(graph.clockNanos())) {
+      return expiredOnArrival;
+    }
+    if (gate.isEmpty()) {
+      return null;
+    }
+    try {
+      return gate.check(e);
+    } catch (RuntimeException | Error ex) {
+      rejections(RejectionReason.REFUSED).add(n);
+      graph.eventsEnded(n);
+      throw ex;
+    }
+  }
+
+  /**
+   * What goes into the queue for {@code e}: {@code e} itself, or {@code e} wrapped with the path
+   * origin it inherits, or (at a path's entry) a new origin.
+   */
+  private Object track(E e, @Nullable Tracked origin) {
+    if (origin != null) {
+      return origin.carry(e);
+    }
+    if (!pathEntry) {
+      return e;
+    }
+    AdmissionController<? super E> fb = gate.feedback();
+    int priority = fb != null && feedbackPath != null ? fb.priorityOf(e) : 0;
+    return new Tracked(e, System.nanoTime(), id, priority);
+  }
+
+  private OfferResult admitWhenFull(
+      E e, Object item, boolean blocking, @Nullable StageImpl<?> source)
       throws InterruptedException {
     return switch (policy) {
       case FullQueuePolicy.Block b ->
-          blocking ? waitAndInsert(List.of(e), Long.MAX_VALUE, source) : full(1, false);
+          blocking
+              ? waitAndInsert(List.of(e), List.of(item), Long.MAX_VALUE, source)
+              : full(List.of(e), false);
       case FullQueuePolicy.BlockFor b ->
-          blocking ? waitAndInsert(List.of(e), b.timeout().toNanos(), source) : full(1, false);
-      case FullQueuePolicy.Reject r -> full(1, false);
+          blocking
+              ? waitAndInsert(List.of(e), List.of(item), b.timeout().toNanos(), source)
+              : full(List.of(e), false);
+      case FullQueuePolicy.Reject r -> full(List.of(e), false);
       case FullQueuePolicy.DropNewest d -> {
         admitted.increment();
         dropped.increment();
         graph.eventsEnded(1);
         JfrEvents.rejection(this, JfrEvents.DROPPED_NEWEST, JfrEvents.DROPPED_NEWEST, 1, "");
-        notifyDropped(e);
+        notifyDropped(e, dropReason);
         yield new OfferResult.Dropped(name);
       }
-      case FullQueuePolicy.DropOldest d -> dropOldestAndInsert(e);
+      case FullQueuePolicy.DropOldest d -> dropOldestAndInsert(item);
     };
   }
 
   // Thread.yield, not onSpinWait: on a virtual thread it frees the carrier, so the thread whose
   // slot is in transit can run even when every carrier is busy retrying here.
   @SuppressWarnings("ThreadPriorityCheck")
-  private OfferResult dropOldestAndInsert(E e) {
+  private OfferResult dropOldestAndInsert(Object item) {
     while (true) {
-      E old;
+      Object old;
       insertLock.lock();
       try {
         if (graph.isForcing()) {
@@ -629,7 +875,7 @@ final class StageImpl<E> implements Stage<E> {
               takeIndex = next(takeIndex); // the polled event's slot (see the class comment)
               stamp(System.nanoTime());
             }
-            queue.add(e);
+            enqueue(item);
           }
         }
       } finally {
@@ -638,14 +884,14 @@ final class StageImpl<E> implements Stage<E> {
       if (old != null) {
         graph.eventsEnded(1); // the old event ended (dropped); the new one stays pending
         JfrEvents.rejection(this, JfrEvents.DROPPED_OLDEST, JfrEvents.DROPPED_OLDEST, 1, "");
-        notifyDropped(old);
+        notifyDropped(unwrap(old), dropReason);
         return OfferResult.accepted();
       }
       if (graph.isForcing()) {
         return closed(1);
       }
       if (tryReserve(1)) {
-        return insertReserved(e);
+        return insertReserved(item);
       }
       // The queue is empty yet no slot is free: every slot is in transit, either drained by the
       // dispatcher and not yet returned to `free`, or reserved by a producer and not yet filled.
@@ -665,36 +911,57 @@ final class StageImpl<E> implements Stage<E> {
     if (!admits(null)) {
       return closed(n);
     }
+    for (E e : events) {
+      OfferResult.Rejected refused = screen(e, n);
+      if (refused != null) {
+        rejected(refused, n);
+        for (E each : events) {
+          notifyRejected(each, refused);
+        }
+        return refused;
+      }
+    }
+    List<Object> items = new ArrayList<>(n);
+    for (E e : events) {
+      items.add(track(e, null));
+    }
     if (tryReserve(n)) {
-      return insertReserved(events);
+      return insertReserved(items);
     }
     if (blocking) {
       if (policy instanceof FullQueuePolicy.Block) {
-        return waitAndInsert(events, Long.MAX_VALUE, null);
+        return waitAndInsert(events, items, Long.MAX_VALUE, null);
       } else if (policy instanceof FullQueuePolicy.BlockFor b) {
-        return waitAndInsert(events, b.timeout().toNanos(), null);
+        return waitAndInsert(events, items, b.timeout().toNanos(), null);
       }
     }
-    return full(n, false);
+    return full(events, false);
+  }
+
+  /** Adds one item to the queue, whose room is reserved. Caller holds insertLock. */
+  private void enqueue(Object item) {
+    if (item instanceof Tracked) {
+      seesTracked = true; // before the add: the dispatcher reads it after taking the item
+    }
+    queue.add(item);
   }
 
   /**
-   * Inserts events whose room is reserved, unless a forced shutdown began: its sweep may have
-   * passed already, so they are then not admitted (the reservation is given back). See the class
-   * comment.
+   * Inserts items whose room is reserved, unless a forced shutdown began: its sweep may have passed
+   * already, so they are then not admitted (the reservation is given back). See the class comment.
    */
-  private OfferResult insertReserved(List<E> events) {
-    int n = events.size();
+  private OfferResult insertReserved(List<Object> items) {
+    int n = items.size();
     long now = latencyStats ? System.nanoTime() : 0;
     insertLock.lock();
     try {
       if (!graph.isForcing()) {
         admitted.add(n); // counted before any of them can be taken, so before it can end
-        for (E e : events) {
+        for (Object item : items) {
           if (latencyStats) {
             stamp(now);
           }
-          queue.add(e);
+          enqueue(item);
         }
         return OfferResult.accepted();
       }
@@ -705,8 +972,8 @@ final class StageImpl<E> implements Stage<E> {
     return closed(n);
   }
 
-  /** {@link #insertReserved(List)} for one event, without allocating a list. */
-  private OfferResult insertReserved(E e) {
+  /** {@link #insertReserved(List)} for one item, without allocating a list. */
+  private OfferResult insertReserved(Object item) {
     long now = latencyStats ? System.nanoTime() : 0;
     insertLock.lock();
     try {
@@ -715,7 +982,7 @@ final class StageImpl<E> implements Stage<E> {
         if (latencyStats) {
           stamp(now);
         }
-        queue.add(e);
+        enqueue(item);
         return OfferResult.accepted();
       }
     } finally {
@@ -725,22 +992,27 @@ final class StageImpl<E> implements Stage<E> {
     return closed(1);
   }
 
-  /** Waits for room for all {@code events} (pending already raised), then inserts them. */
-  private OfferResult waitAndInsert(List<E> events, long nanos, @Nullable StageImpl<?> source)
+  /**
+   * Waits for room for all {@code items} (pending already raised), then inserts them; {@code
+   * events} are the same events unwrapped, for the rejection listener.
+   */
+  private OfferResult waitAndInsert(
+      List<E> events, List<Object> items, long nanos, @Nullable StageImpl<?> source)
       throws InterruptedException {
-    int n = events.size();
+    int n = items.size();
     int outcome;
     try {
       outcome = awaitSpace(n, nanos, source);
     } catch (InterruptedException ie) {
-      rejected.add(n);
-      graph.eventsEnded(n);
-      JfrEvents.rejection(this, JfrEvents.REJECTED, "INTERRUPTED", n, "interrupted while waiting");
+      rejected(interruptedWaiting, n);
+      for (E e : events) {
+        notifyRejected(e, interruptedWaiting);
+      }
       throw ie;
     }
     return switch (outcome) {
-      case RESERVED -> insertReserved(events);
-      case TIMED_OUT -> full(n, true);
+      case RESERVED -> insertReserved(items);
+      case TIMED_OUT -> full(events, true);
       default -> closed(n);
     };
   }
@@ -798,9 +1070,10 @@ final class StageImpl<E> implements Stage<E> {
 
   /**
    * Records the queue wait of the {@code n} events just removed by the dispatcher, before their
-   * slots go back to {@code free}. Dispatcher thread only; under insertLock if takeUnderLock.
+   * slots go back to {@code free}, and copies their admission times into {@code stamps} if given.
+   * Dispatcher thread only; under insertLock if takeUnderLock.
    */
-  private void recordQueueWaits(int n) {
+  private void recordQueueWaits(int n, long @Nullable [] stamps) {
     long now = System.nanoTime();
     LatencyHistogram h = queueWait.current();
     int t = takeIndex;
@@ -810,6 +1083,9 @@ final class StageImpl<E> implements Stage<E> {
     long runMax = 0;
     int run = 0;
     for (int i = 0; i < n; i++) {
+      if (stamps != null) {
+        stamps[i] = enqueueNanos[t];
+      }
       long wait = now - enqueueNanos[t];
       t = next(t);
       int bucket = LatencyHistogram.bucketOf(wait);
@@ -861,31 +1137,24 @@ final class StageImpl<E> implements Stage<E> {
     }
   }
 
-  private OfferResult full(int n, boolean timedOut) {
-    rejected.add(n);
-    graph.eventsEnded(n);
-    RejectionReason reason = timedOut ? RejectionReason.TIMED_OUT : RejectionReason.QUEUE_FULL;
-    String message;
-    if (timedOut) {
-      message =
-          "stage '%s' stayed full for the whole timeout (capacity %d, policy %s): its handlers do not keep up; raise permits or capacity, or the timeout"
-              .formatted(name, capacity, policy);
-    } else if (policy instanceof FullQueuePolicy.Block
-        || policy instanceof FullQueuePolicy.BlockFor) {
-      message =
-          "stage '%s' is full (capacity %d, policy %s) and offer/offerAll never wait: use put/putAll to wait for room, or raise capacity"
-              .formatted(name, capacity, policy);
-    } else {
-      message =
-          "stage '%s' rejected %s: its queue is full (capacity %d, policy %s); use FullQueuePolicy.block() for backpressure, raise capacity to absorb bursts, or dropNewest()/dropOldest() to shed"
-              .formatted(name, n == 1 ? "an event" : n + " events", capacity, policy);
+  private OfferResult full(List<E> events, boolean afterTimeout) {
+    OfferResult.Rejected r = afterTimeout ? timedOut : queueFull;
+    rejected(r, events.size());
+    for (E e : events) {
+      notifyRejected(e, r);
     }
-    JfrEvents.rejection(this, JfrEvents.REJECTED, reason.name(), n, message);
-    return new OfferResult.Rejected(name, reason, message);
+    return r;
+  }
+
+  /** Counts {@code n} events (pending already raised) as rejected for {@code r}'s reason. */
+  private void rejected(OfferResult.Rejected r, int n) {
+    rejections(r.reason()).add(n);
+    graph.eventsEnded(n);
+    JfrEvents.rejection(this, JfrEvents.REJECTED, r.reason().name(), n, r.message());
   }
 
   private OfferResult closed(int n) {
-    rejected.add(n);
+    rejections(RejectionReason.CLOSED).add(n);
     graph.eventsEnded(n);
     graph.throwIfFailed();
     StageGraph.State s = graph.state();
@@ -911,8 +1180,25 @@ final class StageImpl<E> implements Stage<E> {
     }
   }
 
-  private void notifyDropped(E e) {
-    warnings.dropped(policy, dropped.sum());
+  /** Hands a rejected event to the rejection listener, if any, on the caller's thread. */
+  private void notifyRejected(E e, OfferResult.Rejected r) {
+    BiConsumer<? super E, ? super OfferResult.Rejected> listener = rejectListener;
+    if (listener == null) {
+      return;
+    }
+    try {
+      listener.accept(e, r);
+    } catch (RuntimeException ex) {
+      warnings.warn(
+          StageLog.Kind.REJECT_LISTENER_FAILED,
+          "rejection listener of stage '{}' threw; ignored",
+          name,
+          ex);
+    }
+  }
+
+  private void notifyDropped(E e, String why) {
+    warnings.dropped(why, dropped.sum());
     Consumer<? super E> listener = dropListener;
     if (listener == null) {
       return;
@@ -928,13 +1214,19 @@ final class StageImpl<E> implements Stage<E> {
     }
   }
 
+  /** The user's event of a queue item. */
+  @SuppressWarnings("unchecked")
+  private E unwrap(Object item) {
+    return (E) (item instanceof Tracked t ? t.event() : item);
+  }
+
   // ---------------------------------------------------------------- dispatch and handling
 
   private void dispatchLoop() {
     try {
       while (true) {
         permits.acquire();
-        E first;
+        Object first;
         try {
           first = queue.take();
         } catch (InterruptedException ie) {
@@ -942,22 +1234,24 @@ final class StageImpl<E> implements Stage<E> {
           throw ie;
         }
         int max = batchSize;
-        List<E> batch;
+        List<Object> batch;
+        long[] stamps = null;
         boolean locked = latencyStats && takeUnderLock;
         if (locked) {
           insertLock.lock();
         }
         try {
           if (max == 1) {
-            batch = List.of(first);
+            batch = new ArrayList<>(1);
+            batch.add(first);
           } else {
-            ArrayList<E> list = new ArrayList<>(Math.min(max, 64));
-            list.add(first);
-            queue.drainTo(list, max - 1);
-            batch = list;
+            batch = new ArrayList<>(Math.min(max, 64));
+            batch.add(first);
+            queue.drainTo(batch, max - 1);
           }
           if (latencyStats) {
-            recordQueueWaits(batch.size());
+            stamps = ownResponses != null ? new long[batch.size()] : null;
+            recordQueueWaits(batch.size(), stamps);
           }
         } finally {
           if (locked) {
@@ -966,23 +1260,59 @@ final class StageImpl<E> implements Stage<E> {
         }
         int n = batch.size();
         releaseSpace(n);
+        Tracked[] origins = seesTracked ? unwrapAll(batch) : null;
         inFlight.addAndGet(n);
         activeHandlers.incrementAndGet();
         batchesStarted.increment();
-        executor.execute(() -> runBatch(batch));
+        @SuppressWarnings("unchecked")
+        List<E> events = (List<E>) (List<?>) batch;
+        long[] admittedAt = stamps;
+        executor.execute(() -> runBatch(events, origins, admittedAt));
       }
     } catch (InterruptedException stop) {
       // close() or a forced shutdown stops the dispatcher by interrupting it
     }
   }
 
-  private void runBatch(List<E> batch) {
+  /**
+   * Replaces each Tracked item of {@code batch} by its event; returns their origins by index, or
+   * {@code null} if none was tracked.
+   */
+  private static Tracked @Nullable [] unwrapAll(List<Object> batch) {
+    Tracked[] origins = null;
+    for (int i = 0; i < batch.size(); i++) {
+      if (batch.get(i) instanceof Tracked t) {
+        if (origins == null) {
+          origins = new Tracked[batch.size()];
+        }
+        origins[i] = t;
+        batch.set(i, t.event());
+      }
+    }
+    return origins;
+  }
+
+  /**
+   * Runs the handler over one batch. {@code origins} (per index, entries may be null) are the path
+   * origins of tracked events, {@code admittedAt} the admission times when the stage measures its
+   * own response time; both {@code null} otherwise.
+   */
+  private void runBatch(
+      List<E> batch, @Nullable Tracked @Nullable [] origins, long @Nullable [] admittedAt) {
     GraphImpl.CURRENT.set(this);
     long start = System.nanoTime();
     int n = batch.size();
     int ok = 0;
     int bad = 0;
     int cancel = 0;
+    int late = 0;
+    // Indices of the events handled (completed or failed), when their response times are recorded.
+    boolean measured = admittedAt != null || (origins != null && pathsEndingHere.length > 0);
+    int[] handledAt = measured ? new int[n] : null;
+    int handled = 0;
+    Context ctx = origins == null ? context : new Context();
+    long clock = 0;
+    boolean clockRead = false;
     try {
       EventHandler<? super E> perEvent = eventHandler;
       @Nullable LatencyHistogram service = latencyStats ? serviceTime.current() : null;
@@ -993,65 +1323,186 @@ final class StageImpl<E> implements Stage<E> {
             cancel += cancelRest(batch, i);
             break;
           }
+          if (e instanceof Expiring x) {
+            if (!clockRead) {
+              clock = graph.clockNanos();
+              clockRead = true;
+            }
+            if (x.deadline().expiredAt(clock)) {
+              late++;
+              expire(e);
+              continue;
+            }
+          }
+          if (origins != null) {
+            ctx.current = origins[i];
+          }
           try {
-            perEvent.handle(e, context);
+            perEvent.handle(e, ctx);
             ok++;
+            if (handledAt != null) {
+              handledAt[handled++] = i;
+            }
           } catch (Throwable t) {
             if (graph.isForcing()) {
               unprocessed.add(new UnprocessedEvent(name, e, true));
               cancel++;
             } else {
               bad++;
+              if (handledAt != null) {
+                handledAt[handled++] = i;
+              }
               Thread.interrupted(); // an interrupt not caused by shutdown must not leak on
               handleFailure(e, t);
             }
           }
         }
-        int handled = ok + bad;
-        if (service != null && handled > 0) {
+        int done = ok + bad;
+        if (service != null && done > 0) {
           // The batch's handler time split evenly over its events: one clock read per batch, not
           // per event (a clock read costs about as much as a trivial handler).
-          service.record((System.nanoTime() - start) / handled, handled);
+          service.record((System.nanoTime() - start) / done, done);
         }
       } else {
         BatchHandler<E> handler = Objects.requireNonNull(batchHandler);
         if (graph.isForcing()) {
           cancel = cancelRest(batch, 0);
         } else {
-          try {
-            handler.handle(Collections.unmodifiableList(batch), context);
-            ok = n;
-            if (service != null) {
-              service.record((System.nanoTime() - start) / n, n);
+          // Events whose deadline passed are dropped; the handler gets the others.
+          List<E> live = batch;
+          int[] liveAt = null;
+          for (int i = 0; i < n; i++) {
+            if (batch.get(i) instanceof Expiring x) {
+              if (!clockRead) {
+                clock = graph.clockNanos();
+                clockRead = true;
+              }
+              if (x.deadline().expiredAt(clock)) {
+                if (liveAt == null) {
+                  liveAt = new int[n];
+                  for (int j = 0; j < i; j++) {
+                    liveAt[j] = j;
+                  }
+                  live = new ArrayList<>(batch.subList(0, i));
+                }
+                late++;
+                expire(batch.get(i));
+                continue;
+              }
             }
-          } catch (Throwable t) {
-            if (graph.isForcing()) {
-              for (E e : batch) {
-                unprocessed.add(new UnprocessedEvent(name, e, true));
-              }
-              cancel = n;
-            } else {
+            if (liveAt != null) {
+              liveAt[live.size()] = i;
+              live.add(batch.get(i));
+            }
+          }
+          int m = live.size();
+          if (origins != null) {
+            ctx.current = earliest(origins);
+          }
+          if (m > 0) {
+            try {
+              handler.handle(Collections.unmodifiableList(live), ctx);
+              ok = m;
               if (service != null) {
-                service.record((System.nanoTime() - start) / n, n);
+                service.record((System.nanoTime() - start) / m, m);
               }
-              bad = n;
-              Thread.interrupted();
-              for (E e : batch) {
-                handleFailure(e, t);
+            } catch (Throwable t) {
+              if (graph.isForcing()) {
+                for (E e : live) {
+                  unprocessed.add(new UnprocessedEvent(name, e, true));
+                }
+                cancel = m;
+              } else {
+                if (service != null) {
+                  service.record((System.nanoTime() - start) / m, m);
+                }
+                bad = m;
+                Thread.interrupted();
+                for (E e : live) {
+                  handleFailure(e, t);
+                }
+              }
+            }
+            if (handledAt != null && cancel == 0) {
+              for (int k = 0; k < m; k++) {
+                handledAt[handled++] = liveAt == null ? k : liveAt[k];
               }
             }
           }
         }
       }
     } finally {
-      busyNanos.add(System.nanoTime() - start);
+      long end = System.nanoTime();
+      busyNanos.add(end - start);
+      if (handled > 0) {
+        recordResponses(
+            batch, Objects.requireNonNull(handledAt), handled, origins, admittedAt, end);
+      }
       inFlight.addAndGet(-n); // before the ends are counted: see snapshot()
       completed.add(ok);
       failed.add(bad);
       cancelled.add(cancel);
+      if (late > 0) {
+        expired.add(late);
+        dropped.add(late);
+      }
       activeHandlers.decrementAndGet();
       permits.release();
       graph.eventsEnded(n);
+    }
+  }
+
+  /** A queued event's deadline passed before its handler ran: dropped, counted, reported. */
+  private void expire(E e) {
+    JfrEvents.rejection(this, JfrEvents.DROPPED_EXPIRED, "EXPIRED", 1, "");
+    notifyDropped(e, "deadline passed while queued");
+  }
+
+  /** The earliest origin of a batch (what a batch handler's emits inherit), or null if none. */
+  private static @Nullable Tracked earliest(@Nullable Tracked[] origins) {
+    Tracked first = null;
+    for (Tracked t : origins) {
+      if (t != null && (first == null || t.originNanos() - first.originNanos() < 0)) {
+        first = t;
+      }
+    }
+    return first;
+  }
+
+  /**
+   * Records the response times of the handled events of a batch that ended at {@code end}: the
+   * stage's own (admission here to end), and those of the measured paths that end here (admission
+   * at the path's entry to end).
+   */
+  private void recordResponses(
+      List<E> batch,
+      int[] handledAt,
+      int handled,
+      @Nullable Tracked @Nullable [] origins,
+      long @Nullable [] admittedAt,
+      long end) {
+    ResponseTimes own = ownResponses;
+    AdmissionController<? super E> fb = gate.feedback();
+    if (own != null && admittedAt != null && fb != null) {
+      boolean split = own.priorities() > 1;
+      for (int k = 0; k < handled; k++) {
+        int i = handledAt[k];
+        own.record(split ? fb.priorityOf(batch.get(i)) : 0, end - admittedAt[i]);
+      }
+    }
+    PathStats[] paths = pathsEndingHere;
+    if (origins != null && paths.length > 0) {
+      for (int k = 0; k < handled; k++) {
+        Tracked t = origins[handledAt[k]];
+        if (t == null) {
+          continue;
+        }
+        for (PathStats p : paths) {
+          if (p.entry.id == t.entry()) {
+            p.times.record(t.priority(), end - t.originNanos());
+          }
+        }
+      }
     }
   }
 
@@ -1075,7 +1526,7 @@ final class StageImpl<E> implements Stage<E> {
       case FailurePolicy.ToDeadLetter d -> {
         StageImpl<DeadLetter> target = graph.own(d.stage());
         try {
-          OfferResult r = target.admit(new DeadLetter(name, event, error), true, this);
+          OfferResult r = target.admit(new DeadLetter(name, event, error), true, this, null);
           if (r.admitted()) {
             countEmit(target, 1);
           } else {
@@ -1124,7 +1575,7 @@ final class StageImpl<E> implements Stage<E> {
    * thread that terminates the graph, before it collects the report.
    */
   void cancelQueued() {
-    List<E> drained = new ArrayList<>();
+    List<Object> drained = new ArrayList<>();
     insertLock.lock();
     try {
       queue.drainTo(drained);
@@ -1136,8 +1587,8 @@ final class StageImpl<E> implements Stage<E> {
       return;
     }
     releaseSpace(n);
-    for (E e : drained) {
-      unprocessed.add(new UnprocessedEvent(name, e, false));
+    for (Object item : drained) {
+      unprocessed.add(new UnprocessedEvent(name, unwrap(item), false));
     }
     cancelled.add(n);
     graph.eventsEnded(n);
@@ -1189,7 +1640,14 @@ final class StageImpl<E> implements Stage<E> {
 
   // ---------------------------------------------------------------- context
 
+  /*
+   * The context handed to handlers. Batches without tracked events share the stage's one instance,
+   * whose `current` stays null; a batch with tracked events gets its own, whose `current` is the
+   * path origin of the event being handled, inherited by what the handler emits.
+   */
   private final class Context implements StageContext {
+    @Nullable Tracked current;
+
     @Override
     public String stageName() {
       return name;
@@ -1203,7 +1661,7 @@ final class StageImpl<E> implements Stage<E> {
     @Override
     public <T> void emit(Stage<T> target, T event) throws InterruptedException {
       StageImpl<T> t = graph.own(target);
-      OfferResult r = t.admit(t.checkEvent(event), true, StageImpl.this);
+      OfferResult r = t.admit(t.checkEvent(event), true, StageImpl.this, current);
       if (r.admitted()) {
         countEmit(t, 1);
       }
@@ -1215,7 +1673,7 @@ final class StageImpl<E> implements Stage<E> {
       StageImpl<T> t = graph.own(target);
       T e = t.checkEvent(event);
       try {
-        OfferResult r = t.admit(e, false, StageImpl.this);
+        OfferResult r = t.admit(e, false, StageImpl.this, current);
         if (r.admitted()) {
           countEmit(t, 1);
         }
