@@ -25,6 +25,10 @@ import java.util.Objects;
  * @param cache the cache stage
  * @param file the file I/O stage
  * @param disk what every file read goes through ({@link Disk#direct()} for the real disk)
+ * @param responseTarget the target of the response-time admission controller on the parse stage:
+ *     the 90th percentile of the time from admission to the response written ({@link
+ *     org.seda4j.AdmissionController#responseTime}, measured on the path parse to write); {@link
+ *     Duration#ZERO} for none (requests are then shed only when the parse queue is full)
  */
 public record ServerConfig(
     Path root,
@@ -40,7 +44,8 @@ public record ServerConfig(
     StageSettings parse,
     StageSettings cache,
     StageSettings file,
-    Disk disk) {
+    Disk disk,
+    Duration responseTarget) {
 
   /**
    * Queue capacity and concurrency of one stage.
@@ -96,6 +101,11 @@ public record ServerConfig(
     Objects.requireNonNull(cache, "cache must not be null");
     Objects.requireNonNull(file, "file must not be null");
     Objects.requireNonNull(disk, "disk must not be null");
+    Objects.requireNonNull(responseTarget, "responseTarget must not be null");
+    if (responseTarget.isNegative()) {
+      throw new IllegalArgumentException(
+          "responseTarget must be positive, or zero for no admission controller");
+    }
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be 0 (any free port) to 65535, was " + port);
     }
@@ -119,10 +129,10 @@ public record ServerConfig(
    * The settings {@code examples/run http-server} uses for a directory.
    *
    * @param root the directory to serve
-   * @return port 8080, 10,000 connections, 8 KiB heads, 64 MiB of cache, adaptive stages (the file
-   *     stage at most 64 permits: a disk serves a few reads at once, and permits beyond that only
-   *     move the waiting from the stage's queue, where it is visible and sheddable, into the
-   *     disk's)
+   * @return port 8080, 10,000 connections, 8 KiB heads, 64 MiB of cache, a 50 ms response-time
+   *     target for admission, adaptive stages (the file stage at most 64 permits: a disk serves a
+   *     few reads at once, and permits beyond that only move the waiting from the stage's queue,
+   *     where it is visible and sheddable, into the disk's)
    */
   public static ServerConfig defaults(Path root) {
     return new ServerConfig(
@@ -139,7 +149,8 @@ public record ServerConfig(
         StageSettings.adaptive(1024, 8),
         StageSettings.adaptive(1024, 8),
         StageSettings.adaptive(256, 64),
-        Disk.direct());
+        Disk.direct(),
+        Duration.ofMillis(50));
   }
 
   /**
@@ -163,7 +174,8 @@ public record ServerConfig(
         parse,
         cache,
         file,
-        disk);
+        disk,
+        responseTarget);
   }
 
   /**
@@ -187,7 +199,8 @@ public record ServerConfig(
         parse,
         cache,
         file,
-        disk);
+        disk,
+        responseTarget);
   }
 
   /**
@@ -214,7 +227,8 @@ public record ServerConfig(
         newParse,
         newCache,
         newFile,
-        disk);
+        disk,
+        responseTarget);
   }
 
   /**
@@ -238,7 +252,8 @@ public record ServerConfig(
         parse,
         cache,
         file,
-        newDisk);
+        newDisk,
+        responseTarget);
   }
 
   /**
@@ -264,6 +279,32 @@ public record ServerConfig(
         parse,
         cache,
         file,
-        disk);
+        disk,
+        responseTarget);
+  }
+
+  /**
+   * This configuration with another response-time target for admission control.
+   *
+   * @param target the 90th-percentile target, or {@link Duration#ZERO} for no admission controller
+   * @return the new configuration
+   */
+  public ServerConfig withResponseTarget(Duration target) {
+    return new ServerConfig(
+        root,
+        port,
+        maxConnections,
+        maxHeadBytes,
+        maxHeaders,
+        maxBodyBytes,
+        idleTimeout,
+        headTimeout,
+        cacheBytes,
+        maxCachedFileBytes,
+        parse,
+        cache,
+        file,
+        disk,
+        target);
   }
 }

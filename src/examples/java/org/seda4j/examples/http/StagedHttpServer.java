@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.seda4j.AdmissionController;
 import org.seda4j.ConcurrencyController;
 import org.seda4j.DeadLetter;
 import org.seda4j.FailurePolicy;
@@ -147,11 +148,19 @@ public final class StagedHttpServer implements ExampleServer {
           configure(graph.stage("cache", FileGet.class), config.cache())
               .onFailure(FailurePolicy.deadLetter(errors))
               .handler(this::lookUp);
-      parse =
+      Stage.Builder<Received> parseBuilder =
           configure(graph.stage("parse", Received.class), config.parse())
               .onFull(FullQueuePolicy.reject())
-              .onFailure(FailurePolicy.deadLetter(errors))
-              .handler(this::parseAndRoute);
+              .onFailure(FailurePolicy.deadLetter(errors));
+      if (config.responseTarget().isPositive()) {
+        // Admission control: shed early, by the measured end-to-end response time (parse to the
+        // response written), before queues and latency grow; the full queue stays a backstop.
+        parseBuilder.admission(
+            AdmissionController.responseTime(
+                AdmissionController.ResponseTimeSettings.target(config.responseTarget())
+                    .withPath(write)));
+      }
+      parse = parseBuilder.handler(this::parseAndRoute);
       accept = graph.stage("accept", Accepted.class).capacity(256).handler(this::setUp);
       listener = new ServerSocket();
       listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port()), 1024);
@@ -338,13 +347,14 @@ public final class StagedHttpServer implements ExampleServer {
   /**
    * The admission point: the one place where a request enters the graph or is shed.
    *
-   * <p>Today a request is shed when the parse stage's bounded queue is full ({@link
-   * FullQueuePolicy#reject()}; {@code offer} never blocks whatever the policy). An admission
-   * controller attached to the parse stage (a response-time-based one, say) would reject through
-   * the same {@code offer}, and its rejections land in the same branch: answered 503 at once, with
-   * Retry-After, on the connection's own thread, without queueing anywhere. The connection is kept
-   * when no request body can follow (HTTP/1.1, no Content-Length or Transfer-Encoding, no
-   * "Connection: close"), so a shed client costs one short response, not a reconnect.
+   * <p>A request is shed when the parse stage's admission controller refuses it ({@link
+   * AdmissionController#responseTime}: the 90th percentile of the time from admission to the
+   * response written is held near {@link ServerConfig#responseTarget()}), or when the parse queue
+   * is full ({@link FullQueuePolicy#reject()}; {@code offer} never blocks whatever the policy).
+   * Either way the rejection lands in one branch: answered 503 at once, with Retry-After, on the
+   * connection's own thread, without queueing anywhere. The connection is kept when no request body
+   * can follow (HTTP/1.1, no Content-Length or Transfer-Encoding, no "Connection: close"), so a
+   * shed client costs one short response, not a reconnect.
    *
    * @param received the request head
    * @return whether the connection goes on to its next request

@@ -233,6 +233,38 @@ final class StatusPage {
     }
     h.append("</table>\n");
 
+    h.append("<h2>Admission control and end-to-end response time</h2><table class=wrap>")
+        .append("<tr><th class=l>where</th><th class=l>state</th></tr>\n");
+    for (StageSnapshot s : stages) {
+      if (!s.admission().isEmpty() || !s.rejections().isEmpty()) {
+        h.append("<tr><td class=l>")
+            .append(esc(s.name()))
+            .append("</td><td class=l>")
+            .append(esc(s.admission()))
+            .append(s.admission().isEmpty() ? "" : "<br>")
+            .append("rejected by reason: ")
+            .append(esc(s.rejections().toString()))
+            .append("</td></tr>\n");
+      }
+    }
+    for (GraphSnapshot.Path p : g.paths()) {
+      Latency r = p.responseTime();
+      h.append("<tr><td class=l>path ")
+          .append(esc(p.entry()))
+          .append(" &rarr; ")
+          .append(esc(p.exit()))
+          .append("</td><td class=l>")
+          .append(r.count())
+          .append(" responses: p50 ")
+          .append(duration(r, r.p50Nanos()))
+          .append(", p90 ")
+          .append(duration(r, r.p90Nanos()))
+          .append(", p99 ")
+          .append(duration(r, r.p99Nanos()))
+          .append("</td></tr>\n");
+    }
+    h.append("</table>\n");
+
     h.append("<h2>Edges (events each stage sent to the next)</h2><table>")
         .append("<tr><th class=l>from</th><th class=l>to</th><th>events</th></tr>\n");
     for (GraphSnapshot.Edge e : g.edges()) {
@@ -246,8 +278,9 @@ final class StatusPage {
     }
     h.append("</table>\n<p class=small>Latencies cover the last one to two sampling periods. ")
         .append("<b>wait</b>: time in the stage's queue; <b>service</b>: handler time per event. ")
-        .append("Requests are admitted at the parse stage's queue: when it is full a request is ")
-        .append("answered 503 at once (counted in parse's <b>rejected</b>). ")
+        .append("Requests are admitted at the parse stage: when its response-time controller ")
+        .append("sheds load, or its queue is full, a request is answered 503 at once (counted ")
+        .append("in parse's <b>rejected</b>, by reason). ")
         .append("* = set by hand. blocked: producers waiting for room (p) / handlers waiting on ")
         .append("an emit (e).</p>\n</body></html>\n");
     return h.toString();
@@ -260,7 +293,7 @@ final class StatusPage {
    * @return the same snapshot, reordered
    */
   static GraphSnapshot inPipelineOrder(GraphSnapshot g) {
-    return new GraphSnapshot(g.graph(), g.state(), ordered(g.stages()), g.edges());
+    return new GraphSnapshot(g.graph(), g.state(), ordered(g.stages()), g.edges(), g.paths());
   }
 
   private static List<StageSnapshot> ordered(List<StageSnapshot> stages) {

@@ -12,18 +12,23 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.seda4j.GraphSnapshot;
+import org.seda4j.RejectionReason;
 import org.seda4j.StageSnapshot;
 import org.seda4j.examples.http.RawClient.RawResponse;
 import org.seda4j.examples.http.ServerConfig.StageSettings;
 
 /**
- * Overload: the file stage is stuck behind a closed gate (a disk that does not answer), every queue
- * is tiny, and more clients arrive than the pipeline can hold. The requests that do not fit are
- * answered 503 at once, while the gate is still closed; after it opens the admitted ones are
- * answered 200; and every request is counted exactly once.
+ * Overload, two ways. First the full-queue backstop: the file stage is stuck behind a closed gate
+ * (a disk that does not answer), every queue is tiny, and more clients arrive than the pipeline can
+ * hold; the requests that do not fit are answered 503 at once, while the gate is still closed;
+ * after it opens the admitted ones are answered 200; and every request is counted exactly once.
+ * Then the response-time admission controller: a slow disk, large queues, and more load than it
+ * serves; the controller sheds (503, reason OVERLOADED) long before the queues fill, and again
+ * every request is answered and counted.
  */
 class SheddingTest {
 
@@ -121,5 +126,66 @@ class SheddingTest {
 
   private static StageSnapshot stageNamed(GraphSnapshot snapshot, String name) {
     return snapshot.stages().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void theResponseTimeControllerShedsBeforeTheQueuesFill() throws Exception {
+    Path root = SampleSite.create(temp, 0);
+    ServerConfig config =
+        ServerConfig.defaults(root)
+            .withPort(0)
+            .withCacheBytes(0) // every request misses and needs the disk
+            .withStages(
+                StageSettings.fixed(1000, 2),
+                StageSettings.fixed(1000, 2),
+                StageSettings.fixed(1000, 2))
+            .withDisk(Disk.simulated(2, Duration.ofMillis(5))) // about 400 reads/s
+            .withResponseTarget(Duration.ofMillis(20));
+    AtomicBoolean stop = new AtomicBoolean();
+    ConcurrentLinkedQueue<Integer> statuses = new ConcurrentLinkedQueue<>();
+    try (StagedHttpServer server = StagedHttpServer.start(config)) {
+      List<Future<Void>> loops = new ArrayList<>();
+      try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+        for (int i = 0; i < CLIENTS; i++) {
+          loops.add(
+              clients.submit(
+                  () -> {
+                    while (!stop.get()) {
+                      try (RawClient c = new RawClient(server.port())) {
+                        statuses.add(c.exchange(RawClient.get("/files/1k.txt")).status());
+                      }
+                    }
+                    return null;
+                  }));
+        }
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    server.admissionStage().snapshot().rejected(RejectionReason.OVERLOADED) > 100);
+        stop.set(true);
+      } // waits for the clients
+      for (Future<Void> loop : loops) {
+        loop.get(); // a client that failed fails the test
+      }
+      StageSnapshot parse = server.admissionStage().snapshot();
+      assertThat(parse.queued()).isLessThan(parse.capacity()); // shed long before the queue filled
+      assertThat(parse.rejected(RejectionReason.QUEUE_FULL)).isZero();
+      assertThat(parse.admission()).contains("responseTime(p90 target 20.0 ms");
+      assertThat(statuses).containsOnly(200, 503).contains(200, 503);
+
+      await().until(() -> server.graph().awaitIdle(Duration.ofSeconds(1)));
+      ServerStats.Counters c = server.counters();
+      assertThat(c.answered()).isEqualTo(c.received()).isEqualTo(statuses.size());
+      assertThat(c.abandoned()).isZero();
+      assertThat(c.status(503)).isEqualTo(c.shed());
+      assertThat(c.status(200) + c.status(503)).isEqualTo(statuses.size());
+      GraphSnapshot snapshot = server.graph().snapshot();
+      assertThat(stageNamed(snapshot, "parse").rejected()).isEqualTo(c.shed());
+      assertThat(snapshot.paths())
+          .singleElement()
+          .satisfies(p -> assertThat(p.exit()).isEqualTo("write"));
+      assertThat(snapshot.stages()).allMatch(StageSnapshot::balanced);
+    }
   }
 }
