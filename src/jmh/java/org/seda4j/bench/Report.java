@@ -36,6 +36,7 @@ public final class Report {
 
   private final List<Row> rows = new ArrayList<>();
   private final Set<String> about = new LinkedHashSet<>();
+  private final java.util.Map<String, String> runs = new java.util.LinkedHashMap<>();
 
   private Report() {}
 
@@ -72,8 +73,10 @@ public final class Report {
     for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
       if (line.startsWith("# ")) {
         String l = line.substring(2);
-        if (l.startsWith("date:") || l.startsWith("seda4j commit:")) {
-          about.add(part + " " + l);
+        if (l.startsWith("date: ")) {
+          runs.merge(part, l.substring(6), (a, c) -> c + ", " + a);
+        } else if (l.startsWith("seda4j commit: ")) {
+          runs.merge(part, "seda4j " + l.substring(15), (a, c) -> a + ", " + c);
         } else if (!l.startsWith("seda4j benchmark suite") && !l.startsWith("command:")) {
           about.add(l);
         }
@@ -106,6 +109,9 @@ public final class Report {
     for (String a : about) {
       b.append("- ").append(a).append('\n');
     }
+    b.append("- runs (one per part; the ratios of a row come from one run):");
+    runs.forEach((part, run) -> b.append(' ').append(part).append(" ").append(run).append(';'));
+    b.append('\n');
     targets(b);
     throughputTable(b);
     latencyTable(b);

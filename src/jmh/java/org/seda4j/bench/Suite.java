@@ -336,7 +336,7 @@ public final class Suite {
     lines.add("# seda4j benchmark suite, part " + part + ", mode " + plan.name());
     lines.add("# command: src/jmh/run " + plan.name() + " " + part);
     lines.add("# date: " + Instant.now().truncatedTo(ChronoUnit.SECONDS));
-    lines.add("# seda4j commit: " + gitCommit());
+    lines.add("# seda4j commit: engine (src/main) at " + gitCommit());
     lines.add(
         "# jdk: "
             + System.getProperty("java.vm.vendor")
@@ -382,19 +382,29 @@ public final class Suite {
         + System.getProperty("os.arch");
   }
 
+  /** The last commit that changed the engine (src/main), and whether src/main has changes since. */
   private static String gitCommit() {
-    try {
-      Process p =
-          new ProcessBuilder("git", "describe", "--always", "--dirty")
-              .redirectErrorStream(true)
-              .start();
-      String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      return p.waitFor() == 0 ? s : "unknown";
-    } catch (IOException e) {
+    String commit = git("log", "-1", "--format=%h %cs", "--", "src/main");
+    String dirty = git("status", "--porcelain", "--", "src/main");
+    if (commit.isEmpty()) {
       return "unknown";
+    }
+    return commit + (dirty.isEmpty() ? "" : " + uncommitted changes");
+  }
+
+  private static String git(String... args) {
+    List<String> command = new ArrayList<>();
+    command.add("git");
+    command.addAll(List.of(args));
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      return p.waitFor() == 0 ? s : "";
+    } catch (IOException e) {
+      return "";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return "unknown";
+      return "";
     }
   }
 }
