@@ -47,7 +47,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class Suite {
   static final List<String> PARTS =
-      List.of("pipe1", "pipe3", "fanout", "diamond", "latency", "blocking", "memory");
+      List.of("pipe1", "pipe3", "fanout", "diamond", "latency", "blocking", "memory", "others");
 
   private Suite() {}
 
@@ -82,10 +82,17 @@ public final class Suite {
       Plan plan = Plan.of(mode);
       if (parts.isEmpty()) {
         parts.addAll(PARTS);
+        if (!mode.equals("quick")) {
+          parts.remove("others"); // their figures have their own commands (README)
+        }
       }
       long start = System.nanoTime();
       for (String part : parts) {
         long t0 = System.nanoTime();
+        if (part.equals("others")) {
+          others(plan);
+          continue;
+        }
         List<String> rows =
             switch (part) {
               case "latency" -> latency(plan);
@@ -161,7 +168,7 @@ public final class Suite {
       Map<String, Histogram> merged = new LinkedHashMap<>();
       Map<String, List<Double>> rates = new LinkedHashMap<>();
       for (int fork = 0; fork < plan.harnessForks(); fork++) {
-        for (String line : child("latency", c.name(), plan.name())) {
+        for (String line : harness("latency", c.name(), plan.name())) {
           String[] f = line.split(",", -1);
           if (f[0].equals("HIST")) {
             Histogram h =
@@ -215,7 +222,7 @@ public final class Suite {
     for (String who : List.of("seda4j-default", "tpe-200", "vt-per-task")) {
       Map<String, List<Double>> values = new LinkedHashMap<>();
       for (int fork = 0; fork < plan.harnessForks(); fork++) {
-        for (String line : child("blocking", who, plan.name())) {
+        for (String line : harness("blocking", who, plan.name())) {
           String[] f = line.split(",", -1);
           values
               .computeIfAbsent(f[4] + "," + f[7], k -> new ArrayList<>())
@@ -240,13 +247,39 @@ public final class Suite {
             Contender.DISRUPTOR,
             Contender.JOX,
             Contender.CAMEL)) {
-      rows.addAll(strip(child("memory", "queued", c.name(), plan.name())));
+      rows.addAll(strip(harness("memory", "queued", c.name(), plan.name())));
     }
     for (Contender c :
         List.of(Contender.SEDA_DEFAULT, Contender.VT_SEMAPHORE, Contender.THREAD_POOL)) {
-      rows.addAll(strip(child("memory", "blocked", c.name(), plan.name())));
+      rows.addAll(strip(harness("memory", "blocked", c.name(), plan.name())));
     }
     return rows;
+  }
+
+  /**
+   * The project's other benchmarks, run briefly so they never rot (CI's quick mode): {@link
+   * PipelineThroughput} (one case per benchmark method) and {@link ControllerScenarios} {@code
+   * quick}. Their published figures come from their own commands (README), not from here.
+   */
+  private static void others(Plan plan) throws Exception {
+    new Runner(
+            new OptionsBuilder()
+                .include(java.util.regex.Pattern.quote(PipelineThroughput.class.getName()) + ".*")
+                .param("stages", "3")
+                .param("batchSize", "64")
+                .param("permits", "1")
+                .param("threads", "virtual")
+                .param("stats", "true")
+                .forks(1)
+                .warmupIterations(1)
+                .warmupTime(TimeValue.milliseconds(plan.jmhIterationMs()))
+                .measurementIterations(1)
+                .measurementTime(TimeValue.milliseconds(plan.jmhIterationMs()))
+                .jvmArgs(Plan.JVM_ARGS.toArray(String[]::new))
+                .shouldFailOnError(true)
+                .build())
+        .run();
+    java(ControllerScenarios.class.getName(), "quick");
   }
 
   private static List<String> strip(List<String> lines) {
@@ -261,13 +294,19 @@ public final class Suite {
    * Runs {@link Harness} in a new JVM with the suite's JVM options; returns its ROW/HIST lines and
    * echoes everything else it prints.
    */
-  private static List<String> child(String... args) throws IOException, InterruptedException {
+  private static List<String> harness(String... args) throws IOException, InterruptedException {
+    return java(Harness.class.getName(), args);
+  }
+
+  /** Runs {@code mainClass args} in a new JVM, as {@link #harness(String...)}. */
+  private static List<String> java(String mainClass, String... args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(Plan.JVM_ARGS);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add(Harness.class.getName());
+    command.add(mainClass);
     command.addAll(List.of(args));
     System.out.println("# " + String.join(" ", List.of(args)));
     Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
