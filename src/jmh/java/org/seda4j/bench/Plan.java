@@ -9,7 +9,7 @@ import java.util.List;
  * <p>Full mode on 2 cores: JMH runs 3 forks x (3 warm-up + 5 measured iterations of 1 s) per
  * benchmark, and reports the mean with its 99.9% confidence interval over the 15 measured
  * iterations; the harness workloads (latency, blocking) run 2 JVMs per contender and pool them.
- * Error bars on a shared 2-core VM stay wide (often +/-10-30%): compare within one table, and treat
+ * Error bars on a shared 2-core VM stay wide (often +/-10-70%): compare within one table, and treat
  * ratios whose interval straddles 1 as unresolved.
  *
  * @param name quick or full

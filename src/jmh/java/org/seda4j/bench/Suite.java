@@ -31,7 +31,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <pre>
  *   src/jmh/run quick                  # every workload briefly (CI runs this): a few minutes
- *   src/jmh/run full                   # the published figures (about 40 minutes)
+ *   src/jmh/run full                   # the published figures (about 25 minutes)
  *   src/jmh/run full pipe1 pipe3       # some parts only; then the report over every results file
  *   src/jmh/run report                 # only the table and charts, from the results files
  * </pre>
