@@ -43,6 +43,9 @@ class ExamplesTest {
           List.of("20,000 calls of 10 ms in", "permits"),
           "batching",
           List.of("100,000 readings in", "100,000 rows in table reading (16 sensors)", "batchSize"),
+          "overload",
+          List.of(
+              "answered 200/s", "responseTime(p90 target 50.0 ms)", "query rejected: OVERLOADED="),
           "shutdown",
           List.of("unprocessed event(s)", "(still queued)", "-> balanced: true"));
 

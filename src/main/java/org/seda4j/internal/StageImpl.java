@@ -49,7 +49,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /*
- * One stage: queue + dispatcher + semaphore-bounded virtual-thread-per-batch executor.
+ * One stage: an ArrayBlockingQueue + a dispatcher + workers on a semaphore-bounded
+ * virtual-thread-per-task executor.
  *
  * Concurrency model
  * - Producers (any thread, or handlers via StageContext) call admit(). Room in the queue is
@@ -63,10 +64,26 @@ import org.slf4j.LoggerFactory;
  *   putAll/offerAll; and see "insertion vs sweep" below. The lock is never held while waiting: room
  *   is reserved before it is taken, so queue.add cannot block or fail under it.
  * - One dispatcher virtual thread: acquire a permit, take() an event, drainTo up to batchSize - 1
- *   more, give the slots back to `free`, and start one virtual thread for the batch. The permit is
- *   taken before the events, so waiting events stay in the queue (visible, countable, sheddable).
- * - The batch thread runs the handler, updates the counters once per batch, releases the permit and
- *   tells the graph how many events ended.
+ *   more, give the slots back to `free`, and start a worker (one new virtual thread) with the
+ *   batch. The permit is taken before the events, so waiting events stay in the queue (visible,
+ *   countable, sheddable).
+ * - A worker runs the handler over its batch and updates the counters once per batch; then, while
+ *   the queue has events, it takes the next batch itself (poll + drainTo) instead of handing the
+ *   permit back: a busy stage pays no thread start and no dispatcher hand-off per batch (at batch
+ *   size 1 that was the whole cost of a trivial event). It ends, releasing its permit, when the
+ *   queue is empty, when the permits were lowered below the workers holding them
+ *   (availablePermits() < 0: lowering works while workers loop), when a forced shutdown began, or
+ *   after a 1 ms slice of looping: a worker that never blocks would otherwise keep its carrier
+ *   thread from every other stage (a CPU-bound loop starved other virtual threads for seconds), and
+ *   ending hands the carrier over in the executor's FIFO order, like the one-thread-per-batch
+ *   design did. A stray interrupt left by a handler is cleared between batches.
+ * - Consumers (the dispatcher and the workers) remove events under `takeLock`, so that they do it
+ *   in queue order, one batch at a time (the queue-wait stamps below are read in that order). The
+ *   dispatcher holds it while it waits in take() on an empty queue; a worker only tryLock()s it and
+ *   ends if it is taken: then either the queue is empty (nothing to take) or the dispatcher is
+ *   taking a batch for a new worker. The dispatcher is blocked on a permit whenever every permit
+ *   is out, so it never holds the lock then; no event waits while a permit is free and no one
+ *   holds the lock without taking.
  *
  * Accounting (per stage): admitted = completed + failed + cancelled + dropped + queued + inFlight.
  * The graph-wide `pending` count is raised before an event becomes visible in a queue and lowered
@@ -87,12 +104,13 @@ import org.slf4j.LoggerFactory;
  * - Queue wait, without wrapping events: `enqueueNanos` is a ring of `capacity` timestamps parallel
  *   to the queue. Every insertion happens under `insertLock` in queue order, so the inserter writes
  *   the event's timestamp at `insertIndex` and advances it, under the lock, before queue.add. The
- *   dispatcher, which removes events from the head in the same order, reads them at `takeIndex` and
- *   advances it, then records (batch start - enqueue time) per event. Happens-before: the slot write
- *   precedes queue.add (program order), add releases ABQ's lock, take/drainTo acquires it, so the
- *   dispatcher sees the timestamp of every event it removed. No slot is overwritten before it is
- *   read: the inserter of sequence k + capacity needs a slot of `free`, and the dispatcher gives its
- *   drained slots back to `free` (releaseSpace, a volatile write the inserter's CAS reads) only after
+ *   consumer (dispatcher or worker, under takeLock, so one at a time and in queue order) reads them
+ *   at `takeIndex` and advances it, then records (batch start - enqueue time) per event.
+ *   Happens-before: the slot write precedes queue.add (program order), add releases ABQ's lock,
+ *   take/poll/drainTo acquires it, so the consumer sees the timestamp of every event it removed;
+ *   takeLock orders consumers among themselves. No slot is overwritten before it is read: the
+ *   inserter of sequence k + capacity needs a slot of `free`, and the consumer gives its drained
+ *   slots back to `free` (releaseSpace, a volatile write the inserter's CAS reads) only after
  *   reading their timestamps, so at most `capacity` timestamps are ever outstanding.
  * - dropOldest also removes the head, outside the dispatcher. For that policy `takeIndex` is guarded
  *   by `insertLock`: the swap claims the polled event's slot and writes the new one in one critical
@@ -130,6 +148,9 @@ final class StageImpl<E> implements Stage<E> {
 
   private static final RejectionReason[] REASONS = RejectionReason.values();
 
+  /** How long a worker may keep taking batches before it ends and leaves the carrier to others. */
+  private static final long WORKER_SLICE_NANOS = 1_000_000;
+
   final GraphImpl graph;
   final int id; // the stage's index in its graph; Tracked events name their path's entry by it
   private final String name;
@@ -146,6 +167,7 @@ final class StageImpl<E> implements Stage<E> {
 
   private final ArrayBlockingQueue<Object> queue; // E, or Tracked wrapping an E
   private final ReentrantLock insertLock = new ReentrantLock();
+  private final ReentrantLock takeLock = new ReentrantLock(); // consumers: see the class comment
   private final AtomicInteger free;
   private final ReentrantLock spaceLock = new ReentrantLock();
   private final Condition space = spaceLock.newCondition();
@@ -668,6 +690,15 @@ final class StageImpl<E> implements Stage<E> {
     long rej = rejectedTotal();
     long ended = completed.sum() + failed.sum();
     long busy = busyNanos.sum();
+    if (adm == lastFeedbackAdmitted
+        && rej == lastFeedbackRejected
+        && ended == lastFeedbackEnded
+        && queue.isEmpty()) {
+      // Idle: nothing offered, nothing handled. The next sample starts now, so its rates are
+      // not diluted by the quiet time before traffic (re)started.
+      lastFeedbackNanos = now;
+      return;
+    }
     long meanService =
         ended > lastFeedbackEnded ? (busy - lastFeedbackBusy) / (ended - lastFeedbackEnded) : 0;
     AdmissionSample sample =
@@ -1226,51 +1257,119 @@ final class StageImpl<E> implements Stage<E> {
     try {
       while (true) {
         permits.acquire();
-        Object first;
+        Batch b;
         try {
-          first = queue.take();
+          takeLock.lockInterruptibly();
+          try {
+            b = takeBatch(queue.take());
+          } finally {
+            takeLock.unlock();
+          }
         } catch (InterruptedException ie) {
           permits.release();
           throw ie;
         }
-        int max = batchSize;
-        List<Object> batch;
-        long[] stamps = null;
-        boolean locked = latencyStats && takeUnderLock;
-        if (locked) {
-          insertLock.lock();
-        }
-        try {
-          if (max == 1) {
-            batch = new ArrayList<>(1);
-            batch.add(first);
-          } else {
-            batch = new ArrayList<>(Math.min(max, 64));
-            batch.add(first);
-            queue.drainTo(batch, max - 1);
-          }
-          if (latencyStats) {
-            stamps = ownResponses != null ? new long[batch.size()] : null;
-            recordQueueWaits(batch.size(), stamps);
-          }
-        } finally {
-          if (locked) {
-            insertLock.unlock();
-          }
-        }
-        int n = batch.size();
-        releaseSpace(n);
-        Tracked[] origins = seesTracked ? unwrapAll(batch) : null;
-        inFlight.addAndGet(n);
         activeHandlers.incrementAndGet();
-        batchesStarted.increment();
-        @SuppressWarnings("unchecked")
-        List<E> events = (List<E>) (List<?>) batch;
-        long[] admittedAt = stamps;
-        executor.execute(() -> runBatch(events, origins, admittedAt));
+        executor.execute(() -> work(b));
       }
     } catch (InterruptedException stop) {
       // close() or a forced shutdown stops the dispatcher by interrupting it
+    }
+  }
+
+  /** A drained batch: the events, and their path origins and admission times when needed. */
+  private static final class Batch {
+    final List<Object> events;
+    final Tracked @Nullable [] origins;
+    final long @Nullable [] admittedAt;
+
+    Batch(List<Object> events, Tracked @Nullable [] origins, long @Nullable [] admittedAt) {
+      this.events = events;
+      this.origins = origins;
+      this.admittedAt = admittedAt;
+    }
+  }
+
+  /**
+   * Drains a batch that starts with {@code first}, just removed from the queue, and counts it in
+   * flight. Caller holds takeLock (see the class comment).
+   */
+  private Batch takeBatch(Object first) {
+    int max = batchSize;
+    List<Object> batch;
+    long[] stamps = null;
+    boolean locked = latencyStats && takeUnderLock;
+    if (locked) {
+      insertLock.lock();
+    }
+    try {
+      if (max == 1) {
+        batch = new ArrayList<>(1);
+        batch.add(first);
+      } else {
+        batch = new ArrayList<>(Math.min(max, 64));
+        batch.add(first);
+        queue.drainTo(batch, max - 1);
+      }
+      if (latencyStats) {
+        stamps = ownResponses != null ? new long[batch.size()] : null;
+        recordQueueWaits(batch.size(), stamps);
+      }
+    } finally {
+      if (locked) {
+        insertLock.unlock();
+      }
+    }
+    int n = batch.size();
+    releaseSpace(n);
+    Tracked[] origins = seesTracked ? unwrapAll(batch) : null;
+    inFlight.addAndGet(n); // after the queue shrank: see snapshot()
+    batchesStarted.increment();
+    return new Batch(batch, origins, stamps);
+  }
+
+  /**
+   * A worker: runs its first batch, then keeps taking batches itself while the queue has events,
+   * its permit stands and its time slice lasts; then gives the permit back and ends. See the class
+   * comment.
+   */
+  @SuppressWarnings("unchecked")
+  private void work(Batch first) {
+    GraphImpl.CURRENT.set(this);
+    long sliceEnd = System.nanoTime() + WORKER_SLICE_NANOS;
+    Batch b = first;
+    try {
+      while (true) {
+        long end = runBatch((List<E>) (List<?>) b.events, b.origins, b.admittedAt);
+        b = nextBatch(end - sliceEnd >= 0);
+        if (b == null) {
+          return;
+        }
+      }
+    } finally {
+      activeHandlers.decrementAndGet();
+      permits.release();
+    }
+  }
+
+  /**
+   * The worker's next batch, or {@code null} if it should end: a forced shutdown began, the permits
+   * were lowered below the workers holding them, its slice is used up, the dispatcher is taking
+   * events (it holds takeLock, so the worker steps aside), or the queue is empty.
+   */
+  private @Nullable Batch nextBatch(boolean sliceUsed) {
+    Thread.interrupted(); // a handler's stray interrupt must not reach the next batch
+    if (sliceUsed || graph.isForcing() || permits.availablePermits() < 0) {
+      return null;
+    }
+    if (!takeLock.tryLock()) {
+      return null;
+    }
+    try {
+      Object first = queue.poll();
+      return first == null ? null : takeBatch(first);
+    } finally {
+      takeLock.unlock();
     }
   }
 
@@ -1295,12 +1394,12 @@ final class StageImpl<E> implements Stage<E> {
   /**
    * Runs the handler over one batch. {@code origins} (per index, entries may be null) are the path
    * origins of tracked events, {@code admittedAt} the admission times when the stage measures its
-   * own response time; both {@code null} otherwise.
+   * own response time; both {@code null} otherwise. Returns the time the batch ended.
    */
-  private void runBatch(
+  private long runBatch(
       List<E> batch, @Nullable Tracked @Nullable [] origins, long @Nullable [] admittedAt) {
-    GraphImpl.CURRENT.set(this);
     long start = System.nanoTime();
+    long end = start;
     int n = batch.size();
     int ok = 0;
     int bad = 0;
@@ -1432,7 +1531,7 @@ final class StageImpl<E> implements Stage<E> {
         }
       }
     } finally {
-      long end = System.nanoTime();
+      end = System.nanoTime();
       busyNanos.add(end - start);
       if (handled > 0) {
         recordResponses(
@@ -1446,10 +1545,9 @@ final class StageImpl<E> implements Stage<E> {
         expired.add(late);
         dropped.add(late);
       }
-      activeHandlers.decrementAndGet();
-      permits.release();
       graph.eventsEnded(n);
     }
+    return end;
   }
 
   /** A queued event's deadline passed before its handler ran: dropped, counted, reported. */

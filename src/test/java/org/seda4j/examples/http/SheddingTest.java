@@ -50,78 +50,92 @@ class SheddingTest {
             .withCacheBytes(0) // every request misses and needs the disk
             .withStages(
                 StageSettings.fixed(1, 1), StageSettings.fixed(1, 1), StageSettings.fixed(1, 1))
-            .withDisk(file -> gate.acquire());
+            .withDisk(file -> gate.acquire())
+            .withResponseTarget(Duration.ZERO); // the full-queue backstop alone
     ConcurrentLinkedQueue<Integer> statuses = new ConcurrentLinkedQueue<>();
     try (StagedHttpServer server = StagedHttpServer.start(config);
         ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
-      List<Future<RawResponse>> responses = new ArrayList<>();
-      for (int i = 0; i < CLIENTS; i++) {
-        responses.add(
-            clients.submit(
-                () -> {
-                  try (RawClient c = new RawClient(server.port())) {
-                    RawResponse r = c.exchange(RawClient.get("/files/1k.txt"));
-                    statuses.add(r.status());
-                    return r;
-                  }
-                }));
+      try {
+        checkShedding(server, clients, gate, statuses);
+      } finally {
+        gate.release(CLIENTS); // even if an assertion failed, so that clients and server can end
       }
-      // Every request was admitted or rejected at parse, and the rejected ones are answered while
-      // the disk is still stuck.
-      await()
-          .atMost(Duration.ofSeconds(20))
-          .until(
-              () -> {
-                StageSnapshot parse = server.admissionStage().snapshot();
-                return parse.admitted() + parse.rejected() == CLIENTS
-                    && parse.rejected() > 0
-                    && parse.queued() == parse.capacity() // full, and stays full while stuck
-                    && statuses.size() == parse.rejected();
-              });
-      assertThat(statuses).containsOnly(503);
-      long shedWhileStuck = server.counters().shed();
-      // The status page is exempt from shedding: it answers while the admission queue is full.
-      try (RawClient c = new RawClient(server.port())) {
-        RawResponse status = c.exchange(RawClient.get("/_seda.txt"));
-        assertThat(status.status()).isEqualTo(200);
-        assertThat(status.text()).contains("parse", "shed 503 " + shedWhileStuck);
-      }
-
-      gate.release(CLIENTS); // the disk answers again
-      int ok = 0;
-      int shed = 0;
-      for (Future<RawResponse> f : responses) {
-        RawResponse r = f.get();
-        assertThat(r.status()).isIn(200, 503);
-        if (r.status() == 200) {
-          ok++;
-          assertThat(r.body()).hasSize(1024);
-        } else {
-          shed++;
-          assertThat(r.header("retry-after")).isEqualTo("1");
-        }
-      }
-      assertThat(ok + shed).isEqualTo(CLIENTS);
-      assertThat(shed).isEqualTo(shedWhileStuck); // nothing admitted was shed later
-      assertThat(ok).isPositive();
-
-      await().until(() -> server.graph().awaitIdle(Duration.ofSeconds(1)));
-      ServerStats.Counters c = server.counters();
-      assertThat(c.received()).isEqualTo(CLIENTS + 1); // and the status page
-      assertThat(c.answered()).isEqualTo(CLIENTS + 1);
-      assertThat(c.abandoned()).isZero();
-      assertThat(c.status(200)).isEqualTo(ok + 1);
-      assertThat(c.status(503)).isEqualTo(shed);
-      assertThat(c.shed()).isEqualTo(shed);
-      GraphSnapshot snapshot = server.graph().snapshot();
-      StageSnapshot parse = stageNamed(snapshot, "parse");
-      // The admission point: each 503 is one rejection at parse's queue, each 200 one admission;
-      // the status page request was rejected too, and answered all the same.
-      assertThat(parse.rejected()).isEqualTo(shed + 1);
-      assertThat(parse.admitted()).isEqualTo(ok);
-      assertThat(stageNamed(snapshot, "file").completed()).isEqualTo(ok);
-      assertThat(snapshot.stages()).allMatch(StageSnapshot::balanced);
     }
+  }
+
+  private void checkShedding(
+      StagedHttpServer server,
+      ExecutorService clients,
+      Semaphore gate,
+      ConcurrentLinkedQueue<Integer> statuses)
+      throws Exception {
+    List<Future<RawResponse>> responses = new ArrayList<>();
+    for (int i = 0; i < CLIENTS; i++) {
+      responses.add(
+          clients.submit(
+              () -> {
+                try (RawClient c = new RawClient(server.port())) {
+                  RawResponse r = c.exchange(RawClient.get("/files/1k.txt"));
+                  statuses.add(r.status());
+                  return r;
+                }
+              }));
+    }
+    // Every request was admitted or rejected at parse, and the rejected ones are answered while
+    // the disk is still stuck.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              StageSnapshot parse = server.admissionStage().snapshot();
+              return parse.admitted() + parse.rejected() == CLIENTS
+                  && parse.rejected() > 0
+                  && parse.queued() == parse.capacity() // full, and stays full while stuck
+                  && statuses.size() == parse.rejected();
+            });
+    assertThat(statuses).containsOnly(503);
+    long shedWhileStuck = server.counters().shed();
+    // The status page is exempt from shedding: it answers while the admission queue is full.
+    try (RawClient c = new RawClient(server.port())) {
+      RawResponse status = c.exchange(RawClient.get("/_seda.txt"));
+      assertThat(status.status()).isEqualTo(200);
+      assertThat(status.text()).contains("parse", "shed 503 " + shedWhileStuck);
+    }
+
+    gate.release(CLIENTS); // the disk answers again
+    int ok = 0;
+    int shed = 0;
+    for (Future<RawResponse> f : responses) {
+      RawResponse r = f.get();
+      assertThat(r.status()).isIn(200, 503);
+      if (r.status() == 200) {
+        ok++;
+        assertThat(r.body()).hasSize(1024);
+      } else {
+        shed++;
+        assertThat(r.header("retry-after")).isEqualTo("1");
+      }
+    }
+    assertThat(ok + shed).isEqualTo(CLIENTS);
+    assertThat(shed).isEqualTo(shedWhileStuck); // nothing admitted was shed later
+    assertThat(ok).isPositive();
+
+    await().until(() -> server.graph().awaitIdle(Duration.ofSeconds(1)));
+    ServerStats.Counters c = server.counters();
+    assertThat(c.received()).isEqualTo(CLIENTS + 1); // and the status page
+    assertThat(c.answered()).isEqualTo(CLIENTS + 1);
+    assertThat(c.abandoned()).isZero();
+    assertThat(c.status(200)).isEqualTo(ok + 1);
+    assertThat(c.status(503)).isEqualTo(shed);
+    assertThat(c.shed()).isEqualTo(shed);
+    GraphSnapshot snapshot = server.graph().snapshot();
+    StageSnapshot parse = stageNamed(snapshot, "parse");
+    // The admission point: each 503 is one rejection at parse's queue, each 200 one admission;
+    // the status page request was rejected too, and answered all the same.
+    assertThat(parse.rejected()).isEqualTo(shed + 1);
+    assertThat(parse.admitted()).isEqualTo(ok);
+    assertThat(stageNamed(snapshot, "file").completed()).isEqualTo(ok);
+    assertThat(snapshot.stages()).allMatch(StageSnapshot::balanced);
   }
 
   private static StageSnapshot stageNamed(GraphSnapshot snapshot, String name) {
