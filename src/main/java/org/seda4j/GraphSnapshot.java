@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param stages the stages, in creation order
  * @param edges the edges that carried at least one event, ordered by source stage, then target
  *     stage, each in creation order
+ * @param paths the measured paths ({@link StageGraph#measurePath}), in the order they were first
+ *     measured
  * @param deadlocked the stages found deadlocked, in creation order; empty if none. A set of stages
  *     is deadlocked when every handler of each of them waits, without a bound, for room in a full
  *     queue of another of them (a blocking {@link StageContext#emit emit} or a {@link Stage#put
@@ -35,6 +37,7 @@ public record GraphSnapshot(
     StageGraph.State state,
     List<StageSnapshot> stages,
     List<Edge> edges,
+    List<Path> paths,
     List<String> deadlocked) {
 
   /**
@@ -44,16 +47,18 @@ public record GraphSnapshot(
    * @param state the graph's lifecycle state
    * @param stages the stages, in creation order
    * @param edges the edges that carried at least one event
+   * @param paths the measured paths
    * @param deadlocked the stages found deadlocked, in creation order
    */
   public GraphSnapshot {
     stages = List.copyOf(stages);
     edges = List.copyOf(edges);
+    paths = List.copyOf(paths);
     deadlocked = List.copyOf(deadlocked);
   }
 
   /**
-   * A snapshot in which no stage is deadlocked.
+   * A snapshot with no measured path and no deadlocked stage.
    *
    * @param graph the graph's name
    * @param state the graph's lifecycle state
@@ -62,7 +67,34 @@ public record GraphSnapshot(
    */
   public GraphSnapshot(
       String graph, StageGraph.State state, List<StageSnapshot> stages, List<Edge> edges) {
-    this(graph, state, stages, edges, List.of());
+    this(graph, state, stages, edges, List.of(), List.of());
+  }
+
+  /**
+   * The end-to-end response time of a measured path (see {@link StageGraph#measurePath}): from
+   * admission at {@code entry} to the end of handling, at {@code exit}, of the events it led to. An
+   * immutable value: its methods never block and any thread may call them.
+   *
+   * @param entry the entry stage's name
+   * @param exit the exit stage's name
+   * @param responseTime the response times over the recent window: the last one to two samples of
+   *     the entry's response-time admission controller when it measures this path, else one to two
+   *     sampling periods of activity
+   */
+  public record Path(String entry, String exit, Latency responseTime) {
+
+    /**
+     * Checks the arguments.
+     *
+     * @param entry the entry stage's name
+     * @param exit the exit stage's name
+     * @param responseTime the response times
+     */
+    public Path {
+      Objects.requireNonNull(entry, "entry must not be null");
+      Objects.requireNonNull(exit, "exit must not be null");
+      Objects.requireNonNull(responseTime, "responseTime must not be null");
+    }
   }
 
   /**
@@ -344,15 +376,49 @@ public record GraphSnapshot(
           .append(" close(Duration) or shutdownNow(), and break the cycle of blocking emits")
           .append(System.lineSeparator());
     }
+    for (StageSnapshot s : stages) {
+      if (!s.rejections().isEmpty() || s.expired() > 0) {
+        out.append("  ").append(s.name()).append(" rejected:");
+        s.rejections().forEach((reason, n) -> out.append(' ').append(reason).append('=').append(n));
+        if (s.expired() > 0) {
+          out.append("; expired while queued: ").append(s.expired());
+        }
+        out.append(System.lineSeparator());
+      }
+      if (!s.admission().isEmpty()) {
+        out.append("  ")
+            .append(s.name())
+            .append(" admission: ")
+            .append(s.admission())
+            .append(System.lineSeparator());
+      }
+    }
+    for (Path p : paths) {
+      Latency r = p.responseTime();
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "  path %s -> %s: %d responses, p50 %s, p90 %s, p99 %s%n",
+              p.entry(),
+              p.exit(),
+              r.count(),
+              nanos(r.p50Nanos(), r.count()),
+              nanos(r.p90Nanos(), r.count()),
+              nanos(r.p99Nanos(), r.count())));
+    }
     return out.toString();
   }
 
   /** A p99 in human units ("850ns", "12.3us", "1.2ms", "3.40s"), or "-" if nothing recorded. */
   static String duration(Latency latency) {
-    if (latency.count() == 0) {
+    return nanos(latency.p99Nanos(), latency.count());
+  }
+
+  /** A duration in human units, or "-" if {@code count} is 0 (nothing recorded). */
+  private static String nanos(long n, long count) {
+    if (count == 0) {
       return "-";
     }
-    long n = latency.p99Nanos();
     if (n < 1_000) {
       return n + "ns";
     } else if (n < 1_000_000) {

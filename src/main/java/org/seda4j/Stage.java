@@ -2,6 +2,7 @@ package org.seda4j;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -35,16 +36,36 @@ import java.util.function.Consumer;
  *   <li><b>full-queue policy</b> (default {@link FullQueuePolicy#block()}): backpressure or
  *       explicit, counted shedding.
  *   <li><b>failure policy</b> (default {@link FailurePolicy#logAndCount()}).
+ *   <li><b>admission controllers</b> (default none): overload control at the sink, see below.
  * </ul>
+ *
+ * <h2>Overload: admission control, deadlines and degradation</h2>
+ *
+ * <p>A full queue pushes back (or sheds) only once the queue is full, and a long queue means long
+ * response times. To keep response time bounded when the offered load exceeds what a stage can do,
+ * give the stage an {@link AdmissionController} ({@link Builder#admission}): it rejects work early
+ * and cheaply at the sink, before it waits. {@link AdmissionController#responseTime} adapts a
+ * token-bucket rate so that the stage's (or a path's) 90th-percentile response time stays near a
+ * target (Welsh and Culler, USITS 2003); {@link AdmissionController#multiclass} cuts lower
+ * priorities first. A rejected event goes back to its producer ({@link OfferResult.Rejected} with
+ * the reason, or {@link StageRejectedException}), and a rejection listener ({@link
+ * Builder#onReject}) can degrade the request instead, for example by sending a quick "busy" answer
+ * to the stage that writes responses. Events that implement {@link Expiring} carry a deadline: one
+ * that arrives late is rejected ({@link RejectionReason#EXPIRED}), one that expires in the queue is
+ * dropped before its handler runs (counted in {@link StageSnapshot#expired()}).
  *
  * <h2>Producers</h2>
  *
- * <p>Any thread may call {@link #put}, {@link #offer}, {@link #putAll} and {@link #offerAll}.
- * Handlers of the same graph emit through {@link StageContext#emit}, which behaves like {@code put}
- * and keeps working while the graph is closing, so that close can drain the whole graph. A blocking
- * emit inside a cycle of stages whose queues are all full deadlocks, as any bounded cycle does:
- * give one stage of the cycle a non-blocking policy, emit with {@link StageContext#offer} on the
- * edge that closes the cycle, or give the cycle enough capacity for what circulates in it. {@link
+ * <p>Any thread may call {@link #put}, {@link #offer}, {@link #putAll} and {@link #offerAll}. Each
+ * event goes through three gates, in this order: the graph must admit ({@link StageClosedException}
+ * or {@link OfferResult.Closed} once it is closing), the event's deadline must not have passed and
+ * every admission controller must admit it ({@link RejectionReason#EXPIRED} and the controller's
+ * reason otherwise), and then the full-queue policy applies. Handlers of the same graph emit
+ * through {@link StageContext#emit}, which behaves like {@code put} and keeps working while the
+ * graph is closing, so that close can drain the whole graph. A blocking emit inside a cycle of
+ * stages whose queues are all full deadlocks, as any bounded cycle does: give one stage of the
+ * cycle a non-blocking policy, emit with {@link StageContext#offer} on the edge that closes the
+ * cycle, or give the cycle enough capacity for what circulates in it. {@link
  * StageSnapshot#blockedOnEmit()} shows handlers waiting on emit; a deadlock is detected within a
  * few sampling periods and reported by {@link GraphSnapshot#deadlocked()} and a WARN line (see
  * {@link StageGraph}, "Cycles").
@@ -304,6 +325,35 @@ public interface Stage<E> {
      * @throws IllegalArgumentException if a dead-letter stage belongs to another graph
      */
     Builder<E> onFailure(FailurePolicy policy);
+
+    /**
+     * Adds an admission controller (default: none). Events must pass every controller added, in the
+     * order added, before the full-queue policy applies; a refused event is rejected with the
+     * controller's {@link AdmissionController#rejectionReason()}. At most one of them may ask for
+     * response-time feedback ({@link AdmissionController#feedback()}); a path it measures must end
+     * at a stage of the same graph. The instance must not guard another stage.
+     *
+     * @param controller the controller
+     * @return this builder
+     * @throws IllegalArgumentException if a second controller asks for feedback, the instance
+     *     already guards another stage, or the feedback's exit stage belongs to another graph
+     */
+    Builder<E> admission(AdmissionController<? super E> controller);
+
+    /**
+     * Sets a listener for events this stage rejects ({@link OfferResult.Rejected}: admission
+     * controllers, passed deadlines, full queues under {@code reject}/{@code blockFor}, failed
+     * {@code offer}s, interrupted waits; not events turned away because the graph is closing). It
+     * runs on the producer's thread before the producer gets the rejection, so it can degrade the
+     * request, for example by {@link Stage#offer offering} a quick "busy" answer to the stage that
+     * writes responses. It must be quick and must not block; an exception it throws is logged
+     * (rate-limited) and ignored. The producer still gets the rejection: when the listener answers
+     * for it, producers (and handlers, with {@link StageContext#offer}) can ignore it.
+     *
+     * @param listener receives each rejected event and its rejection
+     * @return this builder
+     */
+    Builder<E> onReject(BiConsumer<? super E, ? super OfferResult.Rejected> listener);
 
     /**
      * Creates and starts the stage with a per-event handler.

@@ -125,6 +125,25 @@ public interface StageGraph extends AutoCloseable {
   List<Stage<?>> stages();
 
   /**
+   * Measures the end-to-end response time of a path, from admission at {@code entry} to the end of
+   * handling at {@code exit}, shown in {@link GraphSnapshot#paths()}. From this call on, every
+   * event {@code entry} admits carries its admission time, and every event a handler emits (through
+   * {@link StageContext#emit}, {@link StageContext#offer} or a {@code map} stage) while handling
+   * such an event carries it on, so when {@code exit} finishes handling one of them the time since
+   * admission at {@code entry} is recorded. (A batch handler's emits carry the earliest admission
+   * time of its batch. An event that already carries an earlier path's time keeps it.) Costs one
+   * small object per event on the path; stages off the path pay nothing.
+   *
+   * <p>Idempotent; never blocks; any thread may call it. {@link AdmissionController#responseTime}
+   * with a path calls it for you.
+   *
+   * @param entry where the path starts, a stage of this graph
+   * @param exit where it ends, a stage of this graph (may be {@code entry} itself)
+   * @throws IllegalArgumentException if a stage belongs to another graph
+   */
+  void measurePath(Stage<?> entry, Stage<?> exit);
+
+  /**
    * Waits until the graph is quiescent: every queue empty and no event in flight, across all stages
    * and cycles. Meant for tests and batch jobs: it replaces sleeps.
    *

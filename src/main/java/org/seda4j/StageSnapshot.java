@@ -1,5 +1,9 @@
 package org.seda4j;
 
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+
 /**
  * A point-in-time view of one stage: its settings, its load and its event accounting.
  *
@@ -19,11 +23,12 @@ package org.seda4j;
  * @param fullQueuePolicy the full-queue policy, as text
  * @param failurePolicy the failure policy, as text
  * @param admitted events admitted since the stage was created
- * @param rejected events offered and not admitted (full queue, timeout, closed)
+ * @param rejected events offered and not admitted, for any reason (see {@link #rejections()})
  * @param completed admitted events whose handler returned normally
  * @param failed admitted events whose handler threw
  * @param cancelled admitted events cancelled by a forced shutdown
- * @param dropped admitted events shed by a drop policy
+ * @param dropped admitted events shed by a drop policy, or whose {@link Deadline} passed while they
+ *     were queued (those are also counted in {@code expired})
  * @param blockedProducers threads now waiting for room in this stage's queue
  * @param blockedOnEmit this stage's handlers now waiting for room in a stage's queue (its own
  *     included): in {@link StageContext#emit}, in a {@link Stage#put put} or {@link Stage#putAll
@@ -45,6 +50,16 @@ package org.seda4j;
  *     size 1; percentiles of batch means for larger batches, which hides outliers inside a batch);
  *     failed events count (with their failure handling), events cancelled before their handler ran
  *     do not; all zeros if latency statistics are off
+ * @param rejections the rejected events per {@link RejectionReason}; reasons with none are left
+ *     out; the values add up to {@code rejected}
+ * @param expired admitted events whose {@link Deadline} passed while they were queued: dropped
+ *     before their handler ran (part of {@code dropped})
+ * @param responseTime time from admission to the end of handling at this stage, over the last one
+ *     to two samples of its {@link AdmissionController} (see {@link AdmissionSample}); measured
+ *     only when an admission controller of the stage asks for its response time ({@link
+ *     AdmissionController#feedback()}), all zeros otherwise
+ * @param admission the stage's admission controllers and their current state (for an adaptive one,
+ *     its rate and measured response time), or empty if it has none
  */
 public record StageSnapshot(
     String name,
@@ -70,7 +85,61 @@ public record StageSnapshot(
     String concurrencyDecision,
     String batchDecision,
     Latency queueWait,
-    Latency serviceTime) {
+    Latency serviceTime,
+    Map<RejectionReason, Long> rejections,
+    long expired,
+    Latency responseTime,
+    String admission) {
+
+  /**
+   * Copies the map of rejections (in the order of {@link RejectionReason}).
+   *
+   * @param name the stage's name
+   * @param capacity the queue's capacity
+   * @param queued queued events
+   * @param permits the concurrency limit
+   * @param activeHandlers running invocations
+   * @param inFlight events in flight
+   * @param batchSize the batch size
+   * @param fullQueuePolicy the full-queue policy
+   * @param failurePolicy the failure policy
+   * @param admitted admitted events
+   * @param rejected rejected events
+   * @param completed completed events
+   * @param failed failed events
+   * @param cancelled cancelled events
+   * @param dropped dropped events
+   * @param blockedProducers waiting producers
+   * @param blockedOnEmit handlers waiting on an emit
+   * @param throughput events per second
+   * @param permitsOverridden permits set by hand
+   * @param batchSizeOverridden batch size set by hand
+   * @param concurrencyDecision the concurrency controller's last decision
+   * @param batchDecision the batching controller's last decision
+   * @param queueWait queue wait
+   * @param serviceTime service time
+   * @param rejections rejections per reason
+   * @param expired expired events
+   * @param responseTime response time
+   * @param admission admission controllers' state
+   */
+  public StageSnapshot {
+    // In the enum's order, unmodifiable.
+    rejections =
+        rejections.isEmpty()
+            ? Map.of()
+            : Collections.unmodifiableMap(new EnumMap<>(Map.copyOf(rejections)));
+  }
+
+  /**
+   * The rejections for one reason.
+   *
+   * @param reason the reason
+   * @return events rejected for it
+   */
+  public long rejected(RejectionReason reason) {
+    return rejections.getOrDefault(reason, 0L);
+  }
 
   /**
    * Events offered to the stage: {@code admitted + rejected}.

@@ -42,7 +42,10 @@ class ExamplesTest {
           "blocking-io",
           List.of("20,000 calls of 10 ms in", "permits"),
           "batching",
-          List.of("100,000 readings in", "100,000 lines in"),
+          List.of("100,000 readings in", "100,000 rows in table reading (16 sensors)", "batchSize"),
+          "overload",
+          List.of(
+              "answered 200/s", "responseTime(p90 target 50.0 ms)", "query rejected: OVERLOADED="),
           "shutdown",
           List.of("unprocessed event(s)", "(still queued)", "-> balanced: true"));
 
@@ -93,11 +96,19 @@ class ExamplesTest {
     }
   }
 
-  /** The library's classes plus slf4j (api and the simple backend), as the tests see them. */
-  private static String classPath() throws URISyntaxException {
+  /**
+   * The library's classes plus slf4j (api and the simple backend) and H2 (for the batching
+   * example), as the tests see them.
+   */
+  private static String classPath() throws URISyntaxException, ClassNotFoundException {
     List<String> entries = new ArrayList<>();
     for (Class<?> c :
-        List.of(StageGraph.class, org.slf4j.Logger.class, org.slf4j.simple.SimpleLogger.class)) {
+        List.of(
+            StageGraph.class,
+            org.slf4j.Logger.class,
+            org.slf4j.simple.SimpleLogger.class,
+            // By name: the tests' module does not read java.sql, which H2's classes need.
+            Class.forName("org.h2.Driver", false, ExamplesTest.class.getClassLoader()))) {
       entries.add(
           Paths.get(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
     }

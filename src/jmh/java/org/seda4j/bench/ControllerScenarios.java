@@ -26,7 +26,7 @@ import org.seda4j.StageSnapshot;
  * the default (adaptive) controllers and a grid of fixed configurations side by side in one JVM,
  * and reports the default's throughput as a ratio of the best fixed one.
  *
- * <p>Run: {@code ./mvnw -B -q -Pbench -DskipTests package && java -cp target/benchmarks.jar
+ * <p>Run: {@code ./mvnw -B -q -Pbench -DskipTests package && java -cp target/bench/benchmarks.jar
  * org.seda4j.bench.ControllerScenarios [quick] [csv-file]}. {@code quick} shortens every window
  * (for CI, so the harness never rots); the full run takes a few minutes.
  *

@@ -15,10 +15,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.seda4j.AdmissionController;
 import org.seda4j.BatchController;
 import org.seda4j.BatchHandler;
 import org.seda4j.ConcurrencyController;
@@ -28,6 +30,7 @@ import org.seda4j.FailurePolicy;
 import org.seda4j.FullQueuePolicy;
 import org.seda4j.GraphFailedException;
 import org.seda4j.GraphSnapshot;
+import org.seda4j.OfferResult;
 import org.seda4j.ShutdownReport;
 import org.seda4j.Stage;
 import org.seda4j.StageClosedException;
@@ -87,6 +90,8 @@ public final class GraphImpl implements StageGraph {
   private volatile State state = State.OPEN;
 
   private final CopyOnWriteArrayList<StageImpl<?>> stages = new CopyOnWriteArrayList<>();
+  private final AtomicInteger nextStageId = new AtomicInteger();
+  private final CopyOnWriteArrayList<PathStats> paths = new CopyOnWriteArrayList<>();
   private final ConcurrentHashMap<String, StageImpl<?>> byName = new ConcurrentHashMap<>();
 
   private final @Nullable GraphJmx jmx; // null if disabled with Builder.jmx(false)
@@ -280,7 +285,42 @@ public final class GraphImpl implements StageGraph {
     edges.sort(
         Comparator.comparingInt((GraphSnapshot.Edge e) -> order.indexOf(e.from()))
             .thenComparingInt(e -> order.indexOf(e.to())));
-    return new GraphSnapshot(name, state, list, edges, deadlocks.deadlocked());
+    List<GraphSnapshot.Path> measured = new ArrayList<>(paths.size());
+    for (PathStats p : paths) {
+      measured.add(new GraphSnapshot.Path(p.entry.name(), p.exit.name(), p.times.summary()));
+    }
+    return new GraphSnapshot(name, state, list, edges, measured, deadlocks.deadlocked());
+  }
+
+  @Override
+  public void measurePath(Stage<?> entry, Stage<?> exit) {
+    Objects.requireNonNull(entry, "entry must not be null");
+    Objects.requireNonNull(exit, "exit must not be null");
+    path(own(entry), own(exit));
+  }
+
+  /**
+   * The measured path from {@code entry} to {@code exit}, registered now if it is new. Its
+   * priorities are those of the entry's feedback controller if that controller measures this path.
+   */
+  private PathStats path(StageImpl<?> entry, StageImpl<?> exit) {
+    lock.lock();
+    try {
+      for (PathStats p : paths) {
+        if (p.entry == entry && p.exit == exit) {
+          return p;
+        }
+      }
+      AdmissionController.Feedback fb = entry.feedback();
+      int priorities = fb != null && fb.exit() == exit ? fb.priorities() : 1;
+      PathStats p = new PathStats(entry, exit, priorities);
+      exit.endsPath(p); // before the entry tags events, so the first ones are recorded
+      entry.startsPath();
+      paths.add(p);
+      return p;
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override
@@ -757,6 +797,10 @@ public final class GraphImpl implements StageGraph {
       controllersInUse.addAll(stage.controllers());
       byName.put(stage.name(), stage);
       stages.add(stage);
+      AdmissionController.Feedback fb = stage.feedback();
+      if (fb != null && fb.exit() != null) {
+        stage.feedbackPath(path(stage, own(fb.exit())));
+      }
       stage.start();
       if (jmx != null) {
         jmx.register(stage);
@@ -778,6 +822,8 @@ public final class GraphImpl implements StageGraph {
     private FullQueuePolicy policy = FullQueuePolicy.block();
     private FailurePolicy failurePolicy = FailurePolicy.logAndCount();
     private @Nullable Consumer<? super E> dropListener;
+    private @Nullable BiConsumer<? super E, ? super OfferResult.Rejected> rejectListener;
+    private final List<AdmissionController<? super E>> admission = new ArrayList<>();
     private boolean built;
 
     StageBuilder(String stageName, Class<E> type) {
@@ -824,6 +870,33 @@ public final class GraphImpl implements StageGraph {
     @Override
     public Stage.Builder<E> onDrop(Consumer<? super E> listener) {
       this.dropListener = Objects.requireNonNull(listener, "listener must not be null");
+      return this;
+    }
+
+    @Override
+    public Stage.Builder<E> admission(AdmissionController<? super E> controller) {
+      Objects.requireNonNull(controller, "controller must not be null");
+      AdmissionController.Feedback fb = controller.feedback();
+      if (fb != null && fb.exit() != null) {
+        own(fb.exit());
+      }
+      for (AdmissionController<? super E> c : admission) {
+        if (c == controller) {
+          throw new IllegalArgumentException(
+              "admission controller "
+                  + controller
+                  + " was added to stage '"
+                  + stageName
+                  + "' twice");
+        }
+      }
+      admission.add(controller);
+      return this;
+    }
+
+    @Override
+    public Stage.Builder<E> onReject(BiConsumer<? super E, ? super OfferResult.Rejected> listener) {
+      this.rejectListener = Objects.requireNonNull(listener, "listener must not be null");
       return this;
     }
 
@@ -878,6 +951,7 @@ public final class GraphImpl implements StageGraph {
         stage =
             new StageImpl<>(
                 GraphImpl.this,
+                nextStageId.getAndIncrement(),
                 stageName,
                 type,
                 capacity,
@@ -888,7 +962,9 @@ public final class GraphImpl implements StageGraph {
                 failurePolicy,
                 dropListener,
                 handler,
-                batch);
+                batch,
+                admission,
+                rejectListener);
       } catch (OutOfMemoryError e) {
         // The queue (and the ring of enqueue times) is allocated up front, in one array each:
         // a capacity too large for the heap fails here, before anything started.

@@ -18,7 +18,8 @@ import org.seda4j.StageSnapshot;
  * - org.seda4j.StageStatistics: one per stage per sampling period, from the graph's sampler thread.
  * - org.seda4j.ControllerDecision: a controller (or setPermits/setBatchSize) changed a setting.
  * - org.seda4j.Rejection: events not admitted (kind REJECTED or CLOSED) or dropped (kind
- *   DROPPED_NEWEST or DROPPED_OLDEST), at the point it happens, on the producer's thread.
+ *   DROPPED_NEWEST or DROPPED_OLDEST on the producer's thread; DROPPED_EXPIRED, a deadline that
+ *   passed while the event was queued, on the handler's thread), at the point it happens.
  * - org.seda4j.HandlerFailure: a handler threw (once per failed event, like the `failed` counter).
  *
  * The classes live in a package the module does not export. JFR needs no access to them: it
@@ -53,6 +54,7 @@ final class JfrEvents {
   static final String CLOSED = "CLOSED";
   static final String DROPPED_NEWEST = "DROPPED_NEWEST";
   static final String DROPPED_OLDEST = "DROPPED_OLDEST";
+  static final String DROPPED_EXPIRED = "DROPPED_EXPIRED";
 
   // ---------------------------------------------------------------- hooks
 
@@ -114,8 +116,8 @@ final class JfrEvents {
   /**
    * {@code count} events offered to {@code stage} were not admitted or were dropped.
    *
-   * @param kind {@link #REJECTED}, {@link #CLOSED}, {@link #DROPPED_NEWEST} or {@link
-   *     #DROPPED_OLDEST}
+   * @param kind {@link #REJECTED}, {@link #CLOSED}, {@link #DROPPED_NEWEST}, {@link
+   *     #DROPPED_OLDEST} or {@link #DROPPED_EXPIRED}
    * @param reason the {@code RejectionReason} name, or the kind for closed stages and drops
    */
   static void rejection(StageImpl<?> stage, String kind, String reason, int count, String message) {
@@ -262,7 +264,8 @@ final class JfrEvents {
     String kind = "";
 
     @Label("Reason")
-    @Description("QUEUE_FULL, TIMED_OUT or INTERRUPTED for rejections; otherwise the kind")
+    @Description(
+        "the RejectionReason for rejections (QUEUE_FULL, OVERLOADED, EXPIRED, ...); otherwise the kind")
     String reason = "";
 
     @Label("Full-Queue Policy")

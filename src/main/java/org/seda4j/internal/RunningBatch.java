@@ -3,12 +3,13 @@ package org.seda4j.internal;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /*
- * One dispatched batch, from the dispatcher's hand-over until its events are accounted for: the
- * task a handler thread runs, and the record a forced shutdown reads when that thread ignores its
- * interrupt for longer than the grace.
+ * One batch a worker runs, from the moment it took it until its events are accounted for: the
+ * record a forced shutdown reads when the worker's handler ignores its interrupt for longer than
+ * the grace. A worker publishes the batch it runs in its Worker slot (StageImpl.workers).
  *
  * Who accounts for the batch's events is decided by one CAS on `state`:
  *   RUNNING --finish() by the handler thread--> FINISHING --published()--> PUBLISHED
@@ -18,9 +19,10 @@ import org.jspecify.annotations.Nullable;
  * only after the interrupt grace passed with its thread still running (a handler that ignores the
  * interrupt, or never returns): it then counts the events itself from `progress` (events whose
  * handler call ended are completed or failed; the one in progress and the rest are cancelled and
- * reported), and whatever the thread does with them later is not counted. If the terminator finds
- * FINISHING, the handler thread is counting right now, running engine code only: the terminator
- * joins it, so the report it then collects is complete.
+ * reported; events dropped because their deadline passed, counted in `late`, stay dropped), and
+ * whatever the thread does with them later is not counted. If the terminator finds FINISHING, the
+ * handler thread is counting right now, running engine code only: the terminator waits (polling
+ * every 10 us) until it has published, so the report it then collects is complete.
  *
  * `progress` (per-event handlers): before calling the handler on event i the thread stores
  * begun = i + 1 and the number of events completed so far (one release store per event, a plain
@@ -29,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  * before its one call: every event started, none ended. The terminator reads it after winning
  * abandon(), so the value is one the thread published and the split is exact up to that point.
  */
-final class RunningBatch<E> implements Runnable {
+final class RunningBatch<E> {
 
   private static final int RUNNING = 0;
   private static final int FINISHING = 1;
@@ -50,23 +52,39 @@ final class RunningBatch<E> implements Runnable {
   }
 
   final List<E> events;
-  private final StageImpl<E> stage;
   private volatile int state = RUNNING;
 
   @SuppressWarnings("UnusedVariable") // read and written through PROGRESS
   private volatile long progress; // (begun << 32) | ok; see the class comment
 
-  private volatile @Nullable Thread thread;
+  private final Thread thread;
+  private volatile int late; // events of the batch dropped because their deadline passed
+  private volatile @Nullable List<E> live; // a batch handler's events, without the expired ones
 
-  RunningBatch(StageImpl<E> stage, List<E> events) {
-    this.stage = stage;
+  /** Created by the worker thread that runs the batch. */
+  RunningBatch(List<E> events) {
     this.events = events;
+    this.thread = Thread.currentThread();
   }
 
-  @Override
-  public void run() {
-    thread = Thread.currentThread();
-    stage.runBatch(this);
+  /** Handler thread: {@code n} events of the batch expired so far (before the next progress). */
+  void late(int n) {
+    late = n;
+  }
+
+  /** Terminating thread, after abandon(): events dropped as expired. */
+  int late() {
+    return late;
+  }
+
+  /** Handler thread: the events a batch handler receives (the batch without the expired ones). */
+  void live(List<E> events) {
+    live = events;
+  }
+
+  /** Terminating thread, after abandon(): the batch handler's events, or null if not reached. */
+  @Nullable List<E> live() {
+    return live;
   }
 
   /** Handler thread: {@code begun} handler calls began, {@code ok} of the ended ones completed. */
@@ -84,12 +102,6 @@ final class RunningBatch<E> implements Runnable {
     state = PUBLISHED;
   }
 
-  /** Dispatcher: whether the batch's events are accounted for, so it can forget it. */
-  boolean accounted() {
-    int s = state;
-    return s == PUBLISHED || s == ABANDONED;
-  }
-
   /**
    * Terminating thread, after the grace: takes the accounting from a handler thread still running
    * user code. Returns {@code false} if the handler thread finished first; it has then counted (or,
@@ -99,17 +111,17 @@ final class RunningBatch<E> implements Runnable {
     if (STATE.compareAndSet(this, RUNNING, ABANDONED)) {
       return true;
     }
-    Thread t = thread;
-    if (state == FINISHING && t != null) {
-      GraphImpl.joinUninterruptibly(t); // engine code only, a few instructions
+    while (state == FINISHING) {
+      // The worker is counting the batch right now (engine code only, a few instructions); it
+      // goes on to other batches afterwards, so wait for the state, not for the thread's end.
+      LockSupport.parkNanos(10_000); // not a spin: a poll every 10 us, for nanoseconds
     }
     return false;
   }
 
   /** The name of the thread that runs the batch, for the shutdown report. */
   String threadName() {
-    Thread t = thread;
-    return t != null ? t.getName() : stage.toString() + " (handler thread not started)";
+    return thread.getName();
   }
 
   /** Terminating thread, after abandon(): how many handler calls began. */

@@ -1,10 +1,13 @@
 package org.seda4j.internal;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -18,9 +21,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
+import org.seda4j.AdmissionController;
+import org.seda4j.AdmissionSample;
 import org.seda4j.BatchController;
 import org.seda4j.BatchHandler;
 import org.seda4j.ConcurrencyController;
@@ -28,6 +34,7 @@ import org.seda4j.ControllerDecision;
 import org.seda4j.ControllerSample;
 import org.seda4j.DeadLetter;
 import org.seda4j.EventHandler;
+import org.seda4j.Expiring;
 import org.seda4j.FailurePolicy;
 import org.seda4j.FullQueuePolicy;
 import org.seda4j.GraphSnapshot;
@@ -44,7 +51,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /*
- * One stage: queue + dispatcher + semaphore-bounded virtual-thread-per-batch executor.
+ * One stage: an ArrayBlockingQueue + a dispatcher + workers on a semaphore-bounded
+ * virtual-thread-per-task executor.
  *
  * Concurrency model
  * - Producers (any thread, or handlers via StageContext) call admit(). Room in the queue is
@@ -58,10 +66,26 @@ import org.slf4j.LoggerFactory;
  *   putAll/offerAll; and see "insertion vs sweep" below. The lock is never held while waiting: room
  *   is reserved before it is taken, so queue.add cannot block or fail under it.
  * - One dispatcher virtual thread: acquire a permit, take() an event, drainTo up to batchSize - 1
- *   more, give the slots back to `free`, and start one virtual thread for the batch. The permit is
- *   taken before the events, so waiting events stay in the queue (visible, countable, sheddable).
- * - The batch thread runs the handler, updates the counters once per batch, releases the permit and
- *   tells the graph how many events ended.
+ *   more, give the slots back to `free`, and start a worker (one new virtual thread) with the
+ *   batch. The permit is taken before the events, so waiting events stay in the queue (visible,
+ *   countable, sheddable).
+ * - A worker runs the handler over its batch and updates the counters once per batch; then, while
+ *   the queue has events, it takes the next batch itself (poll + drainTo) instead of handing the
+ *   permit back: a busy stage pays no thread start and no dispatcher hand-off per batch (at batch
+ *   size 1 that was the whole cost of a trivial event). It ends, releasing its permit, when the
+ *   queue is empty, when the permits were lowered below the workers holding them
+ *   (availablePermits() < 0: lowering works while workers loop), when a forced shutdown began, or
+ *   after a 1 ms slice of looping: a worker that never blocks would otherwise keep its carrier
+ *   thread from every other stage (a CPU-bound loop starved other virtual threads for seconds), and
+ *   ending hands the carrier over in the executor's FIFO order, like the one-thread-per-batch
+ *   design did. A stray interrupt left by a handler is cleared between batches.
+ * - Consumers (the dispatcher and the workers) remove events under `takeLock`, so that they do it
+ *   in queue order, one batch at a time (the queue-wait stamps below are read in that order). The
+ *   dispatcher holds it while it waits in take() on an empty queue; a worker only tryLock()s it and
+ *   ends if it is taken: then either the queue is empty (nothing to take) or the dispatcher is
+ *   taking a batch for a new worker. The dispatcher is blocked on a permit whenever every permit
+ *   is out, so it never holds the lock then; no event waits while a permit is free and no one
+ *   holds the lock without taking.
  *
  * Accounting (per stage): admitted = completed + failed + cancelled + dropped + queued + inFlight.
  * The graph-wide `pending` count is raised before an event becomes visible in a queue and lowered
@@ -82,12 +106,13 @@ import org.slf4j.LoggerFactory;
  * - Queue wait, without wrapping events: `enqueueNanos` is a ring of `capacity` timestamps parallel
  *   to the queue. Every insertion happens under `insertLock` in queue order, so the inserter writes
  *   the event's timestamp at `insertIndex` and advances it, under the lock, before queue.add. The
- *   dispatcher, which removes events from the head in the same order, reads them at `takeIndex` and
- *   advances it, then records (batch start - enqueue time) per event. Happens-before: the slot write
- *   precedes queue.add (program order), add releases ABQ's lock, take/drainTo acquires it, so the
- *   dispatcher sees the timestamp of every event it removed. No slot is overwritten before it is
- *   read: the inserter of sequence k + capacity needs a slot of `free`, and the dispatcher gives its
- *   drained slots back to `free` (releaseSpace, a volatile write the inserter's CAS reads) only after
+ *   consumer (dispatcher or worker, under takeLock, so one at a time and in queue order) reads them
+ *   at `takeIndex` and advances it, then records (batch start - enqueue time) per event.
+ *   Happens-before: the slot write precedes queue.add (program order), add releases ABQ's lock,
+ *   take/poll/drainTo acquires it, so the consumer sees the timestamp of every event it removed;
+ *   takeLock orders consumers among themselves. No slot is overwritten before it is read: the
+ *   inserter of sequence k + capacity needs a slot of `free`, and the consumer gives its drained
+ *   slots back to `free` (releaseSpace, a volatile write the inserter's CAS reads) only after
  *   reading their timestamps, so at most `capacity` timestamps are ever outstanding.
  * - dropOldest also removes the head, outside the dispatcher. For that policy `takeIndex` is guarded
  *   by `insertLock`: the swap claims the polled event's slot and writes the new one in one critical
@@ -123,7 +148,13 @@ final class StageImpl<E> implements Stage<E> {
   private static final int TIMED_OUT = 1;
   private static final int CLOSED = 2;
 
+  private static final RejectionReason[] REASONS = RejectionReason.values();
+
+  /** How long a worker may keep taking batches before it ends and leaves the carrier to others. */
+  private static final long WORKER_SLICE_NANOS = 1_000_000;
+
   final GraphImpl graph;
+  final int id; // the stage's index in its graph; Tracked events name their path's entry by it
   private final String name;
   private final Class<E> type;
   private final int capacity;
@@ -134,10 +165,11 @@ final class StageImpl<E> implements Stage<E> {
   private final @Nullable BatchHandler<E> batchHandler;
   private final Logger log;
   private final StageLog warnings; // rate-limited WARNs: failures, drops
-  private final StageContext context;
+  private final Context context; // shared by all batches without Tracked events (current == null)
 
-  private final ArrayBlockingQueue<E> queue;
+  private final ArrayBlockingQueue<Object> queue; // E, or Tracked wrapping an E
   private final ReentrantLock insertLock = new ReentrantLock();
+  private final ReentrantLock takeLock = new ReentrantLock(); // consumers: see the class comment
   private final AtomicInteger free;
   private final ReentrantLock spaceLock = new ReentrantLock();
   private final Condition space = spaceLock.newCondition();
@@ -170,7 +202,8 @@ final class StageImpl<E> implements Stage<E> {
   private boolean batchJustChanged;
 
   private final LongAdder admitted = new LongAdder();
-  private final LongAdder rejected = new LongAdder();
+  private final LongAdder[] rejectedBy = new LongAdder[REASONS.length];
+  private final LongAdder expired = new LongAdder(); // also counted in dropped
   private final LongAdder completed = new LongAdder();
   private final LongAdder failed = new LongAdder();
   private final LongAdder cancelled = new LongAdder();
@@ -181,10 +214,9 @@ final class StageImpl<E> implements Stage<E> {
 
   private final ExecutorService executor;
   private final Thread dispatcher;
-  // Batches handed to handler threads and perhaps not yet accounted for: the dispatcher's, then
-  // (after it was joined) the terminating thread's. See RunningBatch and abandonRunning().
-  private final ArrayList<RunningBatch<E>> running = new ArrayList<>();
-  private int pruneAt = 64;
+  // The running workers, each with the batch it runs now: what a forced shutdown reads when a
+  // handler ignores its interrupt past the grace. See RunningBatch and abandonRunning().
+  private final Set<Worker<E>> workers = ConcurrentHashMap.newKeySet();
   private final ConcurrentLinkedQueue<UnprocessedEvent> unprocessed = new ConcurrentLinkedQueue<>();
 
   // Latency statistics: see the class comment.
@@ -196,8 +228,28 @@ final class StageImpl<E> implements Stage<E> {
   private volatile LatencyHistogram.Window queueWait = new LatencyHistogram.Window();
   private volatile LatencyHistogram.Window serviceTime = new LatencyHistogram.Window();
 
+  // Admission control and response-time feedback: see the class comment.
+  private final AdmissionGate<E> gate;
+  private final @Nullable BiConsumer<? super E, ? super OfferResult.Rejected> rejectListener;
+  private final OfferResult.Rejected queueFull;
+  private final OfferResult.Rejected timedOut;
+  private final OfferResult.Rejected interruptedWaiting;
+  private final OfferResult.Rejected expiredOnArrival;
+  private final String dropReason; // "policy DROP_NEWEST", for the drop WARN
+  private final @Nullable ResponseTimes ownResponses; // stage-scope feedback, else null
+  private volatile @Nullable PathStats feedbackPath; // path-scope feedback, set by the graph
+  private volatile boolean pathEntry; // some measured path starts here
+  private volatile PathStats[] pathsEndingHere = new PathStats[0];
+  private volatile boolean seesTracked; // a Tracked event was ever queued here
+  private long lastFeedbackNanos; // sampler thread only, like the fields below
+  private long lastFeedbackAdmitted;
+  private long lastFeedbackRejected;
+  private long lastFeedbackEnded;
+  private long lastFeedbackBusy;
+
   StageImpl(
       GraphImpl graph,
+      int id,
       String name,
       Class<E> type,
       int capacity,
@@ -208,8 +260,11 @@ final class StageImpl<E> implements Stage<E> {
       FailurePolicy failurePolicy,
       @Nullable Consumer<? super E> dropListener,
       @Nullable EventHandler<? super E> eventHandler,
-      @Nullable BatchHandler<E> batchHandler) {
+      @Nullable BatchHandler<E> batchHandler,
+      List<AdmissionController<? super E>> admission,
+      @Nullable BiConsumer<? super E, ? super OfferResult.Rejected> rejectListener) {
     this.graph = graph;
+    this.id = id;
     this.name = name;
     this.type = type;
     this.capacity = capacity;
@@ -223,7 +278,20 @@ final class StageImpl<E> implements Stage<E> {
     this.context = new Context();
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.free = new AtomicInteger(capacity);
-    this.latencyStats = graph.latencyStatistics();
+    for (int i = 0; i < REASONS.length; i++) {
+      rejectedBy[i] = new LongAdder();
+    }
+    this.gate = new AdmissionGate<>(this, admission);
+    this.rejectListener = rejectListener;
+    AdmissionController<? super E> fb = gate.feedback();
+    AdmissionController.@Nullable Feedback feedback = fb == null ? null : fb.feedback();
+    this.ownResponses =
+        feedback != null && feedback.exit() == null
+            ? new ResponseTimes(feedback.priorities())
+            : null;
+    // Stage-scope feedback needs each event's admission time even if the graph turned statistics
+    // off.
+    this.latencyStats = graph.latencyStatistics() || ownResponses != null;
     this.takeUnderLock = policy instanceof FullQueuePolicy.DropOldest;
     this.enqueueNanos = new long[latencyStats ? capacity : 0];
     this.concurrency = concurrency;
@@ -242,9 +310,36 @@ final class StageImpl<E> implements Stage<E> {
     }
     this.permits = new AdjustableSemaphore(permits);
     this.batchSize = batchSize;
+    this.queueFull =
+        new OfferResult.Rejected(
+            name,
+            RejectionReason.QUEUE_FULL,
+            policy instanceof FullQueuePolicy.Block || policy instanceof FullQueuePolicy.BlockFor
+                ? "stage '%s' is full (capacity %d, policy %s) and offer/offerAll never wait: use put/putAll to wait for room, or raise capacity"
+                    .formatted(name, capacity, policy)
+                : "stage '%s' rejected the event(s): its queue is full (capacity %d, policy %s); use FullQueuePolicy.block() for backpressure, raise capacity to absorb bursts, or dropNewest()/dropOldest() to shed"
+                    .formatted(name, capacity, policy));
+    this.timedOut =
+        new OfferResult.Rejected(
+            name,
+            RejectionReason.TIMED_OUT,
+            "stage '%s' stayed full for the whole timeout (capacity %d, policy %s): its handlers do not keep up; raise permits or capacity, or the timeout"
+                .formatted(name, capacity, policy));
+    this.interruptedWaiting =
+        new OfferResult.Rejected(
+            name,
+            RejectionReason.INTERRUPTED,
+            "interrupted while waiting for room in stage '" + name + "'");
+    this.expiredOnArrival =
+        new OfferResult.Rejected(
+            name,
+            RejectionReason.EXPIRED,
+            "stage '" + name + "' did not admit the event: its deadline had passed (Expiring)");
+    this.dropReason = "policy " + policy;
     this.concurrencyDecision = "initial permits " + permits + " (" + concurrency + ")";
     this.batchDecision = "initial batchSize " + batchSize + " (" + batching + ")";
     this.lastSampleNanos = startNanos;
+    this.lastFeedbackNanos = startNanos;
     String prefix = "seda4j-" + graph.name() + "-" + name + "-";
     this.executor =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(prefix, 0).factory());
@@ -255,8 +350,12 @@ final class StageImpl<E> implements Stage<E> {
     dispatcher.start();
   }
 
+  /** The stateful controllers of the stage (each must serve one stage only). */
   List<Object> controllers() {
-    return List.of(concurrency, batching);
+    List<Object> all = new ArrayList<>(gate.controllers());
+    all.add(concurrency);
+    all.add(batching);
+    return all;
   }
 
   // ---------------------------------------------------------------- Stage API
@@ -283,14 +382,14 @@ final class StageImpl<E> implements Stage<E> {
 
   @Override
   public void put(E event) throws InterruptedException {
-    throwIfNotAdmitted(countDirect(admit(checkEvent(event), true, null), 1));
+    throwIfNotAdmitted(countDirect(admit(checkEvent(event), true, null, null), 1));
   }
 
   @Override
   public OfferResult offer(E event) {
     E e = checkEvent(event);
     try {
-      return countDirect(admit(e, false, null), 1);
+      return countDirect(admit(e, false, null, null), 1);
     } catch (InterruptedException unreachable) {
       // admit never waits when blocking == false
       Thread.currentThread().interrupt();
@@ -383,7 +482,7 @@ final class StageImpl<E> implements Stage<E> {
         policy.toString(),
         failurePolicy.toString(),
         admittedNow,
-        rejected.sum(),
+        rejectedTotal(),
         completedNow,
         failedNow,
         cancelledNow,
@@ -396,7 +495,68 @@ final class StageImpl<E> implements Stage<E> {
         concurrencyDecision,
         batchDecision,
         queueWait.summary(),
-        serviceTime.summary());
+        serviceTime.summary(),
+        rejections(),
+        expired.sum(),
+        ownResponses != null ? ownResponses.summary() : LatencyHistogram.summarize(),
+        gate.describe());
+  }
+
+  /** The counter of rejections for {@code reason}; the array is indexed by the enum's order. */
+  @SuppressWarnings("EnumOrdinal")
+  private LongAdder rejections(RejectionReason reason) {
+    return rejectedBy[reason.ordinal()];
+  }
+
+  private long rejectedTotal() {
+    long n = 0;
+    for (LongAdder a : rejectedBy) {
+      n += a.sum();
+    }
+    return n;
+  }
+
+  /** Rejections per reason, reasons without any left out, in the enum's order. */
+  private Map<RejectionReason, Long> rejections() {
+    Map<RejectionReason, Long> m = new EnumMap<>(RejectionReason.class);
+    for (int i = 0; i < REASONS.length; i++) {
+      long n = rejectedBy[i].sum();
+      if (n > 0) {
+        m.put(REASONS[i], n);
+      }
+    }
+    return Collections.unmodifiableMap(m);
+  }
+
+  /** Events waiting in the queue now (for admission controllers). */
+  int queueLength() {
+    return queue.size();
+  }
+
+  // ---------------------------------------------------------------- paths (set up by the graph)
+
+  /** The graph measures a path starting here: tag events admitted from now on. */
+  void startsPath() {
+    pathEntry = true;
+  }
+
+  /** The graph measures {@code path}, which ends here: record its responses from now on. */
+  void endsPath(PathStats path) {
+    PathStats[] old = pathsEndingHere;
+    PathStats[] next = Arrays.copyOf(old, old.length + 1);
+    next[old.length] = path;
+    pathsEndingHere = next; // one writer: the graph registers paths under its lock
+  }
+
+  /** The path this stage's feedback controller measures (graph, at registration). */
+  void feedbackPath(PathStats path) {
+    feedbackPath = path;
+  }
+
+  /** What this stage's feedback controller wants: null if none. */
+  AdmissionController.@Nullable Feedback feedback() {
+    AdmissionController<? super E> fb = gate.feedback();
+    return fb == null ? null : fb.feedback();
   }
 
   // ---------------------------------------------------------------- edges
@@ -515,7 +675,72 @@ final class StageImpl<E> implements Stage<E> {
         }
       }
     }
+    updateAdmission(now);
     JfrEvents.stageStatistics(this);
+  }
+
+  /**
+   * Hands the response times measured since the last consumed sample to the stage's feedback
+   * controller, if any. Sampler thread only.
+   */
+  private void updateAdmission(long now) {
+    AdmissionController<? super E> fb = gate.feedback();
+    if (fb == null) {
+      return;
+    }
+    PathStats path = feedbackPath;
+    ResponseTimes times = ownResponses != null ? ownResponses : path != null ? path.times : null;
+    long elapsed = now - lastFeedbackNanos;
+    if (times == null || elapsed <= 0) {
+      return;
+    }
+    long adm = admitted.sum();
+    long rej = rejectedTotal();
+    long ended = completed.sum() + failed.sum();
+    long busy = busyNanos.sum();
+    if (adm == lastFeedbackAdmitted
+        && rej == lastFeedbackRejected
+        && ended == lastFeedbackEnded
+        && queue.isEmpty()) {
+      // Idle: nothing offered, nothing handled. The next sample starts now, so its rates are
+      // not diluted by the quiet time before traffic (re)started.
+      lastFeedbackNanos = now;
+      return;
+    }
+    long meanService =
+        ended > lastFeedbackEnded ? (busy - lastFeedbackBusy) / (ended - lastFeedbackEnded) : 0;
+    AdmissionSample sample =
+        new AdmissionSample(
+            now,
+            elapsed,
+            times.currentAll(),
+            times.currentByPriority(),
+            adm - lastFeedbackAdmitted,
+            rej - lastFeedbackRejected,
+            queue.size(),
+            capacity,
+            meanService);
+    boolean consumed;
+    try {
+      consumed = fb.update(sample);
+    } catch (RuntimeException e) {
+      warnings.warn(
+          StageLog.Kind.CONTROLLER_FAILED,
+          "admission controller of stage '{}' threw on {}; ignored",
+          name,
+          sample,
+          e);
+      consumed = true;
+    }
+    if (consumed) {
+      times.consume();
+      lastFeedbackNanos = now;
+      lastFeedbackAdmitted = adm;
+      lastFeedbackRejected = rej;
+      lastFeedbackEnded = ended;
+      lastFeedbackBusy = busy;
+      log.debug("stage '{}' admission after {}: {}", name, sample, fb);
+    }
   }
 
   private @Nullable ControllerDecision decide(
@@ -606,49 +831,98 @@ final class StageImpl<E> implements Stage<E> {
   }
 
   /**
-   * Admits one event or says why not. {@code source} is the emitting stage for handler emits.
+   * Admits one event or says why not. {@code source} is the emitting stage for handler emits;
+   * {@code origin} the path origin the event inherits (the Tracked event being handled), if any.
    * Blocks only if {@code blocking} and the policy waits.
    */
-  OfferResult admit(E e, boolean blocking, @Nullable StageImpl<?> source)
+  OfferResult admit(E e, boolean blocking, @Nullable StageImpl<?> source, @Nullable Tracked origin)
       throws InterruptedException {
     graph.eventsPending(1);
     if (!admits()) {
       return closed(1);
     }
-    if (tryReserve(1)) {
-      return insertReserved(e);
+    OfferResult.Rejected refused = screen(e, 1);
+    if (refused != null) {
+      rejected(refused, 1);
+      notifyRejected(e, refused);
+      return refused;
     }
-    return admitWhenFull(e, blocking, source);
+    Object item = track(e, origin);
+    if (tryReserve(1)) {
+      return insertReserved(item);
+    }
+    return admitWhenFull(e, item, blocking, source);
   }
 
-  private OfferResult admitWhenFull(E e, boolean blocking, @Nullable StageImpl<?> source)
+  /**
+   * The rejection for an event that may not enter although the graph admits: its deadline passed,
+   * or an admission controller refused it; {@code null} if it may enter. An exception of a
+   * controller counts the {@code n} events (pending already raised) as refused before it
+   * propagates, so they are handed back, not lost.
+   */
+  private OfferResult.@Nullable Rejected screen(E e, int n) {
+    if (e instanceof Expiring x && x.deadline().expiredAt(graph.clockNanos())) {
+      return expiredOnArrival;
+    }
+    if (gate.isEmpty()) {
+      return null;
+    }
+    try {
+      return gate.check(e);
+    } catch (RuntimeException | Error ex) {
+      rejections(RejectionReason.REFUSED).add(n);
+      graph.eventsEnded(n);
+      throw ex;
+    }
+  }
+
+  /**
+   * What goes into the queue for {@code e}: {@code e} itself, or {@code e} wrapped with the path
+   * origin it inherits, or (at a path's entry) a new origin.
+   */
+  private Object track(E e, @Nullable Tracked origin) {
+    if (origin != null) {
+      return origin.carry(e);
+    }
+    if (!pathEntry) {
+      return e;
+    }
+    AdmissionController<? super E> fb = gate.feedback();
+    int priority = fb != null && feedbackPath != null ? fb.priorityOf(e) : 0;
+    return new Tracked(e, System.nanoTime(), id, priority);
+  }
+
+  private OfferResult admitWhenFull(
+      E e, Object item, boolean blocking, @Nullable StageImpl<?> source)
       throws InterruptedException {
     return switch (policy) {
       case FullQueuePolicy.Block b ->
-          blocking ? waitAndInsert(List.of(e), Long.MAX_VALUE, source) : full(1, false);
+          blocking
+              ? waitAndInsert(List.of(e), List.of(item), Long.MAX_VALUE, source)
+              : full(List.of(e), false);
       case FullQueuePolicy.BlockFor b ->
           blocking
-              ? waitAndInsert(List.of(e), GraphImpl.nanos(b.timeout()), source)
-              : full(1, false);
-      case FullQueuePolicy.Reject r -> full(1, false);
+              ? waitAndInsert(List.of(e), List.of(item), GraphImpl.nanos(b.timeout()), source)
+              : full(List.of(e), false);
+      case FullQueuePolicy.Reject r -> full(List.of(e), false);
       case FullQueuePolicy.DropNewest d -> {
         admitted.increment();
         dropped.increment();
         graph.eventsEnded(1);
         JfrEvents.rejection(this, JfrEvents.DROPPED_NEWEST, JfrEvents.DROPPED_NEWEST, 1, "");
-        notifyDropped(e);
+        notifyDropped(e, dropReason);
         yield new OfferResult.Dropped(name);
       }
-      case FullQueuePolicy.DropOldest d -> dropOldestAndInsert(e);
+      case FullQueuePolicy.DropOldest d -> dropOldestAndInsert(item);
     };
   }
 
   // Thread.yield, not onSpinWait: on a virtual thread it frees the carrier, so the thread whose
   // slot is in transit can run even when every carrier is busy retrying here.
   @SuppressWarnings("ThreadPriorityCheck")
-  private OfferResult dropOldestAndInsert(E e) {
+  private OfferResult dropOldestAndInsert(Object item) {
     while (true) {
-      E old;
+      Object old;
       insertLock.lock();
       try {
         if (graph.isForcing()) {
@@ -664,7 +938,7 @@ final class StageImpl<E> implements Stage<E> {
               takeIndex = next(takeIndex); // the polled event's slot (see the class comment)
               stamp(System.nanoTime());
             }
-            queue.add(e);
+            enqueue(item);
           }
         }
       } finally {
@@ -673,14 +947,14 @@ final class StageImpl<E> implements Stage<E> {
       if (old != null) {
         graph.eventsEnded(1); // the old event ended (dropped); the new one stays pending
         JfrEvents.rejection(this, JfrEvents.DROPPED_OLDEST, JfrEvents.DROPPED_OLDEST, 1, "");
-        notifyDropped(old);
+        notifyDropped(unwrap(old), dropReason);
         return OfferResult.accepted();
       }
       if (graph.isForcing()) {
         return closed(1);
       }
       if (tryReserve(1)) {
-        return insertReserved(e);
+        return insertReserved(item);
       }
       // The queue is empty yet no slot is free: every slot is in transit, either drained by the
       // dispatcher and not yet returned to `free`, or reserved by a producer and not yet filled.
@@ -700,36 +974,57 @@ final class StageImpl<E> implements Stage<E> {
     if (!admits()) {
       return closed(n);
     }
+    for (E e : events) {
+      OfferResult.Rejected refused = screen(e, n);
+      if (refused != null) {
+        rejected(refused, n);
+        for (E each : events) {
+          notifyRejected(each, refused);
+        }
+        return refused;
+      }
+    }
+    List<Object> items = new ArrayList<>(n);
+    for (E e : events) {
+      items.add(track(e, null));
+    }
     if (tryReserve(n)) {
-      return insertReserved(events);
+      return insertReserved(items);
     }
     if (blocking) {
       if (policy instanceof FullQueuePolicy.Block) {
-        return waitAndInsert(events, Long.MAX_VALUE, null);
+        return waitAndInsert(events, items, Long.MAX_VALUE, null);
       } else if (policy instanceof FullQueuePolicy.BlockFor b) {
-        return waitAndInsert(events, GraphImpl.nanos(b.timeout()), null);
+        return waitAndInsert(events, items, GraphImpl.nanos(b.timeout()), null);
       }
     }
-    return full(n, false);
+    return full(events, false);
+  }
+
+  /** Adds one item to the queue, whose room is reserved. Caller holds insertLock. */
+  private void enqueue(Object item) {
+    if (item instanceof Tracked) {
+      seesTracked = true; // before the add: the dispatcher reads it after taking the item
+    }
+    queue.add(item);
   }
 
   /**
-   * Inserts events whose room is reserved, unless a forced shutdown began: its sweep may have
-   * passed already, so they are then not admitted (the reservation is given back). See the class
-   * comment.
+   * Inserts items whose room is reserved, unless a forced shutdown began: its sweep may have passed
+   * already, so they are then not admitted (the reservation is given back). See the class comment.
    */
-  private OfferResult insertReserved(List<E> events) {
-    int n = events.size();
+  private OfferResult insertReserved(List<Object> items) {
+    int n = items.size();
     long now = latencyStats ? System.nanoTime() : 0;
     insertLock.lock();
     try {
       if (!graph.isForcing()) {
         admitted.add(n); // counted before any of them can be taken, so before it can end
-        for (E e : events) {
+        for (Object item : items) {
           if (latencyStats) {
             stamp(now);
           }
-          queue.add(e);
+          enqueue(item);
         }
         return OfferResult.accepted();
       }
@@ -740,8 +1035,8 @@ final class StageImpl<E> implements Stage<E> {
     return closed(n);
   }
 
-  /** {@link #insertReserved(List)} for one event, without allocating a list. */
-  private OfferResult insertReserved(E e) {
+  /** {@link #insertReserved(List)} for one item, without allocating a list. */
+  private OfferResult insertReserved(Object item) {
     long now = latencyStats ? System.nanoTime() : 0;
     insertLock.lock();
     try {
@@ -750,7 +1045,7 @@ final class StageImpl<E> implements Stage<E> {
         if (latencyStats) {
           stamp(now);
         }
-        queue.add(e);
+        enqueue(item);
         return OfferResult.accepted();
       }
     } finally {
@@ -760,22 +1055,27 @@ final class StageImpl<E> implements Stage<E> {
     return closed(1);
   }
 
-  /** Waits for room for all {@code events} (pending already raised), then inserts them. */
-  private OfferResult waitAndInsert(List<E> events, long nanos, @Nullable StageImpl<?> source)
+  /**
+   * Waits for room for all {@code items} (pending already raised), then inserts them; {@code
+   * events} are the same events unwrapped, for the rejection listener.
+   */
+  private OfferResult waitAndInsert(
+      List<E> events, List<Object> items, long nanos, @Nullable StageImpl<?> source)
       throws InterruptedException {
-    int n = events.size();
+    int n = items.size();
     int outcome;
     try {
       outcome = awaitSpace(n, nanos, source);
     } catch (InterruptedException ie) {
-      rejected.add(n);
-      graph.eventsEnded(n);
-      JfrEvents.rejection(this, JfrEvents.REJECTED, "INTERRUPTED", n, "interrupted while waiting");
+      rejected(interruptedWaiting, n);
+      for (E e : events) {
+        notifyRejected(e, interruptedWaiting);
+      }
       throw ie;
     }
     return switch (outcome) {
-      case RESERVED -> insertReserved(events);
-      case TIMED_OUT -> full(n, true);
+      case RESERVED -> insertReserved(items);
+      case TIMED_OUT -> full(events, true);
       default -> closed(n);
     };
   }
@@ -857,7 +1157,7 @@ final class StageImpl<E> implements Stage<E> {
   /** Events admitted plus events ended: changes whenever an event moves in or out. */
   long eventsMoved() {
     return admitted.sum()
-        + rejected.sum()
+        + rejectedTotal()
         + completed.sum()
         + failed.sum()
         + cancelled.sum()
@@ -877,9 +1177,10 @@ final class StageImpl<E> implements Stage<E> {
 
   /**
    * Records the queue wait of the {@code n} events just removed by the dispatcher, before their
-   * slots go back to {@code free}. Dispatcher thread only; under insertLock if takeUnderLock.
+   * slots go back to {@code free}, and copies their admission times into {@code stamps} if given.
+   * Dispatcher thread only; under insertLock if takeUnderLock.
    */
-  private void recordQueueWaits(int n) {
+  private void recordQueueWaits(int n, long @Nullable [] stamps) {
     long now = System.nanoTime();
     LatencyHistogram h = queueWait.current();
     int t = takeIndex;
@@ -889,6 +1190,9 @@ final class StageImpl<E> implements Stage<E> {
     long runMax = 0;
     int run = 0;
     for (int i = 0; i < n; i++) {
+      if (stamps != null) {
+        stamps[i] = enqueueNanos[t];
+      }
       long wait = now - enqueueNanos[t];
       t = next(t);
       int bucket = LatencyHistogram.bucketOf(wait);
@@ -940,31 +1244,24 @@ final class StageImpl<E> implements Stage<E> {
     }
   }
 
-  private OfferResult full(int n, boolean timedOut) {
-    rejected.add(n);
-    graph.eventsEnded(n);
-    RejectionReason reason = timedOut ? RejectionReason.TIMED_OUT : RejectionReason.QUEUE_FULL;
-    String message;
-    if (timedOut) {
-      message =
-          "stage '%s' stayed full for the whole timeout (capacity %d, policy %s): its handlers do not keep up; raise permits or capacity, or the timeout"
-              .formatted(name, capacity, policy);
-    } else if (policy instanceof FullQueuePolicy.Block
-        || policy instanceof FullQueuePolicy.BlockFor) {
-      message =
-          "stage '%s' is full (capacity %d, policy %s) and offer/offerAll never wait: use put/putAll to wait for room, or raise capacity"
-              .formatted(name, capacity, policy);
-    } else {
-      message =
-          "stage '%s' rejected %s: its queue is full (capacity %d, policy %s); use FullQueuePolicy.block() for backpressure, raise capacity to absorb bursts, or dropNewest()/dropOldest() to shed"
-              .formatted(name, n == 1 ? "an event" : n + " events", capacity, policy);
+  private OfferResult full(List<E> events, boolean afterTimeout) {
+    OfferResult.Rejected r = afterTimeout ? timedOut : queueFull;
+    rejected(r, events.size());
+    for (E e : events) {
+      notifyRejected(e, r);
     }
-    JfrEvents.rejection(this, JfrEvents.REJECTED, reason.name(), n, message);
-    return new OfferResult.Rejected(name, reason, message);
+    return r;
+  }
+
+  /** Counts {@code n} events (pending already raised) as rejected for {@code r}'s reason. */
+  private void rejected(OfferResult.Rejected r, int n) {
+    rejections(r.reason()).add(n);
+    graph.eventsEnded(n);
+    JfrEvents.rejection(this, JfrEvents.REJECTED, r.reason().name(), n, r.message());
   }
 
   private OfferResult closed(int n) {
-    rejected.add(n);
+    rejections(RejectionReason.CLOSED).add(n);
     graph.eventsEnded(n);
     graph.throwIfFailed();
     StageGraph.State s = graph.state();
@@ -990,8 +1287,25 @@ final class StageImpl<E> implements Stage<E> {
     }
   }
 
-  private void notifyDropped(E e) {
-    warnings.dropped(policy, dropped.sum());
+  /** Hands a rejected event to the rejection listener, if any, on the caller's thread. */
+  private void notifyRejected(E e, OfferResult.Rejected r) {
+    BiConsumer<? super E, ? super OfferResult.Rejected> listener = rejectListener;
+    if (listener == null) {
+      return;
+    }
+    try {
+      listener.accept(e, r);
+    } catch (RuntimeException ex) {
+      warnings.warn(
+          StageLog.Kind.REJECT_LISTENER_FAILED,
+          "rejection listener of stage '{}' threw; ignored",
+          name,
+          ex);
+    }
+  }
+
+  private void notifyDropped(E e, String why) {
+    warnings.dropped(why, dropped.sum());
     Consumer<? super E> listener = dropListener;
     if (listener == null) {
       return;
@@ -1007,70 +1321,185 @@ final class StageImpl<E> implements Stage<E> {
     }
   }
 
+  /** The user's event of a queue item. */
+  @SuppressWarnings("unchecked")
+  private E unwrap(Object item) {
+    return (E) (item instanceof Tracked t ? t.event() : item);
+  }
+
   // ---------------------------------------------------------------- dispatch and handling
 
   private void dispatchLoop() {
     try {
       while (true) {
         permits.acquire();
-        E first;
+        Batch b;
         try {
-          first = queue.take();
+          takeLock.lockInterruptibly();
+          try {
+            b = takeBatch(queue.take());
+          } finally {
+            takeLock.unlock();
+          }
         } catch (InterruptedException ie) {
           permits.release();
           throw ie;
         }
-        int max = batchSize;
-        List<E> batch;
-        boolean locked = latencyStats && takeUnderLock;
-        if (locked) {
-          insertLock.lock();
-        }
-        try {
-          if (max == 1) {
-            batch = List.of(first);
-          } else {
-            ArrayList<E> list = new ArrayList<>(Math.min(max, 64));
-            list.add(first);
-            queue.drainTo(list, max - 1);
-            batch = list;
-          }
-          if (latencyStats) {
-            recordQueueWaits(batch.size());
-          }
-        } finally {
-          if (locked) {
-            insertLock.unlock();
-          }
-        }
-        int n = batch.size();
-        releaseSpace(n);
-        inFlight.addAndGet(n);
         activeHandlers.incrementAndGet();
-        batchesStarted.increment();
-        RunningBatch<E> run = new RunningBatch<>(this, batch);
-        track(run);
-        executor.execute(run);
+        executor.execute(() -> work(b));
       }
     } catch (InterruptedException stop) {
       // close() or a forced shutdown stops the dispatcher by interrupting it
     }
   }
 
+  /** A drained batch: the events, and their path origins and admission times when needed. */
+  private static final class Batch {
+    final List<Object> events;
+    final Tracked @Nullable [] origins;
+    final long @Nullable [] admittedAt;
+
+    Batch(List<Object> events, Tracked @Nullable [] origins, long @Nullable [] admittedAt) {
+      this.events = events;
+      this.origins = origins;
+      this.admittedAt = admittedAt;
+    }
+  }
+
   /**
-   * Runs the handler over one batch and accounts for its events, unless a forced shutdown abandoned
-   * the batch first (see {@link RunningBatch}). Cancelled events are gathered here and reported
-   * only by the thread that accounts for the batch, so none is reported twice.
+   * Drains a batch that starts with {@code first}, just removed from the queue, and counts it in
+   * flight. Caller holds takeLock (see the class comment).
    */
-  void runBatch(RunningBatch<E> run) {
+  private Batch takeBatch(Object first) {
+    int max = batchSize;
+    List<Object> batch;
+    long[] stamps = null;
+    boolean locked = latencyStats && takeUnderLock;
+    if (locked) {
+      insertLock.lock();
+    }
+    try {
+      if (max == 1) {
+        batch = new ArrayList<>(1);
+        batch.add(first);
+      } else {
+        batch = new ArrayList<>(Math.min(max, 64));
+        batch.add(first);
+        queue.drainTo(batch, max - 1);
+      }
+      if (latencyStats) {
+        stamps = ownResponses != null ? new long[batch.size()] : null;
+        recordQueueWaits(batch.size(), stamps);
+      }
+    } finally {
+      if (locked) {
+        insertLock.unlock();
+      }
+    }
+    int n = batch.size();
+    releaseSpace(n);
+    Tracked[] origins = seesTracked ? unwrapAll(batch) : null;
+    inFlight.addAndGet(n); // after the queue shrank: see snapshot()
+    batchesStarted.increment();
+    return new Batch(batch, origins, stamps);
+  }
+
+  /**
+   * A worker: runs its first batch, then keeps taking batches itself while the queue has events,
+   * its permit stands and its time slice lasts; then gives the permit back and ends. See the class
+   * comment.
+   */
+  @SuppressWarnings("unchecked")
+  private void work(Batch first) {
     GraphImpl.CURRENT.set(this);
+    long sliceEnd = System.nanoTime() + WORKER_SLICE_NANOS;
+    Worker<E> me = new Worker<>();
+    workers.add(me);
+    Batch b = first;
+    try {
+      while (true) {
+        RunningBatch<E> run = new RunningBatch<>((List<E>) (List<?>) b.events);
+        me.current = run;
+        long end = runBatch(run, b.origins, b.admittedAt);
+        b = nextBatch(end - sliceEnd >= 0);
+        if (b == null) {
+          return;
+        }
+      }
+    } finally {
+      workers.remove(me);
+      activeHandlers.decrementAndGet();
+      permits.release();
+    }
+  }
+
+  /** A running worker and the batch it runs now. */
+  private static final class Worker<E> {
+    volatile @Nullable RunningBatch<E> current;
+  }
+
+  /**
+   * The worker's next batch, or {@code null} if it should end: a forced shutdown began, the permits
+   * were lowered below the workers holding them, its slice is used up, the dispatcher is taking
+   * events (it holds takeLock, so the worker steps aside), or the queue is empty.
+   */
+  private @Nullable Batch nextBatch(boolean sliceUsed) {
+    Thread.interrupted(); // a handler's stray interrupt must not reach the next batch
+    if (sliceUsed || graph.isForcing() || permits.availablePermits() < 0) {
+      return null;
+    }
+    if (!takeLock.tryLock()) {
+      return null;
+    }
+    try {
+      Object first = queue.poll();
+      return first == null ? null : takeBatch(first);
+    } finally {
+      takeLock.unlock();
+    }
+  }
+
+  /**
+   * Replaces each Tracked item of {@code batch} by its event; returns their origins by index, or
+   * {@code null} if none was tracked.
+   */
+  private static Tracked @Nullable [] unwrapAll(List<Object> batch) {
+    Tracked[] origins = null;
+    for (int i = 0; i < batch.size(); i++) {
+      if (batch.get(i) instanceof Tracked t) {
+        if (origins == null) {
+          origins = new Tracked[batch.size()];
+        }
+        origins[i] = t;
+        batch.set(i, t.event());
+      }
+    }
+    return origins;
+  }
+
+  /**
+   * Runs the handler over one batch. {@code origins} (per index, entries may be null) are the path
+   * origins of tracked events, {@code admittedAt} the admission times when the stage measures its
+   * own response time; both {@code null} otherwise. Returns the time the batch ended.
+   */
+  private long runBatch(
+      RunningBatch<E> run, @Nullable Tracked @Nullable [] origins, long @Nullable [] admittedAt) {
     List<E> batch = run.events;
     long start = System.nanoTime();
+    long end = start;
     int n = batch.size();
     int ok = 0;
     int bad = 0;
     int cancel = 0;
+    int late = 0;
     List<UnprocessedEvent> cancelledHere = List.of();
+    // Indices of the events handled (completed or failed), when their response times are recorded.
+    boolean measured = admittedAt != null || (origins != null && pathsEndingHere.length > 0);
+    int[] handledAt = measured ? new int[n] : null;
+    int handled = 0;
+    Context ctx = origins == null ? context : new Context();
+    long clock = 0;
+    boolean clockRead = false;
     try {
       EventHandler<? super E> perEvent = eventHandler;
       @Nullable LatencyHistogram service = latencyStats ? serviceTime.current() : null;
@@ -1082,26 +1511,46 @@ final class StageImpl<E> implements Stage<E> {
             cancel += n - i;
             break;
           }
+          if (e instanceof Expiring x) {
+            if (!clockRead) {
+              clock = graph.clockNanos();
+              clockRead = true;
+            }
+            if (x.deadline().expiredAt(clock)) {
+              run.late(++late);
+              expire(e);
+              continue;
+            }
+          }
+          if (origins != null) {
+            ctx.current = origins[i];
+          }
           run.progress(i + 1, ok);
           try {
-            perEvent.handle(e, context);
+            perEvent.handle(e, ctx);
             ok++;
+            if (handledAt != null) {
+              handledAt[handled++] = i;
+            }
           } catch (Throwable t) {
             if (graph.isForcing()) {
               cancelledHere = add(cancelledHere, new UnprocessedEvent(name, e, true));
               cancel++;
             } else {
               bad++;
+              if (handledAt != null) {
+                handledAt[handled++] = i;
+              }
               Thread.interrupted(); // an interrupt not caused by shutdown must not leak on
               handleFailure(e, t);
             }
           }
         }
-        int handled = ok + bad;
-        if (service != null && handled > 0) {
+        int done = ok + bad;
+        if (service != null && done > 0) {
           // The batch's handler time split evenly over its events: one clock read per batch, not
           // per event (a clock read costs about as much as a trivial handler).
-          service.record((System.nanoTime() - start) / handled, handled);
+          service.record((System.nanoTime() - start) / done, done);
         }
       } else {
         BatchHandler<E> handler = Objects.requireNonNull(batchHandler);
@@ -1109,49 +1558,147 @@ final class StageImpl<E> implements Stage<E> {
           cancelledHere = cancelRest(cancelledHere, batch, 0);
           cancel = n;
         } else {
-          run.progress(1, 0);
-          try {
-            handler.handle(Collections.unmodifiableList(batch), context);
-            ok = n;
-            if (service != null) {
-              service.record((System.nanoTime() - start) / n, n);
+          // Events whose deadline passed are dropped; the handler gets the others.
+          List<E> live = batch;
+          int[] liveAt = null;
+          for (int i = 0; i < n; i++) {
+            if (batch.get(i) instanceof Expiring x) {
+              if (!clockRead) {
+                clock = graph.clockNanos();
+                clockRead = true;
+              }
+              if (x.deadline().expiredAt(clock)) {
+                if (liveAt == null) {
+                  liveAt = new int[n];
+                  for (int j = 0; j < i; j++) {
+                    liveAt[j] = j;
+                  }
+                  live = new ArrayList<>(batch.subList(0, i));
+                }
+                run.late(++late);
+                expire(batch.get(i));
+                continue;
+              }
             }
-          } catch (Throwable t) {
-            if (graph.isForcing()) {
-              for (E e : batch) {
-                cancelledHere = add(cancelledHere, new UnprocessedEvent(name, e, true));
-              }
-              cancel = n;
-            } else {
+            if (liveAt != null) {
+              liveAt[live.size()] = i;
+              live.add(batch.get(i));
+            }
+          }
+          int m = live.size();
+          if (origins != null) {
+            ctx.current = earliest(origins);
+          }
+          if (m > 0) {
+            run.live(live);
+            run.progress(1, 0);
+            try {
+              handler.handle(Collections.unmodifiableList(live), ctx);
+              ok = m;
               if (service != null) {
-                service.record((System.nanoTime() - start) / n, n);
+                service.record((System.nanoTime() - start) / m, m);
               }
-              bad = n;
-              Thread.interrupted();
-              for (E e : batch) {
-                handleFailure(e, t);
+            } catch (Throwable t) {
+              if (graph.isForcing()) {
+                for (E e : live) {
+                  cancelledHere = add(cancelledHere, new UnprocessedEvent(name, e, true));
+                }
+                cancel = m;
+              } else {
+                if (service != null) {
+                  service.record((System.nanoTime() - start) / m, m);
+                }
+                bad = m;
+                Thread.interrupted();
+                for (E e : live) {
+                  handleFailure(e, t);
+                }
+              }
+            }
+            if (handledAt != null && cancel == 0) {
+              for (int k = 0; k < m; k++) {
+                handledAt[handled++] = liveAt == null ? k : liveAt[k];
               }
             }
           }
         }
       }
     } finally {
-      busyNanos.add(System.nanoTime() - start);
-      boolean mine = run.finish(); // false: a forced shutdown abandoned the batch and counted it
-      if (mine) {
+      end = System.nanoTime();
+      busyNanos.add(end - start);
+      if (run.finish()) { // false: a forced shutdown abandoned the batch and counted it
+        if (handled > 0) {
+          recordResponses(
+              batch, Objects.requireNonNull(handledAt), handled, origins, admittedAt, end);
+        }
         inFlight.addAndGet(-n); // before the ends are counted: see snapshot()
         completed.add(ok);
         failed.add(bad);
         cancelled.add(cancel);
+        if (late > 0) {
+          expired.add(late);
+          dropped.add(late);
+        }
         if (!cancelledHere.isEmpty()) {
           unprocessed.addAll(cancelledHere);
         }
         run.published();
-      }
-      activeHandlers.decrementAndGet();
-      permits.release();
-      if (mine) {
         graph.eventsEnded(n);
+      }
+    }
+    return end;
+  }
+
+  /** A queued event's deadline passed before its handler ran: dropped, counted, reported. */
+  private void expire(E e) {
+    JfrEvents.rejection(this, JfrEvents.DROPPED_EXPIRED, "EXPIRED", 1, "");
+    notifyDropped(e, "deadline passed while queued");
+  }
+
+  /** The earliest origin of a batch (what a batch handler's emits inherit), or null if none. */
+  private static @Nullable Tracked earliest(@Nullable Tracked[] origins) {
+    Tracked first = null;
+    for (Tracked t : origins) {
+      if (t != null && (first == null || t.originNanos() - first.originNanos() < 0)) {
+        first = t;
+      }
+    }
+    return first;
+  }
+
+  /**
+   * Records the response times of the handled events of a batch that ended at {@code end}: the
+   * stage's own (admission here to end), and those of the measured paths that end here (admission
+   * at the path's entry to end).
+   */
+  private void recordResponses(
+      List<E> batch,
+      int[] handledAt,
+      int handled,
+      @Nullable Tracked @Nullable [] origins,
+      long @Nullable [] admittedAt,
+      long end) {
+    ResponseTimes own = ownResponses;
+    AdmissionController<? super E> fb = gate.feedback();
+    if (own != null && admittedAt != null && fb != null) {
+      boolean split = own.priorities() > 1;
+      for (int k = 0; k < handled; k++) {
+        int i = handledAt[k];
+        own.record(split ? fb.priorityOf(batch.get(i)) : 0, end - admittedAt[i]);
+      }
+    }
+    PathStats[] paths = pathsEndingHere;
+    if (origins != null && paths.length > 0) {
+      for (int k = 0; k < handled; k++) {
+        Tracked t = origins[handledAt[k]];
+        if (t == null) {
+          continue;
+        }
+        for (PathStats p : paths) {
+          if (p.entry.id == t.entry()) {
+            p.times.record(t.priority(), end - t.originNanos());
+          }
+        }
       }
     }
   }
@@ -1183,7 +1730,7 @@ final class StageImpl<E> implements Stage<E> {
       case FailurePolicy.ToDeadLetter d -> {
         StageImpl<DeadLetter> target = graph.own(d.stage());
         try {
-          OfferResult r = target.admit(new DeadLetter(name, event, error), true, this);
+          OfferResult r = target.admit(new DeadLetter(name, event, error), true, this, null);
           if (r.admitted()) {
             countEmit(target, 1);
           } else {
@@ -1232,7 +1779,7 @@ final class StageImpl<E> implements Stage<E> {
    * thread that terminates the graph, before it collects the report.
    */
   void cancelQueued() {
-    List<E> drained = new ArrayList<>();
+    List<Object> drained = new ArrayList<>();
     insertLock.lock();
     try {
       queue.drainTo(drained);
@@ -1244,8 +1791,8 @@ final class StageImpl<E> implements Stage<E> {
       return;
     }
     releaseSpace(n);
-    for (E e : drained) {
-      unprocessed.add(new UnprocessedEvent(name, e, false));
+    for (Object item : drained) {
+      unprocessed.add(new UnprocessedEvent(name, unwrap(item), false));
     }
     cancelled.add(n);
     graph.eventsEnded(n);
@@ -1286,15 +1833,6 @@ final class StageImpl<E> implements Stage<E> {
     return activeHandlers.get();
   }
 
-  /** Dispatcher only: remembers a dispatched batch, forgetting those accounted for meanwhile. */
-  private void track(RunningBatch<E> run) {
-    if (running.size() >= pruneAt) {
-      running.removeIf(RunningBatch::accounted);
-      pruneAt = Math.max(64, 2 * running.size()); // amortised O(1) per batch
-    }
-    running.add(run);
-  }
-
   /**
    * Called by the terminating thread after the interrupt grace passed with handler threads of this
    * stage still running, and after the dispatcher was joined (so {@code running} is its to read):
@@ -1305,28 +1843,39 @@ final class StageImpl<E> implements Stage<E> {
    */
   List<String> abandonRunning() {
     List<String> threads = new ArrayList<>();
-    for (RunningBatch<E> run : running) {
-      if (!run.abandon()) {
-        continue; // its thread finished first and has counted
+    for (Worker<E> w : workers) {
+      RunningBatch<E> run = w.current;
+      if (run == null || !run.abandon()) {
+        continue; // between batches, or its thread finished first and has counted
       }
       List<E> batch = run.events;
       int n = batch.size();
-      int begun = Math.min(run.begun(), n);
-      int ended;
+      int late = run.late();
+      int ended; // events whose handling ended: completed, failed or expired (dropped)
       int ok;
+      List<E> unfinished;
       if (eventHandler != null) {
+        int begun = Math.min(run.begun(), n);
         ended = Math.max(0, begun - 1);
         ok = Math.min(run.completed(), ended);
+        late = Math.min(late, ended - ok);
+        unfinished = batch.subList(ended, n);
       } else {
-        ended = 0; // a batch handler ends all its events at once, or none
+        List<E> live = run.live(); // a batch handler ends all its live events at once, or none
+        ended = late;
         ok = 0;
+        unfinished = live != null ? live : batch.subList(late, n);
       }
       inFlight.addAndGet(-n);
       completed.add(ok);
-      failed.add(ended - ok);
-      for (int i = ended; i < n; i++) {
-        boolean started = eventHandler != null ? i == begun - 1 : begun > 0;
-        unprocessed.add(new UnprocessedEvent(name, batch.get(i), started));
+      failed.add(ended - ok - late);
+      expired.add(late);
+      dropped.add(late);
+      boolean first = true;
+      for (E e : unfinished) {
+        boolean started = eventHandler == null || first;
+        unprocessed.add(new UnprocessedEvent(name, e, started && run.begun() > 0));
+        first = false;
       }
       cancelled.add(n - ended);
       graph.eventsEnded(n);
@@ -1336,7 +1885,6 @@ final class StageImpl<E> implements Stage<E> {
               + (n - ended)
               + " unfinished event(s) are reported as cancelled");
     }
-    running.clear();
     return threads;
   }
 
@@ -1351,7 +1899,14 @@ final class StageImpl<E> implements Stage<E> {
 
   // ---------------------------------------------------------------- context
 
+  /*
+   * The context handed to handlers. Batches without tracked events share the stage's one instance,
+   * whose `current` stays null; a batch with tracked events gets its own, whose `current` is the
+   * path origin of the event being handled, inherited by what the handler emits.
+   */
   private final class Context implements StageContext {
+    @Nullable Tracked current;
+
     @Override
     public String stageName() {
       return name;
@@ -1365,7 +1920,7 @@ final class StageImpl<E> implements Stage<E> {
     @Override
     public <T> void emit(Stage<T> target, T event) throws InterruptedException {
       StageImpl<T> t = graph.own(target);
-      OfferResult r = t.admit(t.checkEvent(event), true, StageImpl.this);
+      OfferResult r = t.admit(t.checkEvent(event), true, StageImpl.this, current);
       if (r.admitted()) {
         countEmit(t, 1);
       }
@@ -1377,7 +1932,7 @@ final class StageImpl<E> implements Stage<E> {
       StageImpl<T> t = graph.own(target);
       T e = t.checkEvent(event);
       try {
-        OfferResult r = t.admit(e, false, StageImpl.this);
+        OfferResult r = t.admit(e, false, StageImpl.this, current);
         if (r.admitted()) {
           countEmit(t, 1);
         }

@@ -28,6 +28,8 @@ final class StageLog {
     DEAD_LETTER_FAILED("failures not taken by the dead-letter stage"),
     /** The drop listener threw. */
     DROP_LISTENER_FAILED("drop listener failures"),
+    /** The rejection listener threw. */
+    REJECT_LISTENER_FAILED("rejection listener failures"),
     /** A concurrency or batching controller threw (every sampling period, if it keeps throwing). */
     CONTROLLER_FAILED("controller failures");
 
@@ -76,17 +78,18 @@ final class StageLog {
   }
 
   /**
-   * An event was dropped: logs one WARN per window naming the policy and the count so far.
+   * An event was dropped: logs one WARN per window and reason naming the reason and the count so
+   * far.
    *
-   * @param policy the full-queue policy that dropped it
+   * @param policy the full-queue policy that dropped it, or another reason (a passed deadline)
    * @param droppedSoFar the stage's dropped counter, this drop included
    */
   void dropped(Object policy, long droppedSoFar) {
-    if (drops.acquire("dropped") == LogLimiter.SUPPRESSED || !log.isWarnEnabled()) {
+    if (drops.acquire(policy.toString()) == LogLimiter.SUPPRESSED || !log.isWarnEnabled()) {
       return;
     }
     log.warn(
-        "stage '{}' dropped events (policy {}), {} so far; logged at most once per {} s",
+        "stage '{}' dropped events ({}), {} so far; logged at most once per {} s",
         stage,
         policy,
         droppedSoFar,

@@ -1,0 +1,292 @@
+package org.seda4j.examples.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One client connection: its socket, an input buffer that splits the byte stream into request heads
+ * (pipelined requests stay in the buffer for the next read), and the turn that orders the
+ * connection's requests.
+ *
+ * <p>Threads: one reader thread per connection calls {@link #readHead} and {@link #awaitTurn}; the
+ * thread that writes a response calls {@link #write} and then {@link #complete}, which hands the
+ * turn back to the reader. So at most one request per connection is in the server at a time, and
+ * responses leave in request order. {@link #close} may be called from any thread.
+ */
+final class Connection {
+
+  private static final AtomicLong IDS = new AtomicLong();
+  private static final int LINGER_BYTES = 256 * 1024;
+
+  /** What {@link #readHead} found. */
+  sealed interface HeadResult permits Head, Oversized, TimedOut, Ended {}
+
+  /**
+   * A complete request head (request line and header fields, up to and including the empty line),
+   * decoded as ISO-8859-1, which maps every byte to one char.
+   *
+   * @param text the head
+   */
+  record Head(String text) implements HeadResult {}
+
+  /**
+   * The head did not fit in the limit.
+   *
+   * @param status 414 if the request line alone did not fit, 431 otherwise
+   */
+  record Oversized(int status) implements HeadResult {}
+
+  /** The first bytes of a head arrived, the rest did not within the head timeout. */
+  record TimedOut() implements HeadResult {}
+
+  /** The connection ended between requests: closed by the client, idle too long, or failed. */
+  record Ended() implements HeadResult {}
+
+  private final long id = IDS.incrementAndGet();
+  private final Socket socket;
+  private final InputStream in;
+  private final OutputStream out;
+  private final byte[] buf;
+  private int start;
+  private int end;
+  private int timeoutMillis = -1;
+  // Written by the thread that completes a response, read by the reader after awaitTurn: the
+  // semaphore orders them.
+  private long skip;
+  private boolean keepAlive;
+  private final Semaphore turn = new Semaphore(0);
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  Connection(Socket socket, int maxHeadBytes) throws IOException {
+    this.socket = socket;
+    socket.setTcpNoDelay(true);
+    this.in = socket.getInputStream();
+    this.out = socket.getOutputStream();
+    this.buf = new byte[Math.max(2 * maxHeadBytes, 16 * 1024)];
+  }
+
+  long id() {
+    return id;
+  }
+
+  /**
+   * Reads the next request head, first skipping the body of the previous request and empty lines.
+   * Blocks until a head is complete, the connection ends, or a timeout passes. Reader thread only.
+   *
+   * @param maxHeadBytes the largest head accepted
+   * @param idleTimeout how long to wait for the first byte
+   * @param headTimeout how long the rest of the head may take
+   * @return the head or why there is none
+   */
+  HeadResult readHead(int maxHeadBytes, Duration idleTimeout, Duration headTimeout) {
+    int headMillis = (int) Math.min(Integer.MAX_VALUE, headTimeout.toMillis());
+    int idleMillis = (int) Math.min(Integer.MAX_VALUE, idleTimeout.toMillis());
+    try {
+      while (skip > 0) {
+        if (start == end && !fill(headMillis)) {
+          return new Ended();
+        }
+        int n = (int) Math.min(skip, end - start);
+        start += n;
+        skip -= n;
+      }
+      // RFC 9112 2.2: ignore empty lines before a request line.
+      while (true) {
+        while (start < end
+            && (buf[start] == '\n'
+                || (buf[start] == '\r' && start + 1 < end && buf[start + 1] == '\n'))) {
+          start += buf[start] == '\r' ? 2 : 1;
+        }
+        if (start < end) {
+          break;
+        }
+        if (!fill(idleMillis)) {
+          return new Ended();
+        }
+      }
+    } catch (IOException e) { // idle timeout, reset, or closed by the server: no request started
+      return new Ended();
+    }
+    int scanFrom = start;
+    try {
+      while (true) {
+        int headEnd = endOfHead(scanFrom);
+        if (headEnd >= 0 && headEnd - start <= maxHeadBytes) {
+          String head = new String(buf, start, headEnd - start, StandardCharsets.ISO_8859_1);
+          start = headEnd;
+          return new Head(head);
+        }
+        if (headEnd >= 0 || end - start >= maxHeadBytes) {
+          return new Oversized(hasLineEnd(maxHeadBytes) ? 431 : 414);
+        }
+        scanFrom = Math.max(start, end - 3);
+        if (end == buf.length) {
+          System.arraycopy(buf, start, buf, 0, end - start);
+          end -= start;
+          scanFrom -= start;
+          start = 0;
+        }
+        if (!fill(headMillis)) {
+          return new Ended(); // closed in the middle of a head: there is no one to answer
+        }
+      }
+    } catch (SocketTimeoutException e) {
+      return new TimedOut();
+    } catch (IOException e) {
+      return new Ended();
+    }
+  }
+
+  /** The index after the empty line that ends the head, or -1. */
+  private int endOfHead(int from) {
+    for (int i = from; i < end; i++) {
+      if (buf[i] == '\n') {
+        if (i - 1 >= start && buf[i - 1] == '\n') {
+          return i + 1;
+        }
+        if (i - 2 >= start && buf[i - 1] == '\r' && buf[i - 2] == '\n') {
+          return i + 1;
+        }
+      }
+    }
+    return -1;
+  }
+
+  private boolean hasLineEnd(int within) {
+    int limit = Math.min(end, start + within);
+    for (int i = start; i < limit; i++) {
+      if (buf[i] == '\n') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Reads more bytes; false at end of stream. */
+  private boolean fill(int millis) throws IOException {
+    if (millis != timeoutMillis) {
+      socket.setSoTimeout(millis);
+      timeoutMillis = millis;
+    }
+    int n = in.read(buf, end, buf.length - end);
+    if (n < 0) {
+      return false;
+    }
+    end += n;
+    return true;
+  }
+
+  /**
+   * Writes bytes to the client. Blocks while the socket's send buffer is full. Called by the one
+   * thread that owns the connection's turn.
+   *
+   * @param bytes the bytes
+   * @param offset where they start
+   * @param length how many
+   * @throws IOException if the connection failed or was closed
+   */
+  void write(byte[] bytes, int offset, int length) throws IOException {
+    out.write(bytes, offset, length);
+  }
+
+  /**
+   * The raw output stream, for streaming a file. Same rules as {@link #write}.
+   *
+   * @return the socket's output stream
+   */
+  OutputStream output() {
+    return out;
+  }
+
+  /**
+   * Waits until the current request's response was written (or given up), and says whether the
+   * connection goes on. Reader thread only.
+   *
+   * @return true to read the next request; false to close
+   * @throws InterruptedException if interrupted while waiting
+   */
+  boolean awaitTurn() throws InterruptedException {
+    turn.acquire();
+    return keepAlive && !closed.get();
+  }
+
+  /**
+   * Hands the turn back to the reader after a response: called once per request the reader handed
+   * on, by the thread that wrote (or failed to write) the response.
+   *
+   * @param goOn whether the connection stays open for another request
+   * @param skipBytes request body bytes the reader must skip before the next head
+   */
+  void complete(boolean goOn, long skipBytes) {
+    this.keepAlive = goOn;
+    this.skip = skipBytes;
+    turn.release();
+  }
+
+  /**
+   * The reader's own decision after a response it wrote itself.
+   *
+   * @param skipBytes request body bytes to skip before the next head
+   */
+  void skipNext(long skipBytes) {
+    this.skip = skipBytes;
+  }
+
+  boolean isClosed() {
+    return closed.get();
+  }
+
+  /** Closes the socket at once (any thread; idempotent). A reader blocked in a read wakes up. */
+  void close() {
+    if (closed.compareAndSet(false, true)) {
+      try {
+        socket.close();
+      } catch (IOException e) {
+        // nothing left to do with a socket that failed to close
+      }
+    }
+  }
+
+  /**
+   * Closes after a response the client may still be sending to (an unread request body): sends FIN
+   * first and reads what still arrives for a short while, so that the client receives the response
+   * instead of a reset. Reader thread only; blocks for at most {@code linger}.
+   *
+   * @param linger the most time to wait for the client to finish sending
+   */
+  void closeGracefully(Duration linger) {
+    if (closed.get()) {
+      return;
+    }
+    try {
+      socket.shutdownOutput();
+      socket.setSoTimeout((int) Math.max(1, linger.toMillis()));
+      long deadline = System.nanoTime() + linger.toNanos();
+      int drained = 0;
+      while (drained < LINGER_BYTES && System.nanoTime() < deadline) {
+        int n = in.read(buf, 0, buf.length);
+        if (n < 0) {
+          break;
+        }
+        drained += n;
+      }
+    } catch (IOException e) {
+      // the client closed or reset first: fine
+    } finally {
+      close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "connection " + id + " from " + socket.getRemoteSocketAddress();
+  }
+}

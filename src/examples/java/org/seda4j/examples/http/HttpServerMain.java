@@ -1,0 +1,179 @@
+package org.seda4j.examples.http;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Starts an example server from the command line:
+ *
+ * <pre>
+ * examples/run http-server [options] [DIR] [PORT]
+ *   DIR    the directory to serve; omitted or '-': a generated sample site in a temporary
+ *          directory (deleted at exit)
+ *   PORT   default 8080; 0 for any free port
+ *   --server staged|vthreads|jdk   which server (default staged; the others are the baselines)
+ *   --threads N          the JDK server's fixed pool size (default 64)
+ *   --cache-mb N         cache budget in MiB (default 64; 0 for no cache)
+ *   --disk CH:MS         simulate a disk serving CH reads at once, MS milliseconds each
+ *   --many N             add N 4 KiB pages under /many/ to the sample site
+ *   --queues N           capacity of the parse (admission), cache and file queues (default 1024,
+ *                        1024, 256); smaller queues shed earlier and keep latency lower
+ * </pre>
+ *
+ * Prints the URL, serves until Ctrl-C, then closes the server (every admitted request answered,
+ * every thread joined) and prints its report.
+ */
+public final class HttpServerMain {
+
+  private HttpServerMain() {}
+
+  /**
+   * Runs a server until the JVM is told to stop.
+   *
+   * @param args see the class description
+   * @throws Exception if the server cannot start
+   */
+  public static void main(String[] args) throws Exception {
+    String kind = "staged";
+    int threads = 64;
+    long cacheMb = 64;
+    int many = 0;
+    int queues = 0;
+    @Nullable Disk disk = null;
+    String diskText = "";
+    List<String> positional = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      switch (a) {
+        case "--server" -> kind = value(args, ++i, a);
+        case "--threads" -> threads = Integer.parseInt(value(args, ++i, a));
+        case "--cache-mb" -> cacheMb = Long.parseLong(value(args, ++i, a));
+        case "--many" -> many = Integer.parseInt(value(args, ++i, a));
+        case "--queues" -> queues = Integer.parseInt(value(args, ++i, a));
+        case "--disk" -> {
+          diskText = value(args, ++i, a);
+          String[] parts = diskText.split(":", -1);
+          if (parts.length != 2) {
+            throw new IllegalArgumentException("--disk wants CHANNELS:MILLIS, e.g. 4:2");
+          }
+          disk =
+              Disk.simulated(
+                  Integer.parseInt(parts[0]), Duration.ofMillis(Long.parseLong(parts[1])));
+        }
+        case "-h", "--help" -> {
+          System.out.println(
+              "usage: examples/run http-server [--server staged|vthreads|jdk] [--threads N]"
+                  + " [--cache-mb N] [--disk CH:MS] [--many N] [--queues N] [DIR|-] [PORT]");
+          return;
+        }
+        default -> {
+          if (a.startsWith("--")) {
+            throw new IllegalArgumentException("unknown option " + a + " (try --help)");
+          }
+          positional.add(a);
+        }
+      }
+    }
+    if (positional.size() > 2) {
+      throw new IllegalArgumentException("at most DIR and PORT, got " + positional);
+    }
+    String dirArg = positional.isEmpty() ? "-" : positional.get(0);
+    int port = positional.size() < 2 ? 8080 : Integer.parseInt(positional.get(1));
+
+    Path temporary = null;
+    Path root;
+    if (dirArg.equals("-")) {
+      temporary = Files.createTempDirectory("seda4j-sample-site-");
+      root = SampleSite.create(temporary, many);
+    } else {
+      root = Path.of(dirArg);
+      if (!Files.isDirectory(root)) {
+        System.err.println("not a directory: " + root.toAbsolutePath());
+        System.exit(2);
+      }
+    }
+    ServerConfig config =
+        ServerConfig.defaults(root).withPort(port).withCacheBytes(cacheMb * 1024 * 1024);
+    if (queues > 0) {
+      config =
+          config.withStages(
+              ServerConfig.StageSettings.adaptive(queues, config.parse().maxPermits()),
+              ServerConfig.StageSettings.adaptive(queues, config.cache().maxPermits()),
+              ServerConfig.StageSettings.adaptive(queues, config.file().maxPermits()));
+    }
+    if (disk != null) {
+      config = config.withDisk(disk);
+    }
+
+    ExampleServer server;
+    try {
+      server =
+          switch (kind) {
+            case "staged" -> StagedHttpServer.start(config);
+            case "vthreads" -> VirtualThreadHttpServer.start(config);
+            case "jdk" -> JdkHttpServerBaseline.start(config, threads);
+            default ->
+                throw new IllegalArgumentException(
+                    "--server must be staged, vthreads or jdk, was " + kind);
+          };
+    } catch (IOException e) {
+      System.err.println("cannot start on port " + port + ": " + e.getMessage());
+      System.err.println("(pick another port: examples/run http-server " + dirArg + " 8081)");
+      deleteQuietly(temporary);
+      System.exit(1);
+      return;
+    }
+
+    CountDownLatch stopped = new CountDownLatch(1);
+    Path toDelete = temporary;
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  System.out.println("\nstopping: answering the requests in flight ...");
+                  server.close();
+                  System.out.println(server.report());
+                  deleteQuietly(toDelete);
+                  stopped.countDown();
+                },
+                "http-server-shutdown"));
+    System.out.printf(
+        "%s server serving %s%s%n  %s%n",
+        kind,
+        root.toAbsolutePath(),
+        temporary != null ? " (generated sample site)" : "",
+        server.uri());
+    if (kind.equals("staged")) {
+      System.out.printf("  live stage statistics: %s_seda%n", server.uri());
+    }
+    if (disk != null) {
+      System.out.printf("  simulated disk: %s (channels:ms)%n", diskText);
+    }
+    System.out.println("Ctrl-C stops it.");
+    stopped.await();
+  }
+
+  private static String value(String[] args, int i, String option) {
+    if (i >= args.length) {
+      throw new IllegalArgumentException(option + " needs a value");
+    }
+    return args[i];
+  }
+
+  private static void deleteQuietly(@Nullable Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try {
+      SampleSite.delete(dir);
+    } catch (IOException e) {
+      System.err.println("could not delete " + dir + ": " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,310 @@
+package org.seda4j.examples.http;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of the staged server (and, where they apply, of the baselines). Immutable; change one
+ * setting with a {@code with...} method. {@link #defaults(Path)} is what {@code examples/run
+ * http-server} uses.
+ *
+ * @param root the directory served
+ * @param port the TCP port on 127.0.0.1; 0 picks a free one
+ * @param maxConnections open connections at most; one more is answered 503 and closed
+ * @param maxHeadBytes the largest request head (request line and headers): 414 if the request line
+ *     alone is longer, 431 otherwise
+ * @param maxHeaders the most header fields in one request (431 above)
+ * @param maxBodyBytes the largest request body announced by Content-Length (413 above); bodies are
+ *     never used (only GET and HEAD are served), only skipped to keep the connection
+ * @param idleTimeout how long a keep-alive connection may wait for its next request
+ * @param headTimeout how long the rest of a request head may take once its first byte arrived (408)
+ * @param cacheBytes the response cache's budget; 0 turns the cache off
+ * @param maxCachedFileBytes files larger than this are streamed from disk and never cached
+ * @param parse the parse stage, where requests are admitted (its queue is the admission point)
+ * @param cache the cache stage
+ * @param file the file I/O stage
+ * @param disk what every file read goes through ({@link Disk#direct()} for the real disk)
+ * @param responseTarget the target of the response-time admission controller on the parse stage:
+ *     the 90th percentile of the time from admission to the response written ({@link
+ *     org.seda4j.AdmissionController#responseTime}, measured on the path parse to write); {@link
+ *     Duration#ZERO} for none (requests are then shed only when the parse queue is full)
+ */
+public record ServerConfig(
+    Path root,
+    int port,
+    int maxConnections,
+    int maxHeadBytes,
+    int maxHeaders,
+    long maxBodyBytes,
+    Duration idleTimeout,
+    Duration headTimeout,
+    long cacheBytes,
+    long maxCachedFileBytes,
+    StageSettings parse,
+    StageSettings cache,
+    StageSettings file,
+    Disk disk,
+    Duration responseTarget) {
+
+  /**
+   * Queue capacity and concurrency of one stage.
+   *
+   * @param capacity the queue capacity, at least 1
+   * @param permits fixed permits, or 0 for seda4j's adaptive concurrency controller
+   * @param maxPermits the adaptive controller's upper bound (ignored with fixed permits)
+   */
+  public record StageSettings(int capacity, int permits, int maxPermits) {
+    /** Checks the values. */
+    public StageSettings {
+      if (capacity < 1) {
+        throw new IllegalArgumentException("capacity must be at least 1, was " + capacity);
+      }
+      if (permits < 0) {
+        throw new IllegalArgumentException(
+            "permits must be 0 (adaptive) or at least 1, was " + permits);
+      }
+      if (maxPermits < 1) {
+        throw new IllegalArgumentException("maxPermits must be at least 1, was " + maxPermits);
+      }
+    }
+
+    /**
+     * A stage with fixed permits.
+     *
+     * @param capacity the queue capacity
+     * @param permits the permits
+     * @return the settings
+     */
+    public static StageSettings fixed(int capacity, int permits) {
+      return new StageSettings(capacity, permits, permits);
+    }
+
+    /**
+     * A stage with the adaptive concurrency controller, between 1 and {@code maxPermits}.
+     *
+     * @param capacity the queue capacity
+     * @param maxPermits the most permits the controller may give
+     * @return the settings
+     */
+    public static StageSettings adaptive(int capacity, int maxPermits) {
+      return new StageSettings(capacity, 0, maxPermits);
+    }
+  }
+
+  /** Checks the values. */
+  public ServerConfig {
+    Objects.requireNonNull(root, "root must not be null");
+    Objects.requireNonNull(idleTimeout, "idleTimeout must not be null");
+    Objects.requireNonNull(headTimeout, "headTimeout must not be null");
+    Objects.requireNonNull(parse, "parse must not be null");
+    Objects.requireNonNull(cache, "cache must not be null");
+    Objects.requireNonNull(file, "file must not be null");
+    Objects.requireNonNull(disk, "disk must not be null");
+    Objects.requireNonNull(responseTarget, "responseTarget must not be null");
+    if (responseTarget.isNegative()) {
+      throw new IllegalArgumentException(
+          "responseTarget must be positive, or zero for no admission controller");
+    }
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("port must be 0 (any free port) to 65535, was " + port);
+    }
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException(
+          "maxConnections must be at least 1, was " + maxConnections);
+    }
+    if (maxHeadBytes < 256) {
+      throw new IllegalArgumentException("maxHeadBytes must be at least 256, was " + maxHeadBytes);
+    }
+    if (maxHeaders < 1 || maxBodyBytes < 0 || cacheBytes < 0 || maxCachedFileBytes < 0) {
+      throw new IllegalArgumentException(
+          "maxHeaders must be at least 1 and the byte limits not negative");
+    }
+    if (idleTimeout.toMillis() < 1 || headTimeout.toMillis() < 1) {
+      throw new IllegalArgumentException("timeouts must be at least 1 ms");
+    }
+  }
+
+  /**
+   * The settings {@code examples/run http-server} uses for a directory.
+   *
+   * @param root the directory to serve
+   * @return port 8080, 10,000 connections, 8 KiB heads, 64 MiB of cache, a 50 ms response-time
+   *     target for admission, adaptive stages (the file stage at most 64 permits: a disk serves a
+   *     few reads at once, and permits beyond that only move the waiting from the stage's queue,
+   *     where it is visible and sheddable, into the disk's)
+   */
+  public static ServerConfig defaults(Path root) {
+    return new ServerConfig(
+        root,
+        8080,
+        10_000,
+        8 * 1024,
+        100,
+        1024 * 1024,
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(10),
+        64L * 1024 * 1024,
+        1024 * 1024,
+        StageSettings.adaptive(1024, 8),
+        StageSettings.adaptive(1024, 8),
+        StageSettings.adaptive(256, 64),
+        Disk.direct(),
+        Duration.ofMillis(50));
+  }
+
+  /**
+   * This configuration on another port.
+   *
+   * @param newPort the port, 0 for any free one
+   * @return the new configuration
+   */
+  public ServerConfig withPort(int newPort) {
+    return new ServerConfig(
+        root,
+        newPort,
+        maxConnections,
+        maxHeadBytes,
+        maxHeaders,
+        maxBodyBytes,
+        idleTimeout,
+        headTimeout,
+        cacheBytes,
+        maxCachedFileBytes,
+        parse,
+        cache,
+        file,
+        disk,
+        responseTarget);
+  }
+
+  /**
+   * This configuration with another cache budget.
+   *
+   * @param bytes the budget, 0 for no cache
+   * @return the new configuration
+   */
+  public ServerConfig withCacheBytes(long bytes) {
+    return new ServerConfig(
+        root,
+        port,
+        maxConnections,
+        maxHeadBytes,
+        maxHeaders,
+        maxBodyBytes,
+        idleTimeout,
+        headTimeout,
+        bytes,
+        maxCachedFileBytes,
+        parse,
+        cache,
+        file,
+        disk,
+        responseTarget);
+  }
+
+  /**
+   * This configuration with other stage settings.
+   *
+   * @param newParse the parse stage (the admission point)
+   * @param newCache the cache stage
+   * @param newFile the file stage
+   * @return the new configuration
+   */
+  public ServerConfig withStages(
+      StageSettings newParse, StageSettings newCache, StageSettings newFile) {
+    return new ServerConfig(
+        root,
+        port,
+        maxConnections,
+        maxHeadBytes,
+        maxHeaders,
+        maxBodyBytes,
+        idleTimeout,
+        headTimeout,
+        cacheBytes,
+        maxCachedFileBytes,
+        newParse,
+        newCache,
+        newFile,
+        disk,
+        responseTarget);
+  }
+
+  /**
+   * This configuration with another disk.
+   *
+   * @param newDisk what file reads go through
+   * @return the new configuration
+   */
+  public ServerConfig withDisk(Disk newDisk) {
+    return new ServerConfig(
+        root,
+        port,
+        maxConnections,
+        maxHeadBytes,
+        maxHeaders,
+        maxBodyBytes,
+        idleTimeout,
+        headTimeout,
+        cacheBytes,
+        maxCachedFileBytes,
+        parse,
+        cache,
+        file,
+        newDisk,
+        responseTarget);
+  }
+
+  /**
+   * This configuration with other request limits.
+   *
+   * @param newMaxHeadBytes the largest request head
+   * @param newMaxBodyBytes the largest announced body
+   * @param newMaxConnections the most open connections
+   * @return the new configuration
+   */
+  public ServerConfig withLimits(int newMaxHeadBytes, long newMaxBodyBytes, int newMaxConnections) {
+    return new ServerConfig(
+        root,
+        port,
+        newMaxConnections,
+        newMaxHeadBytes,
+        maxHeaders,
+        newMaxBodyBytes,
+        idleTimeout,
+        headTimeout,
+        cacheBytes,
+        maxCachedFileBytes,
+        parse,
+        cache,
+        file,
+        disk,
+        responseTarget);
+  }
+
+  /**
+   * This configuration with another response-time target for admission control.
+   *
+   * @param target the 90th-percentile target, or {@link Duration#ZERO} for no admission controller
+   * @return the new configuration
+   */
+  public ServerConfig withResponseTarget(Duration target) {
+    return new ServerConfig(
+        root,
+        port,
+        maxConnections,
+        maxHeadBytes,
+        maxHeaders,
+        maxBodyBytes,
+        idleTimeout,
+        headTimeout,
+        cacheBytes,
+        maxCachedFileBytes,
+        parse,
+        cache,
+        file,
+        disk,
+        target);
+  }
+}

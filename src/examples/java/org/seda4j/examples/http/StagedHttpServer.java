@@ -1,0 +1,615 @@
+package org.seda4j.examples.http;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.seda4j.AdmissionController;
+import org.seda4j.ConcurrencyController;
+import org.seda4j.DeadLetter;
+import org.seda4j.FailurePolicy;
+import org.seda4j.FullQueuePolicy;
+import org.seda4j.OfferResult;
+import org.seda4j.Stage;
+import org.seda4j.StageClosedException;
+import org.seda4j.StageContext;
+import org.seda4j.StageGraph;
+import org.seda4j.examples.http.Connection.Ended;
+import org.seda4j.examples.http.Connection.Head;
+import org.seda4j.examples.http.Connection.Oversized;
+import org.seda4j.examples.http.Connection.TimedOut;
+import org.seda4j.examples.http.Events.Accepted;
+import org.seda4j.examples.http.Events.Exchange;
+import org.seda4j.examples.http.Events.FileGet;
+import org.seda4j.examples.http.Events.Persistence;
+import org.seda4j.examples.http.Events.Received;
+import org.seda4j.examples.http.Events.RequestEvent;
+import org.seda4j.examples.http.Events.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A staged HTTP/1.1 static-file server: Haboob, the SEDA paper's web server, on seda4j.
+ *
+ * <pre>
+ *  listener ──► accept ──► (one virtual thread per connection reads request heads)
+ *                               │ offer: the admission point; a full queue is a 503 at once
+ *                               ▼
+ *                             parse ──► cache ──(miss)──► file ──┐
+ *                               │         │                      │
+ *                               └─────────┴──────► write ◄───────┘   errors (dead letters) ─► write
+ * </pre>
+ *
+ * <ul>
+ *   <li><b>accept</b>: takes each accepted socket, enforces the connection limit and starts the
+ *       connection's reader (one virtual thread per connection, which parks in {@code read()} until
+ *       the next request arrives: the JDK's poller does what Haboob's select loop did).
+ *   <li><b>parse</b>: parses and routes a request head (an exhaustive switch over {@link
+ *       HttpParser.Parsed}). Its bounded queue, with {@link FullQueuePolicy#reject()}, is the
+ *       <em>admission point</em>: see {@link #admit}.
+ *   <li><b>cache</b>: a bounded LRU cache of file contents; a hit goes to write, a miss to file.
+ *   <li><b>file</b>: blocking file I/O on a miss (path checked against the root, symbolic links
+ *       resolved); fills the cache.
+ *   <li><b>write</b>: writes the response and hands the connection back to its reader (keep-alive)
+ *       or closes it.
+ *   <li><b>errors</b>: dead letters of parse, cache and file: a handler that threw still gets its
+ *       request answered (500).
+ * </ul>
+ *
+ * <p>Each connection has at most one request in the graph at a time (the reader waits for its
+ * response before reading the next, so pipelined requests are answered in order). Hence the write
+ * stage, sized to the connection limit, can never be full, and no blocking emit can close a cycle.
+ * Parse, cache and file block their upstream when full (backpressure inside the graph), so overload
+ * anywhere reaches the parse queue and is shed there.
+ *
+ * <p>Every request is accounted for: each head received ends answered (counted by status) or
+ * abandoned (its connection failed first), see {@link #counters()}; the graph's own accounting
+ * covers the events. {@link #close()} stops accepting, answers every admitted request, then closes
+ * the connections and joins every thread.
+ */
+public final class StagedHttpServer implements ExampleServer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StagedHttpServer.class);
+  private static final Duration LINGER = Duration.ofSeconds(1);
+  private static final byte[] REFUSED =
+      String.join(
+              "\r\n",
+              "HTTP/1.1 503 Service Unavailable",
+              "Content-Type: text/plain; charset=utf-8",
+              "Content-Length: 29",
+              "Retry-After: 1",
+              "Connection: close",
+              "",
+              "503 too many open connections")
+          .getBytes(StandardCharsets.ISO_8859_1);
+
+  private final ServerConfig config;
+  private final ServerStats stats = new ServerStats();
+  private final Site site;
+  private final HttpParser parser;
+  private final StageGraph graph;
+  private final Stage<Response> write;
+  private final Stage<FileGet> file;
+  private final Stage<FileGet> cache;
+  private final Stage<Received> parse;
+  private final Stage<Accepted> accept;
+  private final ServerSocket listener;
+  private final ExecutorService connectionThreads =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-connection-", 1).factory());
+  private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger open = new AtomicInteger();
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private final long startedNanos = System.nanoTime();
+  private final Thread listenerThread;
+  private final StatusPage statusPage;
+  private volatile boolean stopping;
+
+  private StagedHttpServer(ServerConfig config) throws IOException {
+    this.config = config;
+    this.site =
+        new Site(
+            config.root(),
+            new FileCache(config.cacheBytes()),
+            config.maxCachedFileBytes(),
+            config.disk());
+    this.parser = new HttpParser(config.maxHeaders(), config.maxBodyBytes());
+    this.graph = StageGraph.open("http");
+    try {
+      // Created from the end of the pipeline to its start: a handler emits only to stages that
+      // exist. The status page shows them in pipeline order.
+      write =
+          graph
+              .stage("write", Response.class)
+              // One response per connection at a time: a queue and permits for every connection
+              // mean write never blocks an emitter, and a slow client holds up only itself.
+              .capacity(config.maxConnections())
+              .permits(config.maxConnections())
+              .batchSize(1)
+              .handler(this::writeResponse);
+      Stage<DeadLetter> errors =
+          graph.stage("errors", DeadLetter.class).capacity(1024).handler(this::answerFailure);
+      file =
+          configure(graph.stage("file", FileGet.class), config.file())
+              .onFailure(FailurePolicy.deadLetter(errors))
+              .handler(this::readFile);
+      cache =
+          configure(graph.stage("cache", FileGet.class), config.cache())
+              .onFailure(FailurePolicy.deadLetter(errors))
+              .handler(this::lookUp);
+      Stage.Builder<Received> parseBuilder =
+          configure(graph.stage("parse", Received.class), config.parse())
+              .onFull(FullQueuePolicy.reject())
+              .onFailure(FailurePolicy.deadLetter(errors));
+      if (config.responseTarget().isPositive()) {
+        // Admission control: shed early, by the measured end-to-end response time (parse to the
+        // response written), before queues and latency grow; the full queue stays a backstop.
+        parseBuilder.admission(
+            AdmissionController.responseTime(
+                AdmissionController.ResponseTimeSettings.target(config.responseTarget())
+                    .withPath(write)));
+      }
+      parse = parseBuilder.handler(this::parseAndRoute);
+      accept = graph.stage("accept", Accepted.class).capacity(256).handler(this::setUp);
+      listener = new ServerSocket();
+      listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port()), 1024);
+    } catch (IOException | RuntimeException e) {
+      graph.close();
+      connectionThreads.close();
+      throw e;
+    }
+    this.statusPage = new StatusPage(graph, stats, site, startedNanos);
+    this.listenerThread = Thread.ofVirtual().name("http-listener").start(this::listen);
+  }
+
+  /**
+   * Starts a server: binds 127.0.0.1 on the configured port and serves until {@link #close()}.
+   *
+   * @param config the settings
+   * @return the running server
+   * @throws IOException if the root is not a directory or the port cannot be bound
+   */
+  public static StagedHttpServer start(ServerConfig config) throws IOException {
+    return new StagedHttpServer(config);
+  }
+
+  private static <E> Stage.Builder<E> configure(
+      Stage.Builder<E> builder, ServerConfig.StageSettings settings) {
+    builder.capacity(settings.capacity());
+    if (settings.permits() > 0) {
+      builder.permits(settings.permits());
+    } else {
+      builder.concurrency(ConcurrencyController.adaptive(1, settings.maxPermits()));
+    }
+    return builder;
+  }
+
+  /**
+   * The port the server listens on.
+   *
+   * @return the port
+   */
+  public int port() {
+    return listener.getLocalPort();
+  }
+
+  /**
+   * The server's root URI, {@code http://127.0.0.1:port/}.
+   *
+   * @return the URI
+   */
+  @Override
+  public URI uri() {
+    return URI.create("http://127.0.0.1:" + port() + "/");
+  }
+
+  /**
+   * The graph of stages, for snapshots and {@link StageGraph#awaitIdle}.
+   *
+   * @return the graph
+   */
+  public StageGraph graph() {
+    return graph;
+  }
+
+  /**
+   * The stage whose queue is the admission point.
+   *
+   * @return the parse stage
+   */
+  Stage<Received> admissionStage() {
+    return parse;
+  }
+
+  /**
+   * The request and connection accounting now.
+   *
+   * @return the counters
+   */
+  ServerStats.Counters counters() {
+    return stats.snapshot();
+  }
+
+  FileCache.Stats cacheStats() {
+    return site.cache().stats();
+  }
+
+  // ---- accept ---------------------------------------------------------------------------------
+
+  private void listen() {
+    while (!stopping) {
+      Socket socket;
+      try {
+        socket = listener.accept();
+      } catch (IOException e) {
+        if (stopping || listener.isClosed()) {
+          return;
+        }
+        LOG.warn("accept failed: {}", e.toString());
+        continue;
+      }
+      try {
+        accept.put(new Accepted(socket, System.nanoTime()));
+      } catch (StageClosedException | InterruptedException e) {
+        closeQuietly(socket);
+        return;
+      }
+    }
+  }
+
+  /** The accept stage's handler: limit, then one reader per connection. */
+  private void setUp(Accepted accepted, StageContext ctx) {
+    Socket socket = accepted.socket();
+    boolean refused = stopping;
+    if (!refused && open.incrementAndGet() > config.maxConnections()) {
+      open.decrementAndGet();
+      refused = true;
+    }
+    if (refused) {
+      stats.connectionRefused();
+      connectionThreads.execute(() -> refuse(socket));
+      return;
+    }
+    Connection connection;
+    try {
+      connection = new Connection(socket, config.maxHeadBytes());
+    } catch (IOException e) {
+      open.decrementAndGet();
+      closeQuietly(socket);
+      return;
+    }
+    connections.add(connection);
+    stats.connectionAccepted();
+    connectionThreads.execute(() -> serve(connection));
+  }
+
+  private static void refuse(Socket socket) {
+    try {
+      socket.getOutputStream().write(REFUSED);
+      socket.shutdownOutput();
+      socket.setSoTimeout((int) LINGER.toMillis());
+      socket.getInputStream().readNBytes(64 * 1024);
+    } catch (IOException e) {
+      // the client went away: nothing to do
+    } finally {
+      closeQuietly(socket);
+    }
+  }
+
+  // ---- the connection's reader -----------------------------------------------------------------
+
+  /** Runs on the connection's own virtual thread: reads request heads until the connection ends. */
+  private void serve(Connection c) {
+    try {
+      boolean goOn = true;
+      while (goOn) {
+        goOn =
+            switch (c.readHead(config.maxHeadBytes(), config.idleTimeout(), config.headTimeout())) {
+              case Head head -> {
+                stats.received();
+                yield admit(new Received(new Exchange(c, System.nanoTime()), head.text()));
+              }
+              case Oversized oversized -> {
+                stats.received();
+                answerAndClose(c, oversized.status(), "the request head is too large");
+                yield false;
+              }
+              case TimedOut timedOut -> {
+                stats.received();
+                answerAndClose(c, 408, "the request head did not arrive in time");
+                yield false;
+              }
+              case Ended ended -> false;
+            };
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      c.close();
+      if (connections.remove(c)) {
+        open.decrementAndGet();
+        stats.connectionClosed();
+      }
+    }
+  }
+
+  /**
+   * The admission point: the one place where a request enters the graph or is shed.
+   *
+   * <p>A request is shed when the parse stage's admission controller refuses it ({@link
+   * AdmissionController#responseTime}: the 90th percentile of the time from admission to the
+   * response written is held near {@link ServerConfig#responseTarget()}), or when the parse queue
+   * is full ({@link FullQueuePolicy#reject()}; {@code offer} never blocks whatever the policy).
+   * Either way the rejection lands in one branch: answered 503 at once, with Retry-After, on the
+   * connection's own thread, without queueing anywhere. The connection is kept when no request body
+   * can follow (HTTP/1.1, no Content-Length or Transfer-Encoding, no "Connection: close"), so a
+   * shed client costs one short response, not a reconnect.
+   *
+   * @param received the request head
+   * @return whether the connection goes on to its next request
+   * @throws InterruptedException if interrupted while waiting for the response to be written
+   */
+  private boolean admit(Received received) throws InterruptedException {
+    Connection c = received.exchange().connection();
+    return switch (parse.offer(received)) {
+      case OfferResult.Accepted accepted -> {
+        if (c.awaitTurn()) {
+          yield true;
+        }
+        if (!stopping) {
+          c.closeGracefully(LINGER);
+        }
+        yield false;
+      }
+      case OfferResult.Rejected rejected -> shed(received, "the server is overloaded");
+      // Not under reject(), but answered all the same if a drop policy is ever configured.
+      case OfferResult.Dropped dropped -> shed(received, "the request was dropped");
+      case OfferResult.Closed closedStage -> {
+        answerAndClose(c, 503, "the server is shutting down");
+        yield false;
+      }
+    };
+  }
+
+  private boolean shed(Received received, String why) {
+    String head = received.head();
+    if (HttpParser.isStatusRequest(head)) {
+      // The status page is exempt: under overload is when it is needed. Rendered right here.
+      return answerStatusDirectly(received);
+    }
+    stats.shed();
+    boolean keep =
+        !stopping
+            && head.contains(" HTTP/1.1\r\n")
+            && !HttpParser.mayHaveBody(head)
+            && !HttpParser.wantsClose(head);
+    Response response =
+        Responses.error(
+            received.exchange(),
+            503,
+            why + "; try again shortly",
+            head.startsWith("HEAD "),
+            keep ? new Persistence(true, false, 0) : Persistence.CLOSE,
+            "Retry-After: 1\r\n");
+    boolean written = Responses.write(response, !keep, stats);
+    if (written && keep) {
+      received.exchange().connection().skipNext(0);
+      return true;
+    }
+    received.exchange().connection().closeGracefully(LINGER);
+    return false;
+  }
+
+  private boolean answerStatusDirectly(Received received) {
+    if (!(parser.parse(received.head()) instanceof HttpParser.Status status)) {
+      answerAndClose(received.exchange().connection(), 400, "malformed status request");
+      return false;
+    }
+    Response page = statusPage.response(received.exchange(), status);
+    boolean close = !page.persistence().keepAlive() || stopping;
+    boolean written = Responses.write(page, close, stats);
+    if (written && !close) {
+      received.exchange().connection().skipNext(page.persistence().skipBytes());
+      return true;
+    }
+    received.exchange().connection().closeGracefully(LINGER);
+    return false;
+  }
+
+  /** Answers a request on the reader's thread (not admitted) and closes the connection. */
+  private void answerAndClose(Connection c, int status, String detail) {
+    Response response =
+        Responses.error(
+            new Exchange(c, System.nanoTime()), status, detail, false, Persistence.CLOSE, "");
+    Responses.write(response, true, stats);
+    c.closeGracefully(stopping ? Duration.ofMillis(1) : LINGER);
+  }
+
+  // ---- stages -------------------------------------------------------------------------------
+
+  private void parseAndRoute(Received received, StageContext ctx) throws InterruptedException {
+    Exchange exchange = received.exchange();
+    switch (parser.parse(received.head())) {
+      case HttpParser.Get get -> ctx.emit(cache, new FileGet(exchange, get.request()));
+      case HttpParser.Status status -> ctx.emit(write, statusPage.response(exchange, status));
+      case HttpParser.Problem problem ->
+          ctx.emit(
+              write,
+              Responses.error(
+                  exchange,
+                  problem.status(),
+                  problem.detail(),
+                  problem.headOnly(),
+                  problem.persistence(),
+                  problem.extraHeaders()));
+    }
+  }
+
+  private void lookUp(FileGet get, StageContext ctx) throws InterruptedException {
+    Site.Ready hit = site.cached(get.request().path());
+    if (hit != null) {
+      ctx.emit(write, Responses.ok(get.exchange(), get.request(), hit));
+    } else {
+      ctx.emit(file, get);
+    }
+  }
+
+  private void readFile(FileGet get, StageContext ctx) throws IOException, InterruptedException {
+    HttpParser.Request request = get.request();
+    Exchange exchange = get.exchange();
+    Response response =
+        Responses.forContent(exchange, request, site.load(request.path(), request.rawPath()));
+    ctx.emit(write, response);
+  }
+
+  private void writeResponse(Response response, StageContext ctx) {
+    Connection c = response.exchange().connection();
+    boolean close = !response.persistence().keepAlive() || stopping;
+    boolean written = false;
+    try {
+      written = Responses.write(response, close, stats);
+    } catch (RuntimeException e) {
+      c.close();
+      stats.abandoned();
+      throw e;
+    } finally {
+      // Hands the connection back to its reader: the next request, or the close.
+      c.complete(written && !close, response.persistence().skipBytes());
+    }
+  }
+
+  /** Dead letters: a handler of parse, cache or file threw; the request is still answered. */
+  private void answerFailure(DeadLetter letter, StageContext ctx) throws InterruptedException {
+    LOG.warn("stage {} failed on a request: {}", letter.stage(), letter.error().toString());
+    if (!(letter.event() instanceof RequestEvent event)) {
+      return;
+    }
+    switch (event) {
+      case Received received -> ctx.emit(write, internalError(received.exchange()));
+      case FileGet get -> ctx.emit(write, internalError(get.exchange()));
+      case Response response -> {
+        response.exchange().connection().close();
+        stats.abandoned();
+        response.exchange().connection().complete(false, 0);
+      }
+    }
+  }
+
+  private static Response internalError(Exchange exchange) {
+    return Responses.error(
+        exchange, 500, "the server failed on this request", false, Persistence.CLOSE, "");
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  /**
+   * Blocks until the server is closed (by {@link #close()} on another thread).
+   *
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public void awaitClosed() throws InterruptedException {
+    closed.await();
+  }
+
+  /**
+   * Stops the server: stops accepting connections, answers every request already admitted (with
+   * "Connection: close"; requests arriving meanwhile get a 503), closes every connection and joins
+   * every thread, the graph's included. Blocks until done; idempotent; a second caller waits for
+   * the first.
+   */
+  @Override
+  public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      awaitClosedUninterruptibly();
+      return;
+    }
+    stopping = true;
+    try {
+      closeQuietly(listener);
+      joinUninterruptibly(listenerThread);
+      graph.close();
+      for (Connection c : connections) {
+        c.close();
+      }
+      connectionThreads.close();
+    } finally {
+      closed.countDown();
+    }
+  }
+
+  private void awaitClosedUninterruptibly() {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        closed.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void joinUninterruptibly(Thread thread) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        thread.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      // closing on the way out: nothing more to do
+    }
+  }
+
+  /**
+   * The graph's table and the request accounting.
+   *
+   * @return the report
+   */
+  @Override
+  public String report() {
+    ServerStats.Counters c = stats.snapshot();
+    return StatusPage.inPipelineOrder(graph.snapshot())
+        + String.format(
+            "requests: received %d, answered %d %s, shed (503) %d, abandoned %d, in progress %d%n"
+                + "connections: accepted %d, refused %d",
+            c.received(),
+            c.answered(),
+            c.byStatus(),
+            c.shed(),
+            c.abandoned(),
+            c.inProgress(),
+            c.connectionsAccepted(),
+            c.connectionsRefused());
+  }
+
+  @Override
+  public String toString() {
+    return "StagedHttpServer[" + uri() + " serving " + site.root() + "]";
+  }
+}

@@ -1,0 +1,479 @@
+package org.seda4j;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.ToIntFunction;
+import org.jspecify.annotations.Nullable;
+import org.seda4j.internal.QueueThresholdAdmission;
+import org.seda4j.internal.ResponseTimeAdmission;
+import org.seda4j.internal.TokenBucketAdmission;
+
+/**
+ * Decides at a stage's sink whether an arriving event may enter: admission control, the first line
+ * of SEDA's overload management (Welsh and Culler, "Adaptive Overload Control for Busy Internet
+ * Servers", USITS 2003; Sandstorm's {@code EnqueuePredicateIF}).
+ *
+ * <p>Installed with {@link Stage.Builder#admission(AdmissionController)}; a stage may have several,
+ * asked in the order they were added, and an event must pass all of them. Admission comes before
+ * the {@link FullQueuePolicy}: an event a controller admits may still wait for room, be rejected or
+ * be dropped by a full queue. An event a controller refuses is not admitted: the producer gets
+ * {@link OfferResult.Rejected} (or {@link StageRejectedException} from {@code put}/{@code emit})
+ * with the controller's {@link #rejectionReason()}, the stage counts it per reason ({@link
+ * StageSnapshot#rejections()}), and the stage's rejection handler ({@link Stage.Builder#onReject})
+ * may degrade the request, for example by sending a quick "busy" answer.
+ *
+ * <h2>Choosing one</h2>
+ *
+ * <ul>
+ *   <li>A lambda: {@code (event, sink) -> sink.queued() < 100 || event.important()} — any rule of
+ *       your own (Sandstorm's enqueue predicate).
+ *   <li>{@link #queueThreshold(int)} — refuse while the queue is at least that long.
+ *   <li>{@link #tokenBucket(double, int)} — a fixed rate limit.
+ *   <li>{@link #responseTime(Duration)} — the adaptive overload controller: a token-bucket rate,
+ *       adjusted so that the 90th-percentile response time stays near a target.
+ *   <li>{@link #multiclass} — the same, with priorities: on overload lower priorities are cut
+ *       first.
+ * </ul>
+ *
+ * <h2>Threads</h2>
+ *
+ * <p>{@link #admit} runs on the producer's thread (any thread, handlers included) for every event
+ * offered, possibly on many threads at once: it must be thread-safe, quick, and must not block.
+ * {@link #update} runs on the graph's sampler thread only, once per sampling period, never
+ * concurrently with itself. One instance guards one stage.
+ *
+ * @param <E> the event type it understands
+ */
+@FunctionalInterface
+public interface AdmissionController<E> {
+
+  /**
+   * Decides whether {@code event} may enter the stage's queue.
+   *
+   * <p>Called on the producer's thread for every event offered (each event of a {@code
+   * putAll}/{@code offerAll} too: one refusal rejects them all), after the graph's state and the
+   * event's deadline were checked and before the full-queue policy. Must be thread-safe and must
+   * not block; an exception it throws reaches the producer, and the event is not admitted.
+   *
+   * @param event the event offered
+   * @param sink what the controller may read about the stage
+   * @return {@code true} to let the event proceed, {@code false} to reject it with {@link
+   *     #rejectionReason()}
+   */
+  boolean admit(E event, AdmissionContext sink);
+
+  /**
+   * The reason producers are given when {@link #admit} returns {@code false}. Default {@link
+   * RejectionReason#REFUSED}.
+   *
+   * @return the reason
+   */
+  default RejectionReason rejectionReason() {
+    return RejectionReason.REFUSED;
+  }
+
+  /**
+   * The response times this controller wants measured and passed to {@link #update}; {@code null}
+   * (the default) for none, which costs nothing on the hot path.
+   *
+   * @return what to measure, or {@code null}
+   */
+  default @Nullable Feedback feedback() {
+    return null;
+  }
+
+  /**
+   * The priority of an event, from 0 (the lowest, cut first) to {@code feedback().priorities() -
+   * 1}; the stage splits the measured response times by it. Called once per admitted event on the
+   * producer's thread when the feedback has more than one priority; must be quick and thread-safe.
+   * Default 0.
+   *
+   * @param event the event
+   * @return its priority
+   */
+  default int priorityOf(E event) {
+    return 0;
+  }
+
+  /**
+   * Receives the response times measured since the last sample this controller consumed, once per
+   * sampling period, on the graph's sampler thread; only called if {@link #feedback()} is not
+   * {@code null}. Must not block.
+   *
+   * @param sample the measurements
+   * @return {@code true} if the controller used the sample (the next one starts afresh), {@code
+   *     false} to keep accumulating (for example until enough responses were measured)
+   */
+  default boolean update(AdmissionSample sample) {
+    return true;
+  }
+
+  /**
+   * What a controller wants measured for {@link #update}.
+   *
+   * @param priorities how many priorities the response times are split into, at least 1
+   * @param exit {@code null} to measure the guarded stage's own response time (admission to the end
+   *     of handling there); a stage to measure the path from the guarded stage to it: from
+   *     admission at the guarded stage to the end of handling, at {@code exit}, of events emitted
+   *     (directly or through other stages) while handling it
+   */
+  record Feedback(int priorities, @Nullable Stage<?> exit) {
+    /**
+     * Validates the feedback.
+     *
+     * @param priorities at least 1, at most 64
+     * @param exit the exit stage, or {@code null}
+     */
+    public Feedback {
+      if (priorities < 1 || priorities > 64) {
+        throw new IllegalArgumentException(
+            "priorities must be between 1 and 64, was " + priorities);
+      }
+    }
+  }
+
+  /**
+   * Refuses events while the queue holds at least {@code threshold} events (Sandstorm's queue
+   * threshold predicate): a queue shorter than its capacity, for shedding early and cheaply. Reason
+   * {@link RejectionReason#OVERLOADED}.
+   *
+   * @param threshold the queue length from which events are refused, at least 1
+   * @return a new controller
+   * @throws IllegalArgumentException if {@code threshold < 1}
+   */
+  static AdmissionController<Object> queueThreshold(int threshold) {
+    return new QueueThresholdAdmission(threshold);
+  }
+
+  /**
+   * A fixed rate limit: a token bucket refilled at {@code eventsPerSecond} that holds at most
+   * {@code burst} tokens; each admitted event takes one. Reason {@link
+   * RejectionReason#RATE_LIMITED}. Lock-free (one compare-and-set per event).
+   *
+   * @param eventsPerSecond the sustained rate, positive
+   * @param burst how many events may pass at once after a quiet period, at least 1
+   * @return a new controller
+   * @throws IllegalArgumentException if an argument is out of range
+   */
+  static AdmissionController<Object> tokenBucket(double eventsPerSecond, int burst) {
+    return new TokenBucketAdmission(eventsPerSecond, burst);
+  }
+
+  /**
+   * The adaptive overload controller with default settings: keeps the 90th-percentile response time
+   * of the guarded stage near {@code target}. See {@link #responseTime(ResponseTimeSettings)}.
+   *
+   * @param target the response time to hold, positive
+   * @return a new controller
+   */
+  static AdmissionController<Object> responseTime(Duration target) {
+    return responseTime(ResponseTimeSettings.target(target));
+  }
+
+  /**
+   * The adaptive overload controller of Welsh and Culler (USITS 2003): admission through a token
+   * bucket whose rate follows the measured response time.
+   *
+   * <p>The rate starts unlimited. Once enough responses were measured ({@link
+   * ResponseTimeSettings#sampleEvents()} or {@link ResponseTimeSettings#samplePeriod()}, whichever
+   * comes first), it smooths the percentile ({@link ResponseTimeSettings#percentile()}, by default
+   * the 90th) with an exponentially weighted average ({@link ResponseTimeSettings#smoothing()}, by
+   * default 0.7 of the old value) and then: above {@code decreaseAbove x target} (1.2) it divides
+   * the rate (the first time, the measured response rate) by {@code decreaseFactor} (1.2), more the
+   * further above the band it is (up to 10); below {@code increaseBelow x target} (0.9) it adds
+   * {@code increment} (by default 5% of the highest response rate measured, decaying by 2% per
+   * sample: an estimate of the capacity), lifting the limit above {@code maxRate} or when it is
+   * more than twice what is used; in between it holds.
+   *
+   * <p>Measured response times lag the rate by the backlog's wait, so the published algorithm alone
+   * either overshoots the target (cutting gently) or loses about half the goodput (halving) in the
+   * conditioning experiment ({@code bench/Conditioning}). Four additions, read off the guarded
+   * stage's queue, make it hold the target: a queue holding more than {@code decreaseAbove x
+   * target} of work at the measured response rate (Little's law) counts as overload before slow
+   * responses are measured; there is no cut while the queue shrinks (the backlog drains at the rate
+   * already cut) and no raise while it grows; a cut needs the latest sample above the band too; and
+   * once the queue is empty and responses are fast again the smoothed value restarts from them.
+   * Rejections carry {@link RejectionReason#OVERLOADED}.
+   *
+   * @param settings the target and tuning
+   * @return a new controller
+   */
+  static AdmissionController<Object> responseTime(ResponseTimeSettings settings) {
+    Objects.requireNonNull(settings, "settings must not be null");
+    return new ResponseTimeAdmission<>(settings, 1, e -> 0);
+  }
+
+  /**
+   * The adaptive overload controller with priorities (Welsh and Culler's class-based
+   * differentiation): one token bucket per priority. When the response time of some priority is
+   * above its band, the lowest priority below it that is still being admitted has its rate cut
+   * first; only when every lower priority is at its minimum rate is that priority itself cut. When
+   * no priority is above its band, every limited priority below its band gains {@code increment}.
+   * Otherwise as {@link #responseTime(ResponseTimeSettings)}.
+   *
+   * @param settings the target (the same for every priority) and tuning
+   * @param priorities how many priorities, from 2 to 64
+   * @param priorityOf an event's priority, from 0 (lowest, cut first) to {@code priorities - 1}; a
+   *     value out of range is clamped into it
+   * @param <E> the event type
+   * @return a new controller
+   * @throws IllegalArgumentException if {@code priorities} is out of range
+   */
+  static <E> AdmissionController<E> multiclass(
+      ResponseTimeSettings settings, int priorities, ToIntFunction<? super E> priorityOf) {
+    Objects.requireNonNull(settings, "settings must not be null");
+    Objects.requireNonNull(priorityOf, "priorityOf must not be null");
+    if (priorities < 2 || priorities > 64) {
+      throw new IllegalArgumentException(
+          "multiclass needs 2 to 64 priorities, was "
+              + priorities
+              + "; use responseTime(...) for a single class");
+    }
+    return new ResponseTimeAdmission<>(settings, priorities, priorityOf);
+  }
+
+  /**
+   * Target and tuning of the adaptive overload controller; start from {@link #target(Duration)} and
+   * change what you need with the {@code with...} methods. An immutable value.
+   *
+   * @param target the response time to hold, positive
+   * @param percentile which percentile of the response time to hold at the target: 50, 90 (the
+   *     default) or 99
+   * @param exit {@code null} (the default) to measure the guarded stage's own response time; a
+   *     stage to measure the path from the guarded stage to it (see {@link Feedback#exit()})
+   * @param increaseBelow raise the rate while the smoothed percentile is below this fraction of the
+   *     target (default 0.9)
+   * @param decreaseAbove cut the rate when the smoothed percentile is above this multiple of the
+   *     target (default 1.2)
+   * @param increment events per second added per increase; 0 (the default) for 5% of the highest
+   *     response rate measured (decaying by 2% per sample)
+   * @param decreaseFactor the rate is divided by it per decrease, above 1 (default 1.2)
+   * @param smoothing weight of the old value in the moving average of the percentile, from 0 (none)
+   *     to below 1 (default 0.7)
+   * @param sampleEvents responses to wait for before adjusting (default 100)
+   * @param samplePeriod or this long, whichever comes first (default 1 s)
+   * @param minRate the lowest rate, in events per second, positive (default 1)
+   * @param maxRate above this rate the limit is lifted altogether (default 1,000,000 per second)
+   */
+  record ResponseTimeSettings(
+      Duration target,
+      double percentile,
+      @Nullable Stage<?> exit,
+      double increaseBelow,
+      double decreaseAbove,
+      double increment,
+      double decreaseFactor,
+      double smoothing,
+      int sampleEvents,
+      Duration samplePeriod,
+      double minRate,
+      double maxRate) {
+
+    /**
+     * Validates the settings.
+     *
+     * @param target positive
+     * @param percentile 50, 90 or 99
+     * @param exit the path's exit stage, or {@code null}
+     * @param increaseBelow positive, at most {@code decreaseAbove}
+     * @param decreaseAbove positive
+     * @param increment zero (automatic) or positive
+     * @param decreaseFactor above 1
+     * @param smoothing from 0 to below 1
+     * @param sampleEvents at least 1
+     * @param samplePeriod positive
+     * @param minRate positive
+     * @param maxRate at least {@code minRate}
+     */
+    public ResponseTimeSettings {
+      Objects.requireNonNull(target, "target must not be null");
+      Objects.requireNonNull(samplePeriod, "samplePeriod must not be null");
+      if (target.isNegative() || target.isZero()) {
+        throw new IllegalArgumentException("target response time must be positive, was " + target);
+      }
+      if (percentile != 50 && percentile != 90 && percentile != 99) {
+        throw new IllegalArgumentException(
+            "percentile must be 50, 90 or 99 (the percentiles stages measure), was " + percentile);
+      }
+      if (!(increaseBelow > 0) || !(decreaseAbove >= increaseBelow)) {
+        throw new IllegalArgumentException(
+            "need 0 < increaseBelow <= decreaseAbove, were "
+                + increaseBelow
+                + " and "
+                + decreaseAbove);
+      }
+      if (!(increment >= 0) || Double.isInfinite(increment)) {
+        throw new IllegalArgumentException(
+            "increment must be 0 (automatic) or a positive rate, was " + increment);
+      }
+      if (!(decreaseFactor > 1) || Double.isInfinite(decreaseFactor)) {
+        throw new IllegalArgumentException("decreaseFactor must be above 1, was " + decreaseFactor);
+      }
+      if (!(smoothing >= 0 && smoothing < 1)) {
+        throw new IllegalArgumentException("smoothing must be in [0, 1), was " + smoothing);
+      }
+      if (sampleEvents < 1) {
+        throw new IllegalArgumentException("sampleEvents must be at least 1, was " + sampleEvents);
+      }
+      if (samplePeriod.isNegative() || samplePeriod.isZero()) {
+        throw new IllegalArgumentException("samplePeriod must be positive, was " + samplePeriod);
+      }
+      if (!(minRate > 0) || !(maxRate >= minRate) || Double.isInfinite(maxRate)) {
+        throw new IllegalArgumentException(
+            "need 0 < minRate <= maxRate (finite), were " + minRate + " and " + maxRate);
+      }
+    }
+
+    /**
+     * The defaults of Welsh and Culler's controller for a target response time.
+     *
+     * @param target the response time to hold, positive
+     * @return the settings
+     * @throws IllegalArgumentException if {@code target} is not positive
+     */
+    public static ResponseTimeSettings target(Duration target) {
+      return new ResponseTimeSettings(
+          target, 90, null, 0.9, 1.2, 0, 1.2, 0.7, 100, Duration.ofSeconds(1), 1, 1_000_000);
+    }
+
+    /**
+     * These settings holding another percentile.
+     *
+     * @param percentile 50, 90 or 99
+     * @return the new settings
+     */
+    public ResponseTimeSettings withPercentile(double percentile) {
+      return new ResponseTimeSettings(
+          target,
+          percentile,
+          exit,
+          increaseBelow,
+          decreaseAbove,
+          increment,
+          decreaseFactor,
+          smoothing,
+          sampleEvents,
+          samplePeriod,
+          minRate,
+          maxRate);
+    }
+
+    /**
+     * These settings measuring the path from the guarded stage to {@code exit} instead of the
+     * guarded stage alone.
+     *
+     * @param exit the path's exit stage, of the same graph
+     * @return the new settings
+     */
+    public ResponseTimeSettings withPath(Stage<?> exit) {
+      Objects.requireNonNull(exit, "exit must not be null");
+      return new ResponseTimeSettings(
+          target,
+          percentile,
+          exit,
+          increaseBelow,
+          decreaseAbove,
+          increment,
+          decreaseFactor,
+          smoothing,
+          sampleEvents,
+          samplePeriod,
+          minRate,
+          maxRate);
+    }
+
+    /**
+     * These settings with other thresholds.
+     *
+     * @param increaseBelow raise the rate below this fraction of the target
+     * @param decreaseAbove cut the rate above this multiple of the target
+     * @return the new settings
+     */
+    public ResponseTimeSettings withThresholds(double increaseBelow, double decreaseAbove) {
+      return new ResponseTimeSettings(
+          target,
+          percentile,
+          exit,
+          increaseBelow,
+          decreaseAbove,
+          increment,
+          decreaseFactor,
+          smoothing,
+          sampleEvents,
+          samplePeriod,
+          minRate,
+          maxRate);
+    }
+
+    /**
+     * These settings with other rate steps.
+     *
+     * @param increment events per second added per increase, or 0 for automatic
+     * @param decreaseFactor the divisor per decrease, above 1
+     * @return the new settings
+     */
+    public ResponseTimeSettings withSteps(double increment, double decreaseFactor) {
+      return new ResponseTimeSettings(
+          target,
+          percentile,
+          exit,
+          increaseBelow,
+          decreaseAbove,
+          increment,
+          decreaseFactor,
+          smoothing,
+          sampleEvents,
+          samplePeriod,
+          minRate,
+          maxRate);
+    }
+
+    /**
+     * These settings with another sampling rule.
+     *
+     * @param sampleEvents responses to wait for before adjusting
+     * @param samplePeriod or this long, whichever comes first
+     * @param smoothing weight of the old value in the moving average, in [0, 1)
+     * @return the new settings
+     */
+    public ResponseTimeSettings withSampling(
+        int sampleEvents, Duration samplePeriod, double smoothing) {
+      return new ResponseTimeSettings(
+          target,
+          percentile,
+          exit,
+          increaseBelow,
+          decreaseAbove,
+          increment,
+          decreaseFactor,
+          smoothing,
+          sampleEvents,
+          samplePeriod,
+          minRate,
+          maxRate);
+    }
+
+    /**
+     * These settings with other rate bounds.
+     *
+     * @param minRate the lowest rate, positive
+     * @param maxRate the rate above which the limit is lifted
+     * @return the new settings
+     */
+    public ResponseTimeSettings withRateBounds(double minRate, double maxRate) {
+      return new ResponseTimeSettings(
+          target,
+          percentile,
+          exit,
+          increaseBelow,
+          decreaseAbove,
+          increment,
+          decreaseFactor,
+          smoothing,
+          sampleEvents,
+          samplePeriod,
+          minRate,
+          maxRate);
+    }
+  }
+}

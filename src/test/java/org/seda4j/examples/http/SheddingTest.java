@@ -1,0 +1,205 @@
+package org.seda4j.examples.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.seda4j.GraphSnapshot;
+import org.seda4j.RejectionReason;
+import org.seda4j.StageSnapshot;
+import org.seda4j.examples.http.RawClient.RawResponse;
+import org.seda4j.examples.http.ServerConfig.StageSettings;
+
+/**
+ * Overload, two ways. First the full-queue backstop: the file stage is stuck behind a closed gate
+ * (a disk that does not answer), every queue is tiny, and more clients arrive than the pipeline can
+ * hold; the requests that do not fit are answered 503 at once, while the gate is still closed;
+ * after it opens the admitted ones are answered 200; and every request is counted exactly once.
+ * Then the response-time admission controller: a slow disk, large queues, and more load than it
+ * serves; the controller sheds (503, reason OVERLOADED) long before the queues fill, and again
+ * every request is answered and counted.
+ */
+class SheddingTest {
+
+  private static final int CLIENTS = 40;
+
+  private final Path temp;
+
+  SheddingTest(@TempDir Path temp) {
+    this.temp = temp;
+  }
+
+  @Test
+  void overloadIsAnswered503AtOnceAndEveryRequestIsAccounted() throws Exception {
+    Path root = SampleSite.create(temp, 0);
+    Semaphore gate = new Semaphore(0);
+    ServerConfig config =
+        ServerConfig.defaults(root)
+            .withPort(0)
+            .withCacheBytes(0) // every request misses and needs the disk
+            .withStages(
+                StageSettings.fixed(1, 1), StageSettings.fixed(1, 1), StageSettings.fixed(1, 1))
+            .withDisk(file -> gate.acquire())
+            .withResponseTarget(Duration.ZERO); // the full-queue backstop alone
+    ConcurrentLinkedQueue<Integer> statuses = new ConcurrentLinkedQueue<>();
+    try (StagedHttpServer server = StagedHttpServer.start(config);
+        ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+      try {
+        checkShedding(server, clients, gate, statuses);
+      } finally {
+        gate.release(CLIENTS); // even if an assertion failed, so that clients and server can end
+      }
+    }
+  }
+
+  private void checkShedding(
+      StagedHttpServer server,
+      ExecutorService clients,
+      Semaphore gate,
+      ConcurrentLinkedQueue<Integer> statuses)
+      throws Exception {
+    List<Future<RawResponse>> responses = new ArrayList<>();
+    for (int i = 0; i < CLIENTS; i++) {
+      responses.add(
+          clients.submit(
+              () -> {
+                try (RawClient c = new RawClient(server.port())) {
+                  RawResponse r = c.exchange(RawClient.get("/files/1k.txt"));
+                  statuses.add(r.status());
+                  return r;
+                }
+              }));
+    }
+    // Every request was admitted or rejected at parse, and the rejected ones are answered while
+    // the disk is still stuck.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              StageSnapshot parse = server.admissionStage().snapshot();
+              return parse.admitted() + parse.rejected() == CLIENTS
+                  && parse.rejected() > 0
+                  && parse.queued() == parse.capacity() // full, and stays full while stuck
+                  && statuses.size() == parse.rejected();
+            });
+    assertThat(statuses).containsOnly(503);
+    long shedWhileStuck = server.counters().shed();
+    // The status page is exempt from shedding: it answers while the admission queue is full.
+    try (RawClient c = new RawClient(server.port())) {
+      RawResponse status = c.exchange(RawClient.get("/_seda.txt"));
+      assertThat(status.status()).isEqualTo(200);
+      assertThat(status.text()).contains("parse", "shed 503 " + shedWhileStuck);
+    }
+
+    gate.release(CLIENTS); // the disk answers again
+    int ok = 0;
+    int shed = 0;
+    for (Future<RawResponse> f : responses) {
+      RawResponse r = f.get();
+      assertThat(r.status()).isIn(200, 503);
+      if (r.status() == 200) {
+        ok++;
+        assertThat(r.body()).hasSize(1024);
+      } else {
+        shed++;
+        assertThat(r.header("retry-after")).isEqualTo("1");
+      }
+    }
+    assertThat(ok + shed).isEqualTo(CLIENTS);
+    assertThat(shed).isEqualTo(shedWhileStuck); // nothing admitted was shed later
+    assertThat(ok).isPositive();
+
+    await().until(() -> server.graph().awaitIdle(Duration.ofSeconds(1)));
+    ServerStats.Counters c = server.counters();
+    assertThat(c.received()).isEqualTo(CLIENTS + 1); // and the status page
+    assertThat(c.answered()).isEqualTo(CLIENTS + 1);
+    assertThat(c.abandoned()).isZero();
+    assertThat(c.status(200)).isEqualTo(ok + 1);
+    assertThat(c.status(503)).isEqualTo(shed);
+    assertThat(c.shed()).isEqualTo(shed);
+    GraphSnapshot snapshot = server.graph().snapshot();
+    StageSnapshot parse = stageNamed(snapshot, "parse");
+    // The admission point: each 503 is one rejection at parse's queue, each 200 one admission;
+    // the status page request was rejected too, and answered all the same.
+    assertThat(parse.rejected()).isEqualTo(shed + 1);
+    assertThat(parse.admitted()).isEqualTo(ok);
+    assertThat(stageNamed(snapshot, "file").completed()).isEqualTo(ok);
+    assertThat(snapshot.stages()).allMatch(StageSnapshot::balanced);
+  }
+
+  private static StageSnapshot stageNamed(GraphSnapshot snapshot, String name) {
+    return snapshot.stages().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void theResponseTimeControllerShedsBeforeTheQueuesFill() throws Exception {
+    Path root = SampleSite.create(temp, 0);
+    ServerConfig config =
+        ServerConfig.defaults(root)
+            .withPort(0)
+            .withCacheBytes(0) // every request misses and needs the disk
+            .withStages(
+                StageSettings.fixed(1000, 2),
+                StageSettings.fixed(1000, 2),
+                StageSettings.fixed(1000, 2))
+            .withDisk(Disk.simulated(2, Duration.ofMillis(5))) // about 400 reads/s
+            .withResponseTarget(Duration.ofMillis(20));
+    AtomicBoolean stop = new AtomicBoolean();
+    ConcurrentLinkedQueue<Integer> statuses = new ConcurrentLinkedQueue<>();
+    try (StagedHttpServer server = StagedHttpServer.start(config)) {
+      List<Future<Void>> loops = new ArrayList<>();
+      try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+        for (int i = 0; i < CLIENTS; i++) {
+          loops.add(
+              clients.submit(
+                  () -> {
+                    while (!stop.get()) {
+                      try (RawClient c = new RawClient(server.port())) {
+                        statuses.add(c.exchange(RawClient.get("/files/1k.txt")).status());
+                      }
+                    }
+                    return null;
+                  }));
+        }
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    server.admissionStage().snapshot().rejected(RejectionReason.OVERLOADED) > 100);
+        stop.set(true);
+      } // waits for the clients
+      for (Future<Void> loop : loops) {
+        loop.get(); // a client that failed fails the test
+      }
+      StageSnapshot parse = server.admissionStage().snapshot();
+      assertThat(parse.queued()).isLessThan(parse.capacity()); // shed long before the queue filled
+      assertThat(parse.rejected(RejectionReason.QUEUE_FULL)).isZero();
+      assertThat(parse.admission()).contains("responseTime(p90 target 20.0 ms");
+      assertThat(statuses).containsOnly(200, 503).contains(200, 503);
+
+      await().until(() -> server.graph().awaitIdle(Duration.ofSeconds(1)));
+      ServerStats.Counters c = server.counters();
+      assertThat(c.answered()).isEqualTo(c.received()).isEqualTo(statuses.size());
+      assertThat(c.abandoned()).isZero();
+      assertThat(c.status(503)).isEqualTo(c.shed());
+      assertThat(c.status(200) + c.status(503)).isEqualTo(statuses.size());
+      GraphSnapshot snapshot = server.graph().snapshot();
+      assertThat(stageNamed(snapshot, "parse").rejected()).isEqualTo(c.shed());
+      assertThat(snapshot.paths())
+          .singleElement()
+          .satisfies(p -> assertThat(p.exit()).isEqualTo("write"));
+      assertThat(snapshot.stages()).allMatch(StageSnapshot::balanced);
+    }
+  }
+}
