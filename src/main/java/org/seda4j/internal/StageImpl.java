@@ -1269,7 +1269,6 @@ final class StageImpl<E> implements Stage<E> {
           permits.release();
           throw ie;
         }
-        activeHandlers.incrementAndGet();
         executor.execute(() -> work(b));
       }
     } catch (InterruptedException stop) {
@@ -1324,6 +1323,7 @@ final class StageImpl<E> implements Stage<E> {
     releaseSpace(n);
     Tracked[] origins = seesTracked ? unwrapAll(batch) : null;
     inFlight.addAndGet(n); // after the queue shrank: see snapshot()
+    activeHandlers.incrementAndGet(); // a batch taken is a handler running, until runBatch ends
     batchesStarted.increment();
     return new Batch(batch, origins, stamps);
   }
@@ -1347,7 +1347,6 @@ final class StageImpl<E> implements Stage<E> {
         }
       }
     } finally {
-      activeHandlers.decrementAndGet();
       permits.release();
     }
   }
@@ -1537,6 +1536,7 @@ final class StageImpl<E> implements Stage<E> {
         recordResponses(
             batch, Objects.requireNonNull(handledAt), handled, origins, admittedAt, end);
       }
+      activeHandlers.decrementAndGet(); // before pending falls: idle means no handler running
       inFlight.addAndGet(-n); // before the ends are counted: see snapshot()
       completed.add(ok);
       failed.add(bad);
