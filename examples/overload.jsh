@@ -36,13 +36,16 @@ Stage<Request> query = graph.stage("query", Request.class).
         ctx.emit(respond, new Answer(r.arrivedNanos(), 200));
     });
 
-// Open-loop arrivals at 3,200 requests/s for 6 s; print one line per second.
-double rate = 3_200;
+// Open-loop arrivals: 400 requests/s for 3 s (half the capacity; jshell warms up meanwhile, and
+// the controller may cut while it is slow), then 3,200/s for 5 s: a step to 4x overload.
+// Print one line per second.
+double rate = 400;
 long start = System.nanoTime();
 long next = start;
 long second = 1;
 System.out.println(" t   offered/s  answered 200/s  answered 503/s  p90 of 200s   admission");
-while (next - start < 6_000_000_000L) {
+while (next - start < 8_000_000_000L) {
+    if (next - start >= 3_000_000_000L) { rate = 3_200; }
     long wait = next - System.nanoTime();
     if (wait > 0) { LockSupport.parkNanos(wait); continue; }
     query.offer(new Request(next));   // never blocks; a rejection was answered by onReject
@@ -50,7 +53,8 @@ while (next - start < 6_000_000_000L) {
     if (next - start >= second * 1_000_000_000L) {
         var lat = latencies.stream().sorted().toList();
         long p90 = lat.isEmpty() ? 0 : lat.get((int) Math.ceil(0.9 * lat.size()) - 1);
-        System.out.printf("%2ds   %7.0f   %12d   %14d   %8d ms   %s%n", second, rate,
+        System.out.printf("%2ds   %7.0f   %12d   %14d   %8d ms   %s%n", second,
+            second <= 3 ? 400.0 : 3_200.0,
             ok.sumThenReset(), busy.sumThenReset(), p90, query.snapshot().admission());
         latencies.clear();
         second++;

@@ -115,7 +115,10 @@ class HandlerShapesTest {
     try (StageGraph graph = StageGraph.open("mapper")) {
       // given a mapper from words to their lengths that skips blank words
       Stage<Integer> sink =
-          graph.stage("lengths", Integer.class).handler((n, ctx) -> lengths.add(n));
+          graph
+              .stage("lengths", Integer.class)
+              .permits(1) // one handler at a time keeps the order (more may interleave)
+              .handler((n, ctx) -> lengths.add(n));
       Stage<String> measure =
           graph
               .stage("measure", String.class)

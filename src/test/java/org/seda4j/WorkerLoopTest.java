@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
 class WorkerLoopTest extends GraphTestSupport {
 
   @Test
-  void aBusyStageDrainsItsBacklogOnTheSameWorkerThread() throws Exception {
+  void aBusyStageDrainsItsBacklogOnFewWorkerThreads() throws Exception {
     Set<String> threads = ConcurrentHashMap.newKeySet();
     try (Gate gate = new Gate()) {
       StageGraph graph = open("loop-reuse");
@@ -50,10 +50,13 @@ class WorkerLoopTest extends GraphTestSupport {
       gate.open();
       assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
 
-      // then the worker that held the first event handled the other 50 too: 51 batches, 1 thread
+      // then the backlog was drained by workers that each took many batches, not one thread per
+      // batch: 51 batches. (The worker that held the first event used up its 1 ms slice at the
+      // gate, so it usually hands over once; a loaded machine may cost a few more slices.)
       assertThat(stage.snapshot().completed()).isEqualTo(51);
-      assertThat(threads).hasSize(1);
-      assertThat(threads.iterator().next()).startsWith("seda4j-loop-reuse-work-");
+      assertThat(threads)
+          .hasSizeLessThanOrEqualTo(51 / 2)
+          .allMatch(t -> t.startsWith("seda4j-loop-reuse-work-"));
     }
   }
 

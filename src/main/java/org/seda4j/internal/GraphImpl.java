@@ -119,7 +119,10 @@ public final class GraphImpl implements StageGraph {
     this.deadlocks = new DeadlockDetector(name, log);
     this.samplerWake = lock.newCondition();
     this.sampler =
-        Thread.ofVirtual().name("seda4j-" + name + "-sampler").unstarted(this::sampleLoop);
+        Thread.ofPlatform()
+            .daemon(true)
+            .name("seda4j-" + name + "-sampler")
+            .unstarted(this::sampleLoop);
     this.sampler.start();
   }
 
@@ -434,8 +437,10 @@ public final class GraphImpl implements StageGraph {
 
   // ---------------------------------------------------------------- sampler
 
-  /* One virtual thread per graph: every period, each stage measures its window and asks its
-   * controllers. It never holds the lock while sampling; it stops when termination begins. */
+  /* One thread per graph: every period, each stage measures its window and asks its controllers.
+   * It never holds the lock while sampling; it stops when termination begins. A platform thread
+   * (daemon), not a virtual one: the controllers must run when they matter most, while CPU-bound
+   * handlers keep every carrier thread busy. */
   private void sampleLoop() {
     CpuMeter cpuMeter = new CpuMeter();
     long next = System.nanoTime() + samplePeriodNanos;

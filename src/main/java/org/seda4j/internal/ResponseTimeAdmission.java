@@ -123,15 +123,30 @@ public final class ResponseTimeAdmission<E> implements AdmissionController<E> {
 
   @Override
   public boolean update(AdmissionSample s) {
-    if (s.responseTime().count() < settings.sampleEvents()
-        && s.elapsedNanos() < settings.samplePeriod().toNanos()) {
-      return false; // keep accumulating: too few responses to judge yet
-    }
-    double a = settings.smoothing();
     double seconds = s.elapsedNanos() / 1e9;
     double responseRate = s.responseTime().count() / seconds;
-    peakResponseRate = Math.max(responseRate, 0.98 * peakResponseRate);
     double up = settings.decreaseAbove() * targetNanos;
+    // Predicted overload (Little's law): the response time of an event admitted now. When nothing
+    // ended for longer than the band while events wait (a cold start, a stall), the response rate
+    // is at most one per window: the prediction is at least the window, so it is over the band.
+    double predicted;
+    if (responseRate > 0) {
+      predicted = s.queueLength() / responseRate * 1e9 + s.meanServiceNanos();
+    } else if (s.queueLength() > 0 && s.elapsedNanos() > up) {
+      predicted = (double) s.queueLength() * s.elapsedNanos();
+    } else {
+      predicted = 0;
+    }
+    if (s.responseTime().count() < settings.sampleEvents()
+        && s.elapsedNanos() < settings.samplePeriod().toNanos()
+        && predicted <= up) {
+      // Keep accumulating: too few responses to judge yet. A backlog already predicted over the
+      // band is judged at once, though: waiting for a full sample while a burst arrives lets it
+      // queue seconds of work (a cold start, or a step from idle to overload).
+      return false;
+    }
+    double a = settings.smoothing();
+    peakResponseRate = Math.max(responseRate, 0.98 * peakResponseRate);
     double low = settings.increaseBelow() * targetNanos;
     boolean[] fresh = new boolean[priorities];
     boolean[] recovered = new boolean[priorities];
@@ -160,9 +175,6 @@ public final class ResponseTimeAdmission<E> implements AdmissionController<E> {
         break;
       }
     }
-    // Predicted overload (Little's law): the response time of an event admitted now.
-    double predicted =
-        responseRate > 0 ? s.queueLength() / responseRate * 1e9 + s.meanServiceNanos() : 0;
     if (predicted > up) {
       highestOver = highestOver < 0 ? priorities - 1 : highestOver;
       ratio = Math.max(ratio, predicted / up);

@@ -1345,7 +1345,6 @@ final class StageImpl<E> implements Stage<E> {
           permits.release();
           throw ie;
         }
-        activeHandlers.incrementAndGet();
         executor.execute(() -> work(b));
       }
     } catch (InterruptedException stop) {
@@ -1400,6 +1399,7 @@ final class StageImpl<E> implements Stage<E> {
     releaseSpace(n);
     Tracked[] origins = seesTracked ? unwrapAll(batch) : null;
     inFlight.addAndGet(n); // after the queue shrank: see snapshot()
+    activeHandlers.incrementAndGet(); // a batch taken is a handler running, until runBatch ends
     batchesStarted.increment();
     return new Batch(batch, origins, stamps);
   }
@@ -1428,7 +1428,6 @@ final class StageImpl<E> implements Stage<E> {
       }
     } finally {
       workers.remove(me);
-      activeHandlers.decrementAndGet();
       permits.release();
     }
   }
@@ -1626,6 +1625,7 @@ final class StageImpl<E> implements Stage<E> {
     } finally {
       end = System.nanoTime();
       busyNanos.add(end - start);
+      activeHandlers.decrementAndGet(); // before pending falls: idle means no handler running
       if (run.finish()) { // false: a forced shutdown abandoned the batch and counted it
         if (handled > 0) {
           recordResponses(

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.lang.ref.WeakReference;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
 import org.seda4j.Latency;
+import org.seda4j.RejectionReason;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
 import org.seda4j.StageSnapshot;
@@ -55,6 +57,13 @@ import org.seda4j.StageSnapshot;
  *   <tr><td>{@code seda4j.stage.events}</td><td>function counter, tag {@code outcome}</td>
  *       <td>events by outcome: {@code admitted}, {@code rejected}, {@code completed},
  *       {@code failed}, {@code cancelled}, {@code dropped}</td></tr>
+ *   <tr><td>{@code seda4j.stage.rejections}</td><td>function counter, tag {@code reason}</td>
+ *       <td>rejected events by {@link org.seda4j.RejectionReason} (lower case: {@code
+ *       queue_full}, {@code overloaded}, {@code expired}, ...); they add up to the {@code rejected}
+ *       outcome</td></tr>
+ *   <tr><td>{@code seda4j.stage.expired}</td><td>function counter</td>
+ *       <td>admitted events dropped because their deadline passed while queued (part of the
+ *       {@code dropped} outcome)</td></tr>
  *   </tbody>
  * </table>
  *
@@ -235,6 +244,20 @@ public final class StageGraphMetrics implements MeterBinder {
             .tag("outcome", outcome.getKey())
             .register(registry);
       }
+      for (RejectionReason reason : RejectionReason.values()) {
+        FunctionCounter.builder(
+                "seda4j.stage.rejections", stage, st -> (double) st.snapshot().rejected(reason))
+            .description("Events the stage rejected, by reason")
+            .baseUnit("events")
+            .tags(t)
+            .tag("reason", reason.name().toLowerCase(Locale.ROOT))
+            .register(registry);
+      }
+      FunctionCounter.builder("seda4j.stage.expired", stage, st -> (double) st.snapshot().expired())
+          .description("Events dropped because their deadline passed while queued")
+          .baseUnit("events")
+          .tags(t)
+          .register(registry);
     }
 
     /**

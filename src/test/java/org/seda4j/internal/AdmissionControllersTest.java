@@ -222,6 +222,34 @@ class AdmissionControllersTest {
     }
 
     @Test
+    void aBacklogPredictedOverTheBandIsJudgedBeforeAFullSample() {
+      ResponseTimeAdmission<Object> c = controller();
+      // A step from idle to overload: 10 responses in 50 ms (200/s) with 300 queued predicts
+      // 1.5 s, far over the 60 ms band: it cuts now instead of waiting for 100 responses or 1 s.
+      assertThat(c.update(sample(sink.now, 50 * MS, 10, 20 * MS, 300))).isTrue();
+      assertThat(c.rate(0)).isCloseTo(200 / divisor(1500 / 60.0, 1.2), within(1e-6));
+      // A short sample whose backlog is within the band still waits.
+      ResponseTimeAdmission<Object> d = controller();
+      assertThat(d.update(sample(sink.now, 50 * MS, 10, 20 * MS, 1))).isFalse();
+      assertThat(d.rate(0)).isInfinite();
+    }
+
+    @Test
+    void nothingEndingForLongerThanTheBandWhileEventsWaitIsOverload() {
+      ResponseTimeAdmission<Object> c = controller();
+      // A cold start or a stall: 5 events queued, none ended in 40 ms (within the band): wait.
+      assertThat(c.update(sample(sink.now, 40 * MS, 0, 0, 5))).isFalse();
+      assertThat(c.rate(0)).isInfinite();
+      // 70 ms without a response (over the 60 ms band) while they wait: cut to the minimum rate.
+      assertThat(c.update(sample(sink.now, 70 * MS, 0, 0, 5))).isTrue();
+      assertThat(c.rate(0)).isCloseTo(1.0, within(1e-9)); // the default minimum rate
+      // The same quiet time with nothing queued is not overload: nothing waits.
+      ResponseTimeAdmission<Object> d = controller();
+      assertThat(d.update(sample(sink.now, 70 * MS, 0, 0, 0))).isFalse();
+      assertThat(d.rate(0)).isInfinite();
+    }
+
+    @Test
     void aCutIsGentleAtTheBandAndDeeperFurtherAbove() {
       ResponseTimeAdmission<Object> c = controller();
       c.update(sample(sink.now, SECOND, 1200, 61 * MS, 0)); // just above the band
@@ -332,16 +360,18 @@ class AdmissionControllersTest {
     }
 
     @Test
-    void noResponsesRaisesOnlyWithAnEmptyQueue() {
+    void noResponsesCutWhileWorkWaitsAndRaiseWithAnEmptyQueue() {
       ResponseTimeAdmission<Object> c =
           new ResponseTimeAdmission<>(
               ResponseTimeSettings.target(target).withSteps(10, 2), 1, e -> 0);
       c.update(sample(sink.now, SECOND, 1000, 2 * t, 5)); // cut
       double r = c.rate(0);
-      c.update(sample(sink.now, SECOND, 0, 0, 5)); // nothing measured, work waiting: hold
-      assertThat(c.rate(0)).isEqualTo(r);
-      c.update(sample(sink.now, SECOND, 0, 0, 0)); // idle: probe up
-      assertThat(c.rate(0)).isEqualTo(r + 10);
+      // Nothing ended in a whole second (far over the 60 ms band) while work waits: a stall, so
+      // the deepest cut (the queue did not shrink, so this is not a backlog draining).
+      c.update(sample(sink.now, SECOND, 0, 0, 5));
+      assertThat(c.rate(0)).isCloseTo(r / 10, within(1e-9));
+      c.update(sample(sink.now, SECOND, 0, 0, 0)); // nothing measured, nothing waiting: probe up
+      assertThat(c.rate(0)).isCloseTo(r / 10 + 10, within(1e-9));
     }
 
     @Test

@@ -49,7 +49,9 @@ class StageGraphMetricsTest {
             "seda4j.stage.throughput",
             "seda4j.stage.queue.wait",
             "seda4j.stage.service.time",
-            "seda4j.stage.events");
+            "seda4j.stage.events",
+            "seda4j.stage.rejections",
+            "seda4j.stage.expired");
     for (Meter m : registry.getMeters()) {
       assertThat(m.getId().getTag("graph")).isEqualTo("metrics");
       assertThat(m.getId().getTag("app")).isEqualTo("test");
@@ -98,6 +100,33 @@ class StageGraphMetricsTest {
     assertThat(gauge("seda4j.stage.queue.size", "work")).isZero();
     assertThat(gauge("seda4j.stage.active", "work")).isZero();
     assertThat(gauge("seda4j.stage.in.flight", "work")).isZero();
+  }
+
+  @Test
+  void rejectionsAreCountedByReason() {
+    Stage<Integer> gated =
+        graph.stage("gated", Integer.class).admission((e, sink) -> e > 0).handler((e, c) -> {});
+    new StageGraphMetrics(graph).bindTo(registry);
+    gated.offer(-1);
+    gated.offer(-2);
+    gated.offer(1);
+    assertThat(
+            registry
+                .get("seda4j.stage.rejections")
+                .tags("stage", "gated", "reason", "refused")
+                .functionCounter()
+                .count())
+        .isEqualTo(2.0);
+    assertThat(
+            registry
+                .get("seda4j.stage.rejections")
+                .tags("stage", "gated", "reason", "queue_full")
+                .functionCounter()
+                .count())
+        .isZero();
+    assertThat(events("gated", "rejected")).isEqualTo(2.0);
+    assertThat(registry.get("seda4j.stage.expired").tag("stage", "gated").functionCounter().count())
+        .isZero();
   }
 
   @Test
