@@ -587,6 +587,83 @@ class MisuseTest extends GraphTestSupport {
     assertThat(log).contains("listener fails on 3");
   }
 
+  @Test
+  void aRejectionListenerThatThrowsIsLoggedAndTheRejectionStillCounts() throws Exception {
+    AtomicReference<@Nullable OfferResult> result = new AtomicReference<>();
+    String log =
+        captureErr(
+            () -> {
+              StageGraph graph = open("mu_reject_listener_throws");
+              Stage<Integer> stage =
+                  graph
+                      .stage("s", Integer.class)
+                      .admission((e, sink) -> e % 2 == 0) // odd events are refused
+                      .onReject(
+                          (e, why) -> {
+                            throw new IllegalStateException("reject listener fails on " + e);
+                          })
+                      .handler((e, ctx) -> {});
+              result.set(stage.offer(1));
+              return () -> {
+                assertThat(result.get()).isInstanceOf(OfferResult.Rejected.class);
+                assertThat(stage.offer(2)).isInstanceOf(OfferResult.Accepted.class);
+                assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
+                StageSnapshot snap = stage.snapshot();
+                assertThat(snap.rejected(RejectionReason.REFUSED)).isEqualTo(1);
+                assertThat(snap.completed()).isEqualTo(1);
+                assertThat(snap.balanced()).isTrue();
+                graph.close();
+              };
+            },
+            out -> out.contains("rejection listener of stage 's' threw; ignored"));
+    assertThat(log).contains("reject listener fails on 1");
+  }
+
+  @Test
+  void anAdmissionControllerThatThrowsOnFeedbackIsLoggedAndKeepsAdmitting() throws Exception {
+    String log =
+        captureErr(
+            () -> {
+              StageGraph graph =
+                  StageGraph.builder("mu_feedback_throws")
+                      .samplePeriod(Duration.ofMillis(10))
+                      .open();
+              AdmissionController<Integer> broken =
+                  new AdmissionController<>() {
+                    @Override
+                    public boolean admit(Integer event, AdmissionContext sink) {
+                      return true;
+                    }
+
+                    @Override
+                    public Feedback feedback() {
+                      return new Feedback(1, null);
+                    }
+
+                    @Override
+                    public boolean update(AdmissionSample sample) {
+                      throw new IllegalStateException("update fails");
+                    }
+                  };
+              Stage<Integer> stage =
+                  graph.stage("s", Integer.class).admission(broken).handler((e, ctx) -> {});
+              for (int i = 0; i < 100; i++) {
+                stage.put(i);
+              }
+              return () -> {
+                for (int i = 0; i < 100; i++) {
+                  stage.put(i); // still admitted after the controller failed
+                }
+                assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
+                assertThat(stage.snapshot().completed()).isEqualTo(200);
+                assertThat(stage.snapshot().rejected()).isZero();
+                graph.close();
+              };
+            },
+            out -> out.contains("admission controller of stage 's' threw on"));
+    assertThat(log).contains("update fails");
+  }
+
   // ------------------------------------------------------------------ helpers
 
   /** Something to check after the log was captured. */
