@@ -24,6 +24,8 @@ import org.jspecify.annotations.Nullable;
  *   --many N             add N 4 KiB pages under /many/ to the sample site
  *   --queues N           capacity of the parse (admission), cache and file queues (default 1024,
  *                        1024, 256); smaller queues shed earlier and keep latency lower
+ *   --response-target MS the parse stage's response-time admission target, p90 of parse to write
+ *                        (default 50; 0 turns the controller off: only full queues shed)
  * </pre>
  *
  * Prints the URL, serves until Ctrl-C, then closes the server (every admitted request answered,
@@ -45,6 +47,7 @@ public final class HttpServerMain {
     long cacheMb = 64;
     int many = 0;
     int queues = 0;
+    long responseTargetMs = -1;
     @Nullable Disk disk = null;
     String diskText = "";
     List<String> positional = new ArrayList<>();
@@ -56,6 +59,13 @@ public final class HttpServerMain {
         case "--cache-mb" -> cacheMb = Long.parseLong(value(args, ++i, a));
         case "--many" -> many = Integer.parseInt(value(args, ++i, a));
         case "--queues" -> queues = Integer.parseInt(value(args, ++i, a));
+        case "--response-target" -> {
+          responseTargetMs = Long.parseLong(value(args, ++i, a));
+          if (responseTargetMs < 0) {
+            throw new IllegalArgumentException(
+                "--response-target wants milliseconds >= 0 (0: off), was " + responseTargetMs);
+          }
+        }
         case "--disk" -> {
           diskText = value(args, ++i, a);
           String[] parts = diskText.split(":", -1);
@@ -69,7 +79,8 @@ public final class HttpServerMain {
         case "-h", "--help" -> {
           System.out.println(
               "usage: examples/run http-server [--server staged|vthreads|jdk] [--threads N]"
-                  + " [--cache-mb N] [--disk CH:MS] [--many N] [--queues N] [DIR|-] [PORT]");
+                  + " [--cache-mb N] [--disk CH:MS] [--many N] [--queues N]"
+                  + " [--response-target MS] [DIR|-] [PORT]");
           return;
         }
         default -> {
@@ -109,6 +120,9 @@ public final class HttpServerMain {
     }
     if (disk != null) {
       config = config.withDisk(disk);
+    }
+    if (responseTargetMs >= 0) {
+      config = config.withResponseTarget(Duration.ofMillis(responseTargetMs));
     }
 
     ExampleServer server;
