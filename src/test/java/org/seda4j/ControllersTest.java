@@ -156,6 +156,40 @@ class ControllersTest {
     }
 
     @Test
+    void aColdStartWhileTheCpuIsBusyCompilingStillGrowsFast() {
+      // A JVM that just started: the first windows see the CPU saturated by the JIT, then not.
+      ConcurrencyController c = ConcurrencyController.adaptive();
+      S s = new S();
+      int p = 2;
+      for (int window = 0; window < 14; window++) {
+        s.cpu(window < 3 ? 0.95 : 0.05);
+        p = c.decide(s.tput(blocking(p, 100_000)).at(p, 1)).value();
+      }
+      assertThat(blocking(p, 100_000)).isGreaterThanOrEqualTo(90_000);
+    }
+
+    @Test
+    void aProbeUpThatPaysInProportionStartsSlowStartAgain() {
+      // The CPU was saturated long enough to end slow start at 2 permits; then it is free, and
+      // throughput still follows the permits: probes must not creep up by a quarter at a time.
+      ConcurrencyController c = ConcurrencyController.adaptive();
+      S s = new S().cpu(0.95);
+      int p = 2;
+      for (int window = 0; window < 8; window++) {
+        p = c.decide(s.tput(blocking(p, 100_000)).at(p, 1)).value();
+      }
+      assertThat(p).isEqualTo(2);
+      s.cpu(0.05);
+      StringBuilder trace = new StringBuilder();
+      for (int window = 0; window < 25; window++) {
+        ControllerDecision d = c.decide(s.tput(blocking(p, 100_000)).at(p, 1));
+        p = d.value();
+        trace.append('\n').append(d.reason());
+      }
+      assertThat(blocking(p, 100_000)).as(trace.toString()).isGreaterThanOrEqualTo(90_000);
+    }
+
+    @Test
     void stepsBackWhenMorePermitsBuyNothing() {
       ConcurrencyController c = ConcurrencyController.adaptive();
       S s = new S();

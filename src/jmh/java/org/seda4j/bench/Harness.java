@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
+import org.seda4j.StageSnapshot;
 
 /**
  * Workloads 3, 4 and 5 of the suite, one contender per JVM: {@link Suite} starts this class as a
@@ -214,6 +215,11 @@ public final class Harness {
                     // end of the run
                   }
                 });
+    Thread tracer = null;
+    if (stage != null && System.getenv("SEDA4J_BENCH_TRACE") != null) {
+      Stage<Integer> traced = stage;
+      tracer = Thread.ofPlatform().daemon().start(() -> trace(traced));
+    }
     Thread.sleep(plan.blockingWarmupMs());
     long c0 = done.sum();
     long t0 = System.nanoTime();
@@ -222,6 +228,10 @@ public final class Harness {
     long t1 = System.nanoTime();
     producer.interrupt();
     producer.join();
+    if (tracer != null) {
+      tracer.interrupt();
+      tracer.join();
+    }
     if (!outstanding.tryAcquire(OUTSTANDING, TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
       throw new IllegalStateException(who + ": outstanding events did not complete");
     }
@@ -232,6 +242,15 @@ public final class Harness {
     row("blocking", "sleep10ms", who, "throughput", (c1 - c0) * 1e9 / (t1 - t0), "events/s");
     if (stage != null) {
       row("blocking", "sleep10ms", who, "permits_at_end", stage.permits(), "permits");
+      StageSnapshot s = stage.snapshot();
+      System.out.printf(
+          Locale.ROOT,
+          "controllers at the end: batchSize %d, active %d, queued %d; %s; %s%n",
+          s.batchSize(),
+          s.activeHandlers(),
+          s.queued(),
+          s.concurrencyDecision(),
+          s.batchDecision());
     }
     if (graph != null) {
       graph.close();
@@ -241,6 +260,33 @@ public final class Harness {
       if (!pool.awaitTermination(1, TimeUnit.MINUTES)) {
         throw new IllegalStateException("pool did not terminate");
       }
+    }
+  }
+
+  /**
+   * Prints the stage's controllers every 100 ms until interrupted (blocking workload, when the
+   * environment variable SEDA4J_BENCH_TRACE is set): what they decided and why, to diagnose a run.
+   */
+  private static void trace(Stage<Integer> stage) {
+    long t0 = System.nanoTime();
+    try {
+      while (true) {
+        Thread.sleep(100);
+        StageSnapshot s = stage.snapshot();
+        System.out.printf(
+            Locale.ROOT,
+            "trace %5d ms: permits %d, batch %d, active %d, queued %d, %.0f/s; %s; %s%n",
+            (System.nanoTime() - t0) / 1_000_000,
+            s.permits(),
+            s.batchSize(),
+            s.activeHandlers(),
+            s.queued(),
+            s.throughput(),
+            s.concurrencyDecision(),
+            s.batchDecision());
+      }
+    } catch (InterruptedException end) {
+      // the run is over
     }
   }
 

@@ -11,7 +11,12 @@ import org.seda4j.ControllerDecision;
  * States: slow start (double while each doubling buys > GAIN), then steady (hold at `best`,
  * probe every PROBE_EVERY windows alternately up by a quarter -- kept if it buys > GAIN -- and down
  * by a quarter -- kept if throughput stays >= KEEP of the reference). A trial is a change whose
- * effect is judged on the next window fed. The reference is the throughput measured at `best`; in
+ * effect is judged on the next window fed. A probe up whose gain is close to proportional to the
+ * step (at least PROPORTIONAL of it: throughput still follows the setting) means the plateau is
+ * far above: slow start again, instead of a quarter per PROBE_EVERY windows. A saturated CPU
+ * (mayGrow false) pauses slow start for up to PROBE_EVERY windows before it ends it: a JVM that
+ * just started keeps the CPU busy compiling for a few hundred milliseconds, and ending slow start
+ * then left a 10 ms blocking stage at 2 permits, growing by probes only. The reference is the throughput measured at `best`; in
  * hold windows it follows the measurements (EWMA, weight 0.3 as in Sandstorm's autoMaxDetect). A
  * sudden change (below 1/2 or above 2x the reference) means the workload changed: slow start again.
  *
@@ -21,6 +26,7 @@ final class HillClimber {
   static final double GAIN = 1.05;
   static final double KEEP = 0.97;
   static final int PROBE_EVERY = 5;
+  static final double PROPORTIONAL = 0.6;
   private static final double EWMA_WEIGHT = 0.3;
 
   private final String what;
@@ -35,6 +41,7 @@ final class HillClimber {
   private boolean probeUpNext = true;
   private int outliers; // consecutive windows far from the reference
   private boolean mayGrow = true; // of the window being judged
+  private int pausedWindows; // slow start windows held back by a saturated CPU
 
   HillClimber(String what, int min, int max) {
     this.what = what;
@@ -57,6 +64,7 @@ final class HillClimber {
     trial = 0;
     sinceProbe = 0;
     outliers = 0;
+    pausedWindows = 0;
   }
 
   int clamp(long value) {
@@ -65,8 +73,8 @@ final class HillClimber {
 
   /**
    * One saturated window at setting {@code current} gave throughput {@code tput} (events/s). With
-   * {@code mayGrow == false} (e.g. the CPU is saturated) no step up is started: slow start ends and
-   * only steps down are probed.
+   * {@code mayGrow == false} (e.g. the CPU is saturated) no step up is started: slow start pauses,
+   * and ends after {@link #PROBE_EVERY} such windows; then only steps down are probed.
    */
   ControllerDecision step(int current, double tput, boolean mayGrow) {
     this.mayGrow = mayGrow;
@@ -120,6 +128,7 @@ final class HillClimber {
   private ControllerDecision judgeStepUp(int current, double tput) {
     double change = reference > 0 ? tput / reference - 1 : 1;
     if (tput > reference * GAIN) {
+      double step = (double) current / best - 1;
       reference = tput;
       best = current;
       if (slowStart) {
@@ -132,6 +141,15 @@ final class HillClimber {
             fmt("slow start: %d bought %+.0f%% (%.0f/s)", current, change * 100, tput));
       }
       sinceProbe = 0;
+      if (change >= PROPORTIONAL * step) {
+        slowStart = true;
+        return stepUp(
+            current,
+            2L * current,
+            fmt(
+                "kept %d: %+.0f%% for %+.0f%% %s (%.0f/s): slow start again",
+                current, change * 100, step * 100, what, tput));
+      }
       return hold(current, fmt("kept %d: %+.0f%% (%.0f/s)", current, change * 100, tput));
     }
     slowStart = false;
@@ -161,9 +179,13 @@ final class HillClimber {
   private ControllerDecision stepUp(int current, long target, String why) {
     int next = clamp(target);
     if (!mayGrow) {
+      if (slowStart && ++pausedWindows < PROBE_EVERY) {
+        return hold(current, why + "; paused: CPU saturated");
+      }
       slowStart = false;
       return hold(current, why + "; not growing: CPU saturated");
     }
+    pausedWindows = 0;
     if (next == current) {
       slowStart = false;
       return hold(current, why + "; at max " + max);
