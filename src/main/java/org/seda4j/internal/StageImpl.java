@@ -1177,11 +1177,10 @@ final class StageImpl<E> implements Stage<E> {
 
   /**
    * Records the queue wait of the {@code n} events just removed by the dispatcher, before their
-   * slots go back to {@code free}, and copies their admission times into {@code stamps} if given.
-   * Dispatcher thread only; under insertLock if takeUnderLock.
+   * slots go back to {@code free}, at time {@code now}, and copies their admission times into
+   * {@code stamps} if given. Dispatcher thread only; under insertLock if takeUnderLock.
    */
-  private void recordQueueWaits(int n, long @Nullable [] stamps) {
-    long now = System.nanoTime();
+  private void recordQueueWaits(int n, long @Nullable [] stamps, long now) {
     LatencyHistogram h = queueWait.current();
     int t = takeIndex;
     // A batch's events were mostly enqueued close together: record runs of equal buckets as one
@@ -1357,11 +1356,17 @@ final class StageImpl<E> implements Stage<E> {
     final List<Object> events;
     final Tracked @Nullable [] origins;
     final long @Nullable [] admittedAt;
+    final long takenAt; // when it was drained, if latency statistics read the clock; else 0
 
-    Batch(List<Object> events, Tracked @Nullable [] origins, long @Nullable [] admittedAt) {
+    Batch(
+        List<Object> events,
+        Tracked @Nullable [] origins,
+        long @Nullable [] admittedAt,
+        long takenAt) {
       this.events = events;
       this.origins = origins;
       this.admittedAt = admittedAt;
+      this.takenAt = takenAt;
     }
   }
 
@@ -1373,6 +1378,7 @@ final class StageImpl<E> implements Stage<E> {
     int max = batchSize;
     List<Object> batch;
     long[] stamps = null;
+    long now = 0;
     boolean locked = latencyStats && takeUnderLock;
     if (locked) {
       insertLock.lock();
@@ -1388,7 +1394,8 @@ final class StageImpl<E> implements Stage<E> {
       }
       if (latencyStats) {
         stamps = ownResponses != null ? new long[batch.size()] : null;
-        recordQueueWaits(batch.size(), stamps);
+        now = System.nanoTime();
+        recordQueueWaits(batch.size(), stamps, now);
       }
     } finally {
       if (locked) {
@@ -1401,7 +1408,7 @@ final class StageImpl<E> implements Stage<E> {
     inFlight.addAndGet(n); // after the queue shrank: see snapshot()
     activeHandlers.incrementAndGet(); // a batch taken is a handler running, until runBatch ends
     batchesStarted.increment();
-    return new Batch(batch, origins, stamps);
+    return new Batch(batch, origins, stamps, now);
   }
 
   /**
@@ -1416,11 +1423,15 @@ final class StageImpl<E> implements Stage<E> {
     Worker<E> me = new Worker<>();
     workers.add(me);
     Batch b = first;
+    boolean handedOver = true; // the first batch was taken by the dispatcher, a while ago
     try {
       while (true) {
         RunningBatch<E> run = new RunningBatch<>((List<E>) (List<?>) b.events);
         me.current = run;
-        long end = runBatch(run, b.origins, b.admittedAt);
+        // A batch this worker just took starts when it was taken: one clock read fewer per batch.
+        long start = handedOver || !latencyStats ? System.nanoTime() : b.takenAt;
+        handedOver = false;
+        long end = runBatch(run, b.origins, b.admittedAt, start);
         b = nextBatch(end - sliceEnd >= 0);
         if (b == null) {
           return;
@@ -1479,12 +1490,15 @@ final class StageImpl<E> implements Stage<E> {
   /**
    * Runs the handler over one batch. {@code origins} (per index, entries may be null) are the path
    * origins of tracked events, {@code admittedAt} the admission times when the stage measures its
-   * own response time; both {@code null} otherwise. Returns the time the batch ended.
+   * own response time; both {@code null} otherwise. {@code start} is the time the batch started.
+   * Returns the time the batch ended.
    */
   private long runBatch(
-      RunningBatch<E> run, @Nullable Tracked @Nullable [] origins, long @Nullable [] admittedAt) {
+      RunningBatch<E> run,
+      @Nullable Tracked @Nullable [] origins,
+      long @Nullable [] admittedAt,
+      long start) {
     List<E> batch = run.events;
-    long start = System.nanoTime();
     long end = start;
     int n = batch.size();
     int ok = 0;
@@ -1499,9 +1513,10 @@ final class StageImpl<E> implements Stage<E> {
     Context ctx = origins == null ? context : new Context();
     long clock = 0;
     boolean clockRead = false;
+    @Nullable LatencyHistogram service = latencyStats ? serviceTime.current() : null;
+    int serviced = 0; // events whose handler call ended (completed or failed)
     try {
       EventHandler<? super E> perEvent = eventHandler;
-      @Nullable LatencyHistogram service = latencyStats ? serviceTime.current() : null;
       if (perEvent != null) {
         for (int i = 0; i < n; i++) {
           E e = batch.get(i);
@@ -1545,12 +1560,7 @@ final class StageImpl<E> implements Stage<E> {
             }
           }
         }
-        int done = ok + bad;
-        if (service != null && done > 0) {
-          // The batch's handler time split evenly over its events: one clock read per batch, not
-          // per event (a clock read costs about as much as a trivial handler).
-          service.record((System.nanoTime() - start) / done, done);
-        }
+        serviced = ok + bad;
       } else {
         BatchHandler<E> handler = Objects.requireNonNull(batchHandler);
         if (graph.isForcing()) {
@@ -1594,9 +1604,7 @@ final class StageImpl<E> implements Stage<E> {
             try {
               handler.handle(Collections.unmodifiableList(live), ctx);
               ok = m;
-              if (service != null) {
-                service.record((System.nanoTime() - start) / m, m);
-              }
+              serviced = m;
             } catch (Throwable t) {
               if (graph.isForcing()) {
                 for (E e : live) {
@@ -1604,9 +1612,7 @@ final class StageImpl<E> implements Stage<E> {
                 }
                 cancel = m;
               } else {
-                if (service != null) {
-                  service.record((System.nanoTime() - start) / m, m);
-                }
+                serviced = m;
                 bad = m;
                 Thread.interrupted();
                 for (E e : live) {
@@ -1625,6 +1631,11 @@ final class StageImpl<E> implements Stage<E> {
     } finally {
       end = System.nanoTime();
       busyNanos.add(end - start);
+      if (service != null && serviced > 0) {
+        // The batch's handler time split evenly over the events handled: one clock read per batch,
+        // not per event (a clock read costs about as much as a trivial handler).
+        service.record((end - start) / serviced, serviced);
+      }
       activeHandlers.decrementAndGet(); // before pending falls: idle means no handler running
       if (run.finish()) { // false: a forced shutdown abandoned the batch and counted it
         if (handled > 0) {
@@ -1633,8 +1644,12 @@ final class StageImpl<E> implements Stage<E> {
         }
         inFlight.addAndGet(-n); // before the ends are counted: see snapshot()
         completed.add(ok);
-        failed.add(bad);
-        cancelled.add(cancel);
+        if (bad > 0) { // LongAdder.add(0) still writes: skip it on the per-batch path
+          failed.add(bad);
+        }
+        if (cancel > 0) {
+          cancelled.add(cancel);
+        }
         if (late > 0) {
           expired.add(late);
           dropped.add(late);
