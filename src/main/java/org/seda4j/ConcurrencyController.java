@@ -79,9 +79,12 @@ public interface ConcurrencyController {
    * from then on probes every few windows: a step up by a quarter is kept only if it raises
    * throughput by more than 5%, a step down by a quarter is kept if throughput stays within 3%, so
    * the limit settles at the smallest count that sustains the best throughput instead of drifting
-   * to the maximum. When the queue is empty and handlers sit idle for three windows, it halves the
-   * permits towards what is used. A sudden throughput change (below 1/2 or above 2x the reference)
-   * restarts the search.
+   * to the maximum; a step up that raises throughput nearly in proportion (the plateau is far
+   * above) starts slow start again. It never grows while the machine's CPU is saturated: in slow
+   * start that pauses growth for up to five windows (a JVM that just started is busy compiling)
+   * before it ends slow start. When the queue is empty and handlers sit idle for three windows, it
+   * halves the permits towards what is used. A sudden throughput change (below 1/2 or above 2x the
+   * reference) restarts the search.
    *
    * <p>Why not a latency gradient (Netflix Gradient2/Vegas): those infer capacity from rising
    * latency and are known to drift under moderate overload; a stage can measure its own throughput

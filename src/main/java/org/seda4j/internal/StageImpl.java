@@ -1336,7 +1336,7 @@ final class StageImpl<E> implements Stage<E> {
         try {
           takeLock.lockInterruptibly();
           try {
-            b = takeBatch(queue.take());
+            b = Objects.requireNonNull(takeBatch(queue.take()));
           } finally {
             takeLock.unlock();
           }
@@ -1371,12 +1371,15 @@ final class StageImpl<E> implements Stage<E> {
   }
 
   /**
-   * Drains a batch that starts with {@code first}, just removed from the queue, and counts it in
-   * flight. Caller holds takeLock (see the class comment).
+   * Drains a batch that starts with {@code first}, just removed from the queue (the dispatcher's
+   * take()), or, if {@code first} is null, with the queue's head (a worker: one drainTo, so one
+   * acquisition of the queue's lock per batch, where poll() + drainTo() took two); counts it in
+   * flight. Returns {@code null} if {@code first} is null and the queue is empty. Caller holds
+   * takeLock (see the class comment).
    */
-  private Batch takeBatch(Object first) {
+  private @Nullable Batch takeBatch(@Nullable Object first) {
     int max = batchSize;
-    List<Object> batch;
+    List<Object> batch = new ArrayList<>(Math.min(max, 64));
     long[] stamps = null;
     long now = 0;
     boolean locked = latencyStats && takeUnderLock;
@@ -1384,13 +1387,13 @@ final class StageImpl<E> implements Stage<E> {
       insertLock.lock();
     }
     try {
-      if (max == 1) {
-        batch = new ArrayList<>(1);
+      if (first != null) {
         batch.add(first);
-      } else {
-        batch = new ArrayList<>(Math.min(max, 64));
-        batch.add(first);
-        queue.drainTo(batch, max - 1);
+        if (max > 1) {
+          queue.drainTo(batch, max - 1);
+        }
+      } else if (queue.drainTo(batch, max) == 0) {
+        return null; // the queue is empty
       }
       if (latencyStats) {
         stamps = ownResponses != null ? new long[batch.size()] : null;
@@ -1462,8 +1465,7 @@ final class StageImpl<E> implements Stage<E> {
       return null;
     }
     try {
-      Object first = queue.poll();
-      return first == null ? null : takeBatch(first);
+      return takeBatch(null); // one drainTo: one acquisition of the queue's lock per batch
     } finally {
       takeLock.unlock();
     }
