@@ -16,9 +16,11 @@ import org.seda4j.ControllerDecision;
  * far above: slow start again, instead of a quarter per PROBE_EVERY windows. A saturated CPU
  * (mayGrow false) pauses slow start for up to PROBE_EVERY windows before it ends it: a JVM that
  * just started keeps the CPU busy compiling for a few hundred milliseconds, and ending slow start
- * then left a 10 ms blocking stage at 2 permits, growing by probes only. The reference is the throughput measured at `best`; in
- * hold windows it follows the measurements (EWMA, weight 0.3 as in Sandstorm's autoMaxDetect). A
- * sudden change (below 1/2 or above 2x the reference) means the workload changed: slow start again.
+ * then left a 10 ms blocking stage at 2 permits, growing by probes only.
+ *
+ * The reference is the throughput measured at `best`; in hold windows it follows the measurements
+ * (EWMA, weight 0.3 as in Sandstorm's autoMaxDetect). A sudden change (below 1/2 or above 2x the
+ * reference) means the workload changed: slow start again.
  *
  * Not thread-safe: one instance per controller, called by the sampler thread only.
  */
