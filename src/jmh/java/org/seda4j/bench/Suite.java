@@ -259,8 +259,8 @@ public final class Suite {
   /**
    * The project's other benchmarks, run briefly so they never rot (CI's quick mode): {@link
    * PipelineThroughput} (one case per benchmark method), {@link ControllerScenarios} {@code quick}
-   * and {@link Conditioning} {@code quick} at 1 C and 4 C. Their published figures come from their
-   * own commands (README), not from here.
+   * and {@link Conditioning} {@code quick} at 1 C and 4 C, {@link Fairness} {@code quick}. Their
+   * published figures come from their own commands (README), not from here.
    */
   private static void others(Plan plan) throws Exception {
     new Runner(
@@ -282,6 +282,7 @@ public final class Suite {
         .run();
     java(ControllerScenarios.class.getName(), "quick");
     java(Conditioning.class.getName(), "quick", "factors=1,4", "target/bench/conditioning-quick");
+    java(Fairness.class.getName(), "quick");
   }
 
   private static List<String> strip(List<String> lines) {

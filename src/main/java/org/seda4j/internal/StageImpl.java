@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -70,15 +71,16 @@ import org.slf4j.LoggerFactory;
  *   batch. The permit is taken before the events, so waiting events stay in the queue (visible,
  *   countable, sheddable).
  * - A worker runs the handler over its batch and updates the counters once per batch; then, while
- *   the queue has events, it takes the next batch itself (poll + drainTo) instead of handing the
+ *   the queue has events, it takes the next batch itself (one drainTo) instead of handing the
  *   permit back: a busy stage pays no thread start and no dispatcher hand-off per batch (at batch
  *   size 1 that was the whole cost of a trivial event). It ends, releasing its permit, when the
  *   queue is empty, when the permits were lowered below the workers holding them
- *   (availablePermits() < 0: lowering works while workers loop), when a forced shutdown began, or
- *   after a 1 ms slice of looping: a worker that never blocks would otherwise keep its carrier
- *   thread from every other stage (a CPU-bound loop starved other virtual threads for seconds), and
- *   ending hands the carrier over in the executor's FIFO order, like the one-thread-per-batch
- *   design did. A stray interrupt left by a handler is cleared between batches.
+ *   (availablePermits() < 0: lowering works while workers loop), or when a forced shutdown began.
+ *   After every 1 ms slice of looping it parks for a moment (a timed park), so that every virtual
+ *   thread waiting for a carrier runs first: a worker that never blocks would otherwise keep its
+ *   carrier from every other stage. Ending the worker (as before) or Thread.yield do not do that
+ *   on the JDK's ForkJoinPool, which keeps a carrier on the queue its last task came from; see
+ *   leaveCarrierForATurn. A stray interrupt left by a handler is cleared between batches.
  * - Consumers (the dispatcher and the workers) remove events under `takeLock`, so that they do it
  *   in queue order, one batch at a time (the queue-wait stamps below are read in that order). The
  *   dispatcher holds it while it waits in take() on an empty queue; a worker only tryLock()s it and
@@ -150,8 +152,16 @@ final class StageImpl<E> implements Stage<E> {
 
   private static final RejectionReason[] REASONS = RejectionReason.values();
 
-  /** How long a worker may keep taking batches before it ends and leaves the carrier to others. */
+  /**
+   * How long a worker may keep taking batches before it leaves the carrier to others for a turn.
+   */
   private static final long WORKER_SLICE_NANOS = 1_000_000;
+
+  /**
+   * The timed park that ends a slice: any positive time unmounts the worker and hands its wake-up
+   * to the JDK's timer, so it comes back through the scheduler like any other thread (see work).
+   */
+  private static final long HANDOVER_PARK_NANOS = 1;
 
   final GraphImpl graph;
   final int id; // the stage's index in its graph; Tracked events name their path's entry by it
@@ -1415,9 +1425,9 @@ final class StageImpl<E> implements Stage<E> {
   }
 
   /**
-   * A worker: runs its first batch, then keeps taking batches itself while the queue has events,
-   * its permit stands and its time slice lasts; then gives the permit back and ends. See the class
-   * comment.
+   * A worker: runs its first batch, then keeps taking batches itself while the queue has events and
+   * its permit stands, leaving its carrier to others for a turn after every time slice; then gives
+   * the permit back and ends. See the class comment.
    */
   @SuppressWarnings("unchecked")
   private void work(Batch first) {
@@ -1435,7 +1445,11 @@ final class StageImpl<E> implements Stage<E> {
         long start = handedOver || !latencyStats ? System.nanoTime() : b.takenAt;
         handedOver = false;
         long end = runBatch(run, b.origins, b.admittedAt, start);
-        b = nextBatch(end - sliceEnd >= 0);
+        if (end - sliceEnd >= 0) {
+          leaveCarrierForATurn();
+          sliceEnd = System.nanoTime() + WORKER_SLICE_NANOS;
+        }
+        b = nextBatch();
         if (b == null) {
           return;
         }
@@ -1446,6 +1460,22 @@ final class StageImpl<E> implements Stage<E> {
     }
   }
 
+  /**
+   * Ends a worker's slice: lets every virtual thread that waits for a carrier run before this
+   * worker takes its next batch. Neither ending the worker nor Thread.yield does that on the JDK's
+   * scheduler (a ForkJoinPool): a carrier keeps draining the queue it took its last task from, and
+   * both a new worker started here and a yielding thread go back into that same queue, so a
+   * CPU-bound stage's workers could keep both carriers of this machine for half a second while an
+   * event of another stage waited (the p90 of that wait was 0.1–0.4 s). A timed park comes back
+   * through the JDK's timer, from another thread, so the carrier first moves on to the other queues
+   * (the same wait: p99 6 ms). A stray interrupt left by the handler is cleared first, or the park
+   * would return at once.
+   */
+  private static void leaveCarrierForATurn() {
+    Thread.interrupted();
+    LockSupport.parkNanos(HANDOVER_PARK_NANOS);
+  }
+
   /** A running worker and the batch it runs now. */
   private static final class Worker<E> {
     volatile @Nullable RunningBatch<E> current;
@@ -1453,12 +1483,12 @@ final class StageImpl<E> implements Stage<E> {
 
   /**
    * The worker's next batch, or {@code null} if it should end: a forced shutdown began, the permits
-   * were lowered below the workers holding them, its slice is used up, the dispatcher is taking
-   * events (it holds takeLock, so the worker steps aside), or the queue is empty.
+   * were lowered below the workers holding them, the dispatcher is taking events (it holds
+   * takeLock, so the worker steps aside), or the queue is empty.
    */
-  private @Nullable Batch nextBatch(boolean sliceUsed) {
+  private @Nullable Batch nextBatch() {
     Thread.interrupted(); // a handler's stray interrupt must not reach the next batch
-    if (sliceUsed || graph.isForcing() || permits.availablePermits() < 0) {
+    if (graph.isForcing() || permits.availablePermits() < 0) {
       return null;
     }
     if (!takeLock.tryLock()) {
