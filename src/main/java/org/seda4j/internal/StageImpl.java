@@ -1466,7 +1466,7 @@ final class StageImpl<E> implements Stage<E> {
    * scheduler (a ForkJoinPool): a carrier keeps draining the queue it took its last task from, and
    * both a new worker started here and a yielding thread go back into that same queue, so a
    * CPU-bound stage's workers could keep both carriers of this machine for half a second while an
-   * event of another stage waited (the p90 of that wait was 0.1–0.4 s). A timed park comes back
+   * event of another stage waited (the p90 of that wait was 0.1–0.5 s). A timed park comes back
    * through the JDK's timer, from another thread, so the carrier first moves on to the other queues
    * (the same wait: p99 6 ms). A stray interrupt left by the handler is cleared first, or the park
    * would return at once.
