@@ -116,15 +116,15 @@ import org.slf4j.LoggerFactory;
  *   inserter of sequence k + capacity needs a slot of `free`, and the consumer gives its drained
  *   slots back to `free` (releaseSpace, a volatile write the inserter's CAS reads) only after
  *   reading their timestamps, so at most `capacity` timestamps are ever outstanding.
- * - dropOldest also removes the head, outside the dispatcher. For that policy `takeIndex` is guarded
+ * - dropOldest also removes the head, outside the consumers. For that policy `takeIndex` is guarded
  *   by `insertLock`: the swap claims the polled event's slot and writes the new one in one critical
- *   section (net outstanding count unchanged), and the dispatcher claims its batch's slots and drains
+ *   section (net outstanding count unchanged), and a consumer claims its batch's slots and drains
  *   the rest of the batch under the lock too (one lock per batch, for this policy only). take() still
  *   waits outside the lock, so a swap between the dispatcher's take() and its lock claims the
  *   dispatcher's slot: the dispatcher then reads the next (later or equal) timestamp, under-stating
  *   that one event's wait by at most the gap between two insertions. Never an overwritten slot: all
  *   claims and writes are under the lock and at most `capacity` timestamps are outstanding.
- * - For the other policies `takeIndex` belongs to the dispatcher alone. cancelQueued does not claim:
+ * - For the other policies `takeIndex` belongs to the consumers (one at a time, under takeLock). cancelQueued does not claim:
  *   it runs at termination, when nothing is inserted any more (a forced sweep runs after inserts see
  *   TERMINATING under the same lock; the final sweep of a graceful close finds empty queues), so the
  *   ring is not read again. Were it ever followed by inserts, the cost would be wrong queue-wait
@@ -234,7 +234,7 @@ final class StageImpl<E> implements Stage<E> {
   private final boolean takeUnderLock; // dropOldest: takeIndex is guarded by insertLock
   private final long[] enqueueNanos; // empty when statistics are off
   private int insertIndex; // guarded by insertLock
-  private int takeIndex; // dispatcher only, or guarded by insertLock if takeUnderLock
+  private int takeIndex; // consumers only (under takeLock), and under insertLock if takeUnderLock
   private volatile LatencyHistogram.Window queueWait = new LatencyHistogram.Window();
   private volatile LatencyHistogram.Window serviceTime = new LatencyHistogram.Window();
 
@@ -1186,9 +1186,10 @@ final class StageImpl<E> implements Stage<E> {
   }
 
   /**
-   * Records the queue wait of the {@code n} events just removed by the dispatcher, before their
-   * slots go back to {@code free}, at time {@code now}, and copies their admission times into
-   * {@code stamps} if given. Dispatcher thread only; under insertLock if takeUnderLock.
+   * Records the queue wait of the {@code n} events just removed by a consumer, before their slots
+   * go back to {@code free}, at time {@code now}, and copies their admission times into {@code
+   * stamps} if given. Consumers only (the dispatcher or a worker, under takeLock); under insertLock
+   * if takeUnderLock.
    */
   private void recordQueueWaits(int n, long @Nullable [] stamps, long now) {
     LatencyHistogram h = queueWait.current();
@@ -1436,14 +1437,13 @@ final class StageImpl<E> implements Stage<E> {
     Worker<E> me = new Worker<>();
     workers.add(me);
     Batch b = first;
-    boolean handedOver = true; // the first batch was taken by the dispatcher, a while ago
     try {
       while (true) {
         RunningBatch<E> run = new RunningBatch<>((List<E>) (List<?>) b.events);
         me.current = run;
         // A batch this worker just took starts when it was taken: one clock read fewer per batch.
-        long start = handedOver || !latencyStats ? System.nanoTime() : b.takenAt;
-        handedOver = false;
+        // The first one was taken by the dispatcher, a while ago.
+        long start = b == first || !latencyStats ? System.nanoTime() : b.takenAt;
         long end = runBatch(run, b.origins, b.admittedAt, start);
         if (end - sliceEnd >= 0) {
           leaveCarrierForATurn();
