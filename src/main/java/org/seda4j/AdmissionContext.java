@@ -22,6 +22,18 @@ public interface AdmissionContext {
   int queued();
 
   /**
+   * Events admitted and not yet ended where this controller measures its response time: at the
+   * guarded stage (queued, or being handled), or, for a controller that measures a path ({@link
+   * AdmissionController.Feedback#exit()}), summed over every stage the path's events have passed
+   * through. The number a Little's-law limit compares with its limit. A few volatile reads; never
+   * blocks. Not exact while events move between stages (an event in transit may be missed or, for
+   * an instant, counted twice).
+   *
+   * @return the events in the system
+   */
+  long inSystem();
+
+  /**
    * The stage's queue capacity.
    *
    * @return the capacity

@@ -2,10 +2,12 @@ package org.seda4j;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.internal.QueueThresholdAdmission;
 import org.seda4j.internal.ResponseTimeAdmission;
+import org.seda4j.internal.ResponseTimeLimit;
 import org.seda4j.internal.TokenBucketAdmission;
 
 /**
@@ -160,19 +162,134 @@ public interface AdmissionController<E> {
   }
 
   /**
-   * The adaptive overload controller with default settings: keeps the 90th-percentile response time
-   * of the guarded stage near {@code target}. See {@link #responseTime(ResponseTimeSettings)}.
+   * The default overload controller: keeps the 90th-percentile response time of the guarded stage
+   * near {@code target}. See {@link #responseTime(ResponseTarget)}.
    *
    * @param target the response time to hold, positive
    * @return a new controller
+   * @throws IllegalArgumentException if {@code target} is not positive
    */
   static AdmissionController<Object> responseTime(Duration target) {
-    return responseTime(ResponseTimeSettings.target(target));
+    return responseTime(ResponseTarget.of(target));
   }
 
   /**
-   * The adaptive overload controller of Welsh and Culler (USITS 2003): admission through a token
-   * bucket whose rate follows the measured response time.
+   * The default overload controller: a limit on the events in the system derived from Little's law,
+   * so that an admitted event is answered near the target response time, and an event beyond it is
+   * rejected at once ({@link RejectionReason#OVERLOADED}).
+   *
+   * <p>While a stage where the response time is measured works at its capacity (every permit busy,
+   * events waiting), the rate X at which responses end is what the stages can do, and an event
+   * admitted while N events are in the system waits about N / X. So the controller admits an event
+   * only while fewer than L = X × target × gain are in the system ({@link
+   * AdmissionContext#inSystem()}: queued or being handled at the guarded stage, or along the
+   * measured path). The comparison is made for every event, with the live count: rejections start
+   * exactly when the system holds a target's worth of work, and stop as soon as it holds less
+   * (there is no rate to climb back up once the load falls). The gain, from 0.25 to 2, starting at
+   * 1, is trimmed by the measured 90th percentile in periods when the limit refused events: down in
+   * proportion when it is above the target, up by 10% when it is below 0.8 × target.
+   *
+   * <p>No backlog, no cut: until a measured stage has worked at its capacity there is no limit, so
+   * a cold start at low load sheds nothing. The controller also works with the stages' concurrency
+   * and batching controllers instead of against them: while one of them is still raising its
+   * setting ({@link ControllerDecision#searching()}), the capacity measured is a lower bound, and
+   * the limit is relaxed to four times its value until the search ends. The capacity estimate
+   * follows a rise at once and a fall by half per sampling period.
+   *
+   * <p>With {@link ResponseTarget#fairBy fairness by key}, the limit also sheds per key once the
+   * system holds half the limit: an event is admitted only if its key's recent admissions (a count
+   * decaying with a 1 s time constant) are at most the mean over the keys that offered events in
+   * the last 2 s. The key served most recently and most often is shed first, so under overload
+   * every key (a tenant, a client, a connection) gets about the same share, and a client that is
+   * answered and comes straight back cannot take the room of one that was just shed.
+   *
+   * <p>Its state (the limit and the inputs that set it, the events in the system, the measured
+   * percentile, the fair share) is in {@link StageSnapshot#admission()} and logged at DEBUG once
+   * per sampling period. Welsh and Culler's rate-based controller remains available as {@link
+   * #welshCuller(ResponseTimeSettings)}.
+   *
+   * @param target the target and options
+   * @param <E> the event type (of the fairness key function)
+   * @return a new controller
+   */
+  static <E> AdmissionController<E> responseTime(ResponseTarget<E> target) {
+    Objects.requireNonNull(target, "target must not be null");
+    return new ResponseTimeLimit<>(target.target(), target.exit(), target.fairnessKey());
+  }
+
+  /**
+   * What {@link #responseTime(ResponseTarget)} holds: the target response time, where it is
+   * measured, and optionally a key to share the capacity fairly by. Start from {@link
+   * #of(Duration)}. An immutable value.
+   *
+   * @param target the 90th-percentile response time to hold, positive
+   * @param exit {@code null} to measure the guarded stage's own response time (admission to the end
+   *     of handling there); a stage of the same graph to measure the path from the guarded stage to
+   *     it (see {@link Feedback#exit()})
+   * @param fairnessKey {@code null} for no fairness; else the key of an event (a tenant, a client,
+   *     a connection) to share the capacity by: called on the producer's thread for every event
+   *     offered, so it must be quick and thread-safe; a key function that throws or returns {@code
+   *     null} gets that one event rejected ({@link RejectionReason#REFUSED}, with a message naming
+   *     the cause) and affects nothing else
+   * @param <E> the event type the key function accepts
+   */
+  record ResponseTarget<E>(
+      Duration target, @Nullable Stage<?> exit, @Nullable Function<? super E, ?> fairnessKey) {
+
+    /**
+     * Validates the target.
+     *
+     * @param target positive
+     * @param exit the path's exit stage, or {@code null}
+     * @param fairnessKey the key function, or {@code null}
+     */
+    public ResponseTarget {
+      Objects.requireNonNull(target, "target must not be null");
+      if (target.isNegative() || target.isZero()) {
+        throw new IllegalArgumentException(
+            "target response time must be positive (for example Duration.ofMillis(50)), was "
+                + target);
+      }
+    }
+
+    /**
+     * A target for the guarded stage's own response time, without fairness.
+     *
+     * @param target the 90th-percentile response time to hold, positive
+     * @return the target
+     * @throws IllegalArgumentException if {@code target} is not positive
+     */
+    public static ResponseTarget<Object> of(Duration target) {
+      return new ResponseTarget<>(target, null, null);
+    }
+
+    /**
+     * This target, measured on the path from the guarded stage to {@code exit}.
+     *
+     * @param exit the path's exit stage, of the same graph as the guarded stage
+     * @return the new target
+     */
+    public ResponseTarget<E> withPath(Stage<?> exit) {
+      Objects.requireNonNull(exit, "exit must not be null");
+      return new ResponseTarget<>(target, exit, fairnessKey);
+    }
+
+    /**
+     * This target, shared fairly by the key of each event under overload.
+     *
+     * @param key the key of an event (a tenant, a client, a connection); see {@link #fairnessKey()}
+     * @param <F> the event type
+     * @return the new target
+     */
+    public <F extends E> ResponseTarget<F> fairBy(Function<? super F, ?> key) {
+      Objects.requireNonNull(key, "fairness key function must not be null");
+      return new ResponseTarget<>(target, exit, key);
+    }
+  }
+
+  /**
+   * The adaptive overload controller of Welsh and Culler (USITS 2003), as published plus four
+   * guards: admission through a token bucket whose rate follows the measured response time.
    *
    * <p>The rate starts unlimited. Once enough responses were measured ({@link
    * ResponseTimeSettings#sampleEvents()} or {@link ResponseTimeSettings#samplePeriod()}, whichever
@@ -186,19 +303,20 @@ public interface AdmissionController<E> {
    * more than twice what is used; in between it holds.
    *
    * <p>Measured response times lag the rate by the backlog's wait, so the published algorithm alone
-   * either overshoots the target (cutting gently) or loses about half the goodput (halving) in the
-   * conditioning experiment ({@code bench/Conditioning}). Four additions, read off the guarded
-   * stage's queue, make it hold the target: a queue holding more than {@code decreaseAbove x
-   * target} of work at the measured response rate (Little's law) counts as overload before slow
-   * responses are measured; there is no cut while the queue shrinks (the backlog drains at the rate
-   * already cut) and no raise while it grows; a cut needs the latest sample above the band too; and
-   * once the queue is empty and responses are fast again the smoothed value restarts from them.
-   * Rejections carry {@link RejectionReason#OVERLOADED}.
+   * either overshoots the target (cutting gently) or loses about half the goodput (halving) on
+   * open-loop load. Four additions, read off the guarded stage's queue, make it hold the target
+   * there: a queue holding more than {@code decreaseAbove x target} of work at the measured
+   * response rate (Little's law) counts as overload before slow responses are measured; there is no
+   * cut while the queue shrinks and no raise while it grows; a cut needs the latest sample above
+   * the band too; and once the queue is empty and responses are fast again the smoothed value
+   * restarts from them. On closed-loop clients (who come back as soon as they are answered, or
+   * after a Retry-After) a rate limit over-sheds and is unfair; {@link #responseTime(Duration)} is
+   * the default for that reason. Rejections carry {@link RejectionReason#OVERLOADED}.
    *
    * @param settings the target and tuning
    * @return a new controller
    */
-  static AdmissionController<Object> responseTime(ResponseTimeSettings settings) {
+  static AdmissionController<Object> welshCuller(ResponseTimeSettings settings) {
     Objects.requireNonNull(settings, "settings must not be null");
     return new ResponseTimeAdmission<>(settings, 1, e -> 0);
   }
@@ -209,7 +327,7 @@ public interface AdmissionController<E> {
    * above its band, the lowest priority below it that is still being admitted has its rate cut
    * first; only when every lower priority is at its minimum rate is that priority itself cut. When
    * no priority is above its band, every limited priority below its band gains {@code increment}.
-   * Otherwise as {@link #responseTime(ResponseTimeSettings)}.
+   * Otherwise as {@link #welshCuller(ResponseTimeSettings)}.
    *
    * @param settings the target (the same for every priority) and tuning
    * @param priorities how many priorities, from 2 to 64
@@ -233,8 +351,9 @@ public interface AdmissionController<E> {
   }
 
   /**
-   * Target and tuning of the adaptive overload controller; start from {@link #target(Duration)} and
-   * change what you need with the {@code with...} methods. An immutable value.
+   * Target and tuning of Welsh and Culler's overload controller ({@link #welshCuller}, {@link
+   * #multiclass}); start from {@link #target(Duration)} and change what you need with the {@code
+   * with...} methods. An immutable value.
    *
    * @param target the response time to hold, positive
    * @param percentile which percentile of the response time to hold at the target: 50, 90 (the

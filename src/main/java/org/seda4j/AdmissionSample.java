@@ -5,12 +5,15 @@ import java.util.Objects;
 
 /**
  * Response times measured for an {@link AdmissionController} that asked for {@link
- * AdmissionController.Feedback}: the input of {@link AdmissionController#update}. The graph's
- * sampler builds one per sampling period; tests build them by hand.
+ * AdmissionController.Feedback}, and the state of the stages they were measured on: the input of
+ * {@link AdmissionController#update}. The graph's sampler builds one per sampling period; tests
+ * build them by hand.
  *
  * <p>A sample covers the time since the controller last <em>consumed</em> one (its {@code update}
  * returned {@code true}), so a controller can wait until enough responses were measured (for
  * example 100 events or 1 second, as in Welsh and Culler's controller) by returning {@code false}.
+ * The levels ({@code queueLength}, {@code inSystem}) are read at its end; {@code saturated} and
+ * {@code searching} describe the last sampling window.
  *
  * @param nanoTime the end of the sample, from the graph's clock
  * @param elapsedNanos the time the sample covers, positive
@@ -27,6 +30,15 @@ import java.util.Objects;
  * @param capacity the guarded stage's queue capacity
  * @param meanServiceNanos mean handler time per event at the guarded stage during the sample (0 if
  *     none ended)
+ * @param inSystem events admitted and not yet ended at the end of the sample, where the response
+ *     time is measured (see {@link AdmissionContext#inSystem()})
+ * @param saturated whether, in the last sampling window, a stage where the response time is
+ *     measured (the guarded stage, or one on the measured path) worked at its capacity: every
+ *     permit busy with events waiting, so the rate at which responses ended was the most the stages
+ *     could do
+ * @param searching whether, in the last sampling window, the concurrency or batching controller of
+ *     such a stage was still raising its setting ({@link ControllerDecision#searching()}): the
+ *     capacity measured now is a lower bound
  */
 public record AdmissionSample(
     long nanoTime,
@@ -37,7 +49,10 @@ public record AdmissionSample(
     long rejected,
     int queueLength,
     int capacity,
-    long meanServiceNanos) {
+    long meanServiceNanos,
+    long inSystem,
+    boolean saturated,
+    boolean searching) {
 
   /**
    * Validates the sample and copies the list.
@@ -51,6 +66,9 @@ public record AdmissionSample(
    * @param queueLength queued events
    * @param capacity queue capacity
    * @param meanServiceNanos mean handler time per event
+   * @param inSystem events in the system
+   * @param saturated whether a measured stage worked at its capacity
+   * @param searching whether a measured stage's controllers were still raising their settings
    */
   public AdmissionSample {
     if (elapsedNanos <= 0) {
@@ -64,7 +82,8 @@ public record AdmissionSample(
   }
 
   /**
-   * A sample of one priority.
+   * A sample of one priority, of stages that were neither saturated nor searching, with as many
+   * events in the system as in the queue.
    *
    * @param nanoTime end of the sample
    * @param elapsedNanos the time covered, positive
@@ -94,7 +113,10 @@ public record AdmissionSample(
         rejected,
         queueLength,
         capacity,
-        meanServiceNanos);
+        meanServiceNanos,
+        queueLength,
+        false,
+        false);
   }
 
   /**

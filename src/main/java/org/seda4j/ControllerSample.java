@@ -15,6 +15,8 @@ package org.seda4j;
  * @param capacity the queue's capacity
  * @param blockedProducers producers waiting for room at the end of the window
  * @param arrivals events admitted during the window
+ * @param rejected events offered during the window that were not admitted (refused by an admission
+ *     controller, or rejected by a full queue): demand the stage did not take in
  * @param completions events whose handling ended during the window (completed, failed or cancelled)
  * @param batches handler invocations started during the window
  * @param busyNanos handler time spent in invocations that ended during the window, summed over
@@ -34,6 +36,7 @@ public record ControllerSample(
     int capacity,
     int blockedProducers,
     long arrivals,
+    long rejected,
     long completions,
     long batches,
     long busyNanos,
@@ -52,6 +55,7 @@ public record ControllerSample(
    * @param capacity queue capacity
    * @param blockedProducers waiting producers
    * @param arrivals admitted events
+   * @param rejected events not admitted
    * @param completions ended events
    * @param batches started invocations
    * @param busyNanos handler time
@@ -91,13 +95,15 @@ public record ControllerSample(
   }
 
   /**
-   * Whether work was waiting at the end of the window (queued events or blocked producers): more
-   * handler capacity could have been used.
+   * Whether there was more work than the stage took on: events waiting at the end of the window
+   * (queued, or producers blocked for room), or events turned away during it (an admission
+   * controller holding the load at what the stage can answer in time keeps the queue short, but the
+   * demand is there). More handler capacity could have been used.
    *
    * @return {@code true} if there was a backlog
    */
   public boolean backlogged() {
-    return queueLength > 0 || blockedProducers > 0;
+    return queueLength > 0 || blockedProducers > 0 || rejected > 0;
   }
 
   /**

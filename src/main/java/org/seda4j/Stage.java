@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  *       (Little's law); a handler that uses a pool of N connections should have about N. The
  *       adaptive controller finds these by measuring throughput; fix them with {@link
  *       Builder#permits(int)}, or override at run time with {@link #setPermits(int)}.
- *   <li><b>batchSize</b> (default: adaptive between 1 and 256, see {@link
+ *   <li><b>batchSize</b> (default: adaptive between 1 and 1024, see {@link
  *       BatchController#adaptive(int)}): the most events one invocation receives. Larger batches
  *       amortise the cost of dispatch (starting a virtual thread, draining, handing over) and let
  *       {@link BatchHandler}s group I/O; smaller batches lower latency, since a per-event handler
@@ -269,7 +269,7 @@ public interface Stage<E> {
     /**
      * Fixes the batch size: shorthand for {@code batching(BatchController.fixed(batchSize))}.
      * Without it (or {@link #batching}), the stage uses {@link BatchController#adaptive(int)
-     * BatchController.adaptive(256)}.
+     * BatchController.adaptive(1024)}.
      *
      * @param batchSize the most events one handler invocation receives, at least 1
      * @return this builder
@@ -290,7 +290,7 @@ public interface Stage<E> {
 
     /**
      * Sets the controller of the batch size (default {@link BatchController#adaptive(int)
-     * BatchController.adaptive(256)}). The instance must not be used by another stage.
+     * BatchController.adaptive(1024)}). The instance must not be used by another stage.
      *
      * @param controller the controller; its {@link BatchController#initial()} is the starting size
      * @return this builder

@@ -274,13 +274,13 @@ class AdmissionTest extends GraphTestSupport {
     StageGraph graph = open("misuse");
     StageGraph other = open("other");
     Stage<Integer> foreign = other.stage("x", Integer.class).handler((i, ctx) -> {});
-    AdmissionController.ResponseTimeSettings settings =
-        AdmissionController.ResponseTimeSettings.target(Duration.ofMillis(10));
+    AdmissionController.ResponseTarget<Object> target =
+        AdmissionController.ResponseTarget.of(Duration.ofMillis(10));
     assertThatThrownBy(
             () ->
                 graph
                     .stage("a", Integer.class)
-                    .admission(AdmissionController.responseTime(settings.withPath(foreign))))
+                    .admission(AdmissionController.responseTime(target.withPath(foreign))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("does not belong to graph 'misuse'");
     assertThatThrownBy(
@@ -342,7 +342,7 @@ class AdmissionTest extends GraphTestSupport {
             .permits(1)
             .batchSize(1)
             .admission(
-                AdmissionController.responseTime(
+                AdmissionController.welshCuller(
                     AdmissionController.ResponseTimeSettings.target(target)
                         .withSampling(20, Duration.ofMillis(200), 0.7)))
             .handler((r, ctx) -> Thread.sleep(2));

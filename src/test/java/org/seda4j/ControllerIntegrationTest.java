@@ -70,6 +70,34 @@ class ControllerIntegrationTest {
   }
 
   @Test
+  void aBatchHandlerWithAFixedCostPerCallGrowsItsBatchBeforeItsPermits() throws Exception {
+    // One 2 ms round trip per call whatever the batch size: bigger batches pay for it, more
+    // permits would only put more calls in flight. The batch is searched first; the permits wait.
+    AtomicInteger maxPermitsWhileBatchGrew = new AtomicInteger();
+    try (StageGraph graph = graph("ctl-round-trip")) {
+      Stage<Integer> stage =
+          graph
+              .stage("db", Integer.class)
+              .capacity(10_000)
+              .batchHandler((batch, ctx) -> Thread.sleep(2));
+      Producer p = new Producer(stage);
+      try {
+        await()
+            .atMost(PATIENCE)
+            .until(
+                () -> {
+                  maxPermitsWhileBatchGrew.accumulateAndGet(stage.permits(), Math::max);
+                  return stage.batchSize() >= 256;
+                });
+        assertThat(maxPermitsWhileBatchGrew.get()).isLessThanOrEqualTo(4);
+      } finally {
+        p.stop();
+      }
+      graph.shutdownNow();
+    }
+  }
+
+  @Test
   void cheapHandlerGetsLargerBatches() throws Exception {
     AtomicInteger sink = new AtomicInteger();
     try (StageGraph graph = graph("ctl-cpu")) {

@@ -22,9 +22,10 @@ class ControllersTest {
     int blocked = 0;
     double tput = 1000;
     long busyNanos = 0;
-    int active = 0;
+    int active = -1; // every permit busy, unless set
     boolean perEvent = true;
     double cpu = 0.3;
+    long rejected = 0;
 
     S queue(int q) {
       queue = q;
@@ -66,10 +67,11 @@ class ControllersTest {
           10_000,
           blocked,
           completions,
+          rejected,
           completions,
           Math.max(1, completions / batch),
           busyNanos,
-          active,
+          active < 0 ? permits : active,
           permits,
           batch,
           perEvent,
@@ -107,13 +109,18 @@ class ControllersTest {
       S s = new S();
       int p = 2;
       int max = p;
+      int settled = 0;
       for (int window = 0; window < 40; window++) {
         p = c.decide(s.tput(blocking(p, 100_000)).at(p, 1)).value();
         max = Math.max(max, p);
+        if (window >= 30 && p >= 1_000 && p <= 2_100) {
+          settled++;
+        }
       }
-      // 100,000/s at 10 ms needs 1,000 permits: reached, and not driven to the maximum.
-      assertThat(p).isBetween(1_000, 2_100);
-      assertThat(max).isLessThanOrEqualTo(4_096);
+      // 100,000/s at 10 ms needs 1,000 permits: reached, and not driven to the maximum (the last
+      // ten windows may include one probe a quarter down and its return).
+      assertThat(settled).isGreaterThanOrEqualTo(9);
+      assertThat(max).isLessThanOrEqualTo(2_048);
     }
 
     @Test
@@ -244,7 +251,7 @@ class ControllersTest {
         p = c.decide(s.tput(p * 1_000.0).at(p, 1)).value();
         assertThat(p).isBetween(3, 10);
       }
-      S idle = new S().queue(0);
+      S idle = new S().queue(0).active(0);
       for (int window = 0; window < 30; window++) {
         p = c.decide(idle.at(p, 1)).value();
         assertThat(p).isBetween(3, 10);
@@ -257,6 +264,88 @@ class ControllersTest {
       ConcurrencyController c = ConcurrencyController.adaptive();
       ControllerDecision d = c.decide(new S().tput(1230).at(2, 1));
       assertThat(d.reason()).contains("1230/s").contains("permits 2 -> 4");
+    }
+
+    @Test
+    void aPoolOfNConnectionsIsFoundAtMostOneDoublingPastIt() {
+      // Four connections, 1 ms per call: 4,000/s from 4 permits on. Measurements wobble by up to
+      // +/-10% from window to window (a deterministic pattern): noise must not carry the permits
+      // a second doubling past the pool, so at most 2 N = 8 calls are ever in flight.
+      ConcurrencyController c = ConcurrencyController.adaptive();
+      S s = new S();
+      double[] noise = {1.0, 1.1, 0.92, 1.06, 0.9, 1.08, 0.95, 1.03};
+      int p = 2;
+      int max = p;
+      for (int window = 0; window < 300; window++) {
+        double tput = Math.min(4, p) / 0.001 * noise[window % noise.length];
+        p = c.decide(s.tput(tput).at(p, 1)).value();
+        max = Math.max(max, p);
+      }
+      assertThat(max).isLessThanOrEqualTo(8);
+      assertThat(p).isBetween(4, 8);
+    }
+
+    @Test
+    void slowStartSaysItIsSearchingUntilThePlateau() {
+      ConcurrencyController c = ConcurrencyController.adaptive();
+      S s = new S();
+      int p = 2;
+      ControllerDecision d = c.decide(s.tput(blocking(p, 3_200)).at(p, 1));
+      assertThat(d.searching()).isTrue();
+      while (d.searching()) {
+        p = d.value();
+        d = c.decide(s.tput(blocking(p, 3_200)).at(p, 1));
+      }
+      // 3,200/s at 10 ms: 32 permits; the doubling to 64 bought nothing, the search is over.
+      assertThat(d.value()).isEqualTo(32);
+      assertThat(d.reason()).contains("back to 32");
+    }
+
+    @Test
+    void aBacklogWithIdlePermitsDoesNotGrowThem() {
+      // Events wait but only 3 of 16 permits are busy: the hand-off is the limit, not the permits.
+      ConcurrencyController c = ConcurrencyController.adaptive();
+      ControllerDecision d =
+          c.decide(new S().queue(500).active(3).busy(WINDOW * 3).tput(20_000).at(16, 1));
+      assertThat(d.value()).isEqualTo(16);
+      assertThat(d.reason()).contains("only 3.0 busy");
+    }
+
+    @Test
+    void eventsTurnedAwayAreABacklogToo() {
+      // An admission controller keeps the queue empty, but it refused events while every permit
+      // was busy: the demand is there, so the permits are searched as for a queue.
+      ConcurrencyController c = ConcurrencyController.adaptive();
+      S s = new S().queue(0);
+      s.rejected = 50;
+      ControllerDecision d = c.decide(s.tput(1000).at(4, 1));
+      assertThat(d.value()).isEqualTo(8);
+    }
+
+    @Test
+    void aBlockingStageGrowsWhileTheCpuIsBusyWithSomethingElse() {
+      // The JVM keeps both processors busy, but this stage's handlers spent 8 handler-seconds per
+      // second waiting (busy time far above the CPU time used): more permits wait in parallel.
+      ConcurrencyController c = ConcurrencyController.adaptive();
+      S s = new S().cpu(0.95).busy(8 * WINDOW);
+      int p = 2;
+      for (int window = 0; window < 12; window++) {
+        p = c.decide(s.tput(blocking(p, 100_000)).at(p, 1)).value();
+      }
+      assertThat(p).isGreaterThanOrEqualTo(1_024);
+    }
+
+    @Test
+    void aCpuBoundStageDoesNotGrowOnASaturatedCpu() {
+      // Handler time about equal to the CPU time the JVM used: the handlers compute. Throughput
+      // that wobbles upwards must not grow the permits while the CPU is saturated.
+      ConcurrencyController c = ConcurrencyController.adaptive();
+      S s = new S().cpu(0.95).busy((long) (1.9 * WINDOW));
+      int p = 2;
+      for (int window = 0; window < 50; window++) {
+        p = c.decide(s.tput(1_000_000 * (1 + 0.1 * (window % 3))).at(p, 1)).value();
+        assertThat(p).isLessThanOrEqualTo(2);
+      }
     }
   }
 
@@ -349,6 +438,33 @@ class ControllersTest {
     }
 
     @Test
+    void aFixedCostPerCallGrowsTheBatchToItsMaximumDespiteNoise() {
+      // 2 ms per call whatever the batch: every doubling doubles throughput. A window that
+      // measures 10% low or high must not end the search: a batch costs no resource.
+      BatchController b = BatchController.adaptive(1024);
+      S s = new S().batchHandler();
+      double[] noise = {1.0, 0.9, 1.1, 0.93, 1.07};
+      int batch = 1;
+      ControllerDecision d = b.decide(s.tput(1000).at(2, batch));
+      for (int window = 1; window < 15; window++) {
+        batch = d.value();
+        d = b.decide(s.tput(2 * batch / 0.002 * noise[window % noise.length]).at(2, batch));
+      }
+      batch = d.value();
+      assertThat(batch).isEqualTo(1024);
+      assertThat(d.searching()).isFalse();
+    }
+
+    @Test
+    void aBatchHandlerSaysItIsSearchingWhileItDoublesItsBatch() {
+      BatchController b = BatchController.adaptive(1024);
+      S s = new S().batchHandler();
+      ControllerDecision d = b.decide(s.tput(1000).at(2, 1));
+      assertThat(d.value()).isEqualTo(2);
+      assertThat(d.searching()).isTrue();
+    }
+
+    @Test
     void holdsWhenNothingWaits() {
       BatchController b = BatchController.adaptive(64);
       ControllerDecision d = b.decide(new S().batchHandler().queue(0).at(2, 5));
@@ -434,7 +550,8 @@ class ControllersTest {
 
     @Test
     void aSampleWithoutAWindowIsRefused() {
-      assertThatThrownBy(() -> new ControllerSample(0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, true, -1))
+      assertThatThrownBy(
+              () -> new ControllerSample(0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, true, -1))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("elapsedNanos must be positive");
     }

@@ -40,7 +40,7 @@ public final class AdaptiveBatching implements BatchController {
    */
   public AdaptiveBatching(int max) {
     Bounds.check("batchSize", 1, max);
-    this.climber = new HillClimber("batchSize", 1, max);
+    this.climber = new HillClimber("batchSize", 1, max, HillClimber.GAIN);
   }
 
   @Override

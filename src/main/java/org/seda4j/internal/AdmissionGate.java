@@ -69,10 +69,21 @@ final class AdmissionGate<E> implements AdmissionContext {
     return feedback;
   }
 
-  /** The rejection if a controller refuses {@code event}, else {@code null}. Producer's thread. */
+  /**
+   * The rejection if a controller refuses {@code event}, else {@code null}. Producer's thread. A
+   * controller of the library says why ({@link Refusal.Screening}); any other gives its {@link
+   * AdmissionController#rejectionReason()}.
+   */
+  @SuppressWarnings("unchecked") // a Screening controller accepts the events its controller does
   OfferResult.@Nullable Rejected check(E event) {
     for (int i = 0; i < results.length; i++) {
-      if (!controllers.get(i).admit(event, this)) {
+      AdmissionController<? super E> c = controllers.get(i);
+      if (c instanceof Refusal.Screening<?> screening) {
+        Refusal r = ((Refusal.Screening<? super E>) screening).screen(event, this);
+        if (r != null) {
+          return r.rejection(stage.name());
+        }
+      } else if (!c.admit(event, this)) {
         return results[i];
       }
     }
@@ -104,6 +115,11 @@ final class AdmissionGate<E> implements AdmissionContext {
   @Override
   public int queued() {
     return stage.queueLength();
+  }
+
+  @Override
+  public long inSystem() {
+    return stage.inSystemWhereMeasured();
   }
 
   @Override

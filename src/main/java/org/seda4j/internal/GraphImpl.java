@@ -70,7 +70,7 @@ public final class GraphImpl implements StageGraph {
   private static final Duration DEFAULT_GRACE = Duration.ofSeconds(1);
   private static final Duration DEFAULT_PERIOD = Duration.ofMillis(100);
   private static final int DEFAULT_CAPACITY = 1024;
-  private static final int DEFAULT_MAX_BATCH = 256;
+  private static final int DEFAULT_MAX_BATCH = 1024;
 
   private final String name;
   private final Duration interruptGrace;
@@ -79,6 +79,7 @@ public final class GraphImpl implements StageGraph {
   private final boolean latencyStatistics;
   private final Logger log;
   private final Thread sampler;
+  private final boolean manualSampling; // tests: sampleNow() instead of the periodic loop
   private boolean samplerStop; // guarded by lock
   private final Condition samplerWake;
   private final Set<Object> controllersInUse = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -108,8 +109,10 @@ public final class GraphImpl implements StageGraph {
       Duration samplePeriod,
       LongSupplier nanoClock,
       boolean jmx,
-      boolean latencyStatistics) {
+      boolean latencyStatistics,
+      boolean manualSampling) {
     this.name = name;
+    this.manualSampling = manualSampling;
     this.latencyStatistics = latencyStatistics;
     this.interruptGrace = interruptGrace;
     this.samplePeriodNanos = samplePeriod.toNanos();
@@ -124,6 +127,16 @@ public final class GraphImpl implements StageGraph {
             .name("seda4j-" + name + "-sampler")
             .unstarted(this::sampleLoop);
     this.sampler.start();
+  }
+
+  /**
+   * A graph whose sampler does not run by itself: each {@link #sampleNow()} is one sampling pass at
+   * the time {@code nanoClock} gives (CPU load unknown). For tests that drive the sampler with an
+   * injected clock, window by window.
+   */
+  static GraphImpl openManuallySampled(String name, Duration samplePeriod, LongSupplier nanoClock) {
+    return new GraphImpl(
+        validName("graph", name), DEFAULT_GRACE, samplePeriod, nanoClock, false, true, true);
   }
 
   /** Entry point of {@link StageGraph#builder(String)}. */
@@ -179,7 +192,7 @@ public final class GraphImpl implements StageGraph {
 
       @Override
       public StageGraph open() {
-        return new GraphImpl(n, grace, period, clock, jmx, latency);
+        return new GraphImpl(n, grace, period, clock, jmx, latency, false);
       }
     };
   }
@@ -317,10 +330,32 @@ public final class GraphImpl implements StageGraph {
       AdmissionController.Feedback fb = entry.feedback();
       int priorities = fb != null && fb.exit() == exit ? fb.priorities() : 1;
       PathStats p = new PathStats(entry, exit, priorities);
+      for (StageImpl<?> s : stages) {
+        if (s.queuedPathsOf(entry.id)) {
+          p.addMember(s); // a stage that joined another path from this entry already
+        }
+      }
       exit.endsPath(p); // before the entry tags events, so the first ones are recorded
       entry.startsPath();
       paths.add(p);
       return p;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * {@code stage} is about to queue an event of the paths entering at the stage with id {@code
+   * entry}: it becomes a member of those paths (see PathStats). Idempotent.
+   */
+  void joinPaths(int entry, StageImpl<?> stage) {
+    lock.lock();
+    try {
+      for (PathStats p : paths) {
+        if (p.entry.id == entry) {
+          p.addMember(stage);
+        }
+      }
     } finally {
       lock.unlock();
     }
@@ -447,9 +482,12 @@ public final class GraphImpl implements StageGraph {
     while (true) {
       lock.lock();
       try {
-        long wait;
-        while (!samplerStop && (wait = next - System.nanoTime()) > 0) {
-          samplerWake.awaitNanos(wait);
+        while (!samplerStop && (manualSampling || next - System.nanoTime() > 0)) {
+          if (manualSampling) {
+            samplerWake.await();
+          } else {
+            samplerWake.awaitNanos(next - System.nanoTime());
+          }
         }
         if (samplerStop) {
           return;
@@ -459,25 +497,45 @@ public final class GraphImpl implements StageGraph {
       } finally {
         lock.unlock();
       }
-      long now = nanoClock.getAsLong();
-      double cpu = cpuMeter.load();
-      for (StageImpl<?> s : stages) {
-        try {
-          s.sample(now, samplePeriodNanos, cpu);
-        } catch (RuntimeException e) {
-          log.warn("sampling stage '{}' failed; its settings stay as they are", s.name(), e);
-        }
-      }
-      try {
-        deadlocks.check(stages);
-      } catch (RuntimeException e) {
-        log.warn("deadlock detection failed", e);
-      }
+      samplePass(nanoClock.getAsLong(), cpuMeter.load());
       next += samplePeriodNanos;
       long late = System.nanoTime() - next;
       if (late > 0) {
         next += (late / samplePeriodNanos + 1) * samplePeriodNanos; // skip missed windows
       }
+    }
+  }
+
+  /** One sampling pass of a manually sampled graph (see openManuallySampled). Tests only. */
+  void sampleNow() {
+    if (!manualSampling) {
+      throw new IllegalStateException("graph '" + name + "' samples by itself");
+    }
+    samplePass(nanoClock.getAsLong(), -1);
+  }
+
+  /** Every stage's window ending at {@code now}, then their admission controllers, then cycles. */
+  private void samplePass(long now, double cpu) {
+    for (StageImpl<?> s : stages) {
+      try {
+        s.sample(now, samplePeriodNanos, cpu);
+      } catch (RuntimeException e) {
+        log.warn("sampling stage '{}' failed; its settings stay as they are", s.name(), e);
+      }
+    }
+    // Admission after every stage's window: a controller measuring a path reads the state of
+    // the path's stages in the window that just ended.
+    for (StageImpl<?> s : stages) {
+      try {
+        s.updateAdmission(now);
+      } catch (RuntimeException e) {
+        log.warn("admission update of stage '{}' failed", s.name(), e);
+      }
+    }
+    try {
+      deadlocks.check(stages);
+    } catch (RuntimeException e) {
+      log.warn("deadlock detection failed", e);
     }
   }
 

@@ -8,7 +8,11 @@ import org.seda4j.ControllerDecision;
  * climbing over an integer setting, fed only with windows in which work was waiting (so measured
  * throughput is capacity, not offered load).
  *
- * States: slow start (double while each doubling buys > GAIN), then steady (hold at `best`,
+ * States: slow start (double while each doubling buys more than slowStartGain; decisions then
+ * say `searching`, so admission controllers do not judge the capacity yet; a doubling that buys
+ * more than GAIN but less than that is kept and ends slow start; one that buys less is undone and
+ * ends it; the first probe after slow start goes down, since the last doubling may have
+ * overshot), then steady (hold at `best`,
  * probe every PROBE_EVERY windows alternately up by a quarter -- kept if it buys > GAIN -- and down
  * by a quarter -- kept if throughput stays >= KEEP of the reference). A trial is a change whose
  * effect is judged on the next window fed. A probe up whose gain is close to proportional to the
@@ -22,10 +26,20 @@ import org.seda4j.ControllerDecision;
  * (EWMA, weight 0.3 as in Sandstorm's autoMaxDetect). A sudden change (below 1/2 or above 2x the
  * reference) means the workload changed: slow start again.
  *
+ * The permits' climber needs a doubling to buy SLOW_START_GAIN (a quarter) to go on: past a
+ * limited resource a doubling buys nothing but noise, and a noisy window of +10% must not take
+ * the permits one more doubling past it (2 N calls in flight on a pool of N is the most slow
+ * start may cost). A batch size costs no resource, only latency, so its climber goes on doubling
+ * while a doubling buys more than GAIN.
+ *
  * Not thread-safe: one instance per controller, called by the sampler thread only.
  */
 final class HillClimber {
   static final double GAIN = 1.05;
+
+  /** Permits: a doubling must buy a quarter to go on doubling (see the class comment). */
+  static final double SLOW_START_GAIN = 1.25;
+
   static final double KEEP = 0.97;
   static final int PROBE_EVERY = 5;
   static final double PROPORTIONAL = 0.6;
@@ -34,6 +48,7 @@ final class HillClimber {
   private final String what;
   private final int min;
   private final int max;
+  private final double slowStartGain;
 
   private boolean slowStart = true;
   private double reference;
@@ -45,10 +60,15 @@ final class HillClimber {
   private boolean mayGrow = true; // of the window being judged
   private int pausedWindows; // slow start windows held back by a saturated CPU
 
-  HillClimber(String what, int min, int max) {
+  /**
+   * A climber over [min, max] whose slow start goes on doubling while a doubling buys more than
+   * {@code slowStartGain} (a factor, at least GAIN).
+   */
+  HillClimber(String what, int min, int max, double slowStartGain) {
     this.what = what;
     this.min = min;
     this.max = max;
+    this.slowStartGain = slowStartGain;
   }
 
   int min() {
@@ -133,13 +153,20 @@ final class HillClimber {
       double step = (double) current / best - 1;
       reference = tput;
       best = current;
+      if (slowStart && change < slowStartGain - 1) {
+        // A doubling that bought less than a quarter: the plateau is within this step. Keep it
+        // (it paid), stop doubling, and probe down first: the plateau may be below it.
+        endSlowStart();
+        return hold(
+            current,
+            fmt("slow start ends: %d bought only %+.0f%% (%.0f/s)", current, change * 100, tput));
+      }
       if (slowStart) {
-        // A doubling that raised throughput by more than 60% is far from any plateau: take a
-        // bigger step (a 10 ms blocking handler needs thousands of permits, fast).
-        long next = change > 0.6 ? 4L * current : 2L * current;
+        // Double, never more: a limited resource (a pool of N connections) is found at most one
+        // doubling past it, so at most 2 N calls are ever in flight.
         return stepUp(
             current,
-            next,
+            2L * current,
             fmt("slow start: %d bought %+.0f%% (%.0f/s)", current, change * 100, tput));
       }
       sinceProbe = 0;
@@ -154,13 +181,22 @@ final class HillClimber {
       }
       return hold(current, fmt("kept %d: %+.0f%% (%.0f/s)", current, change * 100, tput));
     }
-    slowStart = false;
+    if (slowStart) {
+      endSlowStart();
+    }
     sinceProbe = 0;
     return new ControllerDecision(
         best,
         fmt(
             "%s %d bought %+.0f%% (%.0f/s vs %.0f/s, need > +%.0f%%): back to %d",
             what, current, change * 100, tput, reference, (GAIN - 1) * 100, best));
+  }
+
+  /** Slow start found the plateau: steady from now on, the first probe going down. */
+  private void endSlowStart() {
+    slowStart = false;
+    sinceProbe = 0;
+    probeUpNext = false;
   }
 
   private ControllerDecision judgeStepDown(int current, double tput) {
@@ -193,11 +229,18 @@ final class HillClimber {
       return hold(current, why + "; at max " + max);
     }
     trial = 1;
-    return new ControllerDecision(next, fmt("%s; %s %d -> %d", why, what, current, next));
+    return new ControllerDecision(
+        next, fmt("%s; %s %d -> %d", why, what, current, next), slowStart);
   }
 
+  /** Keeps the setting; still searching while in slow start (e.g. paused by a busy CPU). */
   private ControllerDecision hold(int current, String why) {
-    return new ControllerDecision(current, fmt("hold %s %d: %s", what, current, why));
+    return new ControllerDecision(current, fmt("hold %s %d: %s", what, current, why), slowStart);
+  }
+
+  /** Whether the search is in slow start: the setting is still being raised to find the plateau. */
+  boolean slowStart() {
+    return slowStart;
   }
 
   @SuppressWarnings("AnnotateFormatMethod") // error_prone_annotations is not a dependency

@@ -7,33 +7,56 @@ import org.seda4j.ControllerSample;
 
 /*
  * The default concurrency controller (see ConcurrencyController.adaptive for the contract).
- * Saturated windows (work waiting) go to the hill climber; windows without backlog shrink idle
- * permits and, after three in a row, make the climber forget (the next overload searches again).
- * A window in which nothing completed while every permit was busy and work waited doubles the
- * permits without evidence: typical of a cold start with slow blocking handlers.
+ *
+ * Only saturated windows go to the hill climber: work waited at the end of the window AND the
+ * permits were all in use (every permit held at the end, or on average at least SATURATED of them
+ * busy in handlers). Then the measured throughput is what these permits can do. A queue with idle
+ * permits means the hand-off, not the permits, is the limit: more permits would buy nothing there.
+ *
+ * Windows without backlog shrink idle permits and, after three in a row, make the climber forget
+ * (the next overload searches again). A window in which nothing completed while every permit was
+ * busy and work waited doubles the permits without evidence: typical of a cold start with slow
+ * blocking handlers.
+ *
+ * Growth and the CPU: more permits can add CPU work only if the CPU has room, so while the JVM
+ * keeps every processor busy the climber does not step up -- unless the stage's handlers mostly
+ * wait (their handler time in the window is more than twice the CPU time the whole JVM used:
+ * blocking calls, a remote resource), in which case more permits mean more waiting in parallel,
+ * not more CPU, and the throughput measurement decides as usual. That keeps a CPU-bound stage from
+ * growing on measurement noise and still lets a blocking stage grow on a machine whose CPU is busy
+ * with something else (a JIT compiling at start-up, another stage, another process).
  */
 /** Throughput hill climbing over the permits. */
 public final class HillClimbingConcurrency implements ConcurrencyController {
   private static final int QUIET_WINDOWS = 3;
+  static final double SATURATED = 0.8;
+  static final double WAITING = 2;
 
   private final HillClimber climber;
+  private final int processors;
   private int idleWindows;
   private int quietWindows;
 
   /**
-   * Creates the controller.
+   * Creates the controller for this machine's processors.
    *
    * @param min the fewest permits, at least 1
    * @param max the most permits, at least {@code min}
    */
   public HillClimbingConcurrency(int min, int max) {
+    this(min, max, Runtime.getRuntime().availableProcessors());
+  }
+
+  /** Creates the controller for a machine of {@code processors} processors (tests). */
+  HillClimbingConcurrency(int min, int max, int processors) {
     Bounds.check("permits", min, max);
-    this.climber = new HillClimber("permits", min, max);
+    this.climber = new HillClimber("permits", min, max, HillClimber.SLOW_START_GAIN);
+    this.processors = Math.max(1, processors);
   }
 
   @Override
   public int initial() {
-    return climber.clamp(Runtime.getRuntime().availableProcessors());
+    return climber.clamp(processors);
   }
 
   @Override
@@ -42,7 +65,24 @@ public final class HillClimbingConcurrency implements ConcurrencyController {
     return s.cpuLoad() < 0
         ? d
         : new ControllerDecision(
-            d.value(), d.reason() + String.format(Locale.ROOT, " [cpu %.0f%%]", s.cpuLoad() * 100));
+            d.value(),
+            d.reason() + String.format(Locale.ROOT, " [cpu %.0f%%]", s.cpuLoad() * 100),
+            d.searching());
+  }
+
+  /** Whether the window measured what the permits can do: work waited and every permit worked. */
+  static boolean saturated(ControllerSample s) {
+    return s.backlogged()
+        && (s.activeHandlers() >= s.permits() || s.meanBusyHandlers() >= SATURATED * s.permits());
+  }
+
+  /** Whether the handlers spent the window mostly waiting rather than computing (see above). */
+  private boolean mostlyWaiting(ControllerSample s) {
+    if (s.cpuLoad() < 0) {
+      return false;
+    }
+    double cpuNanos = s.cpuLoad() * processors * s.elapsedNanos();
+    return s.busyNanos() > WAITING * cpuNanos;
   }
 
   private ControllerDecision decideWithoutCpuNote(ControllerSample s) {
@@ -78,8 +118,9 @@ public final class HillClimbingConcurrency implements ConcurrencyController {
     }
     idleWindows = 0;
     quietWindows = 0;
+    boolean mayGrow = !s.cpuSaturated() || mostlyWaiting(s);
     if (s.completions() == 0) {
-      if (s.activeHandlers() >= p && p < climber.max() && !s.cpuSaturated()) {
+      if (s.activeHandlers() >= p && p < climber.max() && mayGrow) {
         int next = climber.clamp(2L * p);
         return new ControllerDecision(
             next,
@@ -89,11 +130,24 @@ public final class HillClimbingConcurrency implements ConcurrencyController {
                 p,
                 s.queueLength(),
                 p,
-                next));
+                next),
+            true);
       }
       return new ControllerDecision(p, "hold permits " + p + ": nothing completed yet");
     }
-    return climber.step(p, s.throughput(), !s.cpuSaturated());
+    if (!saturated(s)) {
+      return new ControllerDecision(
+          p,
+          String.format(
+              Locale.ROOT,
+              "hold permits %d: %d queued but only %.1f busy (the hand-off, not the permits, is"
+                  + " the limit)",
+              p,
+              s.queueLength(),
+              s.meanBusyHandlers()),
+          climber.slowStart());
+    }
+    return climber.step(p, s.throughput(), mayGrow);
   }
 
   @Override

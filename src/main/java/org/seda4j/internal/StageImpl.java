@@ -205,11 +205,19 @@ final class StageImpl<E> implements Stage<E> {
   private volatile String batchDecision;
   private volatile double throughput;
   private long lastSampleNanos;
+  // The last window's state, for admission controllers measuring this stage or a path through it
+  // (written by the sampler thread, read by it and by producers).
+  private volatile boolean saturated;
+  private volatile boolean searching;
+  private boolean concurrencySearching;
+  private boolean batchSearching;
   private long lastAdmitted;
   private long lastEnded;
   private long lastBatches;
   private long lastBusyNanos;
+  private long lastTurnedAway;
   private boolean batchJustChanged;
+  private boolean permitsJustChanged;
 
   private final LongAdder admitted = new LongAdder();
   private final LongAdder[] rejectedBy = new LongAdder[REASONS.length];
@@ -251,6 +259,8 @@ final class StageImpl<E> implements Stage<E> {
   private volatile boolean pathEntry; // some measured path starts here
   private volatile PathStats[] pathsEndingHere = new PathStats[0];
   private volatile boolean seesTracked; // a Tracked event was ever queued here
+  private volatile long knownEntries; // bit i: a member of the paths entering at stage i (i < 64)
+  private final Set<Integer> knownFarEntries = ConcurrentHashMap.newKeySet(); // ids >= 64
   private long lastFeedbackNanos; // sampler thread only, like the fields below
   private long lastFeedbackAdmitted;
   private long lastFeedbackRejected;
@@ -526,6 +536,18 @@ final class StageImpl<E> implements Stage<E> {
     return n;
   }
 
+  /**
+   * Events turned away although the stage was open: demand it did not take in (queue full, timed
+   * out, refused by admission control). Not closed, expired or interrupted offers.
+   */
+  private long turnedAway() {
+    return rejections(RejectionReason.QUEUE_FULL).sum()
+        + rejections(RejectionReason.TIMED_OUT).sum()
+        + rejections(RejectionReason.REFUSED).sum()
+        + rejections(RejectionReason.RATE_LIMITED).sum()
+        + rejections(RejectionReason.OVERLOADED).sum();
+  }
+
   /** Rejections per reason, reasons without any left out, in the enum's order. */
   private Map<RejectionReason, Long> rejections() {
     Map<RejectionReason, Long> m = new EnumMap<>(RejectionReason.class);
@@ -544,6 +566,55 @@ final class StageImpl<E> implements Stage<E> {
   }
 
   // ---------------------------------------------------------------- paths (set up by the graph)
+
+  /**
+   * This stage is about to queue an event of the paths entering at stage {@code entry}: joins them
+   * as a member the first time (see PathStats). Producer's thread, no lock held.
+   */
+  private void joinPathsOf(int entry) {
+    if (entry < 64) {
+      long bit = 1L << entry;
+      if ((knownEntries & bit) == 0) {
+        graph.joinPaths(entry, this);
+        knownEntries |= bit; // racy but idempotent: joining twice is harmless
+      }
+    } else if (!knownFarEntries.contains(entry)) {
+      graph.joinPaths(entry, this);
+      knownFarEntries.add(entry);
+    }
+  }
+
+  /** Whether this stage joined the paths entering at stage {@code entry} (see joinPathsOf). */
+  boolean queuedPathsOf(int entry) {
+    return entry < 64 ? (knownEntries & (1L << entry)) != 0 : knownFarEntries.contains(entry);
+  }
+
+  /**
+   * Events admitted here and not yet ended: queued (or with room reserved) and being handled. Two
+   * volatile reads; an event moving between the queue and a handler may be missed for an instant.
+   */
+  long inSystem() {
+    return (capacity - free.get()) + inFlight.get();
+  }
+
+  /**
+   * {@link #inSystem()} where this stage's feedback controller measures the response time: summed
+   * over its path's stages, or here.
+   */
+  long inSystemWhereMeasured() {
+    PathStats path = feedbackPath;
+    return path != null ? path.inSystem() : inSystem();
+  }
+
+  /** Whether this stage worked at capacity in its last window: permits all busy, work waiting. */
+  boolean saturated() {
+    return saturated;
+  }
+
+  /** Whether a controller of this stage was still raising its setting in its last window. */
+  boolean searching() {
+    return searching;
+  }
 
   /** The graph measures a path starting here: tag events admitted from now on. */
   void startsPath() {
@@ -627,6 +698,7 @@ final class StageImpl<E> implements Stage<E> {
     long ended = completed.sum() + failed.sum() + cancelled.sum();
     long nb = batchesStarted.sum();
     long busy = busyNanos.sum();
+    long away = turnedAway();
     ControllerSample s =
         new ControllerSample(
             now,
@@ -635,6 +707,7 @@ final class StageImpl<E> implements Stage<E> {
             capacity,
             blockedProducers.get(),
             adm - lastAdmitted,
+            away - lastTurnedAway,
             ended - lastEnded,
             nb - lastBatches,
             busy - lastBusyNanos,
@@ -647,53 +720,85 @@ final class StageImpl<E> implements Stage<E> {
       queueWait = queueWait.rotate();
       serviceTime = serviceTime.rotate();
     }
+    saturated = HillClimbingConcurrency.saturated(s);
     lastSampleNanos = now;
     lastAdmitted = adm;
+    lastTurnedAway = away;
     lastEnded = ended;
     lastBatches = nb;
     lastBusyNanos = busy;
     throughput = s.throughput();
 
-    boolean permitsChanged = false;
-    if (!permitsPinned && !batchJustChanged) {
-      ControllerDecision d = decide(concurrency::decide, s, "concurrency");
-      if (d != null) {
-        concurrencyDecision = d.reason();
-        if (d.value() != permits.limit() && !permitsPinned) {
-          permits.setLimit(d.value());
-          permitsChanged = true;
-          JfrEvents.decision(this, "concurrency", s.permits(), d);
-          log.debug("stage '{}' permits {} -> {}: {}", name, s.permits(), d.value(), d.reason());
-        } else {
-          log.trace("stage '{}' {}", name, d.reason());
-        }
+    // One setting changes per window, and the controller that changed it judges the next window
+    // alone. A batch handler's gain from batching is its own (one round trip per batch): its batch
+    // size is tuned first and its permits only once the batch size stopped searching, so a fixed
+    // cost per call is paid by bigger batches, not by more calls in flight. A per-event handler's
+    // batch only amortises dispatch: its permits come first.
+    boolean batchFirst = batchHandler != null;
+    boolean changed = false;
+    if (batchFirst) {
+      changed = !permitsJustChanged && tuneBatchSize(s);
+      permitsJustChanged = false;
+      if (!changed && !batchJustChanged && !batchSearching) {
+        permitsJustChanged = tunePermits(s);
       }
+      batchJustChanged = changed;
+    } else {
+      changed = !batchJustChanged && tunePermits(s);
+      batchJustChanged = !changed && tuneBatchSize(s);
     }
-    batchJustChanged = false;
-    if (!permitsChanged && !batchSizePinned) {
-      ControllerDecision d = decide(batching::decide, s, "batching");
-      if (d != null) {
-        batchDecision = d.reason();
-        if (d.value() != batchSize && !batchSizePinned) {
-          batchSize = d.value();
-          batchJustChanged = true;
-          JfrEvents.decision(this, "batching", s.batchSize(), d);
-          log.debug(
-              "stage '{}' batchSize {} -> {}: {}", name, s.batchSize(), d.value(), d.reason());
-        } else {
-          log.trace("stage '{}' {}", name, d.reason());
-        }
-      }
-    }
-    updateAdmission(now);
+    searching = (concurrencySearching && !permitsPinned) || (batchSearching && !batchSizePinned);
     JfrEvents.stageStatistics(this);
+  }
+
+  /** Asks the concurrency controller; whether it changed the permits. Sampler thread only. */
+  private boolean tunePermits(ControllerSample s) {
+    if (permitsPinned) {
+      return false;
+    }
+    ControllerDecision d = decide(concurrency::decide, s, "concurrency");
+    if (d == null) {
+      return false;
+    }
+    concurrencySearching = d.searching();
+    concurrencyDecision = d.reason();
+    if (d.value() != permits.limit() && !permitsPinned) {
+      permits.setLimit(d.value());
+      JfrEvents.decision(this, "concurrency", s.permits(), d);
+      log.debug("stage '{}' permits {} -> {}: {}", name, s.permits(), d.value(), d.reason());
+      return true;
+    }
+    log.trace("stage '{}' {}", name, d.reason());
+    return false;
+  }
+
+  /** Asks the batching controller; whether it changed the batch size. Sampler thread only. */
+  private boolean tuneBatchSize(ControllerSample s) {
+    if (batchSizePinned) {
+      return false;
+    }
+    ControllerDecision d = decide(batching::decide, s, "batching");
+    if (d == null) {
+      return false;
+    }
+    batchSearching = d.searching();
+    batchDecision = d.reason();
+    if (d.value() != batchSize && !batchSizePinned) {
+      batchSize = d.value();
+      JfrEvents.decision(this, "batching", s.batchSize(), d);
+      log.debug("stage '{}' batchSize {} -> {}: {}", name, s.batchSize(), d.value(), d.reason());
+      return true;
+    }
+    log.trace("stage '{}' {}", name, d.reason());
+    return false;
   }
 
   /**
    * Hands the response times measured since the last consumed sample to the stage's feedback
-   * controller, if any. Sampler thread only.
+   * controller, if any. Sampler thread only, after every stage of the graph was sampled for the
+   * window ending at {@code now} (so a path's stages report this window's state).
    */
-  private void updateAdmission(long now) {
+  void updateAdmission(long now) {
     AdmissionController<? super E> fb = gate.feedback();
     if (fb == null) {
       return;
@@ -719,6 +824,7 @@ final class StageImpl<E> implements Stage<E> {
     }
     long meanService =
         ended > lastFeedbackEnded ? (busy - lastFeedbackBusy) / (ended - lastFeedbackEnded) : 0;
+    PathStats onPath = ownResponses == null ? path : null;
     AdmissionSample sample =
         new AdmissionSample(
             now,
@@ -729,7 +835,10 @@ final class StageImpl<E> implements Stage<E> {
             rej - lastFeedbackRejected,
             queue.size(),
             capacity,
-            meanService);
+            meanService,
+            onPath != null ? onPath.inSystem() : inSystem(),
+            onPath != null ? onPath.saturated() : saturated,
+            onPath != null ? onPath.searching() : searching);
     boolean consumed;
     try {
       consumed = fb.update(sample);
@@ -892,6 +1001,7 @@ final class StageImpl<E> implements Stage<E> {
    */
   private Object track(E e, @Nullable Tracked origin) {
     if (origin != null) {
+      joinPathsOf(origin.entry());
       return origin.carry(e);
     }
     if (!pathEntry) {

@@ -44,6 +44,11 @@ class AdmissionControllersTest {
     }
 
     @Override
+    public long inSystem() {
+      return queued;
+    }
+
+    @Override
     public int capacity() {
       return 1000;
     }
@@ -197,7 +202,8 @@ class AdmissionControllersTest {
     final FakeSink sink = new FakeSink();
 
     ResponseTimeAdmission<Object> controller() {
-      return (ResponseTimeAdmission<Object>) AdmissionController.responseTime(target);
+      return (ResponseTimeAdmission<Object>)
+          AdmissionController.welshCuller(ResponseTimeSettings.target(target));
     }
 
     @Test
@@ -454,7 +460,7 @@ class AdmissionControllersTest {
         worst = Math.max(worst, p90AndCountPairs[i]);
       }
       return new AdmissionSample(
-          sink.now, SECOND, latency(total, worst), list, total, 0, 0, 1000, 0);
+          sink.now, SECOND, latency(total, worst), list, total, 0, 0, 1000, 0, 0, false, false);
     }
 
     @Test

@@ -157,8 +157,7 @@ public final class StagedHttpServer implements ExampleServer {
         // response written), before queues and latency grow; the full queue stays a backstop.
         parseBuilder.admission(
             AdmissionController.responseTime(
-                AdmissionController.ResponseTimeSettings.target(config.responseTarget())
-                    .withPath(write)));
+                AdmissionController.ResponseTarget.of(config.responseTarget()).withPath(write)));
       }
       parse = parseBuilder.handler(this::parseAndRoute);
       accept = graph.stage("accept", Accepted.class).capacity(256).handler(this::setUp);
