@@ -88,8 +88,9 @@ final class JfrEvents {
   }
 
   /**
-   * {@code controller} ("concurrency", "batching", or "manual-permits"/"manual-batchSize" for
-   * setPermits/setBatchSize) changed a setting of {@code stage} from {@code oldValue}.
+   * {@code controller} ("concurrency", "batching", "admission" for the response-time limit on the
+   * events in the system, or "manual-permits"/"manual-batchSize" for setPermits/setBatchSize)
+   * changed a setting of {@code stage} from {@code oldValue}.
    */
   static void decision(
       StageImpl<?> stage, String controller, int oldValue, int newValue, String reason) {
@@ -104,6 +105,11 @@ final class JfrEvents {
     e.newValue = newValue;
     e.reason = reason;
     e.commit();
+  }
+
+  /** A long setting (the admission limit on events in the system) as an event field. */
+  static int clamp(long value) {
+    return (int) Math.min(Integer.MAX_VALUE, value);
   }
 
   /** {@link #decision(StageImpl, String, int, int, String)} for a controller's decision. */
@@ -223,7 +229,9 @@ final class JfrEvents {
 
   @Name("org.seda4j.ControllerDecision")
   @Label("Controller Decision")
-  @Description("A controller, or setPermits/setBatchSize, changed the permits or batch size")
+  @Description(
+      "A controller, or setPermits/setBatchSize, changed the permits, the batch size or the"
+          + " admission limit (Integer.MAX_VALUE: no limit)")
   @Category("seda4j")
   @StackTrace(false)
   static final class Decision extends Event {
@@ -234,7 +242,7 @@ final class JfrEvents {
     String stage = "";
 
     @Label("Controller")
-    @Description("concurrency, batching, manual-permits or manual-batchSize")
+    @Description("concurrency, batching, admission, manual-permits or manual-batchSize")
     String controller = "";
 
     @Label("Old Value")

@@ -840,6 +840,7 @@ final class StageImpl<E> implements Stage<E> {
             onPath != null ? onPath.saturated() : saturated,
             onPath != null ? onPath.searching() : searching);
     boolean consumed;
+    long limitBefore = fb instanceof ResponseTimeLimit<?> l ? l.limit() : 0;
     try {
       consumed = fb.update(sample);
     } catch (RuntimeException e) {
@@ -859,6 +860,14 @@ final class StageImpl<E> implements Stage<E> {
       lastFeedbackEnded = ended;
       lastFeedbackBusy = busy;
       log.debug("stage '{}' admission after {}: {}", name, sample, fb);
+      if (fb instanceof ResponseTimeLimit<?> l && l.limit() != limitBefore) {
+        JfrEvents.decision(
+            this,
+            "admission",
+            JfrEvents.clamp(limitBefore),
+            JfrEvents.clamp(l.limit()),
+            l.toString());
+      }
     }
   }
 
