@@ -46,8 +46,13 @@ import org.seda4j.RejectionReason;
  * admitted under it, not in a backlog from before it), the limit has not moved by more than a
  * quarter nor a stage searched for STEADY_WINDOWS windows, and
  * enough responses measured, a percentile above the target lowers the gain in proportion (target /
- * percentile, at most by STEP_DOWN at once) and one below LOW x target raises it by STEP_UP.
- * Bounded to [MIN_GAIN, MAX_GAIN].
+ * percentile, at most by STEP_DOWN at once) and one below LOW x target raises it by STEP_UP. One
+ * rule comes first: a response rate below STARVED x capacity while the limit refuses means the
+ * limit starves the stages (a target shorter than the service time allows, for one), so the gain
+ * rises whatever the percentile: throughput is never traded for a target that cannot be met. The
+ * gain that starved them is remembered (forgotten by 1% a window) and the percentile rule does not
+ * take the gain back below it, so the limit settles just above starvation instead of cycling
+ * through it. Bounded to [MIN_GAIN, MAX_GAIN].
  *
  * Fairness (optional key function): from SOFT x L events in the system on, an event is admitted
  * only if its key's recent admissions are at most the mean over active keys (KeyShares): the most
@@ -71,6 +76,8 @@ public final class ResponseTimeLimit<E> implements AdmissionController<E>, Refus
   static final int MIN_RESPONSES = 20;
   static final double STEP_DOWN = 0.7;
   static final double STEP_UP = 1.1;
+  static final double STARVED = 0.9;
+  static final double FORGET_STARVED = 0.99;
   static final int STEADY_WINDOWS = 3;
   private static final long UNLIMITED = Long.MAX_VALUE;
 
@@ -86,6 +93,7 @@ public final class ResponseTimeLimit<E> implements AdmissionController<E>, Refus
   // Sampler thread only.
   private double capacity = Double.NaN;
   private double gain = 1;
+  private double starvedBelow; // the highest gain that starved the stages, decaying
   private boolean governedBefore;
   private boolean settled;
   private boolean drained;
@@ -188,14 +196,29 @@ public final class ResponseTimeLimit<E> implements AdmissionController<E>, Refus
       capacity = rate;
     }
     searchingWindows = s.searching() ? searchingWindows + 1 : 0;
+    starvedBelow *= FORGET_STARVED; // what starved the stages once may not any more
     if (searchingWindows == 0 && !Double.isNaN(capacity)) {
       settled = true;
     }
     String trim = "";
     if (binding && searchingWindows == 0 && s.responseTime().count() >= MIN_RESPONSES) {
       long p90 = s.responseTime().p90Nanos();
-      if (p90 > targetNanos) {
-        gain = Math.max(MIN_GAIN, gain * Math.max(STEP_DOWN, (double) targetNanos / p90));
+      if (rate < STARVED * capacity) {
+        // Refusing while the stages do less than they can: the limit starves them (a target
+        // below what the service time allows, say). Throughput first, and remember where.
+        starvedBelow = Math.max(starvedBelow, gain);
+        gain = Math.min(MAX_GAIN, gain * STEP_UP);
+        trim =
+            String.format(
+                Locale.ROOT,
+                ", gain up: %.0f/s is under %.0f%% of the capacity while refusing",
+                rate,
+                STARVED * 100);
+      } else if (p90 > targetNanos && gain > STEP_UP * starvedBelow) {
+        gain =
+            Math.max(
+                Math.max(MIN_GAIN, STEP_UP * starvedBelow),
+                gain * Math.max(STEP_DOWN, (double) targetNanos / p90));
         trim = ", gain down: p90 " + millis(p90) + " over target";
       } else if (p90 < LOW * targetNanos) {
         gain = Math.min(MAX_GAIN, gain * STEP_UP);

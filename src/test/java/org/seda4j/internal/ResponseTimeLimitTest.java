@@ -264,6 +264,30 @@ class ResponseTimeLimitTest {
   }
 
   @Test
+  void aTargetShorterThanTheServiceTimeDoesNotStarveTheStages() {
+    // 20 ms handlers and a 10 ms target: the percentile is over the target whatever the limit.
+    // Lowering the gain would only idle the stages; once throughput falls under 90% of the
+    // capacity while the limit refuses, the gain goes back up.
+    ResponseTimeLimit<Object> c = limitOf(Duration.ofMillis(10));
+    settle(c, 800);
+    double lowest = 1;
+    for (int i = 0; i < 60; i++) {
+      long limit = c.limit();
+      // Fewer than 16 events in the system leave the 16 permits partly idle (and not saturated).
+      double rate = Math.min(800, 800 * limit / 16.0);
+      W window = w().rate(rate).inSystem(limit).rejected(100).p90(40);
+      if (limit < 16) {
+        window.idle();
+      }
+      c.update(window.sample());
+      lowest = Math.min(lowest, c.gain());
+    }
+    // Capacity x target is 8 events; the limit settles around what keeps the 16 permits busy.
+    assertThat(c.limit()).isGreaterThanOrEqualTo(12);
+    assertThat(c.toString()).contains("gain");
+  }
+
+  @Test
   void measuresAPathWhenGivenAnExitAndSaysSo() {
     AdmissionController<Object> c =
         AdmissionController.responseTime(
