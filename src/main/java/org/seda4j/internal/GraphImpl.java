@@ -74,6 +74,7 @@ public final class GraphImpl implements StageGraph {
 
   private final String name;
   private final Duration interruptGrace;
+  private static final int PROCESSORS = Math.max(1, Runtime.getRuntime().availableProcessors());
   private final long samplePeriodNanos;
   private final LongSupplier nanoClock;
   private final boolean latencyStatistics;
@@ -561,6 +562,11 @@ public final class GraphImpl implements StageGraph {
 
   long clockNanos() {
     return nanoClock.getAsLong();
+  }
+
+  /** The processors the JVM may use (CPU loads are fractions of these). */
+  int processors() {
+    return PROCESSORS;
   }
 
   // ---------------------------------------------------------------- lifecycle

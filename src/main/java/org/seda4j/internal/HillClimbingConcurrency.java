@@ -76,8 +76,12 @@ public final class HillClimbingConcurrency implements ConcurrencyController {
         && (s.activeHandlers() >= s.permits() || s.meanBusyHandlers() >= SATURATED * s.permits());
   }
 
-  /** Whether the handlers spent the window mostly waiting rather than computing (see above). */
-  private boolean mostlyWaiting(ControllerSample s) {
+  /**
+   * Whether the handlers spent the window mostly waiting rather than computing: their handler time
+   * is more than WAITING times the CPU time the whole JVM used (see above); false if the CPU use is
+   * unknown.
+   */
+  static boolean mostlyWaiting(ControllerSample s, int processors) {
     if (s.cpuLoad() < 0) {
       return false;
     }
@@ -118,7 +122,7 @@ public final class HillClimbingConcurrency implements ConcurrencyController {
     }
     idleWindows = 0;
     quietWindows = 0;
-    boolean mayGrow = !s.cpuSaturated() || mostlyWaiting(s);
+    boolean mayGrow = !s.cpuSaturated() || mostlyWaiting(s, processors);
     if (s.completions() == 0) {
       if (s.activeHandlers() >= p && p < climber.max() && mayGrow) {
         int next = climber.clamp(2L * p);

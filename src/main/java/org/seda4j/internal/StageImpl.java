@@ -78,16 +78,25 @@ import org.slf4j.LoggerFactory;
  *   (availablePermits() < 0: lowering works while workers loop), or when a forced shutdown began.
  *   After every 1 ms slice of looping it parks for a moment (a timed park), so that every virtual
  *   thread waiting for a carrier runs first: a worker that never blocks would otherwise keep its
- *   carrier from every other stage. Ending the worker (as before) or Thread.yield do not do that
- *   on the JDK's ForkJoinPool, which keeps a carrier on the queue its last task came from; see
- *   leaveCarrierForATurn. A stray interrupt left by a handler is cleared between batches.
+ *   carrier from every other stage. Ending the worker or Thread.yield do not do that on the JDK's
+ *   ForkJoinPool, which keeps a carrier on the queue its last task came from; see
+ *   leaveCarrierForATurn. Workers of a stage whose handlers mostly wait (the sampler's
+ *   `handlersWait`: handler time over twice the JVM's CPU time in the last window) skip that park:
+ *   their handlers leave the carrier in every blocking call already, and a timed park per event
+ *   is a timer round trip per event. A stray interrupt left by a handler is cleared between
+ *   batches.
  * - Consumers (the dispatcher and the workers) remove events under `takeLock`, so that they do it
  *   in queue order, one batch at a time (the queue-wait stamps below are read in that order). The
- *   dispatcher holds it while it waits in take() on an empty queue; a worker only tryLock()s it and
- *   ends if it is taken: then either the queue is empty (nothing to take) or the dispatcher is
- *   taking a batch for a new worker. The dispatcher is blocked on a permit whenever every permit
- *   is out, so it never holds the lock then; no event waits while a permit is free and no one
- *   holds the lock without taking.
+ *   dispatcher holds it while it waits in take() on an empty queue. A worker that finds it taken
+ *   ends if the queue is empty (the holder may be the dispatcher waiting for an event) or if its
+ *   handlers compute; a worker of handlers that mostly wait (`handlersWait`) waits for it while
+ *   events wait, since the holder then drains one batch only. (Ending there made the dispatcher
+ *   start a new worker for the same events: with thousands of blocking handlers the stage ran at
+ *   the rate one dispatcher restarts workers. Computing workers end, so that the lock's holder does
+ *   not queue them on its own carrier ahead of other stages.) The dispatcher is blocked on a permit
+ *   whenever every permit is out, so it never holds the lock then; no event waits while a permit
+ *   is free and no one holds the lock without taking, except for the instant between a waiting
+ *   worker's emptiness check and the drain that empties the queue.
  *
  * Accounting (per stage): admitted = completed + failed + cancelled + dropped + queued + inFlight.
  * The graph-wide `pending` count is raised before an event becomes visible in a queue and lowered
@@ -209,6 +218,9 @@ final class StageImpl<E> implements Stage<E> {
   // (written by the sampler thread, read by it and by producers).
   private volatile boolean saturated;
   private volatile boolean searching;
+  // The handlers spent the last window mostly waiting (blocking calls), not computing: their
+  // workers leave the carrier in every call anyway, so they skip the turn after a slice.
+  private volatile boolean handlersWait;
   private boolean concurrencySearching;
   private boolean batchSearching;
   private long lastAdmitted;
@@ -721,6 +733,7 @@ final class StageImpl<E> implements Stage<E> {
       serviceTime = serviceTime.rotate();
     }
     saturated = HillClimbingConcurrency.saturated(s);
+    handlersWait = HillClimbingConcurrency.mostlyWaiting(s, graph.processors());
     lastSampleNanos = now;
     lastAdmitted = adm;
     lastTurnedAway = away;
@@ -1462,11 +1475,11 @@ final class StageImpl<E> implements Stage<E> {
     try {
       while (true) {
         permits.acquire();
-        Batch b;
+        Drained d;
         try {
           takeLock.lockInterruptibly();
           try {
-            b = Objects.requireNonNull(takeBatch(queue.take()));
+            d = Objects.requireNonNull(drain(queue.take()));
           } finally {
             takeLock.unlock();
           }
@@ -1474,6 +1487,7 @@ final class StageImpl<E> implements Stage<E> {
           permits.release();
           throw ie;
         }
+        Batch b = start(d);
         executor.execute(() -> work(b));
       }
     } catch (InterruptedException stop) {
@@ -1500,14 +1514,28 @@ final class StageImpl<E> implements Stage<E> {
     }
   }
 
+  /** Events drained from the queue, with their admission times if measured. */
+  private static final class Drained {
+    final List<Object> events;
+    final long @Nullable [] stamps;
+    final long takenAt;
+
+    Drained(List<Object> events, long @Nullable [] stamps, long takenAt) {
+      this.events = events;
+      this.stamps = stamps;
+      this.takenAt = takenAt;
+    }
+  }
+
   /**
    * Drains a batch that starts with {@code first}, just removed from the queue (the dispatcher's
    * take()), or, if {@code first} is null, with the queue's head (a worker: one drainTo, so one
-   * acquisition of the queue's lock per batch, where poll() + drainTo() took two); counts it in
-   * flight. Returns {@code null} if {@code first} is null and the queue is empty. Caller holds
-   * takeLock (see the class comment).
+   * acquisition of the queue's lock per batch, where poll() + drainTo() took two), and reads its
+   * queue-wait stamps. Returns {@code null} if {@code first} is null and the queue is empty. Caller
+   * holds takeLock (see the class comment) and, after releasing it, passes the result to {@link
+   * #start}: only what must be in queue order happens under the lock.
    */
-  private @Nullable Batch takeBatch(@Nullable Object first) {
+  private @Nullable Drained drain(@Nullable Object first) {
     int max = batchSize;
     List<Object> batch = new ArrayList<>(Math.min(max, 64));
     long[] stamps = null;
@@ -1535,13 +1563,23 @@ final class StageImpl<E> implements Stage<E> {
         insertLock.unlock();
       }
     }
+    return new Drained(batch, stamps, now);
+  }
+
+  /**
+   * Gives a drained batch's slots back to producers (after its stamps were read, see the class
+   * comment) and counts it in flight. Outside takeLock: waking producers blocked for room takes the
+   * space lock, and no other consumer should wait for that.
+   */
+  private Batch start(Drained d) {
+    List<Object> batch = d.events;
     int n = batch.size();
     releaseSpace(n);
     Tracked[] origins = seesTracked ? unwrapAll(batch) : null;
     inFlight.addAndGet(n); // after the queue shrank: see snapshot()
     activeHandlers.incrementAndGet(); // a batch taken is a handler running, until runBatch ends
     batchesStarted.increment();
-    return new Batch(batch, origins, stamps, now);
+    return new Batch(batch, origins, d.stamps, d.takenAt);
   }
 
   /**
@@ -1564,7 +1602,7 @@ final class StageImpl<E> implements Stage<E> {
         // The first one was taken by the dispatcher, a while ago.
         long start = b == first || !latencyStats ? System.nanoTime() : b.takenAt;
         long end = runBatch(run, b.origins, b.admittedAt, start);
-        if (end - sliceEnd >= 0) {
+        if (end - sliceEnd >= 0 && !handlersWait) {
           leaveCarrierForATurn();
           sliceEnd = System.nanoTime() + WORKER_SLICE_NANOS;
         }
@@ -1611,13 +1649,29 @@ final class StageImpl<E> implements Stage<E> {
       return null;
     }
     if (!takeLock.tryLock()) {
-      return null;
+      // Another consumer is taking. With the queue empty the holder may be the dispatcher waiting
+      // in take(): end. While events wait it holds the lock for one drain only, and a worker whose
+      // handlers mostly wait waits for it rather than end: ending made the dispatcher start a new
+      // worker for the same events, a thread start and a hand-off per batch, which capped a stage
+      // of thousands of blocking handlers at what one dispatcher restarts. A worker of computing
+      // handlers still ends: woken by the lock's holder it would be queued on that holder's
+      // carrier, ahead of other stages' threads (see leaveCarrierForATurn).
+      if (!handlersWait || free.get() >= capacity) {
+        return null;
+      }
+      try {
+        takeLock.lockInterruptibly();
+      } catch (InterruptedException e) {
+        return null; // a forced shutdown: the worker ends
+      }
     }
+    Drained d;
     try {
-      return takeBatch(null); // one drainTo: one acquisition of the queue's lock per batch
+      d = drain(null); // one drainTo: one acquisition of the queue's lock per batch
     } finally {
       takeLock.unlock();
     }
+    return d == null ? null : start(d);
   }
 
   /**
