@@ -53,8 +53,8 @@ import org.jspecify.annotations.Nullable;
  * <h2>Running it</h2>
  *
  * <pre>
- *   src/jmh/lab quick                      # every scenario briefly (CI): about 3 minutes
- *   src/jmh/lab full                       # the published figures: about 17 minutes
+ *   src/jmh/lab quick                      # every scenario briefly (CI): about 2.5 minutes
+ *   src/jmh/lab full                       # the published figures: about 14 minutes
  *   src/jmh/lab full S1 S4                 # some scenarios
  *   src/jmh/lab full --before old.jar      # before/after: each scenario with old.jar first on the
  *                                          # class path, then the current engine, alternately

@@ -435,8 +435,7 @@ final class OpenLoopScenario extends Scenario {
     }
     return "seda4j-default's work stage at the end of each run (permits / batch, admission state,"
         + " last concurrency decision):\n\n"
-        + Markdown.table(
-            List.of("engine", "load", "permits / batch", "admission", "concurrency"), t)
+        + Markdown.table(List.of("engine", "run", "permits / batch", "admission", "concurrency"), t)
         + '\n';
   }
 }
