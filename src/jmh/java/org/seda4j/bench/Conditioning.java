@@ -9,21 +9,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.AdmissionController;
-import org.seda4j.Stage;
-import org.seda4j.StageGraph;
+import org.seda4j.StageSnapshot;
+import org.seda4j.lab.Arrivals;
+import org.seda4j.lab.Latencies;
+import org.seda4j.lab.Recorder;
+import org.seda4j.lab.Resource;
+import org.seda4j.lab.Services;
+import org.seda4j.lab.Trial;
 
 /**
  * The "well-conditioned service" experiment of the SEDA papers (Welsh, Culler and Brewer, SOSP
@@ -52,7 +46,9 @@ import org.seda4j.StageGraph;
  * is measured from that time to the end of its answer, so a contender that falls behind is charged
  * for it (no coordinated omission). Goodput = requests answered with a result (not a rejection) per
  * second during the measurement window; percentiles are over those requests, exact (sorted). C is
- * measured first (8 closed-loop callers for 2 s).
+ * measured first (8 closed-loop callers for 2 s). The service, the contenders, the arrivals and the
+ * recording are the scenario lab's ({@code org.seda4j.lab}: {@link Services}, {@link Trial}), whose
+ * scenario S1 runs the same service with the library's default controllers.
  *
  * <p>Run: {@code ./mvnw -B -q -Pbench -DskipTests package && java -cp target/bench/benchmarks.jar
  * org.seda4j.bench.Conditioning [quick] [output-dir]} — writes {@code conditioning.csv} and {@code
@@ -61,9 +57,8 @@ import org.seda4j.StageGraph;
  */
 public final class Conditioning {
 
-  static final int POOL = 8;
-  static final long CALL_MILLIS = 10;
   static final Duration TARGET = Duration.ofMillis(50);
+  static final int POOL = 8;
 
   private Conditioning() {}
 
@@ -104,95 +99,6 @@ public final class Conditioning {
       "system,load_factor,capacity_per_s,offered_per_s,goodput_per_s,goodput_over_capacity,"
           + "answered,rejected,p50_ms,p90_ms,p99_ms,max_ms";
 
-  /** Collects the answers of one load point: response times and rejections within the window. */
-  static final class Recorder {
-    private final long windowStart;
-    private final long windowEnd;
-    private final long[] latencies;
-    private final AtomicInteger count = new AtomicInteger();
-    private final LongAdder rejected = new LongAdder();
-    private final LongAdder overflow = new LongAdder();
-
-    Recorder(long windowStart, long windowEnd, int expected) {
-      this.windowStart = windowStart;
-      this.windowEnd = windowEnd;
-      this.latencies = new long[expected];
-    }
-
-    /** A request that arrived at {@code intended} got its result now. */
-    void answered(long intended) {
-      long now = System.nanoTime();
-      if (now < windowStart || now >= windowEnd) {
-        return;
-      }
-      int i = count.getAndIncrement();
-      if (i < latencies.length) {
-        latencies[i] = now - intended;
-      } else {
-        overflow.increment();
-      }
-    }
-
-    /** A request got a rejection ("503") now. */
-    void rejected() {
-      long now = System.nanoTime();
-      if (now >= windowStart && now < windowEnd) {
-        rejected.increment();
-      }
-    }
-
-    Point point(String system, double loadFactor, double capacity, double offered) {
-      if (overflow.sum() > 0) {
-        throw new IllegalStateException("more answers than arrivals: " + overflow.sum());
-      }
-      int n = Math.min(count.get(), latencies.length);
-      long[] sorted = Arrays.copyOf(latencies, n);
-      Arrays.sort(sorted);
-      double seconds = (windowEnd - windowStart) / 1e9;
-      return new Point(
-          system,
-          loadFactor,
-          capacity,
-          offered,
-          n / seconds,
-          n,
-          rejected.sum(),
-          pct(sorted, 50),
-          pct(sorted, 90),
-          pct(sorted, 99),
-          n == 0 ? 0 : sorted[n - 1] / 1e6);
-    }
-
-    private static double pct(long[] sorted, double p) {
-      if (sorted.length == 0) {
-        return 0;
-      }
-      int rank = (int) Math.ceil(p / 100 * sorted.length);
-      return sorted[Math.max(0, rank - 1)] / 1e6;
-    }
-  }
-
-  /** The database: 8 connections, 10 ms per call. */
-  static void databaseCall(Semaphore pool) throws InterruptedException {
-    pool.acquire();
-    try {
-      Thread.sleep(CALL_MILLIS);
-    } finally {
-      pool.release();
-    }
-  }
-
-  /** A contender: takes arrivals without blocking the arrival thread. */
-  interface Service extends AutoCloseable {
-    void submit(long intended);
-
-    @Override
-    void close();
-  }
-
-  /** A request through the stages. {@code busy} marks a "503" answer. */
-  record Request(long intended, boolean busy) {}
-
   /** The response-time controller's settings (default: the library's defaults). */
   static AdmissionController.ResponseTimeSettings settings =
       AdmissionController.ResponseTimeSettings.target(TARGET);
@@ -200,193 +106,24 @@ public final class Conditioning {
   /** Print the bottleneck stage's admission state every 200 ms (for experiments). */
   static boolean trace;
 
-  static Service seda(Recorder rec, Semaphore pool, boolean admission) {
-    StageGraph graph =
-        StageGraph.builder(admission ? "conditioning-rt" : "conditioning-block").jmx(false).open();
-    Stage<Request> reply =
-        graph
-            .stage("reply", Request.class)
-            .capacity(100_000)
-            .handler(
-                (r, ctx) -> {
-                  if (r.busy()) {
-                    rec.rejected();
-                  } else {
-                    rec.answered(r.intended());
-                  }
-                });
-    // The bottleneck stage has a known capacity: 8 permits (the pool's size), 10 ms per call.
-    Stage.Builder<Request> work = graph.stage("work", Request.class).permits(POOL);
-    if (admission) {
-      work.capacity(100_000)
-          .admission(AdmissionController.responseTime(settings))
-          .onReject((r, why) -> reply.offer(new Request(r.intended(), true)));
-    }
-    Stage<Request> db =
-        work.handler(
-            (r, ctx) -> {
-              databaseCall(pool);
-              ctx.emit(reply, r);
-            });
-    Stage<Request> parse =
-        graph
-            .stage("parse", Request.class)
-            .capacity(admission ? 100_000 : 1024)
-            .handler(
-                (r, ctx) -> {
-                  if (admission) {
-                    ctx.offer(db, r); // a rejection was answered by work's listener
-                  } else {
-                    ctx.emit(db, r);
-                  }
-                });
-    ExecutorService waiting = Executors.newVirtualThreadPerTaskExecutor();
-    if (trace) {
-      waiting.execute(
-          () -> {
-            long t0 = System.nanoTime();
-            try {
-              while (true) {
-                Thread.sleep(200);
-                var w = db.snapshot();
-                System.out.printf(
-                    Locale.ROOT,
-                    "  t=%.1fs queue=%d admitted=%d rejected=%d rt.p90=%.1fms | %s%n",
-                    (System.nanoTime() - t0) / 1e9,
-                    w.queued(),
-                    w.admitted(),
-                    w.rejected(),
-                    w.responseTime().p90Nanos() / 1e6,
-                    w.admission());
-              }
-            } catch (InterruptedException e) {
-              // the point ended
-            }
-          });
-    }
-    return new Service() {
-      @Override
-      public void submit(long intended) {
-        Request r = new Request(intended, false);
-        if (admission) {
-          parse.offer(r);
-        } else {
-          // BLOCK: the arrival waits for room on its own virtual thread
-          waiting.execute(
-              () -> {
-                try {
-                  parse.put(r);
-                } catch (InterruptedException | RuntimeException e) {
-                  // the point ended: the graph was shut down
-                }
-              });
-        }
-      }
-
-      @Override
-      public void close() {
-        waiting.shutdownNow();
-        graph.shutdownNow();
-        awaitQuietly(waiting);
-      }
+  /** The contenders: the bottleneck stage has a known capacity, 8 permits (the pool's size). */
+  static Services.Factory contender(String system) {
+    return switch (system) {
+      case "seda4j-rt" ->
+          Services.seda(
+              "conditioning-rt",
+              b -> b.capacity(100_000),
+              b ->
+                  b.permits(POOL)
+                      .capacity(100_000)
+                      .admission(AdmissionController.responseTime(settings)),
+              true);
+      case "seda4j-block" ->
+          Services.seda("conditioning-block", b -> b.capacity(1024), b -> b.permits(POOL), false);
+      case "vt-unbounded" -> Services.virtualThreads();
+      case "tpe-abort" -> Services.threadPool(POOL, 128);
+      default -> throw new IllegalArgumentException(system);
     };
-  }
-
-  static Service virtualThreads(Recorder rec, Semaphore pool) {
-    ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor();
-    return new Service() {
-      @Override
-      public void submit(long intended) {
-        exec.execute(
-            () -> {
-              try {
-                databaseCall(pool);
-                rec.answered(intended);
-              } catch (InterruptedException e) {
-                // the point ended
-              }
-            });
-      }
-
-      @Override
-      public void close() {
-        exec.shutdownNow();
-        awaitQuietly(exec);
-      }
-    };
-  }
-
-  static Service threadPool(Recorder rec, Semaphore pool) {
-    ThreadPoolExecutor exec =
-        new ThreadPoolExecutor(
-            POOL,
-            POOL,
-            1,
-            TimeUnit.MINUTES,
-            new ArrayBlockingQueue<>(128),
-            new ThreadPoolExecutor.AbortPolicy());
-    exec.prestartAllCoreThreads();
-    return new Service() {
-      @Override
-      public void submit(long intended) {
-        try {
-          exec.execute(
-              () -> {
-                try {
-                  databaseCall(pool);
-                  rec.answered(intended);
-                } catch (InterruptedException e) {
-                  // the point ended
-                }
-              });
-        } catch (RejectedExecutionException e) {
-          rec.rejected(); // answered "503" at once
-        }
-      }
-
-      @Override
-      public void close() {
-        exec.shutdownNow();
-        awaitQuietly(exec);
-      }
-    };
-  }
-
-  private static void awaitQuietly(ExecutorService exec) {
-    try {
-      if (!exec.awaitTermination(10, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("executor did not stop");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Capacity: 8 closed-loop callers for {@code seconds}. */
-  static double measureCapacity(double seconds) throws InterruptedException {
-    Semaphore pool = new Semaphore(POOL);
-    LongAdder calls = new LongAdder();
-    long end = System.nanoTime() + (long) (seconds * 1e9);
-    List<Thread> callers = new ArrayList<>();
-    for (int i = 0; i < POOL; i++) {
-      callers.add(
-          Thread.ofVirtual()
-              .start(
-                  () -> {
-                    try {
-                      while (System.nanoTime() < end) {
-                        databaseCall(pool);
-                        calls.increment();
-                      }
-                    } catch (InterruptedException e) {
-                      Thread.currentThread().interrupt();
-                    }
-                  }));
-    }
-    for (Thread t : callers) {
-      t.join();
-    }
-    return calls.sum() / seconds;
   }
 
   /** Runs one load point: open-loop Poisson arrivals at {@code rate} for warm-up + window. */
@@ -398,42 +135,42 @@ public final class Conditioning {
       double windowSeconds,
       long seed)
       throws InterruptedException {
-    double rate = loadFactor * capacity;
-    long start = System.nanoTime() + 20_000_000L;
-    long windowStart = start + (long) (warmupSeconds * 1e9);
-    long windowEnd = windowStart + (long) (windowSeconds * 1e9);
-    Recorder rec =
-        new Recorder(windowStart, windowEnd, (int) (rate * (warmupSeconds + windowSeconds) * 2));
-    Semaphore pool = new Semaphore(POOL);
-    Service service =
-        switch (system) {
-          case "seda4j-rt" -> seda(rec, pool, true);
-          case "seda4j-block" -> seda(rec, pool, false);
-          case "vt-unbounded" -> virtualThreads(rec, pool);
-          case "tpe-abort" -> threadPool(rec, pool);
-          default -> throw new IllegalArgumentException(system);
-        };
-    Random random = new Random(seed);
-    long offered = 0;
-    try {
-      long next = start;
-      while (next < windowEnd) {
-        long wait = next - System.nanoTime();
-        if (wait > 0) {
-          LockSupport.parkNanos(wait);
-          continue;
-        }
-        service.submit(next);
-        if (next >= windowStart) {
-          offered++;
-        }
-        next += (long) (-Math.log(1 - random.nextDouble()) / rate * 1e9);
-      }
-      // Answers still in flight at the end of the window do not count (they are late anyway).
-    } finally {
-      service.close();
+    Trial t =
+        Trial.run(
+            contender(system),
+            Resource.database(),
+            List.of(new Arrivals.Phase(warmupSeconds + windowSeconds, loadFactor * capacity)),
+            seed,
+            Duration.ZERO,
+            trace ? Duration.ofMillis(200) : null);
+    for (Trial.Sample sample : t.samples()) {
+      StageSnapshot w = sample.snapshot();
+      System.out.printf(
+          Locale.ROOT,
+          "  t=%.1fs queue=%d admitted=%d rejected=%d rt.p90=%.1fms | %s%n",
+          (sample.nanoTime() - t.start()) / 1e9,
+          w.queued(),
+          w.admitted(),
+          w.rejected(),
+          w.responseTime().p90Nanos() / 1e6,
+          w.admission());
     }
-    return rec.point(system, loadFactor, capacity, offered / windowSeconds);
+    // Answers still in flight at the end of the window do not count (they are late anyway).
+    long windowStart = t.start() + (long) (warmupSeconds * 1e9);
+    Recorder.Window w = t.recorder().window(windowStart, t.end());
+    Latencies l = w.latencies();
+    return new Point(
+        system,
+        loadFactor,
+        capacity,
+        t.arrivalsIn(windowStart, t.end()) / windowSeconds,
+        w.results() / windowSeconds,
+        w.results(),
+        w.rejections(),
+        l.p50Ms(),
+        l.p90Ms(),
+        l.p99Ms(),
+        l.maxMs());
   }
 
   /**
@@ -477,13 +214,9 @@ public final class Conditioning {
     double window = quick ? 2.0 : 5.0;
     System.out.println("response-time controller: " + settings);
 
-    double capacity = measureCapacity(2);
+    double capacity = Resource.database().measureCapacity(2);
     System.out.printf(
-        Locale.ROOT,
-        "capacity C = %.0f requests/s (%d connections x %d ms)%n",
-        capacity,
-        POOL,
-        CALL_MILLIS);
+        Locale.ROOT, "capacity C = %.0f requests/s (%d connections x 10 ms)%n", capacity, POOL);
     List<Point> points = new ArrayList<>();
     System.out.println(CSV_HEADER);
     for (double f : factors) {

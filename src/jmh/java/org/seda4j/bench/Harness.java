@@ -8,16 +8,12 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.seda4j.Stage;
-import org.seda4j.StageGraph;
 import org.seda4j.StageSnapshot;
+import org.seda4j.lab.BlockingWorkload;
 
 /**
  * Workloads 3, 4 and 5 of the suite, one contender per JVM: {@link Suite} starts this class as a
@@ -34,11 +30,11 @@ import org.seda4j.StageSnapshot;
  *       omission). The producer parks until an event is due (no spinning), so the figures include
  *       its wake-up delay (tens of microseconds), the same for every contender.
  *   <li>{@code blocking WHO MODE}: a 10 ms blocking handler ({@code Thread.sleep}) with {@value
- *       #OUTSTANDING} events outstanding (a producer thread holds a Semaphore permit per event,
- *       released when its handler ends): seda4j with default controllers (one stage, capacity
- *       10,000), a {@code ThreadPoolExecutor} of 200 platform threads (queue 10,000), a virtual
- *       thread per event. Completions per second after a warm-up; then every event submitted must
- *       complete.
+ *       BlockingWorkload#OUTSTANDING} events outstanding (a producer thread holds a Semaphore
+ *       permit per event, released when its handler ends): seda4j with default controllers (one
+ *       stage, capacity 10,000), a {@code ThreadPoolExecutor} of 200 platform threads (queue
+ *       10,000), a virtual thread per event ({@link BlockingWorkload}, shared with the scenario
+ *       lab). Completions per second after a warm-up; then every event submitted must complete.
  *   <li>{@code memory queued|blocked CONTENDER MODE}: heap retained per event (GC, then {@link
  *       MemoryMXBean} heap used, before building the flow and after filling it, divided by the
  *       events), and bytes allocated per event (all threads, {@code
@@ -52,7 +48,6 @@ import org.seda4j.StageSnapshot;
  */
 public final class Harness {
   static final int CHUNK = 20_000;
-  static final int OUTSTANDING = 10_000;
   static final int QUEUED = 1 << 17;
   static final int BLOCKED = 100_000;
   static final int BLOCKED_PLATFORM = 1_000;
@@ -153,92 +148,23 @@ public final class Harness {
   // ------------------------------------------------------------------ 4. blocking handler
 
   static void blocking(String who, Plan plan) throws Exception {
-    Semaphore outstanding = new Semaphore(OUTSTANDING);
-    LongAdder done = new LongAdder();
-    Runnable work =
-        () -> {
-          try {
-            Thread.sleep(10);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          } finally {
-            done.increment();
-            outstanding.release();
-          }
-        };
-    StageGraph graph = null;
-    Stage<Integer> stage = null;
-    ThreadPoolExecutor pool = null;
-    Submit submit;
-    switch (who) {
-      case "seda4j-default" -> {
-        graph = StageGraph.open("blocking");
-        Stage<Integer> s =
-            graph.stage("io", Integer.class).capacity(OUTSTANDING).handler((e, ctx) -> work.run());
-        stage = s;
-        submit = () -> s.put(EventSource.EVENT);
-      }
-      case "tpe-200" -> {
-        ThreadPoolExecutor p =
-            new ThreadPoolExecutor(
-                200, 200, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(OUTSTANDING));
-        p.prestartAllCoreThreads();
-        pool = p;
-        submit = () -> p.execute(work);
-      }
-      case "vt-per-task" -> {
-        Thread.Builder builder = Thread.ofVirtual().name("vt-task");
-        submit = () -> builder.start(work);
-      }
-      default ->
-          throw new IllegalArgumentException(
-              "blocking: seda4j-default, tpe-200 or vt-per-task, was " + who);
-    }
-    LongAdder submitted = new LongAdder();
-    Thread producer =
-        Thread.ofPlatform()
-            .name("producer")
-            .start(
-                () -> {
-                  try {
-                    while (true) {
-                      outstanding.acquire();
-                      try {
-                        submit.run();
-                      } catch (InterruptedException | RuntimeException e) {
-                        outstanding.release();
-                        throw e;
-                      }
-                      submitted.increment();
-                    }
-                  } catch (InterruptedException stop) {
-                    // end of the run
-                  }
-                });
+    BlockingWorkload w = BlockingWorkload.start(who, b -> b.capacity(BlockingWorkload.OUTSTANDING));
+    Stage<Integer> stage = w.stage();
     Thread tracer = null;
     if (stage != null && System.getenv("SEDA4J_BENCH_TRACE") != null) {
-      Stage<Integer> traced = stage;
-      tracer = Thread.ofPlatform().daemon().start(() -> trace(traced));
+      tracer = Thread.ofPlatform().daemon().start(() -> trace(stage));
     }
     Thread.sleep(plan.blockingWarmupMs());
-    long c0 = done.sum();
+    long c0 = w.completed();
     long t0 = System.nanoTime();
     Thread.sleep(plan.blockingMs());
-    long c1 = done.sum();
+    long c1 = w.completed();
     long t1 = System.nanoTime();
-    producer.interrupt();
-    producer.join();
     if (tracer != null) {
       tracer.interrupt();
       tracer.join();
     }
-    if (!outstanding.tryAcquire(OUTSTANDING, TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-      throw new IllegalStateException(who + ": outstanding events did not complete");
-    }
-    if (done.sum() != submitted.sum()) {
-      throw new IllegalStateException(
-          who + ": " + submitted.sum() + " submitted, " + done.sum() + " completed");
-    }
+    w.stop(); // every event submitted must complete
     row("blocking", "sleep10ms", who, "throughput", (c1 - c0) * 1e9 / (t1 - t0), "events/s");
     if (stage != null) {
       row("blocking", "sleep10ms", who, "permits_at_end", stage.permits(), "permits");
@@ -252,15 +178,7 @@ public final class Harness {
           s.concurrencyDecision(),
           s.batchDecision());
     }
-    if (graph != null) {
-      graph.close();
-    }
-    if (pool != null) {
-      pool.shutdown();
-      if (!pool.awaitTermination(1, TimeUnit.MINUTES)) {
-        throw new IllegalStateException("pool did not terminate");
-      }
-    }
+    w.close();
   }
 
   /**
@@ -288,11 +206,6 @@ public final class Harness {
     } catch (InterruptedException end) {
       // the run is over
     }
-  }
-
-  @FunctionalInterface
-  private interface Submit {
-    void run() throws InterruptedException;
   }
 
   // ------------------------------------------------------------------ 5. memory

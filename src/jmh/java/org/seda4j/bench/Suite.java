@@ -23,6 +23,7 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.seda4j.lab.Machine;
 
 /**
  * The benchmark suite of issue 4, in one command: seda4j side by side with its peers, every
@@ -378,75 +379,12 @@ public final class Suite {
     lines.add("# seda4j benchmark suite, part " + part + ", mode " + plan.name());
     lines.add("# command: src/jmh/run " + plan.name() + " " + part);
     lines.add("# date: " + Instant.now().truncatedTo(ChronoUnit.SECONDS));
-    lines.add("# seda4j commit: engine (src/main) at " + gitCommit());
-    lines.add(
-        "# jdk: "
-            + System.getProperty("java.vm.vendor")
-            + " "
-            + System.getProperty("java.vm.name")
-            + " "
-            + Runtime.version());
-    lines.add("# machine: " + machine());
+    lines.add("# seda4j commit: engine (src/main) at " + Machine.engineCommit());
+    lines.add("# jdk: " + Machine.jdk());
+    lines.add("# machine: " + Machine.describe());
     lines.add("# plan: " + plan.describe());
     lines.add("workload,scenario,contender,metric,value,error,unit");
     lines.addAll(rows);
     Files.write(file, lines, StandardCharsets.UTF_8);
-  }
-
-  static String machine() {
-    String cpu = "unknown cpu";
-    String mem = "";
-    try {
-      for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-        if (l.startsWith("model name")) {
-          cpu = l.substring(l.indexOf(':') + 1).trim();
-          break;
-        }
-      }
-      for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
-        if (l.startsWith("MemTotal")) {
-          long kb = Long.parseLong(l.replaceAll("[^0-9]", ""));
-          mem = String.format(Locale.ROOT, ", %.0f GiB", kb / 1024.0 / 1024.0);
-          break;
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // not Linux: leave it unknown
-    }
-    return cpu
-        + ", "
-        + Runtime.getRuntime().availableProcessors()
-        + " cpus"
-        + mem
-        + ", "
-        + System.getProperty("os.name")
-        + " "
-        + System.getProperty("os.arch");
-  }
-
-  /** The last commit that changed the engine (src/main), and whether src/main has changes since. */
-  private static String gitCommit() {
-    String commit = git("log", "-1", "--format=%h %cs", "--", "src/main");
-    String dirty = git("status", "--porcelain", "--", "src/main");
-    if (commit.isEmpty()) {
-      return "unknown";
-    }
-    return commit + (dirty.isEmpty() ? "" : " + uncommitted changes");
-  }
-
-  private static String git(String... args) {
-    List<String> command = new ArrayList<>();
-    command.add("git");
-    command.addAll(List.of(args));
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      return p.waitFor() == 0 ? s : "";
-    } catch (IOException e) {
-      return "";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "";
-    }
   }
 }

@@ -1,0 +1,6 @@
+/**
+ * The scenario lab: a benchmark harness that measures whether seda4j's default controllers keep a
+ * service well-conditioned on realistic load, side by side with the best fixed configuration and
+ * plain baselines. Entry point {@link org.seda4j.lab.Lab}; see {@code docs/lab.md}.
+ */
+package org.seda4j.lab;
