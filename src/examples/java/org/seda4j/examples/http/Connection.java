@@ -244,9 +244,9 @@ final class Connection {
   }
 
   /**
-   * Records that a 503 was just written on this connection. Reader thread only.
+   * Records that a 503 is being written on this connection. Reader thread only.
    *
-   * @param nanos {@link System#nanoTime()} after the write
+   * @param nanos {@link System#nanoTime()} just before the write
    */
   void shedAnswered(long nanos) {
     lastShedNanos = nanos;

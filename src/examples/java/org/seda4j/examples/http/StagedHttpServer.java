@@ -431,6 +431,9 @@ public final class StagedHttpServer implements ExampleServer {
     pace(c);
     boolean keep = !stopping && HttpParser.keepsConnectionWhenShed(head);
     byte[] answer = SHED_ANSWERS[shedAnswer(!keep, head.startsWith("HEAD "))];
+    // Stamped before the write, so that the client, which can only read the 503 after this, and
+    // then waits its Retry-After, always comes back after the pace: a polite client is never held.
+    c.shedAnswered(System.nanoTime());
     try {
       c.write(answer, 0, answer.length);
     } catch (IOException e) {
@@ -439,7 +442,6 @@ public final class StagedHttpServer implements ExampleServer {
       return false;
     }
     stats.answered(503);
-    c.shedAnswered(System.nanoTime());
     if (keep) {
       c.skipNext(0);
       return true;
