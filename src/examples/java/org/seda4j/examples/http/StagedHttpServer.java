@@ -458,6 +458,7 @@ public final class StagedHttpServer implements ExampleServer {
     }
     long wait = c.nanosUntilNextShed(paceNanos, System.nanoTime());
     if (wait > 0) {
+      stats.paced();
       try {
         // Returns at once when the server starts closing: a held 503 must not delay shutdown.
         stopSignal.await(wait, TimeUnit.NANOSECONDS);
@@ -683,12 +684,14 @@ public final class StagedHttpServer implements ExampleServer {
     ServerStats.Counters c = stats.snapshot();
     return StatusPage.inPipelineOrder(graph.snapshot())
         + String.format(
-            "requests: received %d, answered %d %s, shed (503) %d, abandoned %d, in progress %d%n"
+            "requests: received %d, answered %d %s, shed (503) %d (paced %d), abandoned %d,"
+                + " in progress %d%n"
                 + "connections: accepted %d, refused %d",
             c.received(),
             c.answered(),
             c.byStatus(),
             c.shed(),
+            c.paced(),
             c.abandoned(),
             c.inProgress(),
             c.connectionsAccepted(),

@@ -260,6 +260,9 @@ class SheddingTest {
       ServerStats.Counters c = server.counters();
       assertThat(c.answered()).isEqualTo(c.received());
       assertThat(c.status(503)).isEqualTo(c.shed());
+      // Held: the request sent at once after the first 503, and the one sent at once after the
+      // polite one's; not the polite one itself.
+      assertThat(c.paced()).isEqualTo(2);
     }
   }
 
