@@ -58,9 +58,10 @@ import org.seda4j.examples.http.OverloadReport.Verdict;
  * and the staged server's best fixed configuration, chosen in the same run by a grid search over
  * file permits {4, 8, 16} x parse queue {32, 64, 256} (parse and cache 2 permits each, cache and
  * file queues 16, shedding only when the parse queue is full: {@code --response-target 0}), with
- * and without pacing. The criterion: among the points whose admitted p99 meets the latency target
- * under both kinds of client, the one with the most goodput under the worse of the two; if none
- * meets it, the one with the most goodput.
+ * and without pacing. The criterion ({@link OverloadReport#choose}): among the points whose
+ * admitted p99 meets the latency target under both kinds of client (all, if none does), those
+ * within 3% of the most goodput under the worse kind of client count as tied, and the lowest p99
+ * wins.
  *
  * <p>Writes {@code s2.csv}, {@code s2.svg}, {@code s2.md} and {@code s2-grid.csv}, and appends the
  * verdict lines to {@code s2-verdicts.txt}, in {@code src/jmh/results/lab/} for a full run with the
@@ -500,6 +501,7 @@ public final class OverloadLab {
                 w.clientCpu(),
                 cpu,
                 perShed.getOrDefault(e.getKey(), Double.NaN),
+                w.heldShare(),
                 w.load1());
         System.out.printf(
             Locale.ROOT,
@@ -535,28 +537,43 @@ public final class OverloadLab {
    * @param serverCpu the server's CPU seconds over the window
    * @param clientCpu this JVM's CPU seconds over the window
    * @param load1 the one-minute load average at the end of the window
+   * @param heldShare the share of the server's 503s over the window that pacing held back (NaN for
+   *     a server without that count)
    */
-  record Window(LoadGenerator.Result result, double serverCpu, double clientCpu, double load1) {}
+  record Window(
+      LoadGenerator.Result result,
+      double serverCpu,
+      double clientCpu,
+      double load1,
+      double heldShare) {}
 
   private static Window window(ServerProcess server, Load load) throws InterruptedException {
     double[] cpu = new double[4];
+    long[][] counts = new long[2][];
     LoadGenerator.WindowListener edges =
         new LoadGenerator.WindowListener() {
           @Override
           public void windowStarts() {
             cpu[0] = server.cpuSeconds();
             cpu[1] = ServerProcess.ownCpuSeconds();
+            counts[0] = server.shedAndPaced();
           }
 
           @Override
           public void windowEnds() {
             cpu[2] = server.cpuSeconds();
             cpu[3] = ServerProcess.ownCpuSeconds();
+            counts[1] = server.shedAndPaced();
           }
         };
     // run() joins the thread that calls the listener before it returns: the writes are visible.
     LoadGenerator.Result result = LoadGenerator.run(load, edges);
-    return new Window(result, cpu[2] - cpu[0], cpu[3] - cpu[1], loadAverageOne());
+    double held = Double.NaN;
+    if (counts[0] != null && counts[1] != null && counts[0].length == 2 && counts[1].length == 2) {
+      long shed = counts[1][0] - counts[0][0];
+      held = shed == 0 ? 0 : (double) (counts[1][1] - counts[0][1]) / shed;
+    }
+    return new Window(result, cpu[2] - cpu[0], cpu[3] - cpu[1], loadAverageOne(), held);
   }
 
   /** The grid search; adds one CSV line per point and kind of client to {@code lines}. */
@@ -565,12 +582,11 @@ public final class OverloadLab {
     System.out.printf(
         "%ngrid search: %d s warm-up, %d s measured per kind of client%n",
         plan.gridWarmup().toSeconds(), plan.gridMeasure().toSeconds());
-    GridPoint best = plan.grid().get(0);
-    double bestScore = -1;
-    boolean bestMeets = false;
+    List<OverloadReport.GridScore> scores = new ArrayList<>();
     for (GridPoint point : plan.grid()) {
       Contender c = new Contender(point.name(), point.flags(), true);
       double worstGoodput = Double.MAX_VALUE;
+      double worstP99 = 0;
       boolean meets = true;
       try (ServerProcess server =
           ServerProcess.start(c.args(), logs.resolve("grid-" + point.name() + ".log"))) {
@@ -587,6 +603,7 @@ public final class OverloadLab {
                   * OverloadReport.P99_TARGET;
           meets &= r.ok() > 0 && r.okP99Millis() <= bound;
           worstGoodput = Math.min(worstGoodput, r.okPerSecond());
+          worstP99 = Math.max(worstP99, r.okP99Millis());
           System.out.printf(
               Locale.ROOT,
               "  %-24s %-13s %6.0f 2xx/s, %6.0f 503/s, 2xx p99 %6.1f ms (bound %.0f), Jain %.3f%n",
@@ -611,20 +628,20 @@ public final class OverloadLab {
                   String.valueOf(r.ok() > 0 && r.okP99Millis() <= bound)));
         }
       }
-      boolean better = (meets && !bestMeets) || (meets == bestMeets && worstGoodput > bestScore);
-      if (better) {
-        best = point;
-        bestScore = worstGoodput;
-        bestMeets = meets;
-      }
+      scores.add(new OverloadReport.GridScore(point.name(), meets, worstGoodput, worstP99));
     }
+    OverloadReport.GridScore chosen = OverloadReport.choose(scores);
     System.out.printf(
         Locale.ROOT,
-        "chosen: %s (%.0f 2xx/s under the worse kind of client; p99 target %s)%n",
-        best.name(),
-        bestScore,
-        bestMeets ? "met under both" : "met by no point");
-    return best;
+        "chosen: %s (%.0f 2xx/s and p99 %.0f ms under the worse kind of client; p99 target %s)%n",
+        chosen.name(),
+        chosen.goodput(),
+        chosen.p99Millis(),
+        chosen.meetsP99() ? "met under both" : "met by no point");
+    return plan.grid().stream()
+        .filter(p -> p.name().equals(chosen.name()))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static void report(

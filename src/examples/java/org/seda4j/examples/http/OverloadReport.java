@@ -107,6 +107,8 @@ final class OverloadReport {
    * @param cpu the server's calibration
    * @param perShedSeconds CPU per rejection, measured alone for this kind of client and pace (NaN
    *     for a baseline, or if not measured)
+   * @param heldShare the share of the server's 503s in the window that pacing held back (NaN for a
+   *     baseline)
    * @param load1 the machine's one-minute load average at the end of the window
    */
   record Row(
@@ -119,6 +121,7 @@ final class OverloadReport {
       double clientCpuSeconds,
       CpuModel cpu,
       double perShedSeconds,
+      double heldShare,
       double load1) {
 
     double serverCores() {
@@ -256,6 +259,39 @@ final class OverloadReport {
           + detail
           + ")";
     }
+  }
+
+  /** Goodputs within this fraction of the best count as the same in the grid search. */
+  static final double GRID_TIE = 0.03;
+
+  /**
+   * One point of the grid search, under the worse of the two kinds of client.
+   *
+   * @param name the point
+   * @param meetsP99 whether its admitted p99 met the latency target under both kinds of client
+   * @param goodput its goodput, the lower of the two
+   * @param p99Millis its admitted p99, the higher of the two
+   */
+  record GridScore(String name, boolean meetsP99, double goodput, double p99Millis) {}
+
+  /**
+   * The grid search's criterion: among the points that meet the latency target (all points, if none
+   * does), those within {@link #GRID_TIE} of the most goodput count as tied, since goodput here is
+   * bounded by the disk and short windows differ by noise; of those, the one with the lowest p99.
+   *
+   * @param scores the points, at least one
+   * @return the chosen point
+   */
+  static GridScore choose(List<GridScore> scores) {
+    List<GridScore> eligible = scores.stream().filter(GridScore::meetsP99).toList();
+    if (eligible.isEmpty()) {
+      eligible = scores;
+    }
+    double best = eligible.stream().mapToDouble(GridScore::goodput).max().orElseThrow();
+    return eligible.stream()
+        .filter(g -> g.goodput() >= (1 - GRID_TIE) * best)
+        .min(Comparator.comparingDouble(GridScore::p99Millis))
+        .orElseThrow();
   }
 
   /**
@@ -407,80 +443,71 @@ final class OverloadReport {
   }
 
   /**
-   * The rows as a markdown table.
+   * The rows as two markdown tables: what the clients saw, and where the server's CPU went.
    *
    * @param rows the rows
-   * @return the table
+   * @return the tables
    */
   static String markdown(List<Row> rows) {
     double error = modelError(rows);
     StringBuilder t = new StringBuilder();
     t.append(
         "| contender | on a 503 the client | 2xx/s | × best baseline | 503/s | 2xx p50 | 2xx p99"
-            + " | 2xx max | 503 p99 | errors | Jain | 2xx per client | clients without 2xx"
-            + " | server CPU (cores) | CPU per 2xx | CPU per 503 | server CPU on 503s"
-            + " | measured ÷ predicted CPU | CPU per 503 by difference | client CPU (cores)"
-            + " | load |\n");
-    t.append(
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            + " | 2xx max | 503 p99 | errors | Jain | 2xx per client | clients without 2xx |\n"
+            + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Row r : rows) {
       LoadGenerator.Result l = r.load();
       double ratio =
           bestBaseline(rows, r.clients())
               .map(b -> l.okPerSecond() / b.load().okPerSecond())
               .orElse(Double.NaN);
-      t.append("| ")
-          .append(r.contender())
-          .append(" | ")
-          .append(r.clients().id())
-          .append(" | ")
-          .append(f0(l.okPerSecond()))
-          .append(" | ")
-          .append(f2(ratio))
-          .append(" | ")
-          .append(f0(l.shedPerSecond()))
-          .append(" | ")
-          .append(ms(l.okP50Millis()))
-          .append(" | ")
-          .append(ms(l.okP99Millis()))
-          .append(" | ")
-          .append(ms(l.okMaxMillis()))
-          .append(" | ")
-          .append(l.shed() == 0 ? "" : ms(l.shedP99Millis()))
-          .append(" | ")
-          .append(l.errors() + l.other())
-          .append(" | ")
-          .append(f3(l.jain()))
-          .append(" | ")
-          .append(l.perClientMin())
-          .append("..")
-          .append(l.perClientMax())
-          .append(" | ")
-          .append(l.clientsWithoutOk())
-          .append(" | ")
-          .append(f2(r.serverCores()))
-          .append(" | ")
-          .append(micros(r.cpu().perOkSeconds()))
-          .append(" | ")
-          .append(l.shed() == 0 ? "" : micros(r.perShedSeconds()))
-          .append(" | ")
-          .append(l.shed() == 0 ? "" : f0(r.shedCpuShare() * 100) + "%")
-          .append(" | ")
-          .append(f2(r.modelCheck()))
-          .append(" | ")
-          .append(
-              l.shed() == 0
-                  ? ""
-                  : f1(r.unexplainedCpuPerShedSeconds() * 1e6)
-                      + " ± "
-                      + micros(r.cpuPerShedBandSeconds(error)))
-          .append(" | ")
-          .append(f2(r.clientCores()))
-          .append(" | ")
-          .append(f2(r.load1()))
-          .append(" |\n");
+      cells(
+          t,
+          r.contender(),
+          r.clients().id(),
+          f0(l.okPerSecond()),
+          f2(ratio),
+          f0(l.shedPerSecond()),
+          ms(l.okP50Millis()),
+          ms(l.okP99Millis()),
+          ms(l.okMaxMillis()),
+          l.shed() == 0 ? "" : ms(l.shedP99Millis()),
+          String.valueOf(l.errors() + l.other()),
+          f3(l.jain()),
+          l.perClientMin() + ".." + l.perClientMax(),
+          String.valueOf(l.clientsWithoutOk()));
+    }
+    t.append('\n');
+    t.append(
+        "| contender | on a 503 the client | server CPU (cores) | CPU per 2xx | CPU per 503"
+            + " | server CPU on 503s | 503s held by pacing | measured ÷ predicted CPU"
+            + " | CPU per 503 by difference | client CPU (cores) | load |\n"
+            + "|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (Row r : rows) {
+      boolean shed = r.load().shed() > 0;
+      cells(
+          t,
+          r.contender(),
+          r.clients().id(),
+          f2(r.serverCores()),
+          micros(r.cpu().perOkSeconds()),
+          shed ? micros(r.perShedSeconds()) : "",
+          shed ? f0(r.shedCpuShare() * 100) + "%" : "",
+          Double.isNaN(r.heldShare()) || !shed ? "" : f0(r.heldShare() * 100) + "%",
+          f2(r.modelCheck()),
+          shed
+              ? f1(r.unexplainedCpuPerShedSeconds() * 1e6)
+                  + " ± "
+                  + micros(r.cpuPerShedBandSeconds(error))
+              : "",
+          f2(r.clientCores()),
+          f2(r.load1()));
     }
     return t.toString();
+  }
+
+  private static void cells(StringBuilder t, String... cells) {
+    t.append("| ").append(String.join(" | ", cells)).append(" |\n");
   }
 
   /**
@@ -498,7 +525,8 @@ final class OverloadReport {
             + "ok_p50_ms,ok_p99_ms,ok_max_ms,shed_p99_ms,jain,per_client_min,per_client_max,"
             + "clients_without_2xx,top_tenth_share,server_cores,background_cores,"
             + "cpu_us_per_2xx_calibrated,calibration_shed,cpu_us_per_2xx_under_overload,"
-            + "cpu_us_per_503_alone,cpu_share_503,model_check,cpu_us_per_503_by_difference,"
+            + "cpu_us_per_503_alone,cpu_share_503,held_share,model_check,"
+            + "cpu_us_per_503_by_difference,"
             + "cpu_us_per_503_by_difference_band,model_error,client_cores,load1\n");
     for (Row r : rows) {
       LoadGenerator.Result l = r.load();
@@ -531,6 +559,7 @@ final class OverloadReport {
                   f1(r.cpuPerOkUnderOverloadSeconds() * 1e6),
                   f2(r.perShedSeconds() * 1e6),
                   f3(r.shedCpuShare()),
+                  f3(r.heldShare()),
                   f3(r.modelCheck()),
                   f2(r.unexplainedCpuPerShedSeconds() * 1e6),
                   f2(r.cpuPerShedBandSeconds(error) * 1e6),
@@ -626,15 +655,15 @@ final class OverloadReport {
     }
     max = max <= 0 ? 1 : max * 1.1;
     s.append("<text x=\"" + left + "\" y=\"" + (top - 14) + "\" font-size=\"12\">")
-        .append(escape(title))
-        .append(fraction < 0 ? " (target >= " + f2(JAIN_TARGET) + ")" : "")
         .append(
-            fraction < 0
-                ? ""
-                : " (target "
-                    + (higherIsBetter ? ">= " : "<= ")
-                    + f2(fraction)
-                    + " x best baseline)")
+            escape(
+                title
+                    + (fraction < 0
+                        ? " (target >= " + f2(JAIN_TARGET) + ")"
+                        : " (target "
+                            + (higherIsBetter ? ">= " : "<= ")
+                            + f2(fraction)
+                            + " x best baseline)")))
         .append("</text>\n");
     int bottom = top + plotHeight;
     s.append("<line x1=\"" + left + "\" y1=\"" + bottom + "\" x2=\"" + (left + plotWidth))

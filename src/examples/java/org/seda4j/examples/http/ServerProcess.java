@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One of the example servers ({@link HttpServerMain}) in a child JVM on 127.0.0.1, started with the
@@ -183,6 +185,33 @@ final class ServerProcess implements AutoCloseable {
     }
     return sum;
   }
+
+  /**
+   * The staged server's counts of 503s and of 503s held by pacing, read from its status page.
+   *
+   * @return {shed, paced}, or an empty array if the server has no such counters (a baseline) or did
+   *     not answer within 5 s
+   */
+  long[] shedAndPaced() {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      socket.setSoTimeout(5_000);
+      socket
+          .getOutputStream()
+          .write(
+              "GET /_seda.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                  .getBytes(StandardCharsets.ISO_8859_1));
+      String page = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      Matcher m = SHED_AND_PACED.matcher(page);
+      return m.find()
+          ? new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))}
+          : new long[0];
+    } catch (IOException e) {
+      return new long[0];
+    }
+  }
+
+  private static final Pattern SHED_AND_PACED =
+      Pattern.compile("shed 503 (\\d+) \\(paced (\\d+)\\)");
 
   /** Kills the server at once (SIGKILL), for a server whose requests need not be answered. */
   void kill() {

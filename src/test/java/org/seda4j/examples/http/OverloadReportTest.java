@@ -31,7 +31,18 @@ class OverloadReportTest {
   private static Row row(
       String name, boolean staged, OnShed clients, LoadGenerator.Result load, double cpu) {
     // A rejection costs 8 µs when measured alone.
-    return new Row(name, "", staged, clients, load, cpu, 1.0, CPU, staged ? 8e-6 : Double.NaN, 1.0);
+    return new Row(
+        name,
+        "",
+        staged,
+        clients,
+        load,
+        cpu,
+        1.0,
+        CPU,
+        staged ? 8e-6 : Double.NaN,
+        staged ? 0.5 : Double.NaN,
+        1.0);
   }
 
   @Test
@@ -112,12 +123,26 @@ class OverloadReportTest {
     String svg = OverloadReport.svg("S2 & co", rows);
     assertThat(svg).startsWith("<svg ").endsWith("</svg>\n");
     assertThat(Pattern.compile("&(?!amp;|lt;|gt;)").matcher(svg).find()).isFalse();
+    assertThat(Pattern.compile("<(?![a-z/])").matcher(svg).find()).as("a bare <").isFalse();
     assertThat(count(svg, "<rect"))
         .isEqualTo(count(svg, "/>") + count(svg, "</rect>") - count(svg, "<line"));
     assertThat(count(svg, "<text")).isEqualTo(count(svg, "</text>"));
     assertThat(svg).contains("staged &lt;default&gt;", "goodput", "Jain");
-    assertThat(OverloadReport.markdown(rows).lines()).hasSize(2 + rows.size());
+    assertThat(OverloadReport.markdown(rows).lines()).hasSize(2 * (2 + rows.size()) + 1);
     assertThat(OverloadReport.csv("run", rows).lines()).hasSize(1 + rows.size());
+  }
+
+  @Test
+  void theGridSearchTakesTheLowestP99AmongThePointsWithinNoiseOfTheMostGoodput() {
+    OverloadReport.GridScore fast = new OverloadReport.GridScore("fast", true, 1790, 50);
+    OverloadReport.GridScore most = new OverloadReport.GridScore("most", true, 1830, 150);
+    OverloadReport.GridScore slow = new OverloadReport.GridScore("slow", false, 1900, 300);
+    OverloadReport.GridScore low = new OverloadReport.GridScore("low", true, 1600, 20);
+    // 1,790 is within 3% of 1,830; 1,600 is not; the point that misses the p99 target is out.
+    assertThat(OverloadReport.choose(List.of(most, slow, low, fast))).isEqualTo(fast);
+    // If no point meets the target, all compete.
+    OverloadReport.GridScore slower = new OverloadReport.GridScore("slower", false, 1800, 400);
+    assertThat(OverloadReport.choose(List.of(slow, slower))).isEqualTo(slow);
   }
 
   private static int count(String text, String part) {
