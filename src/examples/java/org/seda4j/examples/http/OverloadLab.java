@@ -84,7 +84,7 @@ public final class OverloadLab {
   /**
    * The grid point a quick run measures: the winner of the last full run (docs/http-overload.md).
    */
-  private static final GridPoint QUICK_POINT = new GridPoint(4, 64);
+  private static final GridPoint QUICK_POINT = new GridPoint(16, 32);
 
   private OverloadLab() {}
 
