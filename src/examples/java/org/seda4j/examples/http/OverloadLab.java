@@ -66,7 +66,7 @@ import org.seda4j.examples.http.OverloadReport.Verdict;
  * <p>Writes {@code s2.csv}, {@code s2.svg}, {@code s2.md} and {@code s2-grid.csv}, and appends the
  * verdict lines to {@code s2-verdicts.txt}, in {@code src/jmh/results/lab/} for a full run with the
  * standard 10 s window, {@code target/lab-s2-<N>s/} for a full run with another window, and {@code
- * target/lab-quick/} for a quick run. The quick run (about a minute) measures the grid's last
+ * target/lab-quick/} for a quick run. The quick run (a minute or two) measures the grid's last
  * published winner without searching, and skips its unpaced twin; it is there so that CI notices a
  * broken harness, not for its figures.
  */
