@@ -62,6 +62,9 @@ final class Connection {
   // semaphore orders them.
   private long skip;
   private boolean keepAlive;
+  // Reader thread only: when this connection's last 503 was written, for pacing the next one.
+  private long lastShedNanos;
+  private boolean shedBefore;
   private final Semaphore turn = new Semaphore(0);
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -238,6 +241,28 @@ final class Connection {
    */
   void skipNext(long skipBytes) {
     this.skip = skipBytes;
+  }
+
+  /**
+   * Records that a 503 is being written on this connection. Reader thread only.
+   *
+   * @param nanos {@link System#nanoTime()} just before the write
+   */
+  void shedAnswered(long nanos) {
+    lastShedNanos = nanos;
+    shedBefore = true;
+  }
+
+  /**
+   * How long until {@code pace} has passed since this connection's last 503; 0 if it has, or if the
+   * connection never got one. Reader thread only.
+   *
+   * @param paceNanos the least time between two 503s
+   * @param nowNanos {@link System#nanoTime()} now
+   * @return the nanoseconds left, at least 0
+   */
+  long nanosUntilNextShed(long paceNanos, long nowNanos) {
+    return shedBefore ? Math.max(0, lastShedNanos + paceNanos - nowNanos) : 0;
   }
 
   boolean isClosed() {

@@ -302,55 +302,92 @@ final class HttpParser {
 
   /**
    * Whether a head may be followed by a body (it has a Content-Length or Transfer-Encoding field).
-   * A cheap scan, used when a request is shed before parsing: only a connection without a body in
-   * flight can be kept.
+   * A scan in place, without allocating, used when a request is shed before parsing: only a
+   * connection without a body in flight can be kept.
    *
    * @param head the head text
    * @return true if the head names a body
    */
   static boolean mayHaveBody(String head) {
-    String lower = head.toLowerCase(Locale.ROOT);
-    return lower.contains("\ncontent-length") || lower.contains("\ntransfer-encoding");
+    for (int lf = head.indexOf('\n'); lf >= 0; lf = head.indexOf('\n', lf + 1)) {
+      if (head.regionMatches(true, lf + 1, "content-length", 0, 14)
+          || head.regionMatches(true, lf + 1, "transfer-encoding", 0, 17)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
    * Whether a head asks for HTTP/1.0 without keep-alive or says "Connection: close": then a shed
-   * request's connection closes. A cheap scan, like {@link #mayHaveBody}.
+   * request's connection closes. A scan in place, like {@link #mayHaveBody}.
    *
    * @param head the head text
    * @return true if the client wants the connection closed after the response
    */
   static boolean wantsClose(String head) {
-    List<String> lines = lines(head);
-    if (lines.isEmpty()) {
+    if (head.isEmpty()) {
       return true;
     }
-    boolean http10 = lines.get(0).endsWith(" HTTP/1.0");
+    boolean http10 = false;
     boolean close = false;
     boolean keepAlive = false;
-    for (int i = 1; i < lines.size(); i++) {
-      String line = lines.get(i).toLowerCase(Locale.ROOT);
-      if (line.startsWith("connection:")) {
-        close |= line.contains("close");
-        keepAlive |= line.contains("keep-alive");
+    int from = 0;
+    boolean first = true;
+    while (from < head.length()) {
+      int lf = head.indexOf('\n', from);
+      int to = lf < 0 ? head.length() : lf;
+      int stop = to > from && head.charAt(to - 1) == '\r' ? to - 1 : to;
+      if (first) {
+        http10 = stop - from >= 9 && head.startsWith(" HTTP/1.0", stop - 9);
+        first = false;
+      } else if (head.regionMatches(true, from, "connection:", 0, 11)) {
+        close |= containsIgnoreCase(head, from + 11, stop, "close");
+        keepAlive |= containsIgnoreCase(head, from + 11, stop, "keep-alive");
       }
+      from = to + 1;
     }
     return close || (http10 && !keepAlive);
   }
 
   /**
+   * Whether a shed request's connection may stay open after its 503: an HTTP/1.1 request with no
+   * body that might follow and no wish to close. A scan in place, without allocating.
+   *
+   * @param head the head text
+   * @return true to keep the connection
+   */
+  static boolean keepsConnectionWhenShed(String head) {
+    return head.contains(" HTTP/1.1\r\n") && !mayHaveBody(head) && !wantsClose(head);
+  }
+
+  /**
    * Whether a head asks for the status page (GET or HEAD of {@link #STATUS_PATH} or {@link
-   * #STATUS_TEXT_PATH}, with or without a query). A cheap prefix check; the head is still parsed.
+   * #STATUS_TEXT_PATH}, with or without a query). A prefix check in place; the head is still
+   * parsed.
    *
    * @param head the head text
    * @return true for a status page request
    */
   static boolean isStatusRequest(String head) {
-    for (String method : List.of("GET ", "HEAD ")) {
-      for (String path : List.of(STATUS_PATH + " ", STATUS_PATH + "?", STATUS_TEXT_PATH)) {
-        if (head.startsWith(method + path)) {
-          return true;
-        }
+    int target = head.startsWith("GET ") ? 4 : head.startsWith("HEAD ") ? 5 : -1;
+    if (target < 0) {
+      return false;
+    }
+    if (head.startsWith(STATUS_TEXT_PATH, target)) {
+      return true;
+    }
+    int after = target + STATUS_PATH.length();
+    return head.startsWith(STATUS_PATH, target)
+        && after < head.length()
+        && (head.charAt(after) == ' ' || head.charAt(after) == '?');
+  }
+
+  /** Whether {@code word} (lower case) occurs in {@code s} between {@code from} and {@code to}. */
+  private static boolean containsIgnoreCase(String s, int from, int to, String word) {
+    for (int i = from; i + word.length() <= to; i++) {
+      if (s.regionMatches(true, i, word, 0, word.length())) {
+        return true;
       }
     }
     return false;

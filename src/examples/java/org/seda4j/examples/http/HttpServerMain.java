@@ -26,6 +26,11 @@ import org.jspecify.annotations.Nullable;
  *                        1024, 256); smaller queues shed earlier and keep latency lower
  *   --response-target MS the parse stage's response-time admission target, p90 of parse to write
  *                        (default 50; 0 turns the controller off: only full queues shed)
+ *   --parse CAP:PERMITS  the parse stage's queue capacity and fixed permits (PERMITS 0: adaptive,
+ *   --cache CAP:PERMITS  up to the default bound); the same for the cache and file stages;
+ *   --file CAP:PERMITS   applied after --queues
+ *   --shed-pace MS       the least time between two 503s on one connection (default 1000, the
+ *                        Retry-After; 0 answers every 503 at once)
  * </pre>
  *
  * Prints the URL, serves until Ctrl-C, then closes the server (every admitted request answered,
@@ -48,6 +53,10 @@ public final class HttpServerMain {
     int many = 0;
     int queues = 0;
     long responseTargetMs = -1;
+    long shedPaceMs = -1;
+    String parseStage = "";
+    String cacheStage = "";
+    String fileStage = "";
     @Nullable Disk disk = null;
     String diskText = "";
     List<String> positional = new ArrayList<>();
@@ -66,6 +75,16 @@ public final class HttpServerMain {
                 "--response-target wants milliseconds >= 0 (0: off), was " + responseTargetMs);
           }
         }
+        case "--shed-pace" -> {
+          shedPaceMs = Long.parseLong(value(args, ++i, a));
+          if (shedPaceMs < 0) {
+            throw new IllegalArgumentException(
+                "--shed-pace wants milliseconds >= 0 (0: off), was " + shedPaceMs);
+          }
+        }
+        case "--parse" -> parseStage = value(args, ++i, a);
+        case "--cache" -> cacheStage = value(args, ++i, a);
+        case "--file" -> fileStage = value(args, ++i, a);
         case "--disk" -> {
           diskText = value(args, ++i, a);
           String[] parts = diskText.split(":", -1);
@@ -80,7 +99,8 @@ public final class HttpServerMain {
           System.out.println(
               "usage: examples/run http-server [--server staged|vthreads|jdk] [--threads N]"
                   + " [--cache-mb N] [--disk CH:MS] [--many N] [--queues N]"
-                  + " [--response-target MS] [DIR|-] [PORT]");
+                  + " [--response-target MS] [--parse|--cache|--file CAP:PERMITS]"
+                  + " [--shed-pace MS] [DIR|-] [PORT]");
           return;
         }
         default -> {
@@ -118,8 +138,16 @@ public final class HttpServerMain {
               ServerConfig.StageSettings.adaptive(queues, config.cache().maxPermits()),
               ServerConfig.StageSettings.adaptive(queues, config.file().maxPermits()));
     }
+    config =
+        config.withStages(
+            stage(parseStage, config.parse()),
+            stage(cacheStage, config.cache()),
+            stage(fileStage, config.file()));
     if (disk != null) {
       config = config.withDisk(disk);
+    }
+    if (shedPaceMs >= 0) {
+      config = config.withShedPace(Duration.ofMillis(shedPaceMs));
     }
     if (responseTargetMs >= 0) {
       config = config.withResponseTarget(Duration.ofMillis(responseTargetMs));
@@ -171,6 +199,23 @@ public final class HttpServerMain {
     }
     System.out.println("Ctrl-C stops it.");
     stopped.await();
+  }
+
+  /** {@code CAP:PERMITS} (PERMITS 0: adaptive up to the current bound), or the current settings. */
+  private static ServerConfig.StageSettings stage(String text, ServerConfig.StageSettings current) {
+    if (text.isEmpty()) {
+      return current;
+    }
+    String[] parts = text.split(":", -1);
+    if (parts.length != 2) {
+      throw new IllegalArgumentException(
+          "--parse, --cache and --file want CAPACITY:PERMITS, e.g. 64:2, was " + text);
+    }
+    int capacity = Integer.parseInt(parts[0]);
+    int permits = Integer.parseInt(parts[1]);
+    return permits == 0
+        ? ServerConfig.StageSettings.adaptive(capacity, current.maxPermits())
+        : ServerConfig.StageSettings.fixed(capacity, permits);
   }
 
   private static String value(String[] args, int i, String option) {

@@ -29,6 +29,10 @@ import java.util.Objects;
  *     the 90th percentile of the time from admission to the response written ({@link
  *     org.seda4j.AdmissionController#responseTime}, measured on the path parse to write); {@link
  *     Duration#ZERO} for none (requests are then shed only when the parse queue is full)
+ * @param shedPace the least time between two 503s on one connection: a connection that asks again
+ *     sooner after a 503 (ignoring its Retry-After) and is shed again gets its next 503 only when
+ *     this much time has passed since the previous one, its reader parked meanwhile; {@link
+ *     Duration#ZERO} answers every 503 at once (staged server only)
  */
 public record ServerConfig(
     Path root,
@@ -45,7 +49,8 @@ public record ServerConfig(
     StageSettings cache,
     StageSettings file,
     Disk disk,
-    Duration responseTarget) {
+    Duration responseTarget,
+    Duration shedPace) {
 
   /**
    * Queue capacity and concurrency of one stage.
@@ -102,6 +107,10 @@ public record ServerConfig(
     Objects.requireNonNull(file, "file must not be null");
     Objects.requireNonNull(disk, "disk must not be null");
     Objects.requireNonNull(responseTarget, "responseTarget must not be null");
+    Objects.requireNonNull(shedPace, "shedPace must not be null");
+    if (shedPace.isNegative()) {
+      throw new IllegalArgumentException("shedPace must be positive, or zero for no pacing");
+    }
     if (responseTarget.isNegative()) {
       throw new IllegalArgumentException(
           "responseTarget must be positive, or zero for no admission controller");
@@ -132,7 +141,8 @@ public record ServerConfig(
    * @return port 8080, 10,000 connections, 8 KiB heads, 64 MiB of cache, a 50 ms response-time
    *     target for admission, adaptive stages (the file stage at most 64 permits: a disk serves a
    *     few reads at once, and permits beyond that only move the waiting from the stage's queue,
-   *     where it is visible and sheddable, into the disk's)
+   *     where it is visible and sheddable, into the disk's), 503s paced to one a second per
+   *     connection (the Retry-After they carry)
    */
   public static ServerConfig defaults(Path root) {
     return new ServerConfig(
@@ -150,7 +160,8 @@ public record ServerConfig(
         StageSettings.adaptive(1024, 8),
         StageSettings.adaptive(256, 64),
         Disk.direct(),
-        Duration.ofMillis(50));
+        Duration.ofMillis(50),
+        Duration.ofSeconds(1));
   }
 
   /**
@@ -175,7 +186,8 @@ public record ServerConfig(
         cache,
         file,
         disk,
-        responseTarget);
+        responseTarget,
+        shedPace);
   }
 
   /**
@@ -200,7 +212,8 @@ public record ServerConfig(
         cache,
         file,
         disk,
-        responseTarget);
+        responseTarget,
+        shedPace);
   }
 
   /**
@@ -228,7 +241,8 @@ public record ServerConfig(
         newCache,
         newFile,
         disk,
-        responseTarget);
+        responseTarget,
+        shedPace);
   }
 
   /**
@@ -253,7 +267,8 @@ public record ServerConfig(
         cache,
         file,
         newDisk,
-        responseTarget);
+        responseTarget,
+        shedPace);
   }
 
   /**
@@ -280,7 +295,8 @@ public record ServerConfig(
         cache,
         file,
         disk,
-        responseTarget);
+        responseTarget,
+        shedPace);
   }
 
   /**
@@ -305,6 +321,34 @@ public record ServerConfig(
         cache,
         file,
         disk,
-        target);
+        target,
+        shedPace);
+  }
+
+  /**
+   * This configuration with another pace for the 503s of one connection.
+   *
+   * @param pace the least time between two 503s on one connection, or {@link Duration#ZERO} to
+   *     answer every 503 at once
+   * @return the new configuration
+   */
+  public ServerConfig withShedPace(Duration pace) {
+    return new ServerConfig(
+        root,
+        port,
+        maxConnections,
+        maxHeadBytes,
+        maxHeaders,
+        maxBodyBytes,
+        idleTimeout,
+        headTimeout,
+        cacheBytes,
+        maxCachedFileBytes,
+        parse,
+        cache,
+        file,
+        disk,
+        responseTarget,
+        pace);
   }
 }

@@ -23,6 +23,8 @@ final class ServerStats {
    * @param received request heads received (complete or too large)
    * @param answered responses written
    * @param shed of those, 503s at the admission point (the parse stage's queue was full)
+   * @param paced of the shed, those whose answer was held back because their connection asked again
+   *     sooner than its previous 503 allowed
    * @param abandoned requests whose connection failed before the response was written
    * @param byStatus responses written, by status code
    */
@@ -33,6 +35,7 @@ final class ServerStats {
       long received,
       long answered,
       long shed,
+      long paced,
       long abandoned,
       Map<Integer, Long> byStatus) {
 
@@ -62,6 +65,7 @@ final class ServerStats {
   private final LongAdder received = new LongAdder();
   private final LongAdder answered = new LongAdder();
   private final LongAdder shed = new LongAdder();
+  private final LongAdder paced = new LongAdder();
   private final LongAdder abandoned = new LongAdder();
   private final ConcurrentHashMap<Integer, LongAdder> byStatus = new ConcurrentHashMap<>();
 
@@ -85,6 +89,10 @@ final class ServerStats {
     shed.increment();
   }
 
+  void paced() {
+    paced.increment();
+  }
+
   void answered(int status) {
     byStatus.computeIfAbsent(status, s -> new LongAdder()).increment();
     answered.increment();
@@ -105,6 +113,7 @@ final class ServerStats {
     long ans = answered.sum();
     long aban = abandoned.sum();
     long sh = shed.sum();
+    long pa = paced.sum();
     Map<Integer, Long> statuses = new TreeMap<>();
     byStatus.forEach((status, count) -> statuses.put(status, count.sum()));
     long rec = received.sum();
@@ -116,6 +125,7 @@ final class ServerStats {
         rec,
         ans,
         sh,
+        pa,
         aban,
         Map.copyOf(statuses));
   }

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.seda4j.AdmissionController;
@@ -94,6 +95,18 @@ public final class StagedHttpServer implements ExampleServer {
               "503 too many open connections")
           .getBytes(StandardCharsets.ISO_8859_1);
 
+  /**
+   * The 503 of a shed request, built once, so that a rejection costs a write and no formatting:
+   * indexed by {@link #shedAnswer}. No Date field: RFC 9110 lets an origin server leave it out of
+   * 5xx responses, and it is the one field that would change every second.
+   */
+  private static final byte[][] SHED_ANSWERS = {
+    buildShedAnswer(false, false),
+    buildShedAnswer(false, true),
+    buildShedAnswer(true, false),
+    buildShedAnswer(true, true)
+  };
+
   private final ServerConfig config;
   private final ServerStats stats = new ServerStats();
   private final Site site;
@@ -111,6 +124,8 @@ public final class StagedHttpServer implements ExampleServer {
   private final AtomicInteger open = new AtomicInteger();
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CountDownLatch closed = new CountDownLatch(1);
+  // Counted down when close() starts: readers that pace a 503 stop waiting.
+  private final CountDownLatch stopSignal = new CountDownLatch(1);
   private final long startedNanos = System.nanoTime();
   private final Thread listenerThread;
   private final StatusPage statusPage;
@@ -350,10 +365,12 @@ public final class StagedHttpServer implements ExampleServer {
    * AdmissionController#responseTime}: the 90th percentile of the time from admission to the
    * response written is held near {@link ServerConfig#responseTarget()}), or when the parse queue
    * is full ({@link FullQueuePolicy#reject()}; {@code offer} never blocks whatever the policy).
-   * Either way the rejection lands in one branch: answered 503 at once, with Retry-After, on the
-   * connection's own thread, without queueing anywhere. The connection is kept when no request body
-   * can follow (HTTP/1.1, no Content-Length or Transfer-Encoding, no "Connection: close"), so a
-   * shed client costs one short response, not a reconnect.
+   * Either way the rejection lands in one branch: answered 503 with Retry-After, on the
+   * connection's own thread, without queueing anywhere; at once, unless the connection asks again
+   * sooner than its previous 503 allowed (then the answer is paced, see {@link #shed}). The
+   * connection is kept when no request body can follow (HTTP/1.1, no Content-Length or
+   * Transfer-Encoding, no "Connection: close"), so a shed client costs one short response, not a
+   * reconnect.
    *
    * @param received the request head
    * @return whether the connection goes on to its next request
@@ -371,9 +388,9 @@ public final class StagedHttpServer implements ExampleServer {
         }
         yield false;
       }
-      case OfferResult.Rejected rejected -> shed(received, "the server is overloaded");
+      case OfferResult.Rejected rejected -> shed(received);
       // Not under reject(), but answered all the same if a drop policy is ever configured.
-      case OfferResult.Dropped dropped -> shed(received, "the request was dropped");
+      case OfferResult.Dropped dropped -> shed(received);
       case OfferResult.Closed closedStage -> {
         answerAndClose(c, 503, "the server is shutting down");
         yield false;
@@ -381,33 +398,103 @@ public final class StagedHttpServer implements ExampleServer {
     };
   }
 
-  private boolean shed(Received received, String why) {
+  /**
+   * Answers a request the admission point refused, on the connection's own thread: a 503 with
+   * Retry-After from bytes built once (no parsing, no formatting, no response object), counted as
+   * shed and answered.
+   *
+   * <p><b>Pacing.</b> A client that ignores Retry-After sends its next request the moment its 503
+   * arrives; with many such clients on the same cores, answering rejections at loopback speed takes
+   * the CPU from the requests that were admitted, and goodput collapses. So when a connection that
+   * got a 503 less than {@link ServerConfig#shedPace()} ago is shed again, its reader parks until
+   * the pace has passed since that previous 503, and only then writes this one. A parked virtual
+   * thread costs no CPU, and the client, which waits for its response, sends nothing meanwhile: a
+   * connection that retries at once gets at most one 503 per pace, and TCP does the pushing back.
+   * The request was still offered to the admission point when it arrived, so a connection that
+   * comes back when there is room is admitted at once, however recently it was shed; only the
+   * answer "no" is slowed down. A client that waits its Retry-After before asking again is never
+   * held. Closing such connections instead would trade each rejection for a reconnect, which costs
+   * the server more than a 503.
+   *
+   * @param received the refused request
+   * @return whether the connection goes on to its next request
+   */
+  private boolean shed(Received received) {
     String head = received.head();
     if (HttpParser.isStatusRequest(head)) {
       // The status page is exempt: under overload is when it is needed. Rendered right here.
       return answerStatusDirectly(received);
     }
+    Connection c = received.exchange().connection();
     stats.shed();
-    boolean keep =
-        !stopping
-            && head.contains(" HTTP/1.1\r\n")
-            && !HttpParser.mayHaveBody(head)
-            && !HttpParser.wantsClose(head);
-    Response response =
-        Responses.error(
-            received.exchange(),
-            503,
-            why + "; try again shortly",
-            head.startsWith("HEAD "),
-            keep ? new Persistence(true, false, 0) : Persistence.CLOSE,
-            "Retry-After: 1\r\n");
-    boolean written = Responses.write(response, !keep, stats);
-    if (written && keep) {
-      received.exchange().connection().skipNext(0);
+    pace(c);
+    boolean keep = !stopping && HttpParser.keepsConnectionWhenShed(head);
+    byte[] answer = SHED_ANSWERS[shedAnswer(!keep, head.startsWith("HEAD "))];
+    // Stamped before the write, so that the client, which can only read the 503 after this, and
+    // then waits its Retry-After, always comes back after the pace: a polite client is never held.
+    c.shedAnswered(System.nanoTime());
+    try {
+      c.write(answer, 0, answer.length);
+    } catch (IOException e) {
+      c.close();
+      stats.abandoned();
+      return false;
+    }
+    stats.answered(503);
+    if (keep) {
+      c.skipNext(0);
       return true;
     }
-    received.exchange().connection().closeGracefully(LINGER);
+    c.closeGracefully(LINGER);
     return false;
+  }
+
+  /** Parks the reader until the shed pace has passed since the connection's previous 503. */
+  private void pace(Connection c) {
+    long paceNanos = config.shedPace().toNanos();
+    if (paceNanos == 0) {
+      return;
+    }
+    long wait = c.nanosUntilNextShed(paceNanos, System.nanoTime());
+    if (wait > 0) {
+      stats.paced();
+      try {
+        // Returns at once when the server starts closing: a held 503 must not delay shutdown.
+        stopSignal.await(wait, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        // Answer now; the interrupt stays set for the reader's loop to see.
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** The index into {@link #SHED_ANSWERS}. */
+  private static int shedAnswer(boolean close, boolean headOnly) {
+    return (close ? 2 : 0) + (headOnly ? 1 : 0);
+  }
+
+  private static byte[] buildShedAnswer(boolean close, boolean headOnly) {
+    byte[] body =
+        "503 Service Unavailable\nthe server is overloaded; try again shortly\n"
+            .getBytes(StandardCharsets.ISO_8859_1);
+    String head =
+        "HTTP/1.1 503 Service Unavailable\r\n"
+            + "Server: seda4j-example\r\n"
+            + "Content-Type: text/plain; charset=utf-8\r\n"
+            + "Content-Length: "
+            + body.length
+            + "\r\n"
+            + "Retry-After: 1\r\n"
+            + (close ? "Connection: close\r\n" : "")
+            + "\r\n";
+    byte[] headBytes = head.getBytes(StandardCharsets.ISO_8859_1);
+    if (headOnly) {
+      return headBytes;
+    }
+    byte[] all = new byte[headBytes.length + body.length];
+    System.arraycopy(headBytes, 0, all, 0, headBytes.length);
+    System.arraycopy(body, 0, all, headBytes.length, body.length);
+    return all;
   }
 
   private boolean answerStatusDirectly(Received received) {
@@ -534,6 +621,7 @@ public final class StagedHttpServer implements ExampleServer {
       return;
     }
     stopping = true;
+    stopSignal.countDown();
     try {
       closeQuietly(listener);
       joinUninterruptibly(listenerThread);
@@ -595,12 +683,14 @@ public final class StagedHttpServer implements ExampleServer {
     ServerStats.Counters c = stats.snapshot();
     return StatusPage.inPipelineOrder(graph.snapshot())
         + String.format(
-            "requests: received %d, answered %d %s, shed (503) %d, abandoned %d, in progress %d%n"
+            "requests: received %d, answered %d %s, shed (503) %d (paced %d), abandoned %d,"
+                + " in progress %d%n"
                 + "connections: accepted %d, refused %d",
             c.received(),
             c.answered(),
             c.byStatus(),
             c.shed(),
+            c.paced(),
             c.abandoned(),
             c.inProgress(),
             c.connectionsAccepted(),

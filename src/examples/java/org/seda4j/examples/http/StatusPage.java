@@ -61,13 +61,15 @@ final class StatusPage {
   private static String counters(ServerStats.Counters c, FileCache.Stats cache) {
     return String.format(
         Locale.ROOT,
-        "requests: received %d, answered %d (%s), shed 503 %d, abandoned %d, in progress %d%n"
+        "requests: received %d, answered %d (%s), shed 503 %d (paced %d), abandoned %d,"
+            + " in progress %d%n"
             + "connections: open %d, accepted %d, refused %d%n"
             + "cache: %d files, %d of %d bytes, hits %d, misses %d, evictions %d",
         c.received(),
         c.answered(),
         c.byStatus(),
         c.shed(),
+        c.paced(),
         c.abandoned(),
         c.inProgress(),
         c.connectionsOpen(),
@@ -125,7 +127,9 @@ final class StatusPage {
             + c.answered()
             + ", shed (503) "
             + c.shed()
-            + ", abandoned "
+            + " (paced "
+            + c.paced()
+            + "), abandoned "
             + c.abandoned()
             + ", in progress "
             + c.inProgress());
@@ -279,8 +283,9 @@ final class StatusPage {
     h.append("</table>\n<p class=small>Latencies cover the last one to two sampling periods. ")
         .append("<b>wait</b>: time in the stage's queue; <b>service</b>: handler time per event. ")
         .append("Requests are admitted at the parse stage: when its response-time controller ")
-        .append("sheds load, or its queue is full, a request is answered 503 at once (counted ")
-        .append("in parse's <b>rejected</b>, by reason). ")
+        .append("sheds load, or its queue is full, a request is answered 503 (counted ")
+        .append("in parse's <b>rejected</b>, by reason): at once, unless its connection asks ")
+        .append("again sooner than its previous 503 allowed (then <b>paced</b>: held until then). ")
         .append("* = set by hand. blocked: producers waiting for room (p) / handlers waiting on ")
         .append("an emit (e).</p>\n</body></html>\n");
     return h.toString();

@@ -139,5 +139,25 @@ class HttpParserTest {
     assertThat(HttpParser.wantsClose("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")).isTrue();
     assertThat(HttpParser.wantsClose("GET / HTTP/1.0\r\n\r\n")).isTrue();
     assertThat(HttpParser.wantsClose("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")).isFalse();
+    assertThat(HttpParser.wantsClose("GET / HTTP/1.1\r\nHost: h\r\nconnection: Close\r\n\r\n"))
+        .isTrue();
+    assertThat(HttpParser.keepsConnectionWhenShed("GET / HTTP/1.1\r\nHost: h\r\n\r\n")).isTrue();
+    assertThat(HttpParser.keepsConnectionWhenShed("GET / HTTP/1.0\r\n\r\n")).isFalse();
+    assertThat(HttpParser.keepsConnectionWhenShed("GET / HTTP/1.1\nHost: h\n\n")).isFalse();
+    assertThat(
+            HttpParser.keepsConnectionWhenShed(
+                "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\n"))
+        .isFalse();
+    assertThat(
+            HttpParser.keepsConnectionWhenShed(
+                "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"))
+        .isFalse();
+    for (String status :
+        List.of("GET /_seda HTTP/1.1\r\n", "HEAD /_seda?x=1 HTTP/1.1\r\n", "GET /_seda.txt ")) {
+      assertThat(HttpParser.isStatusRequest(status)).as(status).isTrue();
+    }
+    for (String other : List.of("GET /_sedax HTTP/1.1\r\n", "POST /_seda HTTP/1.1\r\n", "GET /")) {
+      assertThat(HttpParser.isStatusRequest(other)).as(other).isFalse();
+    }
   }
 }

@@ -3,6 +3,7 @@ package org.seda4j.examples.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -211,5 +212,116 @@ class SheddingTest {
           .satisfies(p -> assertThat(p.exit()).isEqualTo("write"));
       assertThat(snapshot.stages()).allMatch(StageSnapshot::balanced);
     }
+  }
+
+  @Test
+  void aConnectionThatAsksAgainAtOnceGetsItsNext503OnlyWhenThePaceHasPassed() throws Exception {
+    Duration pace = Duration.ofSeconds(1);
+    Semaphore gate = new Semaphore(0);
+    try (StagedHttpServer server = StagedHttpServer.start(stuckServer(gate, pace));
+        ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+      try {
+        fillUntilShedding(server, clients);
+        try (RawClient c = new RawClient(server.port())) {
+          // Given a connection that was just shed (its first 503 comes at once) ...
+          RawResponse first = c.exchange(RawClient.get("/files/1k.txt"));
+          assertThat(first.status()).isEqualTo(503);
+          assertThat(first.header("retry-after")).isEqualTo("1");
+          assertThat(first.header("connection")).isEmpty(); // kept: no reconnect needed
+          assertThat(first.text()).contains("overloaded");
+
+          // ... when it asks again at once and is shed again, the 503 waits for the pace.
+          long asked = System.nanoTime();
+          assertThat(c.exchange(RawClient.get("/files/1k.txt")).status()).isEqualTo(503);
+          assertThat(Duration.ofNanos(System.nanoTime() - asked))
+              .isGreaterThanOrEqualTo(pace.minusMillis(50));
+
+          // A client that waits its Retry-After (the behaviour under test, not a wait for an
+          // outcome) is answered at once.
+          Thread.sleep(pace);
+          asked = System.nanoTime();
+          RawResponse polite = c.exchange("HEAD /files/1k.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+          assertThat(polite.status()).isEqualTo(503);
+          assertThat(polite.body()).isEmpty();
+          assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(pace.dividedBy(2));
+
+          // A shed request that says "Connection: close" gets it, and the connection ends.
+          RawResponse closing =
+              c.exchange("GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+          assertThat(closing.status()).isEqualTo(503);
+          assertThat(closing.header("connection")).isEqualTo("close");
+          assertThat(c.closedByServer()).isTrue();
+        }
+      } finally {
+        gate.release(CLIENTS);
+      }
+      await().until(() -> server.graph().awaitIdle(Duration.ofSeconds(1)));
+      await().until(() -> server.counters().inProgress() == 0);
+      ServerStats.Counters c = server.counters();
+      assertThat(c.answered()).isEqualTo(c.received());
+      assertThat(c.status(503)).isEqualTo(c.shed());
+      // Held: the request sent at once after the first 503, and the one sent at once after the
+      // polite one's; not the polite one itself.
+      assertThat(c.paced()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aHeld503DoesNotDelayShutdown() throws Exception {
+    Duration pace = Duration.ofMinutes(2);
+    Semaphore gate = new Semaphore(0);
+    StagedHttpServer server = StagedHttpServer.start(stuckServer(gate, pace));
+    try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor();
+        RawClient c = new RawClient(server.port())) {
+      fillUntilShedding(server, clients);
+      assertThat(c.exchange(RawClient.get("/files/1k.txt")).status()).isEqualTo(503);
+      long received = server.counters().received();
+      c.send(RawClient.get("/files/1k.txt")); // shed again: held for the pace
+      await().until(() -> server.counters().received() == received + 1);
+      gate.release(CLIENTS); // so that the admitted requests can be answered
+
+      long closing = System.nanoTime();
+      server.close();
+      assertThat(Duration.ofNanos(System.nanoTime() - closing)).isLessThan(pace.dividedBy(4));
+      ServerStats.Counters counters = server.counters();
+      assertThat(counters.inProgress()).isZero();
+      assertThat(counters.received()).isEqualTo(counters.answered() + counters.abandoned());
+    } finally {
+      server.close();
+    }
+  }
+
+  /** No cache, queues of one, and a disk that answers only when the gate opens. */
+  private ServerConfig stuckServer(Semaphore gate, Duration pace) throws Exception {
+    return ServerConfig.defaults(SampleSite.create(temp, 0))
+        .withPort(0)
+        .withCacheBytes(0)
+        .withStages(StageSettings.fixed(1, 1), StageSettings.fixed(1, 1), StageSettings.fixed(1, 1))
+        .withDisk(file -> gate.acquire())
+        .withResponseTarget(Duration.ZERO)
+        .withShedPace(pace);
+  }
+
+  /** Clients, one at a time, each on its own connection, until one of them is shed. */
+  private static void fillUntilShedding(StagedHttpServer server, ExecutorService clients) {
+    for (int i = 0; i < CLIENTS && server.admissionStage().snapshot().rejected() == 0; i++) {
+      clients.execute(
+          () -> {
+            try (RawClient c = new RawClient(server.port())) {
+              c.exchange(RawClient.get("/files/1k.txt"));
+            } catch (IOException e) {
+              // the server closed at the end of the test: nothing to check here
+            }
+          });
+      long arrived = i + 1L;
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () -> {
+                StageSnapshot parse = server.admissionStage().snapshot();
+                return parse.admitted() + parse.rejected() == arrived;
+              });
+    }
+    assertThat(server.admissionStage().snapshot().rejected()).isPositive();
   }
 }
