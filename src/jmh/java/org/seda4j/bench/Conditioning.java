@@ -99,7 +99,7 @@ public final class Conditioning {
       "system,load_factor,capacity_per_s,offered_per_s,goodput_per_s,goodput_over_capacity,"
           + "answered,rejected,p50_ms,p90_ms,p99_ms,max_ms";
 
-  /** The response-time controller's settings (default: the library's defaults). */
+  /** Welsh and Culler's controller's settings (default: the published ones). */
   static AdmissionController.ResponseTimeSettings settings =
       AdmissionController.ResponseTimeSettings.target(TARGET);
 
@@ -116,7 +116,7 @@ public final class Conditioning {
               b ->
                   b.permits(POOL)
                       .capacity(100_000)
-                      .admission(AdmissionController.responseTime(settings)),
+                      .admission(AdmissionController.welshCuller(settings)),
               true);
       case "seda4j-block" ->
           Services.seda("conditioning-block", b -> b.capacity(1024), b -> b.permits(POOL), false);

@@ -230,17 +230,20 @@ final class HillClimber {
     }
     trial = 1;
     return new ControllerDecision(
-        next, fmt("%s; %s %d -> %d", why, what, current, next), slowStart);
+        next, fmt("%s; %s %d -> %d", why, what, current, next), searching());
   }
 
   /** Keeps the setting; still searching while in slow start (e.g. paused by a busy CPU). */
   private ControllerDecision hold(int current, String why) {
-    return new ControllerDecision(current, fmt("hold %s %d: %s", what, current, why), slowStart);
+    return new ControllerDecision(current, fmt("hold %s %d: %s", what, current, why), searching());
   }
 
-  /** Whether the search is in slow start: the setting is still being raised to find the plateau. */
-  boolean slowStart() {
-    return slowStart;
+  /**
+   * Whether a slow start is under way: it began (a saturated window set the reference) and has not
+   * found the plateau yet, so the setting is still being raised.
+   */
+  boolean searching() {
+    return slowStart && reference > 0;
   }
 
   @SuppressWarnings("AnnotateFormatMethod") // error_prone_annotations is not a dependency

@@ -149,7 +149,7 @@ public final class HillClimbingConcurrency implements ConcurrencyController {
               p,
               s.queueLength(),
               s.meanBusyHandlers()),
-          climber.slowStart());
+          climber.searching());
     }
     return climber.step(p, s.throughput(), mayGrow);
   }

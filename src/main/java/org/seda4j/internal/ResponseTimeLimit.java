@@ -1,6 +1,7 @@
 package org.seda4j.internal;
 
 import java.util.Locale;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.AdmissionContext;
@@ -42,7 +43,8 @@ import org.seda4j.RejectionReason;
  * Gain: the measured percentile corrects L for what Little's law does not see (service-time
  * variance, time spent outside the queues, an estimate off by noise). It is an integral control,
  * slow on purpose: only in a window where the limit governed for the second window running (it
- * refused events while the system held no more than about the limit: the responses measured were
+ * refused events itself -- not a key's share, which keeps the system under the limit on purpose --
+ * while the system held no more than about the limit: the responses measured were
  * admitted under it, not in a backlog from before it), the limit has not moved by more than a
  * quarter nor a stage searched for STEADY_WINDOWS windows, and
  * enough responses measured, a percentile above the target lowers the gain in proportion (target /
@@ -54,11 +56,12 @@ import org.seda4j.RejectionReason;
  * take the gain back below it, so the limit settles just above starvation instead of cycling
  * through it. Bounded to [MIN_GAIN, MAX_GAIN].
  *
- * Fairness (optional key function): from SOFT x L events in the system on, an event is admitted
- * only if its key's recent admissions are at most the mean over active keys (KeyShares): the most
- * served key is shed first. Below SOFT x L every event is admitted (the stages must not run dry for
- * the sake of fairness). A key function that throws or returns null refuses that event alone
- * (REFUSED, naming the cause).
+ * Fairness (optional key function): while the limit is in force, the capacity is also shared
+ * equally between the keys that offer events (KeyShares: a token bucket per key, refilled at
+ * capacity / active keys per second, two admissions banked at most): a key that used its share is
+ * shed however soon it comes back; while the system holds under a tenth of L every event is
+ * admitted (charged all the same), so the stages never run dry for the sake of fairness. A key
+ * function that throws or returns null refuses that event alone (REFUSED, naming the cause).
  *
  * Threads: admit/screen on producers' threads (two volatile reads, plus a map lookup and one
  * monitor with fairness); update on the sampler thread only; `limit` and `state` are the only
@@ -71,12 +74,11 @@ public final class ResponseTimeLimit<E> implements AdmissionController<E>, Refus
   static final double COLD_HEADROOM = 4;
   static final int MAX_COLD_SEARCH_WINDOWS = 10;
   static final double SEARCH_HEADROOM = 2;
-  static final double SOFT = 0.5;
   static final double LOW = 0.8;
   static final int MIN_RESPONSES = 20;
   static final double STEP_DOWN = 0.7;
   static final double STEP_UP = 1.1;
-  static final double STARVED = 0.9;
+  static final double STARVED = 0.8;
   static final double FORGET_STARVED = 0.99;
   static final int STEADY_WINDOWS = 3;
   private static final long UNLIMITED = Long.MAX_VALUE;
@@ -89,6 +91,8 @@ public final class ResponseTimeLimit<E> implements AdmissionController<E>, Refus
   private final Refusal overShare;
 
   private volatile long limit = UNLIMITED;
+  // Producers count their refusals by the limit here; the sampler reads and resets it.
+  private final LongAdder overLimitRefusals = new LongAdder();
   private volatile String state;
   // Sampler thread only.
   private double capacity = Double.NaN;
@@ -126,8 +130,8 @@ public final class ResponseTimeLimit<E> implements AdmissionController<E>, Refus
     this.overShare =
         new Refusal(
             RejectionReason.OVERLOADED,
-            "its key had more than its fair share of recent admissions while the system is loaded"
-                + " (response-time limit with fairness, "
+            "its key used its share of the capacity (the capacity is shared equally between the"
+                + " keys asking while the system is loaded; response-time limit with fairness, "
                 + goal
                 + ")");
     this.state = describe("no limit: the measured stages have not worked at capacity yet");
@@ -141,12 +145,9 @@ public final class ResponseTimeLimit<E> implements AdmissionController<E>, Refus
   @Override
   public @Nullable Refusal screen(E event, AdmissionContext sink) {
     long l = limit;
-    long n = l == UNLIMITED && shares == null ? 0 : sink.inSystem();
-    if (n >= l) {
-      return overLimit;
-    }
+    long n = l == UNLIMITED ? 0 : sink.inSystem();
     if (shares == null) {
-      return null;
+      return n >= l ? refuseOverLimit() : null;
     }
     Object key;
     try {
@@ -162,8 +163,17 @@ public final class ResponseTimeLimit<E> implements AdmissionController<E>, Refus
           "the fairness key function of its response-time controller returned null (it must"
               + " return a key for every event)");
     }
-    boolean loaded = l != UNLIMITED && n >= SOFT * l;
-    return shares.offer(key, sink.nanoTime(), loaded) ? null : overShare;
+    // Offered to the shares even over the limit: a key that asks is active, and has its share.
+    if (shares.offer(key, sink.nanoTime(), n, l)) {
+      return null;
+    }
+    return n >= l ? refuseOverLimit() : overShare;
+  }
+
+  /** Counts a refusal by the limit itself (not by a key's share): what the gain's trim reads. */
+  private Refusal refuseOverLimit() {
+    overLimitRefusals.increment();
+    return overLimit;
   }
 
   private @Nullable Object keyOf(E event) {
@@ -187,7 +197,8 @@ public final class ResponseTimeLimit<E> implements AdmissionController<E>, Refus
     // Governed by the limit: it refused events and the system holds about what it allows (not an
     // older backlog draining).
     long l0 = limit;
-    boolean governedNow = s.rejected() > 0 && l0 != UNLIMITED && s.inSystem() <= 1.1 * l0 + 1;
+    long refusedByLimit = overLimitRefusals.sumThenReset();
+    boolean governedNow = refusedByLimit > 0 && l0 != UNLIMITED && s.inSystem() <= 1.1 * l0 + 1;
     boolean binding = governedNow && governedBefore && steadyWindows >= STEADY_WINDOWS;
     governedBefore = governedNow;
     if (s.saturated() && rate > 0) {
@@ -226,7 +237,7 @@ public final class ResponseTimeLimit<E> implements AdmissionController<E>, Refus
       }
     }
     if (shares != null) {
-      shares.update(s.nanoTime());
+      shares.update(s.nanoTime(), capacity);
     }
     if (Double.isNaN(capacity)) {
       setLimit(UNLIMITED);
@@ -295,8 +306,8 @@ public final class ResponseTimeLimit<E> implements AdmissionController<E>, Refus
                     ? ""
                     : String.format(
                         Locale.ROOT,
-                        ", fair share %.1f over %d keys",
-                        shares.fair(),
+                        ", fair share %.1f/s for each of %d keys",
+                        shares.rate(),
                         shares.active())));
     return true;
   }

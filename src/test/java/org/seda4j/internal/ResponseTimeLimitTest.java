@@ -127,6 +127,14 @@ class ResponseTimeLimitTest {
     c.update(w().rate(rate).sample());
   }
 
+  /** The window {@code w}, after an event offered to {@code c} was refused by its limit. */
+  private AdmissionSample refused(ResponseTimeLimit<Object> c, W w) {
+    long before = sink.inSystem;
+    assertThat(admits(c, Long.MAX_VALUE - 1)).isFalse();
+    sink.inSystem = before;
+    return w.sample();
+  }
+
   private boolean admits(ResponseTimeLimit<Object> c, long inSystem) {
     sink.inSystem = inSystem;
     return c.admit("e", sink);
@@ -242,13 +250,13 @@ class ResponseTimeLimitTest {
     // The limit refuses events and the system holds about the limit: after the steady windows,
     // a percentile twice the target lowers the gain (by at most STEP_DOWN per window).
     for (int i = 0; i < 4; i++) {
-      c.update(w().rate(800).inSystem(40).rejected(100).p90(100).sample());
+      c.update(refused(c, w().rate(800).inSystem(40).rejected(100).p90(100)));
     }
     assertThat(c.gain()).isLessThan(1.0).isGreaterThanOrEqualTo(ResponseTimeLimit.STEP_DOWN);
     double lowered = c.gain();
     // A backlog far over the limit (draining from before) does not move it.
-    c.update(w().rate(800).inSystem(200).rejected(100).p90(900).sample());
-    c.update(w().rate(800).inSystem(200).rejected(100).p90(900).sample());
+    c.update(refused(c, w().rate(800).inSystem(200).rejected(100).p90(900)));
+    c.update(refused(c, w().rate(800).inSystem(200).rejected(100).p90(900)));
     assertThat(c.gain()).isEqualTo(lowered);
   }
 
@@ -258,7 +266,7 @@ class ResponseTimeLimitTest {
     settle(c, 800);
     for (int i = 0; i < 20; i++) {
       long limit = c.limit();
-      c.update(w().rate(800).inSystem(limit).rejected(100).p90(10).sample());
+      c.update(refused(c, w().rate(800).inSystem(limit).rejected(100).p90(10)));
     }
     assertThat(c.gain()).isGreaterThan(1.5).isLessThanOrEqualTo(ResponseTimeLimit.MAX_GAIN);
   }
@@ -279,7 +287,7 @@ class ResponseTimeLimitTest {
       if (limit < 16) {
         window.idle();
       }
-      c.update(window.sample());
+      c.update(refused(c, window));
       lowest = Math.min(lowest, c.gain());
     }
     // Capacity x target is 8 events; the limit settles around what keeps the 16 permits busy.
@@ -326,30 +334,45 @@ class ResponseTimeLimitTest {
   }
 
   @Test
-  void belowHalfTheLimitEveryKeyIsAdmitted() {
+  void aNearlyEmptySystemLendsToAKeyButNotWithoutEnd() {
     ResponseTimeLimit<Req> c = fair(Duration.ofMillis(50));
     settle(c, 800); // limit 40
-    sink.inSystem = 19;
-    for (int i = 0; i < 100; i++) {
-      assertThat(c.admit(new Req(1), sink)).isTrue(); // one greedy client, nobody waiting
-    }
+    sink.inSystem = 3; // under a tenth of the limit: the stages must not run dry
+    // One greedy client, nobody else asking: its banked admission, then two on credit.
+    assertThat(c.admit(new Req(1), sink)).isTrue();
+    assertThat(c.admit(new Req(1), sink)).isTrue();
+    assertThat(c.admit(new Req(1), sink)).isTrue();
+    assertThat(c.admit(new Req(1), sink)).isFalse();
+    assertThat(c.admit(new Req(2), sink)).isTrue(); // anyone else still gets in
   }
 
   @Test
-  void aKeyAboveItsShareIsShedFirstOnceTheSystemIsLoaded() {
+  void aKeyThatUsedItsShareIsShedUntilItEarnsMore() {
     ResponseTimeLimit<Req> c = fair(Duration.ofMillis(50));
     settle(c, 800); // limit 40
-    sink.inSystem = 5;
-    for (int i = 0; i < 10; i++) {
-      c.admit(new Req(1), sink); // client 1 was served ten times
+    sink.inSystem = 10;
+    for (int k = 1; k <= 10; k++) {
+      c.admit(new Req(k), sink); // ten clients ask
     }
-    c.admit(new Req(2), sink); // client 2 once
-    c.update(w().rate(800).inSystem(30).sample()); // the fair share is recomputed
-    sink.inSystem = 30; // loaded: at least half the limit
+    // 800/s shared by 10 keys, with headroom (shares that go unused must not idle the stages):
+    // 1.2 x 80/s each.
+    c.update(w().rate(800).inSystem(10).sample());
+    assertThat(c.toString()).contains("fair share 96.0/s for each of 10 keys");
+    // Client 1 comes straight back, again and again: it banked two (the most) while the window
+    // passed, and earns one every 10.4 ms.
+    assertThat(c.admit(new Req(1), sink)).isTrue();
+    assertThat(c.admit(new Req(1), sink)).isTrue();
     assertThat(c.admit(new Req(1), sink)).isFalse();
-    assertThat(c.screen(new Req(1), sink).detail).contains("fair share");
-    assertThat(c.admit(new Req(2), sink)).isTrue();
-    assertThat(c.admit(new Req(3), sink)).isTrue(); // a new client has no history
+    assertThat(c.screen(new Req(1), sink).detail).contains("its share");
+    assertThat(c.admit(new Req(2), sink)).isTrue(); // another client still has its share
+    sink.now += 11 * MS;
+    assertThat(c.admit(new Req(1), sink)).isTrue();
+    sink.now += 1_000 * MS; // a client that was away banks at most two
+    assertThat(c.admit(new Req(3), sink)).isTrue();
+    assertThat(c.admit(new Req(3), sink)).isTrue();
+    assertThat(c.admit(new Req(3), sink)).isFalse();
+    sink.inSystem = 40;
+    assertThat(c.admit(new Req(4), sink)).isFalse(); // the limit binds every key
   }
 
   @Test
@@ -377,10 +400,10 @@ class ResponseTimeLimitTest {
 
   /**
    * Closed-loop clients, simulated deterministically: 100 clients share a service of capacity 10
-   * per tick with a limit of 20 in the system (half of it the loaded zone); a client answered asks
-   * again at once, a client refused comes back 10 ticks later (its Retry-After). Without fairness
-   * the clients just answered keep the room (they come back first); with it, every client gets
-   * about the same number of answers.
+   * per tick with a limit of 20 in the system; a client answered asks again at once, a client
+   * refused comes back 5 to 15 ticks later (its Retry-After, jittered). Without fairness the
+   * clients just answered keep the room (they come back first); with it, every client gets about
+   * the same number of answers.
    */
   @Test
   void closedLoopClientsGetAboutEqualSharesWithFairness() {
@@ -398,6 +421,7 @@ class ResponseTimeLimitTest {
     long[] answers = new long[clients];
     int[] backAt = new int[clients]; // tick at which the client offers again
     java.util.ArrayDeque<Integer> system = new java.util.ArrayDeque<>(); // FIFO of clients
+    java.util.Random random = new java.util.Random(42);
     c.update(window(clock, 0));
     c.update(window(clock, 0));
     assertThat(c.limit()).isEqualTo(20);
@@ -410,7 +434,7 @@ class ResponseTimeLimitTest {
             system.add(k);
             backAt[k] = -1; // waiting for its answer
           } else {
-            backAt[k] = t + 10;
+            backAt[k] = t + 5 + random.nextInt(11); // its Retry-After, jittered as servers do
           }
         }
       }

@@ -134,9 +134,9 @@ public final class HttpServerMain {
     if (queues > 0) {
       config =
           config.withStages(
-              ServerConfig.StageSettings.adaptive(queues, config.parse().maxPermits()),
-              ServerConfig.StageSettings.adaptive(queues, config.cache().maxPermits()),
-              ServerConfig.StageSettings.adaptive(queues, config.file().maxPermits()));
+              new ServerConfig.StageSettings(queues, config.parse().permits()),
+              new ServerConfig.StageSettings(queues, config.cache().permits()),
+              new ServerConfig.StageSettings(queues, config.file().permits()));
     }
     config =
         config.withStages(
@@ -201,7 +201,7 @@ public final class HttpServerMain {
     stopped.await();
   }
 
-  /** {@code CAP:PERMITS} (PERMITS 0: adaptive up to the current bound), or the current settings. */
+  /** {@code CAP:PERMITS} (PERMITS 0: the default controllers), or the current settings. */
   private static ServerConfig.StageSettings stage(String text, ServerConfig.StageSettings current) {
     if (text.isEmpty()) {
       return current;
@@ -213,9 +213,7 @@ public final class HttpServerMain {
     }
     int capacity = Integer.parseInt(parts[0]);
     int permits = Integer.parseInt(parts[1]);
-    return permits == 0
-        ? ServerConfig.StageSettings.adaptive(capacity, current.maxPermits())
-        : ServerConfig.StageSettings.fixed(capacity, permits);
+    return new ServerConfig.StageSettings(capacity, permits);
   }
 
   private static String value(String[] args, int i, String option) {

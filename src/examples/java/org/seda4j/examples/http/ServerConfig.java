@@ -56,10 +56,10 @@ public record ServerConfig(
    * Queue capacity and concurrency of one stage.
    *
    * @param capacity the queue capacity, at least 1
-   * @param permits fixed permits, or 0 for seda4j's adaptive concurrency controller
-   * @param maxPermits the adaptive controller's upper bound (ignored with fixed permits)
+   * @param permits fixed permits, or 0 for seda4j's default controllers (adaptive permits and batch
+   *     size)
    */
-  public record StageSettings(int capacity, int permits, int maxPermits) {
+  public record StageSettings(int capacity, int permits) {
     /** Checks the values. */
     public StageSettings {
       if (capacity < 1) {
@@ -67,10 +67,7 @@ public record ServerConfig(
       }
       if (permits < 0) {
         throw new IllegalArgumentException(
-            "permits must be 0 (adaptive) or at least 1, was " + permits);
-      }
-      if (maxPermits < 1) {
-        throw new IllegalArgumentException("maxPermits must be at least 1, was " + maxPermits);
+            "permits must be 0 (the default controllers) or at least 1, was " + permits);
       }
     }
 
@@ -82,18 +79,17 @@ public record ServerConfig(
      * @return the settings
      */
     public static StageSettings fixed(int capacity, int permits) {
-      return new StageSettings(capacity, permits, permits);
+      return new StageSettings(capacity, permits);
     }
 
     /**
-     * A stage with the adaptive concurrency controller, between 1 and {@code maxPermits}.
+     * A stage with seda4j's default controllers: nothing tuned by hand.
      *
      * @param capacity the queue capacity
-     * @param maxPermits the most permits the controller may give
      * @return the settings
      */
-    public static StageSettings adaptive(int capacity, int maxPermits) {
-      return new StageSettings(capacity, 0, maxPermits);
+    public static StageSettings defaults(int capacity) {
+      return new StageSettings(capacity, 0);
     }
   }
 
@@ -139,10 +135,9 @@ public record ServerConfig(
    *
    * @param root the directory to serve
    * @return port 8080, 10,000 connections, 8 KiB heads, 64 MiB of cache, a 50 ms response-time
-   *     target for admission, adaptive stages (the file stage at most 64 permits: a disk serves a
-   *     few reads at once, and permits beyond that only move the waiting from the stage's queue,
-   *     where it is visible and sheddable, into the disk's), 503s paced to one a second per
-   *     connection (the Retry-After they carry)
+   *     target for admission (shared fairly between connections), stages with seda4j's default
+   *     controllers (nothing tuned by hand), 503s paced to one a second per connection (the
+   *     Retry-After they carry)
    */
   public static ServerConfig defaults(Path root) {
     return new ServerConfig(
@@ -156,9 +151,9 @@ public record ServerConfig(
         Duration.ofSeconds(10),
         64L * 1024 * 1024,
         1024 * 1024,
-        StageSettings.adaptive(1024, 8),
-        StageSettings.adaptive(1024, 8),
-        StageSettings.adaptive(256, 64),
+        StageSettings.defaults(1024),
+        StageSettings.defaults(1024),
+        StageSettings.defaults(256),
         Disk.direct(),
         Duration.ofMillis(50),
         Duration.ofSeconds(1));

@@ -13,11 +13,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.seda4j.AdmissionController;
-import org.seda4j.ConcurrencyController;
 import org.seda4j.DeadLetter;
 import org.seda4j.FailurePolicy;
 import org.seda4j.FullQueuePolicy;
@@ -170,9 +170,13 @@ public final class StagedHttpServer implements ExampleServer {
       if (config.responseTarget().isPositive()) {
         // Admission control: shed early, by the measured end-to-end response time (parse to the
         // response written), before queues and latency grow; the full queue stays a backstop.
+        // Fair by connection: under overload the connection answered most recently is shed
+        // first, so one that was just shed is not crowded out by one that comes straight back.
         parseBuilder.admission(
             AdmissionController.responseTime(
-                AdmissionController.ResponseTarget.of(config.responseTarget()).withPath(write)));
+                AdmissionController.ResponseTarget.of(config.responseTarget())
+                    .withPath(write)
+                    .<Received>fairBy(r -> r.exchange().connection())));
       }
       parse = parseBuilder.handler(this::parseAndRoute);
       accept = graph.stage("accept", Accepted.class).capacity(256).handler(this::setUp);
@@ -203,8 +207,6 @@ public final class StagedHttpServer implements ExampleServer {
     builder.capacity(settings.capacity());
     if (settings.permits() > 0) {
       builder.permits(settings.permits());
-    } else {
-      builder.concurrency(ConcurrencyController.adaptive(1, settings.maxPermits()));
     }
     return builder;
   }
@@ -407,9 +409,10 @@ public final class StagedHttpServer implements ExampleServer {
    * arrives; with many such clients on the same cores, answering rejections at loopback speed takes
    * the CPU from the requests that were admitted, and goodput collapses. So when a connection that
    * got a 503 less than {@link ServerConfig#shedPace()} ago is shed again, its reader parks until
-   * the pace has passed since that previous 503, and only then writes this one. A parked virtual
+   * the pace has passed since that previous 503 (a random half to whole pace, so that connections
+   * shed together do not come back together), and only then writes this one. A parked virtual
    * thread costs no CPU, and the client, which waits for its response, sends nothing meanwhile: a
-   * connection that retries at once gets at most one 503 per pace, and TCP does the pushing back.
+   * connection that retries at once gets at most two 503s per pace, and TCP does the pushing back.
    * The request was still offered to the admission point when it arrived, so a connection that
    * comes back when there is room is admitted at once, however recently it was shed; only the
    * answer "no" is slowed down. A client that waits its Retry-After before asking again is never
@@ -455,7 +458,11 @@ public final class StagedHttpServer implements ExampleServer {
     if (paceNanos == 0) {
       return;
     }
-    long wait = c.nanosUntilNextShed(paceNanos, System.nanoTime());
+    // Jittered (half the pace to the whole pace): clients shed together would otherwise come back
+    // together, a pace later, every pace, and leave the stages idle in between. Never longer than
+    // the pace, so a client that waits its Retry-After is never held.
+    long jittered = (long) (paceNanos * (0.5 + 0.5 * ThreadLocalRandom.current().nextDouble()));
+    long wait = c.nanosUntilNextShed(jittered, System.nanoTime());
     if (wait > 0) {
       stats.paced();
       try {
