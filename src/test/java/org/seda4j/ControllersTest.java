@@ -286,6 +286,43 @@ class ControllersTest {
     }
 
     @Test
+    void windowsWithFewHandlerCallsAreAddedUpBeforeTheyAreJudged() {
+      // Four connections, 20 ms a call, big batches: about 20 calls a window, where one call more
+      // or less is 5%. Once slow start is over, probes are judged on 48 calls or more.
+      ConcurrencyController c = ConcurrencyController.adaptive();
+      S s = new S();
+      int p = 2;
+      boolean measuring = false;
+      for (int window = 0; window < 60; window++) {
+        double calls = Math.min(4, p) / 0.020; // per second
+        s.tput(calls * 1024); // 1,024 events a call
+        ControllerSample sample = s.at(p, 1024);
+        ControllerSample fewCalls =
+            new ControllerSample(
+                sample.nanoTime(),
+                sample.elapsedNanos(),
+                sample.queueLength(),
+                sample.capacity(),
+                0,
+                sample.arrivals(),
+                0,
+                sample.completions(),
+                Math.round(calls * 0.1),
+                sample.busyNanos(),
+                sample.activeHandlers(),
+                p,
+                1024,
+                false,
+                0.3);
+        ControllerDecision d = c.decide(fewCalls);
+        measuring |= d.reason().contains("measuring");
+        p = d.value();
+      }
+      assertThat(measuring).isTrue();
+      assertThat(p).isBetween(4, 8);
+    }
+
+    @Test
     void slowStartSaysItIsSearchingUntilThePlateau() {
       ConcurrencyController c = ConcurrencyController.adaptive();
       S s = new S();

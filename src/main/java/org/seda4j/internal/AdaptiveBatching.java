@@ -29,6 +29,7 @@ public final class AdaptiveBatching implements BatchController {
   private static final int QUIET_WINDOWS = 3;
 
   private final HillClimber climber;
+  private final Measurement measurement = new Measurement();
   private int quietWindows;
   private double smoothedService;
   private double smoothedDispatch = MIN_DISPATCH_NANOS;
@@ -53,13 +54,22 @@ public final class AdaptiveBatching implements BatchController {
       return perEvent(s, b);
     }
     if (!s.backlogged()) {
+      measurement.clear();
       if (++quietWindows >= QUIET_WINDOWS) {
         climber.reset();
       }
       return new ControllerDecision(b, "hold batchSize " + b + ": no backlog");
     }
     quietWindows = 0;
-    return climber.step(b, s.throughput(), true);
+    double throughput =
+        measurement.add(b, s.completions(), s.batches(), s.elapsedNanos(), climber.slowStart());
+    if (Double.isNaN(throughput)) {
+      return new ControllerDecision(
+          b,
+          "hold batchSize " + b + ": measuring (too few batches to judge yet)",
+          climber.searching());
+    }
+    return climber.step(b, throughput, true);
   }
 
   private ControllerDecision perEvent(ControllerSample s, int b) {

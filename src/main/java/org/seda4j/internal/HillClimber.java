@@ -10,9 +10,8 @@ import org.seda4j.ControllerDecision;
  *
  * States: slow start (double while each doubling buys more than slowStartGain; decisions then
  * say `searching`, so admission controllers do not judge the capacity yet; a doubling that buys
- * more than GAIN but less than that is kept and ends slow start; one that buys less is undone and
- * ends it; the first probe after slow start goes down, since the last doubling may have
- * overshot), then steady (hold at `best`,
+ * less is undone and ends slow start, and the probes go on from the last doubling that paid), then
+ * steady (hold at `best`,
  * probe every PROBE_EVERY windows alternately up by a quarter -- kept if it buys > GAIN -- and down
  * by a quarter -- kept if throughput stays >= KEEP of the reference). A trial is a change whose
  * effect is judged on the next window fed. A probe up whose gain is close to proportional to the
@@ -148,19 +147,35 @@ final class HillClimber {
   }
 
   private ControllerDecision judgeStepUp(int current, double tput) {
+    if (tput < reference / 2 && ++outliers < 2) {
+      // More permits (or a bigger batch) do not halve throughput; a window measuring that is an
+      // outlier (a JIT compiling at start-up, a GC, a cold first reference): judge the step again
+      // on the next window rather than undo it, or end slow start, on it.
+      trial = 1;
+      return hold(
+          current,
+          fmt(
+              "%s %d measured %.0f/s vs %.0f/s: an outlier, measuring again",
+              what, current, tput, reference));
+    }
+    outliers = 0;
     double change = reference > 0 ? tput / reference - 1 : 1;
+    if (slowStart && tput > reference * GAIN && change < slowStartGain - 1) {
+      // A doubling that bought something, but less than slowStartGain: the plateau is within this
+      // step, and most of the step buys nothing. Go back and probe from there (up by a quarter
+      // first): the next quarter may pay for itself, a whole doubling did not.
+      endSlowStart();
+      probeUpNext = true;
+      return new ControllerDecision(
+          best,
+          fmt(
+              "slow start ends: %s %d bought only %+.0f%% (%.0f/s vs %.0f/s): back to %d",
+              what, current, change * 100, tput, reference, best));
+    }
     if (tput > reference * GAIN) {
       double step = (double) current / best - 1;
       reference = tput;
       best = current;
-      if (slowStart && change < slowStartGain - 1) {
-        // A doubling that bought less than a quarter: the plateau is within this step. Keep it
-        // (it paid), stop doubling, and probe down first: the plateau may be below it.
-        endSlowStart();
-        return hold(
-            current,
-            fmt("slow start ends: %d bought only %+.0f%% (%.0f/s)", current, change * 100, tput));
-      }
       if (slowStart) {
         // Double, never more: a limited resource (a pool of N connections) is found at most one
         // doubling past it, so at most 2 N calls are ever in flight.
@@ -236,6 +251,11 @@ final class HillClimber {
   /** Keeps the setting; still searching while in slow start (e.g. paused by a busy CPU). */
   private ControllerDecision hold(int current, String why) {
     return new ControllerDecision(current, fmt("hold %s %d: %s", what, current, why), searching());
+  }
+
+  /** Whether the climber is (or, before its first saturated window, will be) in slow start. */
+  boolean slowStart() {
+    return slowStart;
   }
 
   /**

@@ -12,6 +12,7 @@ import org.seda4j.ControllerSample;
  * permits were all in use (every permit held at the end, or on average at least SATURATED of them
  * busy in handlers). Then the measured throughput is what these permits can do. A queue with idle
  * permits means the hand-off, not the permits, is the limit: more permits would buy nothing there.
+ * Saturated windows are added up until they hold enough handler calls to judge (Measurement).
  *
  * Windows without backlog shrink idle permits and, after three in a row, make the climber forget
  * (the next overload searches again). A window in which nothing completed while every permit was
@@ -33,6 +34,7 @@ public final class HillClimbingConcurrency implements ConcurrencyController {
   static final double WAITING = 2;
 
   private final HillClimber climber;
+  private final Measurement measurement = new Measurement();
   private final int processors;
   private int idleWindows;
   private int quietWindows;
@@ -92,6 +94,7 @@ public final class HillClimbingConcurrency implements ConcurrencyController {
   private ControllerDecision decideWithoutCpuNote(ControllerSample s) {
     int p = s.permits();
     if (!s.backlogged()) {
+      measurement.clear();
       if (++quietWindows >= QUIET_WINDOWS) {
         climber.reset();
       }
@@ -140,6 +143,7 @@ public final class HillClimbingConcurrency implements ConcurrencyController {
       return new ControllerDecision(p, "hold permits " + p + ": nothing completed yet");
     }
     if (!saturated(s)) {
+      measurement.clear();
       return new ControllerDecision(
           p,
           String.format(
@@ -151,7 +155,19 @@ public final class HillClimbingConcurrency implements ConcurrencyController {
               s.meanBusyHandlers()),
           climber.searching());
     }
-    return climber.step(p, s.throughput(), mayGrow);
+    double throughput =
+        measurement.add(p, s.completions(), s.batches(), s.elapsedNanos(), climber.slowStart());
+    if (Double.isNaN(throughput)) {
+      return new ControllerDecision(
+          p,
+          String.format(
+              Locale.ROOT,
+              "hold permits %d: measuring (%d windows, too few handler calls to judge yet)",
+              p,
+              measurement.windows()),
+          climber.searching());
+    }
+    return climber.step(p, throughput, mayGrow);
   }
 
   @Override
