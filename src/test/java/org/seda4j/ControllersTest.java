@@ -21,7 +21,7 @@ class ControllersTest {
     int queue = 100;
     int blocked = 0;
     double tput = 1000;
-    long busyNanos = 0;
+    long busyNanos = -1; // every permit busy for the whole window, unless set
     int active = -1; // every permit busy, unless set
     boolean perEvent = true;
     double cpu = 0.3;
@@ -70,7 +70,7 @@ class ControllersTest {
           rejected,
           completions,
           Math.max(1, completions / batch),
-          busyNanos,
+          busyNanos < 0 ? permits * WINDOW : busyNanos,
           active < 0 ? permits : active,
           permits,
           batch,
@@ -251,7 +251,7 @@ class ControllersTest {
         p = c.decide(s.tput(p * 1_000.0).at(p, 1)).value();
         assertThat(p).isBetween(3, 10);
       }
-      S idle = new S().queue(0).active(0);
+      S idle = new S().queue(0).active(0).busy(0);
       for (int window = 0; window < 30; window++) {
         p = c.decide(idle.at(p, 1)).value();
         assertThat(p).isBetween(3, 10);
@@ -361,11 +361,12 @@ class ControllersTest {
 
     @Test
     void aBlockingStageGrowsWhileTheCpuIsBusyWithSomethingElse() {
-      // The JVM keeps both processors busy, but this stage's handlers spent 8 handler-seconds per
-      // second waiting (busy time far above the CPU time used): more permits wait in parallel.
+      // The JVM keeps both processors busy, but this stage's handlers spend their time waiting:
+      // with every permit busy all window, their handler time is far above the CPU time the JVM
+      // used (from 4 permits on, on 2 processors), so more permits wait in parallel.
       ConcurrencyController c = ConcurrencyController.adaptive();
-      S s = new S().cpu(0.95).busy(8 * WINDOW);
-      int p = 2;
+      S s = new S().cpu(0.95);
+      int p = 4;
       for (int window = 0; window < 12; window++) {
         p = c.decide(s.tput(blocking(p, 100_000)).at(p, 1)).value();
       }

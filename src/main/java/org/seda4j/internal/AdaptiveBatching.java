@@ -61,8 +61,7 @@ public final class AdaptiveBatching implements BatchController {
       return new ControllerDecision(b, "hold batchSize " + b + ": no backlog");
     }
     quietWindows = 0;
-    double throughput =
-        measurement.add(b, s.completions(), s.batches(), s.elapsedNanos(), climber.slowStart());
+    double throughput = measurement.add(s, b, climber.slowStart());
     if (Double.isNaN(throughput)) {
       return new ControllerDecision(
           b,

@@ -9,8 +9,10 @@ import org.seda4j.ControllerSample;
  * The default concurrency controller (see ConcurrencyController.adaptive for the contract).
  *
  * Only saturated windows go to the hill climber: work waited at the end of the window AND the
- * permits were all in use (every permit held at the end, or on average at least SATURATED of them
- * busy in handlers). Then the measured throughput is what these permits can do. A queue with idle
+ * permits were all in use (on average at least SATURATED of them busy in handlers; see
+ * saturated()). Then the measured throughput is what these permits can do. A window in which the
+ * handlers were held up (a JIT compiling at start-up keeps the carriers) is not saturated by that
+ * measure, and is not judged. A queue with idle
  * permits means the hand-off, not the permits, is the limit: more permits would buy nothing there.
  * Saturated windows are added up until they hold enough handler calls to judge (Measurement).
  *
@@ -72,10 +74,22 @@ public final class HillClimbingConcurrency implements ConcurrencyController {
             d.searching());
   }
 
-  /** Whether the window measured what the permits can do: work waited and every permit worked. */
+  /**
+   * Whether the window measured what the permits can do: work waited and the permits were busy, on
+   * average, for at least SATURATED of the window (handler time of the calls that ended in it). For
+   * calls as long as half a window or more, whose handler time is counted only in the window they
+   * end in, every permit held at the end of the window counts too.
+   */
   static boolean saturated(ControllerSample s) {
-    return s.backlogged()
-        && (s.activeHandlers() >= s.permits() || s.meanBusyHandlers() >= SATURATED * s.permits());
+    if (!s.backlogged()) {
+      return false;
+    }
+    if (s.meanBusyHandlers() >= SATURATED * s.permits()) {
+      return true;
+    }
+    boolean longCalls =
+        s.completions() == 0 || s.serviceNanosPerEvent() * s.batchSize() >= s.elapsedNanos() / 2.0;
+    return longCalls && s.activeHandlers() >= s.permits();
   }
 
   /**
@@ -140,7 +154,8 @@ public final class HillClimbingConcurrency implements ConcurrencyController {
                 next),
             true);
       }
-      return new ControllerDecision(p, "hold permits " + p + ": nothing completed yet");
+      return new ControllerDecision(
+          p, "hold permits " + p + ": nothing completed yet", climber.searching());
     }
     if (!saturated(s)) {
       measurement.clear();
@@ -155,8 +170,7 @@ public final class HillClimbingConcurrency implements ConcurrencyController {
               s.meanBusyHandlers()),
           climber.searching());
     }
-    double throughput =
-        measurement.add(p, s.completions(), s.batches(), s.elapsedNanos(), climber.slowStart());
+    double throughput = measurement.add(s, p, climber.slowStart());
     if (Double.isNaN(throughput)) {
       return new ControllerDecision(
           p,

@@ -1,5 +1,7 @@
 package org.seda4j.internal;
 
+import org.seda4j.ControllerSample;
+
 /*
  * Throughput over enough handler invocations to be worth judging. A window in which a stage
  * completed a few dozen batches measures its throughput to within a few batches: with 1,024-row
@@ -23,27 +25,37 @@ final class Measurement {
   private long completions;
   private long batches;
   private long elapsedNanos;
+  private long busyNanos;
   private int windows;
 
   /**
-   * Adds a saturated window at {@code value} (permits or batch size); returns the throughput over
-   * the windows added since the last result, or NaN while they are too few to judge ({@code
-   * searching}: for a slow-start step).
+   * Adds a saturated window of {@code s} at {@code value} (its permits or batch size); returns the
+   * throughput over the windows added since the last result, or NaN while they are too few to judge
+   * ({@code searching}: for a slow-start step).
+   *
+   * <p>The throughput is never more than the permits can do at the measured handler time per event
+   * (Little's law: permits / time per event). A window can count more: completions that were held
+   * up (a JVM compiling at start-up keeps every carrier, then the handlers it delayed all end at
+   * once) land in the next window; judging a step on such a burst once took a stage back to two
+   * permits.
    */
-  double add(
-      int value, long windowCompletions, long windowBatches, long windowNanos, boolean searching) {
+  double add(ControllerSample s, int value, boolean searching) {
     if (value != setting) {
       clear();
       setting = value;
     }
-    completions += windowCompletions;
-    batches += windowBatches;
-    elapsedNanos += windowNanos;
+    completions += s.completions();
+    batches += s.batches();
+    elapsedNanos += s.elapsedNanos();
+    busyNanos += s.busyNanos();
     windows++;
     if (batches < (searching ? SEARCH_BATCHES : STEADY_BATCHES) && windows < MAX_WINDOWS) {
       return Double.NaN;
     }
     double throughput = completions * 1e9 / elapsedNanos;
+    if (busyNanos > 0) {
+      throughput = Math.min(throughput, s.permits() * (completions * 1e9 / busyNanos));
+    }
     clear();
     return throughput;
   }
@@ -53,6 +65,7 @@ final class Measurement {
     completions = 0;
     batches = 0;
     elapsedNanos = 0;
+    busyNanos = 0;
     windows = 0;
   }
 
