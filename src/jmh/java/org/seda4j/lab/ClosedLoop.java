@@ -62,6 +62,46 @@ public final class ClosedLoop {
     }
   }
 
+  /**
+   * Starts one paced producer instead: it submits tasks at {@code perSecond} on average, {@code
+   * chunk} at a time (open-loop arrivals that a slow consumer holds back only by blocking the
+   * submit; a producer that falls behind catches up at once, so the offered rate is what a fast
+   * enough consumer sees).
+   *
+   * @param thread builds the producer thread
+   * @param perSecond the offered rate, tasks per second
+   * @param chunk tasks per submit
+   * @param submit submits task number {@code n} and the {@code chunk - 1} after it
+   */
+  public void startPaced(Thread.Builder thread, double perSecond, int chunk, Submit submit) {
+    long interval = (long) (chunk * 1e9 / perSecond);
+    producers.add(
+        thread.start(
+            () -> {
+              long next = System.nanoTime();
+              long n = 0;
+              try {
+                while (true) {
+                  long wait = next - System.nanoTime();
+                  if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                    continue;
+                  }
+                  submit.submit(n);
+                  n += chunk;
+                  submitted.add(chunk);
+                  next += interval;
+                }
+              } catch (InterruptedException stop) {
+                // stopped
+              } catch (RuntimeException e) {
+                if (!stopping) {
+                  failure = e;
+                }
+              }
+            }));
+  }
+
   private void produce(Submit submit) {
     long n = 0;
     try {

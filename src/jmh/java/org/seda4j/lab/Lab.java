@@ -37,11 +37,12 @@ import org.jspecify.annotations.Nullable;
  *       for 3 s; offered/admitted/rejected per 100 ms and p90 per 250 ms, by arrival. Targets: no
  *       rejection in the first phase; p90 ≤ 1.2 × target again within 2 s of the step; no rejection
  *       of requests arriving within 2 s after the load falls.
- *   <li><b>S4 resource behind a stage</b>: saturating closed-loop producers; (a) 4 connections, 1
+ *   <li><b>S4 resource behind a stage</b>: (a) saturating closed-loop producers, 4 connections, 1
  *       ms + 20 µs per row, one call per batch ({@code batchHandler}) or per event ({@code
- *       handler}); (b) 2 ms per call whatever the batch, no connection limit. Default controllers
- *       against a grid of fixed permits × batch sizes; calls in flight counted. Targets: default ≥
- *       0.9 × the best fixed throughput; ≤ 8 calls in flight in (a), ≤ 16 in (b).
+ *       handler}); (b) 2 ms per call whatever the batch, no connection limit, 100,000 events/s
+ *       offered by a paced producer. Default controllers against a grid of fixed permits × batch
+ *       sizes; calls in flight counted. Targets: default ≥ 0.9 × the best fixed throughput; ≤ 8
+ *       calls in flight in (a), ≤ 16 in (b).
  *   <li><b>S5 shared CPU</b>: S1 at 2 C and S4 again while another process ({@link CpuHog}) keeps
  *       one core busy; the same targets against the best fixed configuration under the same
  *       contention.

@@ -15,11 +15,12 @@ import org.seda4j.StageGraph;
 import org.seda4j.StageSnapshot;
 
 /**
- * S4, a resource behind a stage, under saturating closed-loop producers: (a) 4 connections whose
+ * S4, a resource behind a stage: (a) under saturating closed-loop producers, 4 connections whose
  * call costs 1 ms + 20 µs per row, called once per batch by a batch handler or once per event by a
- * per-event handler; (b) a call of 2 ms whatever the batch size, no connection limit. The default
- * controllers against a grid of fixed permits × batch sizes, and the calls in flight. Also S5's
- * resource parts under a CPU hog.
+ * per-event handler; (b) a call of 2 ms whatever the batch size, no connection limit, 100,000
+ * events/s offered by a paced producer (saturating producers would measure the engine's hand-off,
+ * not whether batching carries the load). The default controllers against a grid of fixed permits ×
+ * batch sizes, and the calls in flight. Also S5's resource parts under a CPU hog.
  */
 final class ResourceScenario extends Scenario {
 
@@ -33,6 +34,8 @@ final class ResourceScenario extends Scenario {
    * @param perRow the cost of each row
    * @param batch whether a batch handler makes one call per batch (else one call per event)
    * @param maxInFlight the target: at most this many calls in flight
+   * @param offeredPerSecond 0 for saturating closed-loop producers; else the rate of a paced
+   *     producer (events per second)
    */
   record Part(
       String name,
@@ -41,7 +44,13 @@ final class ResourceScenario extends Scenario {
       Duration base,
       Duration perRow,
       boolean batch,
-      int maxInFlight) {}
+      int maxInFlight,
+      double offeredPerSecond) {}
+
+  /** S4b's offered rate: batch size 1 would need 200 calls in flight, batch 13 with 16 carry it. */
+  static final double S4B_OFFERED = 100_000;
+
+  static final int PACED_CHUNK = 10;
 
   static final List<Part> PARTS =
       List.of(
@@ -52,7 +61,8 @@ final class ResourceScenario extends Scenario {
               Duration.ofMillis(1),
               Duration.ofNanos(20_000),
               true,
-              8),
+              8,
+              0),
           new Part(
               "S4a-event",
               "4 connections, 1 ms + 20 µs per row, one call per event",
@@ -60,15 +70,17 @@ final class ResourceScenario extends Scenario {
               Duration.ofMillis(1),
               Duration.ofNanos(20_000),
               false,
-              8),
+              8,
+              0),
           new Part(
               "S4b",
-              "no connection limit, 2 ms per call whatever the batch size",
+              "no connection limit, 2 ms per call whatever the batch size, 100,000 events/s offered",
               0,
               Duration.ofMillis(2),
               Duration.ZERO,
               true,
-              16));
+              16,
+              S4B_OFFERED));
 
   static final int PRODUCERS = 4;
   static final double RATIO_TARGET = 0.9;
@@ -78,11 +90,13 @@ final class ResourceScenario extends Scenario {
     super(
         "S4",
         "a resource behind a stage",
-        "Saturating closed-loop producers (4 virtual threads calling `put` in a loop; the stage"
-            + " keeps its default capacity of 1,024) in front of a stage that calls a resource:"
-            + " (S4a-batch) 4 connections (`Semaphore(4)`), a call costs 1 ms + 20 µs per row, one"
-            + " call per batch; (S4a-event) the same resource, one call per event; (S4b) a call costs"
-            + " 2 ms whatever the batch size, no connection limit. Throughput (events/s) over a window"
+        "A stage (default capacity 1,024) that calls a resource: (S4a-batch) 4 connections"
+            + " (`Semaphore(4)`), a call costs 1 ms + 20 µs per row, one call per batch; (S4a-event)"
+            + " the same resource, one call per event; both under saturating closed-loop producers (4"
+            + " virtual threads calling `put` in a loop). (S4b) a call costs 2 ms whatever the batch"
+            + " size, no connection limit, 100,000 events/s offered by a paced producer (`putAll` of"
+            + " 10 every 100 µs; batch size 1 would need 200 calls in flight). Throughput (events/s)"
+            + " over a window"
             + " after a warm-up (the default controllers get a longer warm-up: they search first);"
             + " calls in flight counted around each call, waiting for a connection included. Best"
             + " fixed: the highest throughput of a grid of permits × batch sizes. Targets"
@@ -167,7 +181,19 @@ final class ResourceScenario extends Scenario {
                     res.call(1);
                     loop.done(1);
                   });
-      loop.start(Thread.ofVirtual().name("producer-", 0), PRODUCERS, n -> stage.put(n));
+      if (part.offeredPerSecond() > 0) {
+        List<Long> chunk = new ArrayList<>(PACED_CHUNK);
+        for (long i = 0; i < PACED_CHUNK; i++) {
+          chunk.add(i);
+        }
+        loop.startPaced(
+            Thread.ofPlatform().daemon().name("producer"),
+            part.offeredPerSecond(),
+            PACED_CHUNK,
+            n -> stage.putAll(chunk));
+      } else {
+        loop.start(Thread.ofVirtual().name("producer-", 0), PRODUCERS, n -> stage.put(n));
+      }
       m = window(res, loop, warmup, window, stage::permits);
       end = stage.snapshot();
       loop.stop();
