@@ -147,10 +147,12 @@ public final class StagedHttpServer implements ExampleServer {
       write =
           graph
               .stage("write", Response.class)
-              // One response per connection at a time: a queue and permits for every connection
-              // mean write never blocks an emitter, and a slow client holds up only itself.
+              // One response per connection at a time: a queue slot for every connection means
+              // write never blocks an emitter. One response per handler call: a slow client's
+              // blocking write holds one permit, not the responses of a batch, and the default
+              // concurrency controller adds permits while responses wait with every permit busy.
+              // (A permit for every connection would make the stage start a thread per response.)
               .capacity(config.maxConnections())
-              .permits(config.maxConnections())
               .batchSize(1)
               .handler(this::writeResponse);
       Stage<DeadLetter> errors =
