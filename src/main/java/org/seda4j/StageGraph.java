@@ -202,7 +202,8 @@ public interface StageGraph extends AutoCloseable {
    * <p>Blocks at most {@code timeout} plus the interrupt grace (plus the few milliseconds it takes
    * to stop the graph's own threads). If the calling thread is interrupted, the forced path starts
    * at once and the interrupt status is kept set. Must not be called by a handler of this graph.
-   * Idempotent: a call after the graph terminated returns an empty report.
+   * Idempotent: a call after the graph terminated returns the termination's report again (see
+   * {@link #shutdownReport()}).
    *
    * @param timeout how long to wait for a graceful end
    * @return what the shutdown did
@@ -211,6 +212,16 @@ public interface StageGraph extends AutoCloseable {
    * @throws IllegalStateException if called from a handler of this graph
    */
   ShutdownReport close(Duration timeout);
+
+  /**
+   * The report of the graph's termination, once it is {@link State#TERMINATED}: the same report the
+   * terminating call returned (or, for {@link #close()} and a failure, would have returned), so
+   * that it is never lost, also when {@code close()} was interrupted or several threads closed the
+   * graph at once. Never blocks; any thread may call it.
+   *
+   * @return the report, or empty while the graph has not terminated
+   */
+  Optional<ShutdownReport> shutdownReport();
 
   /**
    * Shuts the graph down forcibly at once: {@link #close(Duration)} with a zero timeout.

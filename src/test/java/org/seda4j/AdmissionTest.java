@@ -66,7 +66,8 @@ class AdmissionTest extends GraphTestSupport {
   }
 
   @Test
-  void aThrowingControllerHandsTheEventBackThroughTheException() throws InterruptedException {
+  void aThrowingControllerRefusesTheEventWithAReasonNamingTheCallback()
+      throws InterruptedException {
     StageGraph graph = open("throwing");
     Stage<Req> s =
         graph
@@ -76,9 +77,15 @@ class AdmissionTest extends GraphTestSupport {
                   throw new IllegalStateException("controller bug");
                 })
             .handler((r, ctx) -> {});
-    assertThatThrownBy(() -> s.offer(new Req(1, 0))).hasMessage("controller bug");
+    OfferResult r = s.offer(new Req(1, 0));
+    assertThat(r).isInstanceOf(OfferResult.Rejected.class);
+    assertThat(((OfferResult.Rejected) r).reason()).isEqualTo(RejectionReason.REFUSED);
+    assertThat(((OfferResult.Rejected) r).message())
+        .contains("stage 's'", "admission controller", "controller bug");
     assertThatThrownBy(() -> s.putAll(List.of(new Req(1, 0), new Req(2, 0))))
-        .hasMessage("controller bug");
+        .isInstanceOf(StageRejectedException.class)
+        .hasMessageContaining("admission controller threw")
+        .hasMessageContaining("controller bug");
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue(); // nothing left pending
     assertThat(s.snapshot().rejected(RejectionReason.REFUSED)).isEqualTo(3);
     assertThat(s.snapshot().balanced()).isTrue();

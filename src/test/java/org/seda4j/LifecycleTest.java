@@ -435,7 +435,7 @@ class LifecycleTest extends GraphTestSupport {
   }
 
   @Test
-  void closeAfterAForcedShutdownReturnsAtOnce() throws Exception {
+  void closeAfterAForcedShutdownReturnsAtOnceWithTheSameReport() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
     StageGraph graph = open("lc_idem_forced");
     Stage<Integer> work =
@@ -450,11 +450,13 @@ class LifecycleTest extends GraphTestSupport {
     work.put(1);
     assertThat(started.await(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
         .isTrue();
-    assertThat(graph.shutdownNow().unprocessed()).hasSize(1);
+    ShutdownReport first = graph.shutdownNow();
+    assertThat(first.unprocessed()).hasSize(1);
 
     graph.close();
     ShutdownReport again = graph.close(Duration.ofSeconds(1));
-    assertThat(again.unprocessed()).isEmpty();
+    assertThat(again).isSameAs(first);
+    assertThat(graph.shutdownReport()).containsSame(first);
     assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
     assertQuiescentAndBalanced(graph);
   }

@@ -76,7 +76,7 @@ class ThreadLeakTest extends GraphTestSupport {
   }
 
   @Test
-  void theDumpShowsTheDispatchersAndRunningHandlersOfAnOpenGraph() throws Exception {
+  void theDumpShowsTheWorkersRunningHandlersOfAnOpenGraph() throws Exception {
     CountDownLatch started = new CountDownLatch(3);
     CountDownLatch gate = new CountDownLatch(1);
     StageGraph graph = open("tl_open");
@@ -91,11 +91,10 @@ class ThreadLeakTest extends GraphTestSupport {
     assertThat(live)
         .containsExactlyInAnyOrder(
             "seda4j-tl_open-sampler",
-            "seda4j-tl_open-a-dispatcher",
-            "seda4j-tl_open-b-dispatcher",
             "seda4j-tl_open-a-0",
             "seda4j-tl_open-a-1",
-            "seda4j-tl_open-b-0");
+            "seda4j-tl_open-b-0",
+            "seda4j-tl_open-b-1"); // b-0 took a full batch (size 1): b-1 came to wait for more
     // the method sees platform threads too, so an empty result later means something
     assertThat(threadNames()).contains(Thread.currentThread().getName());
 
@@ -122,7 +121,7 @@ class ThreadLeakTest extends GraphTestSupport {
     for (int i = 0; i < 50; i++) {
       first.put(i);
     }
-    assertThat(threadsOf(graph)).contains("seda4j-tl_close-first-dispatcher");
+    assertThat(threadsOf(graph)).anyMatch(t -> t.startsWith("seda4j-tl_close-first-"));
 
     graph.close();
 
@@ -140,7 +139,7 @@ class ThreadLeakTest extends GraphTestSupport {
       stage.put(i);
     }
     await(started);
-    assertThat(threadsOf(graph)).hasSize(4); // sampler + dispatcher + 2 handlers
+    assertThat(threadsOf(graph)).hasSize(3); // sampler + 2 workers in their handlers
 
     ShutdownReport report = graph.close(Duration.ofMillis(20));
 

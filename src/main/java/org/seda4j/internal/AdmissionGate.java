@@ -129,7 +129,7 @@ final class AdmissionGate<E> implements AdmissionContext {
 
   @Override
   public long nanoTime() {
-    return stage.graph.clockNanos();
+    return stage.graphServices().clockNanos();
   }
 
   @Override

@@ -65,7 +65,7 @@ final class JfrEvents {
     }
     StageStatistics e = new StageStatistics();
     StageSnapshot s = stage.snapshot();
-    e.graph = stage.graph.name();
+    e.graph = stage.graphServices().name();
     e.stage = s.name();
     e.queueLength = s.queued();
     e.capacity = s.capacity();
@@ -98,7 +98,7 @@ final class JfrEvents {
       return;
     }
     Decision e = new Decision();
-    e.graph = stage.graph.name();
+    e.graph = stage.graphServices().name();
     e.stage = stage.name();
     e.controller = controller;
     e.oldValue = oldValue;
@@ -131,7 +131,7 @@ final class JfrEvents {
       return;
     }
     Rejection e = new Rejection();
-    e.graph = stage.graph.name();
+    e.graph = stage.graphServices().name();
     e.stage = stage.name();
     e.kind = kind;
     e.reason = reason;
@@ -148,7 +148,7 @@ final class JfrEvents {
       return;
     }
     HandlerFailure e = new HandlerFailure();
-    e.graph = stage.graph.name();
+    e.graph = stage.graphServices().name();
     e.stage = stage.name();
     e.exceptionClass = error.getClass().getName();
     e.message = error.getMessage();

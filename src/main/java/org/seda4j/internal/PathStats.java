@@ -12,10 +12,14 @@ final class PathStats {
   final StageImpl<?> entry;
   final StageImpl<?> exit;
   final ResponseTimes times;
+  // A stage-scope feedback controller's path from its stage to itself: not shown in snapshots
+  // unless measurePath asked for it too (written under the graph's lock).
+  volatile boolean implicit;
   // Copy-on-write; written under the graph's lock only (one writer), read by any thread.
   private volatile StageImpl<?>[] members;
 
-  PathStats(StageImpl<?> entry, StageImpl<?> exit, int priorities) {
+  PathStats(StageImpl<?> entry, StageImpl<?> exit, int priorities, boolean implicit) {
+    this.implicit = implicit;
     this.entry = entry;
     this.exit = exit;
     this.times = new ResponseTimes(priorities);

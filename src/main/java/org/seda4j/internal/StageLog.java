@@ -30,6 +30,8 @@ final class StageLog {
     DROP_LISTENER_FAILED("drop listener failures"),
     /** The rejection listener threw. */
     REJECT_LISTENER_FAILED("rejection listener failures"),
+    /** Expiring.deadline() or an admission controller threw or returned null on an event. */
+    CALLBACK_FAILED("callback failures"),
     /** A concurrency or batching controller threw (every sampling period, if it keeps throwing). */
     CONTROLLER_FAILED("controller failures");
 

@@ -1,0 +1,500 @@
+package org.seda4j.internal;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.jspecify.annotations.Nullable;
+import org.seda4j.BatchHandler;
+import org.seda4j.DeadLetter;
+import org.seda4j.Deadline;
+import org.seda4j.EventHandler;
+import org.seda4j.Expiring;
+import org.seda4j.FailurePolicy;
+import org.seda4j.OfferResult;
+import org.seda4j.UnprocessedEvent;
+
+/*
+ * Maintainer note. Runs one batch a worker took: unwraps the queue items (Stamped, Tracked),
+ * drops the events whose deadline passed, calls the handler (per event, or once for the batch),
+ * applies the failure policy, records response times of the paths ending here, and counts the
+ * batch once (StageBooks, Workers.flow) if the worker still owns it (Worker.finish). Owns the
+ * report of events cancelled by a forced shutdown (`unprocessed`), which the terminator collects.
+ *
+ * Every call into user code is guarded: the handler, Expiring.deadline() (a throw or a null fails
+ * that event with an error naming the stage and the callback), the dead-letter routing and the
+ * drop listener. A per-event handler's interrupt status is cleared before every event, so an
+ * interrupt a handler restored (the usual idiom) cannot fail the next one; a forced shutdown is
+ * seen through the phase, read after that clear.
+ */
+final class BatchRunner<E> {
+  private final StageImpl<E> stage;
+  private final GraphServices graph;
+  private final StageBooks books;
+  private final @Nullable LatencyStats stats;
+  private final StagePaths<E> paths;
+  private final @Nullable EventHandler<? super E> eventHandler;
+  private final @Nullable BatchHandler<E> batchHandler;
+  private final FailurePolicy failurePolicy;
+  private final StageImpl<E>.Context sharedContext;
+  private final ConcurrentLinkedQueue<UnprocessedEvent> unprocessed = new ConcurrentLinkedQueue<>();
+
+  @SuppressWarnings("NullAway.Init") // set by StageImpl right after construction
+  private Workers<E> workers;
+
+  BatchRunner(
+      StageImpl<E> stage,
+      GraphServices graph,
+      StageBooks books,
+      StagePaths<E> paths,
+      @Nullable LatencyStats stats,
+      StageSpec<E> spec) {
+    this.stage = stage;
+    this.graph = graph;
+    this.books = books;
+    this.paths = paths;
+    this.stats = stats;
+    this.eventHandler = spec.eventHandler();
+    this.batchHandler = spec.batchHandler();
+    this.failurePolicy = spec.failurePolicy();
+    this.sharedContext = stage.newContext();
+  }
+
+  void workers(Workers<E> workers) {
+    this.workers = workers;
+  }
+
+  /**
+   * Runs the {@code n} events in {@code w}'s buffer, drained at {@code start}; returns the time the
+   * batch ended.
+   */
+  long run(Worker w, int n, long start) {
+    boolean tracked = unwrap(w, n, start);
+    StageImpl<E>.Context ctx = tracked ? stage.newContext() : sharedContext;
+    Tally t = new Tally();
+    try {
+      if (eventHandler != null) {
+        runEach(eventHandler, w, n, tracked ? w.origins : null, ctx, t);
+      } else {
+        runBatch(
+            java.util.Objects.requireNonNull(batchHandler),
+            w,
+            n,
+            tracked ? w.origins : null,
+            ctx,
+            t);
+      }
+    } finally {
+      long end = System.nanoTime();
+      t.end = end;
+      books.busyNanos.add(end - start);
+      books.batches.increment();
+      if (stats != null && t.served > 0) {
+        stats.served(end - start, t.served);
+      }
+      if (w.finish()) {
+        account(w, n, t);
+      }
+      w.clear();
+    }
+    return t.end;
+  }
+
+  /** Replaces the queue items by their events; returns whether any was tracked. */
+  private boolean unwrap(Worker w, int n, long now) {
+    Object[] items = w.events;
+    boolean tracked = false;
+    for (int i = 0; i < n; i++) {
+      Object o = items[i];
+      if (o instanceof Stamped s) {
+        o = java.util.Objects.requireNonNull(stats).taken(s, now);
+      }
+      if (o instanceof Tracked t) {
+        w.origins()[i] = t;
+        o = t.event();
+        tracked = true;
+      } else if (w.origins != null) {
+        w.origins[i] = null;
+      }
+      items[i] = o;
+    }
+    return tracked;
+  }
+
+  /** What one batch did. */
+  private static final class Tally {
+    int ok;
+    int bad;
+    int cancel;
+    int late;
+    int served; // handler calls that ended (completed or failed)
+    long end;
+    int @Nullable [] handled; // indices handled, when responses are recorded
+    int handledCount;
+    List<UnprocessedEvent> cancelled = List.of();
+
+    void handled(int i) {
+      int[] h = handled;
+      if (h != null) {
+        h[handledCount++] = i;
+      }
+    }
+
+    void cancelled(UnprocessedEvent u) {
+      if (cancelled.isEmpty()) {
+        cancelled = new ArrayList<>();
+      }
+      cancelled.add(u);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private void runEach(
+      EventHandler<? super E> handler,
+      Worker w,
+      int n,
+      Tracked @Nullable [] origins,
+      StageImpl<E>.Context ctx,
+      Tally t) {
+    Object[] events = w.events;
+    if (origins != null && paths.recordsResponses()) {
+      t.handled = new int[n];
+    }
+    for (int i = 0; i < n; i++) {
+      Thread.interrupted(); // a restored interrupt of the last event must not fail this one
+      E e = (E) events[i];
+      if (graph.phase() >= Phase.FORCING) {
+        for (int j = i; j < n; j++) {
+          t.cancelled(new UnprocessedEvent(stage.name(), events[j], false));
+        }
+        t.cancel += n - i;
+        break;
+      }
+      if (e instanceof Expiring x) {
+        Throwable error = null;
+        try {
+          if (expired(x)) {
+            w.late(++t.late);
+            expire(e);
+            continue;
+          }
+        } catch (DeadlineFailure f) {
+          error = f;
+        }
+        if (error != null) {
+          t.bad++;
+          t.served++;
+          handleFailure(e, error);
+          continue;
+        }
+      }
+      if (origins != null) {
+        ctx.current = origins[i];
+      }
+      w.progress(i + 1, t.ok);
+      try {
+        handler.handle(e, ctx);
+        t.ok++;
+        t.handled(i);
+      } catch (Throwable error) {
+        if (graph.phase() >= Phase.FORCING) {
+          t.cancelled(new UnprocessedEvent(stage.name(), e, true));
+          t.cancel++;
+        } else {
+          t.bad++;
+          t.handled(i);
+          Thread.interrupted(); // an interrupt not caused by a shutdown must not leak on
+          handleFailure(e, error);
+        }
+      }
+    }
+    t.served = t.ok + t.bad;
+  }
+
+  @SuppressWarnings("unchecked")
+  private void runBatch(
+      BatchHandler<E> handler,
+      Worker w,
+      int n,
+      Tracked @Nullable [] origins,
+      StageImpl<E>.Context ctx,
+      Tally t) {
+    Object[] events = w.events;
+    Thread.interrupted();
+    if (graph.phase() >= Phase.FORCING) {
+      for (int i = 0; i < n; i++) {
+        t.cancelled(new UnprocessedEvent(stage.name(), events[i], false));
+      }
+      t.cancel = n;
+      return;
+    }
+    // Events whose deadline passed are dropped; those whose deadline() fails, failed; the
+    // handler gets the others.
+    List<E> live = new ArrayList<>(n);
+    int[] liveAt = new int[n];
+    for (int i = 0; i < n; i++) {
+      E e = (E) events[i];
+      if (e instanceof Expiring x) {
+        try {
+          if (expired(x)) {
+            w.late(++t.late);
+            expire(e);
+            continue;
+          }
+        } catch (DeadlineFailure f) {
+          t.bad++;
+          t.served++;
+          handleFailure(e, f);
+          continue;
+        }
+      }
+      liveAt[live.size()] = i;
+      live.add(e);
+    }
+    int m = live.size();
+    if (m == 0) {
+      return;
+    }
+    if (origins != null) {
+      ctx.current = earliest(origins, n);
+      if (paths.recordsResponses()) {
+        t.handled = new int[n];
+      }
+    }
+    List<E> view = Collections.unmodifiableList(live);
+    w.live(view);
+    w.progress(1, 0);
+    try {
+      handler.handle(view, ctx);
+      t.ok += m;
+      t.served += m;
+      for (int k = 0; k < m; k++) {
+        t.handled(liveAt[k]);
+      }
+    } catch (Throwable error) {
+      if (graph.phase() >= Phase.FORCING) {
+        for (E e : live) {
+          t.cancelled(new UnprocessedEvent(stage.name(), e, true));
+        }
+        t.cancel += m;
+      } else {
+        t.bad += m;
+        t.served += m;
+        for (int k = 0; k < m; k++) {
+          t.handled(liveAt[k]);
+        }
+        Thread.interrupted();
+        for (E e : live) {
+          handleFailure(e, error);
+        }
+      }
+    }
+  }
+
+  /** Counts a batch its worker still owns. */
+  private void account(Worker w, int n, Tally t) {
+    int[] handled = t.handled;
+    if (handled != null && t.handledCount > 0) {
+      paths.recordResponses(
+          java.util.Objects.requireNonNull(w.origins), handled, t.handledCount, t.end);
+    }
+    long inFlight = workers.batchEnded(n); // before the ends are counted: see StageImpl.snapshot
+    books.completed.add(t.ok);
+    if (t.bad > 0) { // LongAdder.add(0) still writes: skip it on the per-batch path
+      books.failed.add(t.bad);
+    }
+    if (t.cancel > 0) {
+      books.cancelled.add(t.cancel);
+      unprocessed.addAll(t.cancelled);
+    }
+    if (t.late > 0) {
+      books.expired.add(t.late);
+    }
+    w.published();
+    if (inFlight == 0 && graph.idleAwaited()) {
+      graph.wakeIdleWaiters();
+    }
+  }
+
+  /** Whether {@code x}'s deadline passed; DeadlineFailure if deadline() threw or returned null. */
+  private boolean expired(Expiring x) throws DeadlineFailure {
+    Deadline d;
+    try {
+      d = x.deadline();
+    } catch (RuntimeException | Error e) {
+      throw new DeadlineFailure(
+          "Expiring.deadline() threw on an event of stage '"
+              + stage.name()
+              + "' when its worker checked it; the event counts as failed",
+          e);
+    }
+    if (d == null) {
+      throw new DeadlineFailure(
+          "Expiring.deadline() returned null on an event of stage '"
+              + stage.name()
+              + "' when its worker checked it; the event counts as failed",
+          null);
+    }
+    return d.expiredAt(graph.clockNanos());
+  }
+
+  /** A failing Expiring.deadline(): the error an event fails with. */
+  static final class DeadlineFailure extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    DeadlineFailure(String message, @Nullable Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** A queued event's deadline passed before its handler ran: dropped, counted, reported. */
+  private void expire(E e) {
+    JfrEvents.rejection(stage, JfrEvents.DROPPED_EXPIRED, "EXPIRED", 1, "");
+    stage.notifyDropped(e, "deadline passed while queued");
+  }
+
+  /** The earliest origin of a batch (what a batch handler's emits inherit), or null if none. */
+  private static @Nullable Tracked earliest(Tracked[] origins, int n) {
+    Tracked first = null;
+    for (int i = 0; i < n; i++) {
+      Tracked t = origins[i];
+      if (t != null && (first == null || t.originNanos() - first.originNanos() < 0)) {
+        first = t;
+      }
+    }
+    return first;
+  }
+
+  private void handleFailure(E event, Throwable error) {
+    JfrEvents.handlerFailure(stage, failurePolicy.toString(), error);
+    switch (failurePolicy) {
+      case FailurePolicy.LogAndCount l ->
+          stage
+              .warnings()
+              .warn(
+                  StageLog.Kind.HANDLER_FAILED,
+                  "handler of stage '{}' failed on {}",
+                  stage.name(),
+                  describe(event),
+                  error);
+      case FailurePolicy.ToDeadLetter d -> toDeadLetter(d, event, error);
+      case FailurePolicy.FailGraph f -> graph.fail(stage.name(), error);
+    }
+  }
+
+  private void toDeadLetter(FailurePolicy.ToDeadLetter d, E event, Throwable error) {
+    StageImpl<DeadLetter> target = graph.own(d.stage());
+    try {
+      OfferResult r = target.admit(new DeadLetter(stage.name(), event, error), true, stage, null);
+      if (r.admitted()) {
+        stage.countEmit(target, 1);
+      } else {
+        stage
+            .warnings()
+            .warn(
+                StageLog.Kind.DEAD_LETTER_FAILED,
+                "handler of stage '{}' failed on {} and dead-letter stage '{}' did not take it: {}",
+                stage.name(),
+                describe(event),
+                target.name(),
+                r,
+                error);
+      }
+    } catch (InterruptedException | RuntimeException ex) {
+      if (ex instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      error.addSuppressed(ex);
+      stage
+          .warnings()
+          .warn(
+              StageLog.Kind.DEAD_LETTER_FAILED,
+              "handler of stage '{}' failed on {}; routing to dead-letter stage '{}' failed too",
+              stage.name(),
+              describe(event),
+              target.name(),
+              error);
+    }
+  }
+
+  /** The event for a log message, cut at 200 characters; rendered only if the message is logged. */
+  static Object describe(Object event) {
+    return new Object() {
+      @Override
+      public String toString() {
+        String s;
+        try {
+          s = String.valueOf(event);
+        } catch (RuntimeException e) {
+          s = event.getClass().getName() + " (its toString() threw " + e + ")";
+        }
+        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+      }
+    };
+  }
+
+  // ---------------------------------------------------------------- forced shutdown
+
+  /**
+   * The terminator took over {@code w}'s batch (its thread still runs after the grace): counts the
+   * batch as if it stopped there. Events whose handler call ended count as completed or failed; the
+   * one in progress and the rest are cancelled and reported. Returns the report line, or null if
+   * the worker had no batch to take over.
+   */
+  @Nullable String abandon(Worker w, Runnable fence) {
+    Worker.Abandoned a = w.abandon(fence);
+    if (a == null) {
+      return null;
+    }
+    List<Object> batch = a.events();
+    int n = batch.size();
+    int late = a.late();
+    int ended;
+    int ok;
+    List<?> unfinished;
+    if (eventHandler != null) {
+      int begun = Math.min(a.begun(), n);
+      ended = Math.max(0, begun - 1);
+      ok = Math.min(a.completed(), ended);
+      late = Math.min(late, ended - ok);
+      unfinished = batch.subList(ended, n);
+    } else {
+      List<?> live = a.live(); // a batch handler ends all its live events at once, or none
+      ended = late;
+      ok = 0;
+      unfinished = live != null ? live : batch.subList(Math.min(late, n), n);
+      ended = n - unfinished.size();
+    }
+    workers.batchAbandoned(n);
+    books.completed.add(ok);
+    books.failed.add(Math.max(0, ended - ok - late));
+    books.expired.add(late);
+    boolean first = true;
+    for (Object e : unfinished) {
+      boolean started = eventHandler == null || first;
+      unprocessed.add(new UnprocessedEvent(stage.name(), e, started && a.begun() > 0));
+      first = false;
+    }
+    books.cancelled.add(n - ended);
+    return w.thread.getName()
+        + ": ignoring the interrupt; its "
+        + (n - ended)
+        + " unfinished event(s) are reported as cancelled";
+  }
+
+  /** Moves the events cancelled so far to {@code out}. */
+  void takeUnprocessed(List<UnprocessedEvent> out) {
+    UnprocessedEvent u;
+    while ((u = unprocessed.poll()) != null) {
+      out.add(u);
+    }
+  }
+
+  /** Cancels queued items swept by a shutdown: counted, reported. */
+  void cancelSwept(List<Object> items) {
+    for (Object item : items) {
+      unprocessed.add(new UnprocessedEvent(stage.name(), stage.unwrapDiscarded(item), false));
+    }
+    books.cancelled.add(items.size());
+  }
+}

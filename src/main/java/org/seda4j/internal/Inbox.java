@@ -1,0 +1,388 @@
+package org.seda4j.internal;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+
+/*
+ * Maintainer note. A stage's queue (an ArrayBlockingQueue, fixed by the design) and the rules for
+ * putting events into it and taking them out. Owns: the queue, `taken`, the producers' wait
+ * (waitLock, `changed`, `parked`) and bulk exclusivity (bulkLock, `exclusive`,
+ * `bulkWaitsForRoom`). Reads the StageBooks producer counters for the gap (below); writes none of
+ * them but `offered`/`unadmitted` for bulks.
+ *
+ * One hand-off per hop. A single event on the fast path costs the queue's own offer and two
+ * volatile reads (the caller counted it in `offered` first); a consumer's batch costs one drainTo,
+ * one LongAdder add and one volatile read. Nothing else is shared between producers and consumers.
+ *
+ * Waiting for room. A producer that may wait (block/blockFor) and finds the queue full parks on
+ * `changed` under waitLock, counted in `parked`; a consumer that removed events signals `changed`
+ * if `parked` > 0. The producer holds waitLock from its failed offer to its await and counts itself
+ * parked before that offer; the consumer removes before it reads `parked`: either the producer's
+ * offer sees the room or the consumer sees the producer (the queue's lock orders the two). State
+ * changes (close, shutdown) wake every waiter through wakeAll().
+ *
+ * putAll/offerAll: all or nothing, contiguous. A bulk holds bulkLock (one bulk at a time), counts
+ * its events, sets `exclusive` and then waits until no single producer is in the *gap*: counted in
+ * `offered` but neither in the queue, nor removed from it, nor accounted otherwise (unadmitted,
+ * dropped at once) nor parked. Singles read `exclusive` after counting themselves in `offered`
+ * (a Dekker pair with the bulk's write of `exclusive` and read of the counters), so a single that
+ * read `false` is visible in the gap, and one that reads `true` stays out of the queue (it parks
+ * until the bulk is done, or, if the bulk waits for room, is told the queue is full unless it may
+ * wait). Once the gap is empty only consumers touch the queue, and they only make room: if there
+ * is room for all the bulk's events it inserts them in one go, else (block policies) it waits for
+ * room still holding the queue, so the next free slots are its own. The gap is
+ *   offered - unadmitted - droppedNew - taken - queue.size() - parkedEvents - (the bulk's own
+ * events),
+ * read in that reverse order (taken first, offered last), so that an event moving meanwhile is
+ * counted at most in `offered`: the figure is never below the number of singles that may still
+ * insert without having seen `exclusive`. The singles in the gap run engine code only (no user
+ * callback, no unbounded wait), so the bulk's wait for them is short; it yields, then parks with a
+ * growing timeout.
+ *
+ * dropOldest removes the head (counted in `taken`) and offers again until its event is in; each
+ * removed event is handed back to be counted as dropped. Under exclusive it waits for the bulk:
+ * bulks never wait for room under drop policies, so that wait is the bulk's insertion only.
+ */
+final class Inbox {
+
+  /** How an insertion ended. */
+  enum Outcome {
+    INSERTED,
+    FULL,
+    TIMED_OUT,
+    CLOSED,
+    /** Interrupted while waiting, after the events were counted (bulks only). */
+    INTERRUPTED
+  }
+
+  private final ArrayBlockingQueue<Object> queue;
+  private final StageBooks books;
+  private final LongAdder taken = new LongAdder(); // every removal: consumers, drops, sweeps
+  private final ReentrantLock waitLock = new ReentrantLock();
+  private final Condition changed = waitLock.newCondition();
+  private final AtomicInteger parked = new AtomicInteger(); // producers waiting
+  private final AtomicLong parkedEvents = new AtomicLong(); // the events they hold
+  private final ReentrantLock bulkLock = new ReentrantLock();
+  private volatile boolean exclusive;
+  private volatile boolean bulkWaitsForRoom;
+
+  Inbox(int capacity, StageBooks books) {
+    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.books = books;
+  }
+
+  // ---------------------------------------------------------------- producers
+
+  /** The fast path of one event (already counted in offered): no bulk, and room. */
+  boolean offer(Object item) {
+    return !exclusive && queue.offer(item);
+  }
+
+  /**
+   * One event that missed the fast path. {@code mayWait}: the policy blocks and the caller may wait
+   * (at most {@code nanos}; Long.MAX_VALUE = no bound). Returns INSERTED, FULL (no room, or a
+   * putAll waiting for room holds the queue, and the caller may not wait), TIMED_OUT or CLOSED
+   * ({@code open} said no). A caller that may not wait still waits for a bulk that is inserting (a
+   * few offers), ignoring interrupts.
+   *
+   * @throws InterruptedException only if {@code mayWait}
+   */
+  Outcome insert(Object item, boolean mayWait, long nanos, BooleanSupplier open)
+      throws InterruptedException {
+    long remaining = nanos;
+    if (mayWait) {
+      waitLock.lockInterruptibly();
+    } else {
+      waitLock.lock();
+    }
+    boolean isParked = true;
+    park(1);
+    try {
+      while (true) {
+        if (!open.getAsBoolean()) {
+          return Outcome.CLOSED;
+        }
+        boolean bulk = exclusive;
+        if (!bulk) {
+          unpark(1); // back in the gap, to offer: see the class comment
+          isParked = false;
+          if (!exclusive && queue.offer(item)) {
+            return Outcome.INSERTED;
+          }
+          park(1);
+          isParked = true;
+          if (!mayWait && !exclusive) {
+            return Outcome.FULL;
+          }
+        } else if (!mayWait && bulkWaitsForRoom) {
+          return Outcome.FULL;
+        }
+        if (!mayWait) {
+          changed.awaitUninterruptibly(); // a bulk is inserting: a moment
+        } else if (remaining == Long.MAX_VALUE) {
+          changed.await();
+        } else if (remaining <= 0) {
+          return Outcome.TIMED_OUT;
+        } else {
+          remaining = changed.awaitNanos(remaining);
+        }
+      }
+    } finally {
+      if (isParked) {
+        unpark(1);
+      }
+      waitLock.unlock();
+    }
+  }
+
+  /**
+   * dropOldest: inserts {@code item}, removing the oldest queued events while there is no room.
+   * Returns the removed events (usually none or one), for the caller to count as dropped.
+   */
+  List<Object> insertDroppingOldest(Object item) {
+    List<Object> removed = List.of();
+    while (true) {
+      if (exclusive) {
+        awaitBulk();
+        continue;
+      }
+      if (queue.offer(item)) {
+        return removed;
+      }
+      Object old = queue.poll();
+      if (old != null) {
+        taken.increment();
+        if (removed.isEmpty()) {
+          removed = new ArrayList<>(1);
+        }
+        removed.add(old);
+        books.droppedOld.increment(); // counted before the event it makes room for is queued
+      }
+    }
+  }
+
+  /** Parks, counted in `parked`, until no bulk holds the queue. Ignores interrupts. */
+  private void awaitBulk() {
+    waitLock.lock();
+    park(1);
+    try {
+      while (exclusive) {
+        changed.awaitUninterruptibly();
+      }
+    } finally {
+      unpark(1);
+      waitLock.unlock();
+    }
+  }
+
+  /**
+   * putAll/offerAll: counts the items in `offered`, then inserts all or none, contiguously (see the
+   * class comment). {@code mayWait}: the policy blocks and the caller may wait for room (at most
+   * {@code nanos}). The caller counts the outcome's rejections (unadmitted included) if not
+   * INSERTED.
+   *
+   * @throws InterruptedException if interrupted while waiting for another bulk, before the items
+   *     were counted (an interrupt after that is the outcome INTERRUPTED)
+   */
+  Outcome insertAll(List<Object> items, boolean mayWait, long nanos, BooleanSupplier open)
+      throws InterruptedException {
+    int n = items.size();
+    if (mayWait) {
+      bulkLock.lockInterruptibly();
+    } else if (!bulkLock.tryLock()) {
+      if (bulkWaitsForRoom) {
+        books.offered.add(n);
+        return Outcome.FULL; // a putAll waiting for room holds the queue's next free slots
+      }
+      bulkLock.lock(); // another bulk is inserting: a moment
+    }
+    try {
+      books.offered.add(n); // then the phase, in open: the quiescence Dekker pair
+      if (!open.getAsBoolean()) {
+        return Outcome.CLOSED;
+      }
+      exclusive = true;
+      try {
+        awaitEmptyGap(n, open);
+        return insertExclusive(items, mayWait, nanos, open);
+      } catch (InterruptedException e) {
+        return Outcome.INTERRUPTED;
+      } finally {
+        exclusive = false;
+        bulkWaitsForRoom = false;
+        if (parked.get() > 0) {
+          wakeAll();
+        }
+      }
+    } finally {
+      bulkLock.unlock();
+    }
+  }
+
+  private Outcome insertExclusive(
+      List<Object> items, boolean mayWait, long nanos, BooleanSupplier open)
+      throws InterruptedException {
+    int n = items.size();
+    long remaining = nanos;
+    while (true) {
+      if (!open.getAsBoolean()) {
+        return Outcome.CLOSED;
+      }
+      if (queue.remainingCapacity() >= n) {
+        for (Object item : items) {
+          if (!queue.offer(item)) {
+            throw new IllegalStateException("bulk insertion found no room it had checked");
+          }
+        }
+        return Outcome.INSERTED;
+      }
+      if (!mayWait) {
+        return Outcome.FULL;
+      }
+      bulkWaitsForRoom = true;
+      waitLock.lockInterruptibly();
+      park(n);
+      try {
+        if (queue.remainingCapacity() < n && open.getAsBoolean()) {
+          if (remaining == Long.MAX_VALUE) {
+            changed.await();
+          } else if (remaining <= 0) {
+            return Outcome.TIMED_OUT;
+          } else {
+            remaining = changed.awaitNanos(remaining);
+          }
+        }
+      } finally {
+        unpark(n);
+        waitLock.unlock();
+      }
+    }
+  }
+
+  /** A producer holding {@code events} events starts waiting (out of the gap). */
+  private void park(int events) {
+    parkedEvents.addAndGet(events); // gap() reads parkedEvents; consumers signal on `parked`
+    parked.incrementAndGet();
+  }
+
+  /** A producer holding {@code events} events stops waiting (back in the gap). */
+  private void unpark(int events) {
+    parked.decrementAndGet();
+    parkedEvents.addAndGet(-events);
+  }
+
+  /**
+   * Waits until no single producer is in the gap (see the class comment), or the stage closed.
+   * Thread.yield first, not onSpinWait: on a virtual thread it frees the carrier, so a producer in
+   * the gap can run even when every carrier is busy here.
+   */
+  @SuppressWarnings("ThreadPriorityCheck")
+  private void awaitEmptyGap(int own, BooleanSupplier open) {
+    for (int round = 0; gap(own) > 0 && open.getAsBoolean(); round++) {
+      if (round < 16) {
+        Thread.yield();
+      } else {
+        LockSupport.parkNanos(Math.min(1_000_000L, 1_000L << Math.min(10, round - 16)));
+      }
+    }
+  }
+
+  /**
+   * A forced shutdown: waits until no producer is in the gap (they see the shutdown at their next
+   * step, or have queued their event, which the sweep then finds), at most until {@code deadline}.
+   */
+  void awaitProducers(long deadline) {
+    awaitEmptyGap(0, () -> deadline - System.nanoTime() > 0);
+  }
+
+  private long gap(int own) {
+    long t = taken.sum();
+    long q = queue.size();
+    long p = parkedEvents.get();
+    long un = books.unadmitted.sum();
+    long dn = books.droppedNew.sum();
+    long off = books.offered.sum();
+    return off - un - dn - t - q - p - own;
+  }
+
+  /**
+   * A forced shutdown began after {@code item} went in: takes it out again if no consumer and no
+   * sweep took it first (identity, not equals). Returns whether it did.
+   */
+  boolean retract(Object item) {
+    if (queue.removeIf(x -> x == item)) {
+      removed(1);
+      return true;
+    }
+    return false;
+  }
+
+  /** Wakes every waiting producer, so that it re-checks room and the graph's phase. */
+  void wakeAll() {
+    waitLock.lock();
+    try {
+      changed.signalAll();
+    } finally {
+      waitLock.unlock();
+    }
+  }
+
+  /** Producers now waiting for room or for a bulk. */
+  int parked() {
+    return parked.get();
+  }
+
+  /** The events the waiting producers hold (counted in offered, not admitted yet). */
+  long parkedEvents() {
+    return parkedEvents.get();
+  }
+
+  // ---------------------------------------------------------------- consumers
+
+  /**
+   * Moves up to {@code max} events into {@code into}; returns how many. Never waits. If {@code
+   * into} throws (a worker's batch was abandoned), what it took before is counted and the exception
+   * propagates.
+   */
+  int drain(Collection<Object> into, int max) {
+    int before = into.size();
+    try {
+      queue.drainTo(into, max);
+    } finally {
+      int n = into.size() - before;
+      if (n > 0) {
+        removed(n);
+      }
+    }
+    return into.size() - before;
+  }
+
+  /** Removes every queued event into {@code out} (a shutdown's sweep); returns how many. */
+  int sweep(Collection<Object> out) {
+    return drain(out, Integer.MAX_VALUE);
+  }
+
+  private void removed(int n) {
+    taken.add(n);
+    if (parked.get() > 0) {
+      wakeAll();
+    }
+  }
+
+  int size() {
+    return queue.size();
+  }
+
+  boolean isEmpty() {
+    return queue.isEmpty();
+  }
+}

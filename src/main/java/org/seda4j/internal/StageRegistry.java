@@ -1,0 +1,123 @@
+package org.seda4j.internal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+
+/*
+ * Maintainer note. A graph's stages, measured paths and worker threads. Owns: the stage array
+ * (grown by doubling, so registering N stages costs O(N) in all; readers take a consistent prefix
+ * without a lock: see below), the names, the controllers in use, the paths, and the workers by
+ * thread. `lock` guards every registration (stages, paths, path members); readers need none.
+ *
+ * Publication: a registration stores the stage into the array, then writes `count` (volatile); a
+ * reader reads `count`, then `array` (volatile): that array is the one written with the count or
+ * a later, larger copy holding the same prefix, and every stage below `count` is visible.
+ */
+final class StageRegistry {
+  final ReentrantLock lock = new ReentrantLock();
+  private volatile StageImpl<?>[] array = new StageImpl<?>[8];
+  private volatile int count;
+  private final ConcurrentHashMap<String, StageImpl<?>> byName = new ConcurrentHashMap<>();
+  private final Set<Object> controllersInUse = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final CopyOnWriteArrayList<PathStats> paths = new CopyOnWriteArrayList<>();
+  private final ConcurrentHashMap<Thread, Worker> workers = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger nextId =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /** A new stage's id: its index among the stages built (paths name their entry by it). */
+  int nextId() {
+    return nextId.getAndIncrement();
+  }
+
+  // ---------------------------------------------------------------- stages
+
+  /** The stages registered so far, in creation order (a snapshot). */
+  List<StageImpl<?>> stages() {
+    int n = count;
+    return Collections.unmodifiableList(Arrays.asList(Arrays.copyOf(array, n)));
+  }
+
+  /** The stage array and how many are valid: iterate [0, n) of {@link #array()} after this. */
+  int count() {
+    return count;
+  }
+
+  /** The stage array (read after {@link #count()}). */
+  StageImpl<?>[] array() {
+    return array;
+  }
+
+  boolean hasName(String name) {
+    return byName.containsKey(name);
+  }
+
+  /** Whether {@code controller} already serves a stage. Caller holds lock. */
+  boolean controllerInUse(Object controller) {
+    return controllersInUse.contains(controller);
+  }
+
+  /** Adds a stage. Caller holds lock and checked name and controllers. */
+  void add(StageImpl<?> stage, List<Object> controllers) {
+    controllersInUse.addAll(controllers);
+    byName.put(stage.name(), stage);
+    int n = count;
+    StageImpl<?>[] a = array;
+    if (n == a.length) {
+      a = Arrays.copyOf(a, n * 2);
+      array = a;
+    }
+    a[n] = stage;
+    count = n + 1;
+  }
+
+  // ---------------------------------------------------------------- paths
+
+  List<PathStats> paths() {
+    return paths;
+  }
+
+  /** The path from entry to exit, or null. Caller holds lock. */
+  @Nullable PathStats path(StageImpl<?> entry, StageImpl<?> exit) {
+    for (PathStats p : paths) {
+      if (p.entry == entry && p.exit == exit) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  void addPath(PathStats p) {
+    paths.add(p);
+  }
+
+  // ---------------------------------------------------------------- workers
+
+  void addWorker(Worker w) {
+    workers.put(w.thread, w);
+  }
+
+  void removeWorker(Worker w) {
+    workers.remove(w.thread, w);
+  }
+
+  @Nullable Worker worker(Thread t) {
+    return workers.get(t);
+  }
+
+  /** The workers now registered (a snapshot). */
+  List<Worker> workers() {
+    return new ArrayList<>(workers.values());
+  }
+
+  boolean hasWorkers() {
+    return !workers.isEmpty();
+  }
+}

@@ -1,0 +1,61 @@
+package org.seda4j.internal;
+
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.seda4j.AdmissionController;
+import org.seda4j.BatchController;
+import org.seda4j.BatchHandler;
+import org.seda4j.ConcurrencyController;
+import org.seda4j.EventHandler;
+import org.seda4j.FailurePolicy;
+import org.seda4j.FullQueuePolicy;
+import org.seda4j.OfferResult;
+
+/**
+ * Everything a stage is built from, as the builder validated it: the value object that replaces a
+ * constructor of fifteen arguments. Exactly one of {@code eventHandler} and {@code batchHandler} is
+ * set.
+ *
+ * @param id the stage's index in its graph (paths name their entry by it)
+ * @param name the stage's name
+ * @param type the event type
+ * @param capacity the queue's capacity
+ * @param policy the full-queue policy
+ * @param failurePolicy what a handler failure does
+ * @param dropListener called with each dropped event, or null
+ * @param rejectListener called with each rejected event, or null
+ * @param eventHandler the per-event handler, or null
+ * @param batchHandler the batch handler, or null
+ * @param admission the admission controllers, in order
+ * @param concurrency the concurrency controller
+ * @param batching the batching controller
+ */
+record StageSpec<E>(
+    int id,
+    String name,
+    Class<E> type,
+    int capacity,
+    FullQueuePolicy policy,
+    FailurePolicy failurePolicy,
+    @Nullable Consumer<? super E> dropListener,
+    @Nullable BiConsumer<? super E, ? super OfferResult.Rejected> rejectListener,
+    @Nullable EventHandler<? super E> eventHandler,
+    @Nullable BatchHandler<E> batchHandler,
+    List<AdmissionController<? super E>> admission,
+    ConcurrencyController concurrency,
+    BatchController batching) {
+
+  StageSpec {
+    admission = List.copyOf(admission);
+    if ((eventHandler == null) == (batchHandler == null)) {
+      throw new IllegalArgumentException("a stage has exactly one handler");
+    }
+  }
+
+  /** Whether the queue blocks producers when full (block or blockFor). */
+  boolean blocks() {
+    return policy instanceof FullQueuePolicy.Block || policy instanceof FullQueuePolicy.BlockFor;
+  }
+}

@@ -1,0 +1,287 @@
+package org.seda4j.internal;
+
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
+
+/*
+ * Maintainer note. A stage's workers: virtual threads that take batches from the queue and run
+ * them, at most `permits` at once. No dispatcher: a worker drains its own batches, one drainTo per
+ * batch, and the queue's lock is the only hand-off between producers and consumers.
+ *
+ * Owns: the permits (AdjustableSemaphore; the Tuning part sets the limit), `flow`, `running`, the
+ * lingering slot, the batch size and the turn-taking flag. A worker holds one permit from its start
+ * to its end.
+ *
+ * flow = (takers << 40) | inFlight. A taker is a worker between batches, about to look at the
+ * queue (or lingering on it); inFlight counts the events taken and not yet ended. A worker that
+ * takes a batch of n adds n - TAKER; when the batch ends, TAKER - n. One atomic add per batch edge.
+ *
+ * Who starts workers (liveness: an event in the queue always has a worker coming for it, within
+ * the permits):
+ *  - A producer that queued an event and reads takers == 0 starts one (if a permit is free): every
+ *    running worker is busy in a handler, so none would look at the queue soon.
+ *  - A worker that drained a full batch (the queue may hold more) and reads takers == 0 starts one,
+ *    so a backlog spreads over the permits without producers' help (and at once when the
+ *    permits are raised: see permitsRaised).
+ *  - A worker that finds the queue empty lingers on it (take()) if no other worker does, else ends.
+ *    Ending, it leaves the takers and the running, then looks at the queue again: a producer that
+ *    queued meanwhile either saw it gone (and started a worker) or is seen (the queue's lock orders
+ *    the producer's offer and this check), and then the ending worker starts one.
+ * A worker also ends when the permits were lowered below those held (availablePermits() < 0), so
+ * lowering takes effect as running batches end, and when the stage stops.
+ *
+ * Turn-taking: a worker whose handlers compute keeps its carrier; after each 1 ms slice it parks
+ * for a moment (a timed park), so that every virtual thread waiting for a carrier runs first.
+ * Ending the worker or Thread.yield do not do that on the JDK's ForkJoinPool, which keeps a carrier
+ * on the queue its last task came from. Workers of handlers that mostly wait (`handlersWait`, set
+ * by the sampler) skip it: they leave the carrier in every blocking call already.
+ */
+final class Workers<E> {
+  static final long TAKER = 1L << 40;
+  private static final long IN_FLIGHT = TAKER - 1;
+  private static final long SLICE_NANOS = 1_000_000;
+
+  private final StageImpl<E> stage;
+  private final GraphServices graph;
+  private final Inbox inbox;
+  private final BatchRunner<E> runner;
+  private final ThreadFactory threads;
+  final AdjustableSemaphore permits;
+  private final AtomicLong flow = new AtomicLong();
+  private final AtomicInteger running = new AtomicInteger();
+  private final AtomicReference<@Nullable Worker> lingering = new AtomicReference<>();
+  private volatile int batchSize;
+  private volatile boolean handlersWait;
+  private volatile boolean stopping;
+  private volatile boolean lingerParked; // the lingering worker parks or is about to
+  private final int capacity;
+
+  Workers(
+      StageImpl<E> stage,
+      GraphServices graph,
+      Inbox inbox,
+      BatchRunner<E> runner,
+      int permits,
+      int batchSize) {
+    this.stage = stage;
+    this.graph = graph;
+    this.inbox = inbox;
+    this.runner = runner;
+    this.permits = new AdjustableSemaphore(permits);
+    this.batchSize = batchSize;
+    this.capacity = stage.capacity();
+    this.threads =
+        Thread.ofVirtual().name("seda4j-" + graph.name() + "-" + stage.name() + "-", 0).factory();
+  }
+
+  // ---------------------------------------------------------------- producers and tuning
+
+  /**
+   * A producer queued an event: wakes the lingering worker if it is parked, or starts a worker if
+   * none would look at the queue soon.
+   */
+  void eventQueued() {
+    if (lingerParked) {
+      Worker l = lingering.get();
+      if (l != null) {
+        LockSupport.unpark(l.thread);
+      }
+    } else if ((flow.get() >>> 40) == 0) {
+      trySpawn();
+    }
+  }
+
+  /** The tuning raised the permits: starts workers for the events waiting, as far as they go. */
+  void permitsRaised() {
+    int waiting = inbox.size();
+    for (int i = 0; i < waiting && (flow.get() >>> 40) < waiting && trySpawn(); i++) {
+      // each new worker is a taker
+    }
+  }
+
+  /** Starts a worker if a permit is free and the stage runs; returns whether it did. */
+  private boolean trySpawn() {
+    if (stopping || graph.phase() >= Phase.FORCING || !permits.tryAcquire()) {
+      return false;
+    }
+    running.incrementAndGet();
+    flow.getAndAdd(TAKER);
+    Worker w = new Worker(this);
+    try {
+      w.thread = threads.newThread(w);
+      graph.addWorker(w);
+      w.thread.start();
+    } catch (RuntimeException | OutOfMemoryError e) {
+      graph.removeWorker(w);
+      flow.getAndAdd(-TAKER);
+      running.decrementAndGet();
+      permits.release();
+      throw e;
+    }
+    return true;
+  }
+
+  int batchSize() {
+    return batchSize;
+  }
+
+  void batchSize(int n) {
+    batchSize = n;
+  }
+
+  void handlersWait(boolean wait) {
+    handlersWait = wait;
+  }
+
+  // ---------------------------------------------------------------- the worker loop
+
+  /** The loop of worker {@code w} (its thread's run()). */
+  void run(Worker w) {
+    long sliceEnd = System.nanoTime() + SLICE_NANOS;
+    boolean taker = true;
+    try {
+      while (!stopping && graph.phase() < Phase.FORCING && permits.availablePermits() >= 0) {
+        int max = Math.min(batchSize, capacity);
+        long start = System.nanoTime();
+        w.begin(start);
+        int n = w.fill(inbox, max);
+        if (n == 0) {
+          if (!w.idle()) {
+            return; // a forced shutdown took the (empty) batch over
+          }
+          n = linger(w, max);
+          if (n == 0) {
+            return;
+          }
+          start = System.nanoTime();
+        }
+        if (w.abandoned()) {
+          return; // a forced shutdown took the batch over while it was drained; it counts it
+        }
+        long f = flow.addAndGet(n - TAKER);
+        taker = false;
+        if (n == max && (f >>> 40) == 0) {
+          trySpawn(); // the queue may hold more: keep a worker coming for it
+        }
+        long end = runner.run(w, n, start);
+        if (w.abandoned()) {
+          return; // a forced shutdown took the batch over (see Worker); it counted the events
+        }
+        taker = true;
+        Thread.interrupted(); // a handler's stray interrupt must not end the wait in linger()
+        if (!handlersWait && end - sliceEnd >= 0) {
+          leaveCarrierForATurn();
+          sliceEnd = System.nanoTime() + SLICE_NANOS;
+        }
+      }
+    } finally {
+      exit(w, taker);
+    }
+  }
+
+  /**
+   * The batch of a worker ended (counted by the runner after this): it is a taker again, its events
+   * no longer in flight. Returns the events still in flight at the stage.
+   */
+  long batchEnded(int n) {
+    return flow.addAndGet(TAKER - n) & IN_FLIGHT;
+  }
+
+  /** The terminator abandoned a batch of {@code n} events: they are no longer in flight. */
+  void batchAbandoned(int n) {
+    flow.getAndAdd(-n);
+  }
+
+  /**
+   * The queue was empty: waits for an event if no other worker does, and returns the batch it then
+   * began (n > 0); else returns 0 and the worker ends. The lingering worker parks; a producer that
+   * queued an event reads `lingerParked` after its offer and unparks it; the worker writes
+   * `lingerParked` before it looks at the queue once more: one of the two sees the other.
+   */
+  private int linger(Worker w, int max) {
+    if (!lingering.compareAndSet(null, w)) {
+      return 0;
+    }
+    try {
+      while (true) {
+        lingerParked = true;
+        if (stopping || graph.phase() >= Phase.FORCING) {
+          return 0;
+        }
+        w.begin(System.nanoTime());
+        int n = w.fill(inbox, max);
+        if (n > 0) {
+          return n;
+        }
+        if (!w.idle()) {
+          return 0;
+        }
+        LockSupport.park(this);
+        Thread.interrupted(); // the stop comes with an interrupt; the flags above say it
+      }
+    } finally {
+      lingerParked = false;
+      lingering.set(null);
+    }
+  }
+
+  private void exit(Worker w, boolean taker) {
+    if (taker) {
+      flow.getAndAdd(-TAKER);
+    }
+    running.decrementAndGet();
+    permits.release();
+    graph.removeWorker(w);
+    if (!stopping && graph.phase() < Phase.FORCING && !inbox.isEmpty()) {
+      trySpawn(); // an event came as this worker left: see the class comment
+    }
+  }
+
+  /**
+   * Lets every virtual thread that waits for a carrier run before this worker takes its next batch
+   * (see the class comment). A stray interrupt left by the handler is cleared first, or the park
+   * would return at once.
+   */
+  private static void leaveCarrierForATurn() {
+    Thread.interrupted();
+    LockSupport.parkNanos(1);
+  }
+
+  // ---------------------------------------------------------------- state for the others
+
+  /** Workers running handlers now (running workers that are not takers). */
+  int active() {
+    long f = flow.get();
+    return Math.max(0, running.get() - (int) (f >>> 40));
+  }
+
+  /** Events taken and not yet ended. */
+  long inFlight() {
+    return flow.get() & IN_FLIGHT;
+  }
+
+  int running() {
+    return running.get();
+  }
+
+  /** The stage stops: no new worker starts; a lingering one is interrupted. */
+  void stop() {
+    stopping = true;
+    Worker l = lingering.get();
+    if (l != null) {
+      l.thread.interrupt();
+    }
+  }
+
+  boolean stopping() {
+    return stopping;
+  }
+
+  StageImpl<E> stage() {
+    return stage;
+  }
+}
