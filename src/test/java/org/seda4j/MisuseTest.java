@@ -663,41 +663,4 @@ class MisuseTest extends GraphTestSupport {
             out -> out.contains("admission controller of stage 's' threw on"));
     assertThat(log).contains("update fails");
   }
-
-  // ------------------------------------------------------------------ helpers
-
-  /** Something to check after the log was captured. */
-  @FunctionalInterface
-  interface Check {
-    void run() throws Exception;
-  }
-
-  /** Something that runs with System.err captured and returns what to check afterwards. */
-  @FunctionalInterface
-  interface Captured {
-    Check run() throws Exception;
-  }
-
-  /**
-   * Runs {@code body} with System.err (where slf4j-simple, the tests' log backend, writes)
-   * captured, waits until the captured text satisfies {@code until}, restores System.err, runs the
-   * check {@code body} returned, and returns the captured text.
-   */
-  private static String captureErr(Captured body, java.util.function.Predicate<String> until)
-      throws Exception {
-    java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream original = System.err;
-    System.setErr(new java.io.PrintStream(buffer, true, java.nio.charset.StandardCharsets.UTF_8));
-    Check check;
-    String out;
-    try {
-      check = body.run();
-      awaitUntil(() -> until.test(buffer.toString(java.nio.charset.StandardCharsets.UTF_8)));
-      out = buffer.toString(java.nio.charset.StandardCharsets.UTF_8);
-    } finally {
-      System.setErr(original);
-    }
-    check.run();
-    return out;
-  }
 }
