@@ -315,15 +315,30 @@ final class Inbox {
   }
 
   /**
-   * A forced shutdown began after {@code item} went in: takes it out again if no consumer and no
-   * sweep took it first (identity, not equals). Returns whether it did.
+   * A forced shutdown began after {@code item} went in: takes one occurrence of it out again if no
+   * consumer and no sweep took it first (identity, not equals). Returns whether it did.
+   *
+   * <p>One occurrence only: the same object may be queued more than once (a user offering one event
+   * twice, or boxed values the JDK caches), and each occurrence is an event of its own. Which one
+   * is taken does not matter to the books: occurrences are alike. The removal is not counted in
+   * `taken`: the caller counts the event in `unadmitted`, and counting it in both would make the
+   * gap negative, hiding a producer in it.
    */
   boolean retract(Object item) {
-    if (queue.removeIf(x -> x == item)) {
-      removed(1);
-      return true;
+    boolean[] found = {false};
+    boolean removed =
+        queue.removeIf(
+            x -> {
+              if (!found[0] && x == item) {
+                found[0] = true;
+                return true;
+              }
+              return false;
+            });
+    if (removed && parked.get() > 0) {
+      wakeAll();
     }
-    return false;
+    return removed;
   }
 
   /** Wakes every waiting producer, so that it re-checks room and the graph's phase. */
