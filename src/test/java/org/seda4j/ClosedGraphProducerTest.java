@@ -59,7 +59,7 @@ class ClosedGraphProducerTest {
 
       // then the closed graph is still quiescent and every refused event counts as rejected
       assertThat(graph.awaitIdle(WAIT)).isTrue();
-      assertThat(handled).containsExactly("a", "b");
+      assertThat(handled).containsExactlyInAnyOrder("a", "b"); // two permits may run both at once
       StageSnapshot s = stage.snapshot();
       assertThat(s.offered()).isEqualTo(8);
       assertThat(s.admitted()).isEqualTo(2);

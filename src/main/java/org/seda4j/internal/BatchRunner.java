@@ -6,12 +6,8 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.BatchHandler;
-import org.seda4j.DeadLetter;
-import org.seda4j.Deadline;
 import org.seda4j.EventHandler;
 import org.seda4j.Expiring;
-import org.seda4j.FailurePolicy;
-import org.seda4j.OfferResult;
 import org.seda4j.UnprocessedEvent;
 
 /*
@@ -35,8 +31,8 @@ final class BatchRunner<E> {
   private final StagePaths<E> paths;
   private final @Nullable EventHandler<? super E> eventHandler;
   private final @Nullable BatchHandler<E> batchHandler;
-  private final FailurePolicy failurePolicy;
-  private final StageImpl<E>.Context sharedContext;
+  private final FailureHandling<E> failures;
+  private final HandlerContext sharedContext;
   private final ConcurrentLinkedQueue<UnprocessedEvent> unprocessed = new ConcurrentLinkedQueue<>();
 
   @SuppressWarnings("NullAway.Init") // set by StageImpl right after construction
@@ -56,7 +52,7 @@ final class BatchRunner<E> {
     this.stats = stats;
     this.eventHandler = spec.eventHandler();
     this.batchHandler = spec.batchHandler();
-    this.failurePolicy = spec.failurePolicy();
+    this.failures = new FailureHandling<>(stage, graph, spec.failurePolicy());
     this.sharedContext = stage.newContext();
   }
 
@@ -70,7 +66,7 @@ final class BatchRunner<E> {
    */
   long run(Worker w, int n, long start) {
     boolean tracked = unwrap(w, n, start);
-    StageImpl<E>.Context ctx = tracked ? stage.newContext() : sharedContext;
+    HandlerContext ctx = tracked ? stage.newContext() : sharedContext;
     Tally t = new Tally();
     try {
       if (eventHandler != null) {
@@ -154,7 +150,7 @@ final class BatchRunner<E> {
       Worker w,
       int n,
       Tracked @Nullable [] origins,
-      StageImpl<E>.Context ctx,
+      HandlerContext ctx,
       Tally t) {
     Object[] events = w.events;
     if (origins != null && paths.recordsResponses()) {
@@ -173,18 +169,18 @@ final class BatchRunner<E> {
       if (e instanceof Expiring x) {
         Throwable error = null;
         try {
-          if (expired(x)) {
+          if (WorkerDeadlines.expired(x, stage.name(), graph.clockNanos())) {
             w.late(++t.late);
             expire(e);
             continue;
           }
-        } catch (DeadlineFailure f) {
+        } catch (WorkerDeadlines.DeadlineFailure f) {
           error = f;
         }
         if (error != null) {
           t.bad++;
           t.served++;
-          handleFailure(e, error);
+          failures.handle(e, error);
           continue;
         }
       }
@@ -204,7 +200,7 @@ final class BatchRunner<E> {
           t.bad++;
           t.handled(i);
           Thread.interrupted(); // an interrupt not caused by a shutdown must not leak on
-          handleFailure(e, error);
+          failures.handle(e, error);
         }
       }
     }
@@ -217,7 +213,7 @@ final class BatchRunner<E> {
       Worker w,
       int n,
       Tracked @Nullable [] origins,
-      StageImpl<E>.Context ctx,
+      HandlerContext ctx,
       Tally t) {
     Object[] events = w.events;
     Thread.interrupted();
@@ -236,15 +232,15 @@ final class BatchRunner<E> {
       E e = (E) events[i];
       if (e instanceof Expiring x) {
         try {
-          if (expired(x)) {
+          if (WorkerDeadlines.expired(x, stage.name(), graph.clockNanos())) {
             w.late(++t.late);
             expire(e);
             continue;
           }
-        } catch (DeadlineFailure f) {
+        } catch (WorkerDeadlines.DeadlineFailure f) {
           t.bad++;
           t.served++;
-          handleFailure(e, f);
+          failures.handle(e, f);
           continue;
         }
       }
@@ -285,7 +281,7 @@ final class BatchRunner<E> {
         }
         Thread.interrupted();
         for (E e : live) {
-          handleFailure(e, error);
+          failures.handle(e, error);
         }
       }
     }
@@ -316,37 +312,6 @@ final class BatchRunner<E> {
     }
   }
 
-  /** Whether {@code x}'s deadline passed; DeadlineFailure if deadline() threw or returned null. */
-  private boolean expired(Expiring x) throws DeadlineFailure {
-    Deadline d;
-    try {
-      d = x.deadline();
-    } catch (RuntimeException | Error e) {
-      throw new DeadlineFailure(
-          "Expiring.deadline() threw on an event of stage '"
-              + stage.name()
-              + "' when its worker checked it; the event counts as failed",
-          e);
-    }
-    if (d == null) {
-      throw new DeadlineFailure(
-          "Expiring.deadline() returned null on an event of stage '"
-              + stage.name()
-              + "' when its worker checked it; the event counts as failed",
-          null);
-    }
-    return d.expiredAt(graph.clockNanos());
-  }
-
-  /** A failing Expiring.deadline(): the error an event fails with. */
-  static final class DeadlineFailure extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    DeadlineFailure(String message, @Nullable Throwable cause) {
-      super(message, cause);
-    }
-  }
-
   /** A queued event's deadline passed before its handler ran: dropped, counted, reported. */
   private void expire(E e) {
     JfrEvents.rejection(stage, JfrEvents.DROPPED_EXPIRED, "EXPIRED", 1, "");
@@ -363,74 +328,6 @@ final class BatchRunner<E> {
       }
     }
     return first;
-  }
-
-  private void handleFailure(E event, Throwable error) {
-    JfrEvents.handlerFailure(stage, failurePolicy.toString(), error);
-    switch (failurePolicy) {
-      case FailurePolicy.LogAndCount l ->
-          stage
-              .warnings()
-              .warn(
-                  StageLog.Kind.HANDLER_FAILED,
-                  "handler of stage '{}' failed on {}",
-                  stage.name(),
-                  describe(event),
-                  error);
-      case FailurePolicy.ToDeadLetter d -> toDeadLetter(d, event, error);
-      case FailurePolicy.FailGraph f -> graph.fail(stage.name(), error);
-    }
-  }
-
-  private void toDeadLetter(FailurePolicy.ToDeadLetter d, E event, Throwable error) {
-    StageImpl<DeadLetter> target = graph.own(d.stage());
-    try {
-      OfferResult r = target.admit(new DeadLetter(stage.name(), event, error), true, stage, null);
-      if (r.admitted()) {
-        stage.countEmit(target, 1);
-      } else {
-        stage
-            .warnings()
-            .warn(
-                StageLog.Kind.DEAD_LETTER_FAILED,
-                "handler of stage '{}' failed on {} and dead-letter stage '{}' did not take it: {}",
-                stage.name(),
-                describe(event),
-                target.name(),
-                r,
-                error);
-      }
-    } catch (InterruptedException | RuntimeException ex) {
-      if (ex instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
-      error.addSuppressed(ex);
-      stage
-          .warnings()
-          .warn(
-              StageLog.Kind.DEAD_LETTER_FAILED,
-              "handler of stage '{}' failed on {}; routing to dead-letter stage '{}' failed too",
-              stage.name(),
-              describe(event),
-              target.name(),
-              error);
-    }
-  }
-
-  /** The event for a log message, cut at 200 characters; rendered only if the message is logged. */
-  static Object describe(Object event) {
-    return new Object() {
-      @Override
-      public String toString() {
-        String s;
-        try {
-          s = String.valueOf(event);
-        } catch (RuntimeException e) {
-          s = event.getClass().getName() + " (its toString() threw " + e + ")";
-        }
-        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
-      }
-    };
   }
 
   // ---------------------------------------------------------------- forced shutdown

@@ -16,7 +16,7 @@ public final class FixedController implements ConcurrencyController, BatchContro
    * @param value the value, at least 1
    */
   public FixedController(String what, int value) {
-    GraphImpl.requirePositive(what, value);
+    Checks.requirePositive(what, value);
     this.decision = new ControllerDecision(value, "fixed " + what + " " + value);
   }
 

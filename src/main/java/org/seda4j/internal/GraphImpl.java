@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.LongSupplier;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.AdmissionController;
 import org.seda4j.GraphFailedException;
@@ -36,7 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class GraphImpl implements StageGraph, GraphServices {
 
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Duration DEFAULT_GRACE = Duration.ofSeconds(1);
   static final Duration DEFAULT_PERIOD = Duration.ofMillis(100);
   private static final int PROCESSORS = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -89,12 +87,12 @@ public final class GraphImpl implements StageGraph, GraphServices {
    */
   static GraphImpl openManuallySampled(String name, Duration samplePeriod, LongSupplier nanoClock) {
     return new GraphImpl(
-        validName("graph", name), DEFAULT_GRACE, samplePeriod, nanoClock, false, true, true);
+        Checks.validName("graph", name), DEFAULT_GRACE, samplePeriod, nanoClock, false, true, true);
   }
 
   /** Entry point of {@link StageGraph#builder(String)}. */
   public static StageGraph.Builder builder(String name) {
-    return new GraphBuilder(validName("graph", name), DEFAULT_GRACE);
+    return new GraphBuilder(Checks.validName("graph", name), DEFAULT_GRACE);
   }
 
   /** One sampling pass of a manually sampled graph (see openManuallySampled). Tests only. */
@@ -116,7 +114,7 @@ public final class GraphImpl implements StageGraph, GraphServices {
 
   @Override
   public <E> Stage.Builder<E> stage(String name, Class<E> eventType) {
-    String n = validName("stage", name);
+    String n = Checks.validName("stage", name);
     Objects.requireNonNull(eventType, "eventType must not be null");
     checkOpenForStages(n);
     if (registry.hasName(n)) {
@@ -134,7 +132,7 @@ public final class GraphImpl implements StageGraph, GraphServices {
   public boolean awaitIdle(Duration timeout) throws InterruptedException {
     Objects.requireNonNull(timeout, "timeout must not be null");
     refuseFromHandler("awaitIdle");
-    boolean idle = quiescence.await(nanos(timeout), () -> failure != null, null);
+    boolean idle = quiescence.await(Waits.nanos(timeout), () -> failure != null, null);
     throwIfFailed();
     return idle;
   }
@@ -190,26 +188,7 @@ public final class GraphImpl implements StageGraph, GraphServices {
   PathStats path(StageImpl<?> entry, StageImpl<?> exit, boolean implicit) {
     lock.lock();
     try {
-      PathStats p = registry.path(entry, exit);
-      if (p != null) {
-        if (!implicit) {
-          p.implicit = false;
-        }
-        return p;
-      }
-      AdmissionController.Feedback fb = entry.feedback();
-      boolean measuredByEntry =
-          fb != null && (fb.exit() == exit || (fb.exit() == null && entry == exit));
-      p = new PathStats(entry, exit, measuredByEntry ? fb.priorities() : 1, implicit);
-      for (StageImpl<?> s : registry.stages()) {
-        if (s.paths().queuedPathsOf(entry.id)) {
-          p.addMember(s); // a stage that joined another path from this entry already
-        }
-      }
-      exit.paths().endsPath(p); // before the entry tags events, so the first ones are recorded
-      entry.paths().startsPath();
-      registry.addPath(p);
-      return p;
+      return registry.registerPath(entry, exit, implicit);
     } finally {
       lock.unlock();
     }
@@ -219,11 +198,7 @@ public final class GraphImpl implements StageGraph, GraphServices {
   public void joinPaths(int entry, StageImpl<?> stage) {
     lock.lock();
     try {
-      for (PathStats p : registry.paths()) {
-        if (p.entry.id == entry) {
-          p.addMember(stage);
-        }
-      }
+      registry.joinPaths(entry, stage);
     } finally {
       lock.unlock();
     }
@@ -237,7 +212,7 @@ public final class GraphImpl implements StageGraph, GraphServices {
   @Override
   public ShutdownReport close(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout must not be null");
-    return termination.shutdown(timeout.isNegative() ? 0 : nanos(timeout));
+    return termination.shutdown(timeout.isNegative() ? 0 : Waits.nanos(timeout));
   }
 
   @Override
@@ -421,81 +396,6 @@ public final class GraphImpl implements StageGraph, GraphServices {
       return stage;
     } finally {
       lock.unlock();
-    }
-  }
-
-  // ---------------------------------------------------------------- helpers
-
-  static String validName(String what, @Nullable String name) {
-    if (name == null) {
-      throw new NullPointerException(what + " name is null");
-    }
-    if (!NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException(
-          what
-              + " name '"
-              + name
-              + "' is not allowed: use 1 to 64 characters of letters, digits, '_', '.' and '-'"
-              + " (it becomes part of thread and logger names)");
-    }
-    return name;
-  }
-
-  /**
-   * {@code d} in nanoseconds, saturated: a duration too long for a {@code long} of nanoseconds
-   * means "no bound", {@code Long.MAX_VALUE}, which every wait here treats as forever.
-   */
-  static long nanos(Duration d) {
-    if (d.isNegative()) {
-      return d.compareTo(Duration.ofNanos(Long.MIN_VALUE)) <= 0 ? Long.MIN_VALUE : d.toNanos();
-    }
-    return d.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : d.toNanos();
-  }
-
-  /** The {@link System#nanoTime()} deadline {@code nanos} from now; Long.MAX_VALUE = none. */
-  static long deadlineAfter(long nanos) {
-    if (nanos == Long.MAX_VALUE) {
-      return Long.MAX_VALUE;
-    }
-    long now = System.nanoTime();
-    long deadline = now + nanos;
-    return nanos > 0 && deadline < now ? Long.MAX_VALUE : deadline; // overflow: no bound
-  }
-
-  static int requirePositive(String what, int value) {
-    if (value < 1) {
-      throw new IllegalArgumentException(what + " must be at least 1, was " + value);
-    }
-    return value;
-  }
-
-  /**
-   * Joins {@code t} until the {@link System#nanoTime()} {@code deadline} (Long.MAX_VALUE: no
-   * bound); returns whether it ended. Keeps (does not throw) an interrupt that arrives meanwhile.
-   */
-  static boolean joinUntil(Thread t, long deadline) {
-    boolean interrupted = false;
-    try {
-      while (t.isAlive()) {
-        try {
-          if (deadline == Long.MAX_VALUE) {
-            t.join();
-          } else {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-              return false;
-            }
-            t.join(Duration.ofNanos(left));
-          }
-        } catch (InterruptedException ie) {
-          interrupted = true;
-        }
-      }
-      return true;
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 

@@ -47,11 +47,7 @@ final class Intake<E> {
   @SuppressWarnings("NullAway.Init") // set by StageImpl right after construction
   private Workers<E> workers;
 
-  // Built on first use (an idle stage keeps no message strings); racy but immutable.
-  private OfferResult.@Nullable Rejected queueFull;
-  private OfferResult.@Nullable Rejected timedOut;
-  private OfferResult.@Nullable Rejected interrupted;
-  private OfferResult.@Nullable Rejected expiredOnArrival;
+  private final Rejections rejections;
 
   Intake(
       StageImpl<E> stage,
@@ -71,6 +67,7 @@ final class Intake<E> {
     this.stats = stats;
     this.gate = gate;
     this.open = graph::admitsCaller;
+    this.rejections = new Rejections(stage, spec);
   }
 
   void workers(Workers<E> workers) {
@@ -127,9 +124,7 @@ final class Intake<E> {
           case FullQueuePolicy.Block b ->
               mayWait ? waitForRoom(e, item, Long.MAX_VALUE, source) : insertNoWait(item);
           case FullQueuePolicy.BlockFor b ->
-              mayWait
-                  ? waitForRoom(e, item, GraphImpl.nanos(b.timeout()), source)
-                  : insertNoWait(item);
+              mayWait ? waitForRoom(e, item, Waits.nanos(b.timeout()), source) : insertNoWait(item);
           case FullQueuePolicy.Reject r -> insertNoWait(item);
           case FullQueuePolicy.DropNewest d -> insertNoWait(item);
           case FullQueuePolicy.DropOldest d -> dropOldest(item);
@@ -139,8 +134,8 @@ final class Intake<E> {
       case FULL ->
           spec.policy() instanceof FullQueuePolicy.DropNewest
               ? droppedNewest(e, item)
-              : notAdmitted(e, item, queueFull());
-      case TIMED_OUT -> notAdmitted(e, item, timedOut());
+              : notAdmitted(e, item, rejections.queueFull());
+      case TIMED_OUT -> notAdmitted(e, item, rejections.timedOut());
       case CLOSED, INTERRUPTED -> {
         discard(item);
         yield closed(1, true);
@@ -169,7 +164,7 @@ final class Intake<E> {
     try {
       return inbox.insert(item, true, nanos, open);
     } catch (InterruptedException ie) {
-      notAdmitted(e, item, interruptedWaiting());
+      notAdmitted(e, item, rejections.interruptedWaiting());
       throw ie;
     } finally {
       if (waiter != null) {
@@ -280,14 +275,14 @@ final class Intake<E> {
     boolean wait = mayWait && spec.blocks();
     long nanos =
         spec.policy() instanceof FullQueuePolicy.BlockFor b
-            ? GraphImpl.nanos(b.timeout())
+            ? Waits.nanos(b.timeout())
             : Long.MAX_VALUE;
     Inbox.Outcome o;
     try {
       o = inbox.insertAll(items, wait, nanos, open);
     } catch (InterruptedException ie) {
       items.forEach(this::discard); // interrupted before they were counted
-      OfferResult.Rejected r = interruptedWaiting();
+      OfferResult.Rejected r = rejections.interruptedWaiting();
       books.rejected(RejectionReason.INTERRUPTED, n);
       for (E e : events) {
         stage.notifyRejected(e, r);
@@ -303,9 +298,9 @@ final class Intake<E> {
     }
     OfferResult.Rejected r =
         switch (o) {
-          case TIMED_OUT -> timedOut();
-          case INTERRUPTED -> interruptedWaiting();
-          default -> queueFull();
+          case TIMED_OUT -> rejections.timedOut();
+          case INTERRUPTED -> rejections.interruptedWaiting();
+          default -> rejections.queueFull();
         };
     books.unadmitted.add(n);
     books.rejected(r.reason(), n);
@@ -352,13 +347,13 @@ final class Intake<E> {
       try {
         d = x.deadline();
       } catch (Throwable t) {
-        return callbackFailed("Expiring.deadline()", t);
+        return rejections.callbackFailed("Expiring.deadline()", t);
       }
       if (d == null) {
-        return callbackFailed("Expiring.deadline()", null);
+        return rejections.callbackFailed("Expiring.deadline()", null);
       }
       if (d.expiredAt(graph.clockNanos())) {
-        return expiredOnArrival();
+        return rejections.expiredOnArrival();
       }
     }
     if (gate.isEmpty()) {
@@ -367,94 +362,7 @@ final class Intake<E> {
     try {
       return gate.check(e);
     } catch (Throwable t) {
-      return callbackFailed("admission controller", t);
+      return rejections.callbackFailed("admission controller", t);
     }
-  }
-
-  /** A callback failed on an event: REFUSED, naming the stage and the callback; logged. */
-  private OfferResult.Rejected callbackFailed(String callback, @Nullable Throwable t) {
-    if (t instanceof VirtualMachineError vme) {
-      throw vme; // out of memory or stack: nothing sensible to do here
-    }
-    String what = t == null ? "returned null" : "threw " + t;
-    OfferResult.Rejected r =
-        new OfferResult.Rejected(
-            stage.name(),
-            RejectionReason.REFUSED,
-            "stage '" + stage.name() + "' did not admit the event: its " + callback + " " + what);
-    stage
-        .warnings()
-        .warn(
-            StageLog.Kind.CALLBACK_FAILED,
-            "stage '{}' refused an event: {} {}",
-            stage.name(),
-            callback,
-            what,
-            t);
-    return r;
-  }
-
-  // ---------------------------------------------------------------- the rejections
-
-  private OfferResult.Rejected queueFull() {
-    OfferResult.Rejected r = queueFull;
-    if (r == null) {
-      String name = stage.name();
-      int capacity = spec.capacity();
-      FullQueuePolicy policy = spec.policy();
-      r =
-          new OfferResult.Rejected(
-              name,
-              RejectionReason.QUEUE_FULL,
-              spec.blocks()
-                  ? "stage '%s' is full (capacity %d, policy %s) and offer/offerAll never wait: use put/putAll to wait for room, or raise capacity"
-                      .formatted(name, capacity, policy)
-                  : "stage '%s' rejected the event(s): its queue is full (capacity %d, policy %s); use FullQueuePolicy.block() for backpressure, raise capacity to absorb bursts, or dropNewest()/dropOldest() to shed"
-                      .formatted(name, capacity, policy));
-      queueFull = r;
-    }
-    return r;
-  }
-
-  private OfferResult.Rejected timedOut() {
-    OfferResult.Rejected r = timedOut;
-    if (r == null) {
-      r =
-          new OfferResult.Rejected(
-              stage.name(),
-              RejectionReason.TIMED_OUT,
-              "stage '%s' stayed full for the whole timeout (capacity %d, policy %s): its handlers do not keep up; raise permits or capacity, or the timeout"
-                  .formatted(stage.name(), spec.capacity(), spec.policy()));
-      timedOut = r;
-    }
-    return r;
-  }
-
-  private OfferResult.Rejected interruptedWaiting() {
-    OfferResult.Rejected r = interrupted;
-    if (r == null) {
-      r =
-          new OfferResult.Rejected(
-              stage.name(),
-              RejectionReason.INTERRUPTED,
-              "interrupted while waiting for room in stage '" + stage.name() + "'");
-      interrupted = r;
-    }
-    return r;
-  }
-
-  private OfferResult.Rejected expiredOnArrival() {
-    OfferResult.Rejected r = expiredOnArrival;
-    if (r == null) {
-      r =
-          new OfferResult.Rejected(
-              stage.name(),
-              RejectionReason.EXPIRED,
-              "stage '"
-                  + stage.name()
-                  + "' did not admit the event: its deadline had passed (Expiring)");
-      expiredOnArrival = r;
-    }
-    return r;
   }
 }

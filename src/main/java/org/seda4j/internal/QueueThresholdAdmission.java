@@ -14,7 +14,7 @@ public final class QueueThresholdAdmission implements AdmissionController<Object
    * @param threshold the queue length from which events are refused, at least 1
    */
   public QueueThresholdAdmission(int threshold) {
-    this.threshold = GraphImpl.requirePositive("queue threshold", threshold);
+    this.threshold = Checks.requirePositive("queue threshold", threshold);
   }
 
   @Override

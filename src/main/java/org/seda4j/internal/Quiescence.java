@@ -83,7 +83,7 @@ final class Quiescence {
     waiters.incrementAndGet();
     try {
       long start = System.nanoTime();
-      long deadline = GraphImpl.deadlineAfter(nanos);
+      long deadline = Waits.deadlineAfter(nanos);
       long reportEvery = FIRST_REPORT_NANOS;
       long nextReport = start + reportEvery;
       while (true) {

@@ -126,7 +126,7 @@ final class Sampler {
 
   /** Joins the sampler thread until {@code deadline}; whether it ended (or never ran). */
   boolean join(long deadline) {
-    return manual || GraphImpl.joinUntil(thread, deadline);
+    return manual || Waits.joinUntil(thread, deadline);
   }
 
   String threadName() {

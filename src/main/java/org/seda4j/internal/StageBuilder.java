@@ -44,7 +44,7 @@ final class StageBuilder<E> implements Stage.Builder<E> {
 
   @Override
   public Stage.Builder<E> capacity(int capacity) {
-    this.capacity = GraphImpl.requirePositive("capacity", capacity);
+    this.capacity = Checks.requirePositive("capacity", capacity);
     return this;
   }
 

@@ -3,12 +3,7 @@ package org.seda4j.internal;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.AdmissionController;
 import org.seda4j.FullQueuePolicy;
@@ -16,8 +11,6 @@ import org.seda4j.GraphSnapshot;
 import org.seda4j.OfferResult;
 import org.seda4j.Stage;
 import org.seda4j.StageClosedException;
-import org.seda4j.StageContext;
-import org.seda4j.StageGraph;
 import org.seda4j.StageRejectedException;
 import org.seda4j.StageSnapshot;
 import org.seda4j.UnprocessedEvent;
@@ -35,7 +28,9 @@ import org.slf4j.LoggerFactory;
  *   StagePaths   measured paths and response-time feedback to the admission controller
  *   LatencyStats queue wait and service time (absent when the graph turned statistics off)
  *   StageBooks   the counters; EmitWaits: this stage's handlers waiting for room elsewhere
- * This class holds no lock and no mutable state of its own but the edges it emitted along.
+ *   Edges        the events it emitted, per target; StageListeners: the reject and drop listeners
+ *   HandlerContext  the StageContext handlers get
+ * This class holds no lock and no mutable state of its own.
  */
 final class StageImpl<E> implements Stage<E> {
   final int id; // the stage's index in its graph; Tracked events name their path's entry by it
@@ -53,9 +48,8 @@ final class StageImpl<E> implements Stage<E> {
   private final BatchRunner<E> runner;
   private final Workers<E> workers;
   private final Tuning tuning;
-  // Edges of the stage network, discovered from emits: events this stage's handlers (or its
-  // dead-letter routing) got admitted by each target. See countEmit.
-  private final ConcurrentHashMap<StageImpl<?>, LongAdder> emitsTo = new ConcurrentHashMap<>();
+  private final Edges edges = new Edges();
+  private final StageListeners<E> listeners;
 
   StageImpl(GraphServices graph, StageSpec<E> spec, long startNanos) {
     this.graph = graph;
@@ -63,6 +57,7 @@ final class StageImpl<E> implements Stage<E> {
     this.id = spec.id();
     this.log = LoggerFactory.getLogger("org.seda4j.stage." + graph.name() + "." + spec.name());
     this.warnings = new StageLog(log, spec.name(), graph::clockNanos);
+    this.listeners = new StageListeners<>(spec, warnings);
     this.gate = new AdmissionGate<>(this, spec.admission());
     this.inbox = new Inbox(spec.capacity(), books);
     this.paths = new StagePaths<>(this, graph, gate.feedback(), startNanos);
@@ -127,12 +122,12 @@ final class StageImpl<E> implements Stage<E> {
 
   @Override
   public void put(E event) throws InterruptedException {
-    throwIfNotAdmitted(countDirect(intake.admit(checkEvent(event), true, null, null), 1));
+    throwIfNotAdmitted(countDirect(intake.admit(spec.checkEvent(event), true, null, null), 1));
   }
 
   @Override
   public OfferResult offer(E event) {
-    E e = checkEvent(event);
+    E e = spec.checkEvent(event);
     try {
       return countDirect(intake.admit(e, false, null, null), 1);
     } catch (InterruptedException unreachable) {
@@ -143,13 +138,13 @@ final class StageImpl<E> implements Stage<E> {
 
   @Override
   public void putAll(Collection<? extends E> events) throws InterruptedException {
-    List<E> list = checkEvents(events);
+    List<E> list = spec.checkEvents(events);
     throwIfNotAdmitted(countDirect(intake.admitAll(list, true), list.size()));
   }
 
   @Override
   public OfferResult offerAll(Collection<? extends E> events) {
-    List<E> list = checkEvents(events);
+    List<E> list = spec.checkEvents(events);
     try {
       return countDirect(intake.admitAll(list, false), list.size());
     } catch (InterruptedException unreachable) {
@@ -165,7 +160,7 @@ final class StageImpl<E> implements Stage<E> {
 
   @Override
   public void setPermits(int permits) {
-    tuning.setPermits(GraphImpl.requirePositive("permits", permits));
+    tuning.setPermits(Checks.requirePositive("permits", permits));
   }
 
   @Override
@@ -175,7 +170,7 @@ final class StageImpl<E> implements Stage<E> {
 
   @Override
   public void setBatchSize(int batchSize) {
-    tuning.setBatchSize(GraphImpl.requirePositive("batchSize", batchSize));
+    tuning.setBatchSize(Checks.requirePositive("batchSize", batchSize));
   }
 
   @Override
@@ -235,50 +230,7 @@ final class StageImpl<E> implements Stage<E> {
 
   // ---------------------------------------------------------------- argument checks
 
-  private E checkEvent(@Nullable E event) {
-    if (event == null) {
-      throw new NullPointerException(
-          "event is null; stage '" + spec.name() + "' accepts non-null events");
-    }
-    if (!spec.type().isInstance(event)) {
-      throw new ClassCastException(
-          "stage '"
-              + spec.name()
-              + "' accepts "
-              + spec.type().getName()
-              + ", not "
-              + event.getClass().getName());
-    }
-    return event;
-  }
-
-  private List<E> checkEvents(Collection<? extends E> events) {
-    Objects.requireNonNull(events, "events must not be null");
-    if (events.size() > spec.capacity()) {
-      throw tooMany(events.size()); // before copying what may be a huge collection
-    }
-    List<E> list = new ArrayList<>(events.size());
-    for (E e : events) {
-      list.add(checkEvent(e));
-    }
-    if (list.size() > spec.capacity()) {
-      throw tooMany(list.size()); // its size() was stale: a collection changed concurrently
-    }
-    return list;
-  }
-
-  private IllegalArgumentException tooMany(int n) {
-    return new IllegalArgumentException(
-        "putAll/offerAll of "
-            + n
-            + " events to stage '"
-            + spec.name()
-            + "' can never succeed: its capacity is "
-            + spec.capacity()
-            + "; split the batch or raise capacity(...)");
-  }
-
-  private void throwIfNotAdmitted(OfferResult result) {
+  void throwIfNotAdmitted(OfferResult result) {
     switch (result) {
       case OfferResult.Accepted a -> {}
       case OfferResult.Dropped d -> {}
@@ -311,7 +263,7 @@ final class StageImpl<E> implements Stage<E> {
   /** Admits an event emitted by a handler of {@code source} (or a dead letter). */
   OfferResult admit(E e, boolean mayWait, @Nullable StageImpl<?> source, @Nullable Tracked origin)
       throws InterruptedException {
-    return intake.admit(checkEvent(e), mayWait, source, origin);
+    return intake.admit(spec.checkEvent(e), mayWait, source, origin);
   }
 
   /** The user's event of a queue item leaving the queue unhandled. */
@@ -326,57 +278,24 @@ final class StageImpl<E> implements Stage<E> {
 
   /** Hands a rejected event to the rejection listener, if any, on the caller's thread. */
   void notifyRejected(E e, OfferResult.Rejected r) {
-    BiConsumer<? super E, ? super OfferResult.Rejected> listener = spec.rejectListener();
-    if (listener == null) {
-      return;
-    }
-    try {
-      listener.accept(e, r);
-    } catch (RuntimeException ex) {
-      warnings.warn(
-          StageLog.Kind.REJECT_LISTENER_FAILED,
-          "rejection listener of stage '{}' threw; ignored",
-          spec.name(),
-          ex);
-    }
+    listeners.rejected(e, r);
   }
 
   /** Logs (rate-limited) and hands a dropped event to the drop listener, if any. */
   void notifyDropped(E e, String why) {
-    warnings.dropped(why, books.dropped());
-    Consumer<? super E> listener = spec.dropListener();
-    if (listener == null) {
-      return;
-    }
-    try {
-      listener.accept(e);
-    } catch (RuntimeException ex) {
-      warnings.warn(
-          StageLog.Kind.DROP_LISTENER_FAILED,
-          "drop listener of stage '{}' threw; ignored",
-          spec.name(),
-          ex);
-    }
+    listeners.dropped(e, why, books.dropped());
   }
 
   /** A context for handlers of this stage. */
-  Context newContext() {
-    return new Context();
+  HandlerContext newContext() {
+    return new HandlerContext(this, graph);
   }
 
   // ---------------------------------------------------------------- edges
 
-  /**
-   * Counts {@code n} events this stage emitted that {@code target} admitted (accepted, or dropped
-   * by a drop policy: the target counts those as admitted too). Hot path: one map lookup and one
-   * LongAdder add once the edge exists.
-   */
+  /** Counts {@code n} events this stage emitted that {@code target} admitted (see Edges). */
   void countEmit(StageImpl<?> target, int n) {
-    LongAdder a = emitsTo.get(target);
-    if (a == null) {
-      a = emitsTo.computeIfAbsent(target, t -> new LongAdder());
-    }
-    a.add(n);
+    edges.count(target, n);
   }
 
   /**
@@ -395,8 +314,7 @@ final class StageImpl<E> implements Stage<E> {
 
   /** Adds this stage's outgoing edges, unordered, to {@code out}. */
   void collectEdges(List<GraphSnapshot.Edge> out) {
-    emitsTo.forEach(
-        (target, count) -> out.add(new GraphSnapshot.Edge(name(), target.name(), count.sum())));
+    edges.collect(name(), out);
   }
 
   // ---------------------------------------------------------------- for the graph
@@ -509,56 +427,5 @@ final class StageImpl<E> implements Stage<E> {
   /** Moves the events cancelled so far into {@code out}. */
   void takeUnprocessed(List<UnprocessedEvent> out) {
     runner.takeUnprocessed(out);
-  }
-
-  // ---------------------------------------------------------------- context
-
-  /*
-   * The context handed to handlers. Batches without tracked events share one instance, whose
-   * `current` stays null; a batch with tracked events gets its own, whose `current` is the path
-   * origin of the event being handled, inherited by what the handler emits.
-   */
-  final class Context implements StageContext {
-    @Nullable Tracked current;
-
-    @Override
-    public String stageName() {
-      return spec.name();
-    }
-
-    @Override
-    public StageGraph graph() {
-      return graph.api();
-    }
-
-    @Override
-    public <T> void emit(Stage<T> target, T event) throws InterruptedException {
-      StageImpl<T> t = graph.own(target);
-      OfferResult r = t.admit(event, true, StageImpl.this, current);
-      if (r.admitted()) {
-        countEmit(t, 1);
-      }
-      t.throwIfNotAdmitted(r);
-    }
-
-    @Override
-    public <T> OfferResult offer(Stage<T> target, T event) {
-      StageImpl<T> t = graph.own(target);
-      try {
-        OfferResult r = t.admit(event, false, StageImpl.this, current);
-        if (r.admitted()) {
-          countEmit(t, 1);
-        }
-        return r;
-      } catch (InterruptedException unreachable) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(unreachable);
-      }
-    }
-
-    @Override
-    public String toString() {
-      return "StageContext[" + graph.name() + "/" + spec.name() + "]";
-    }
   }
 }

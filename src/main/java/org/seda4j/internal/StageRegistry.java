@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
+import org.seda4j.AdmissionController;
 
 /*
  * Maintainer note. A graph's stages, measured paths and worker threads. Owns: the stage array
@@ -92,6 +93,44 @@ final class StageRegistry {
       }
     }
     return null;
+  }
+
+  /**
+   * The measured path from {@code entry} to {@code exit}, registered now if it is new. Its
+   * priorities are those of the entry's feedback controller if that controller measures this path.
+   * {@code implicit}: a stage-scope feedback controller's path, not shown in snapshots. Caller
+   * holds the graph's lock.
+   */
+  PathStats registerPath(StageImpl<?> entry, StageImpl<?> exit, boolean implicit) {
+    PathStats p = path(entry, exit);
+    if (p != null) {
+      if (!implicit) {
+        p.implicit = false;
+      }
+      return p;
+    }
+    AdmissionController.Feedback fb = entry.feedback();
+    boolean measuredByEntry =
+        fb != null && (fb.exit() == exit || (fb.exit() == null && entry == exit));
+    p = new PathStats(entry, exit, measuredByEntry ? fb.priorities() : 1, implicit);
+    for (StageImpl<?> s : stages()) {
+      if (s.paths().queuedPathsOf(entry.id)) {
+        p.addMember(s); // a stage that joined another path from this entry already
+      }
+    }
+    exit.paths().endsPath(p); // before the entry tags events, so the first ones are recorded
+    entry.paths().startsPath();
+    addPath(p);
+    return p;
+  }
+
+  /** {@code stage} is on every path from the entry with id {@code entry}. Caller holds the lock. */
+  void joinPaths(int entry, StageImpl<?> stage) {
+    for (PathStats p : paths) {
+      if (p.entry.id == entry) {
+        p.addMember(stage);
+      }
+    }
   }
 
   void addPath(PathStats p) {

@@ -1,6 +1,9 @@
 package org.seda4j.internal;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -57,5 +60,52 @@ record StageSpec<E>(
   /** Whether the queue blocks producers when full (block or blockFor). */
   boolean blocks() {
     return policy instanceof FullQueuePolicy.Block || policy instanceof FullQueuePolicy.BlockFor;
+  }
+
+  // ---------------------------------------------------------------- argument checks
+
+  /** The event, checked: not null, of the stage's type. */
+  E checkEvent(@Nullable E event) {
+    if (event == null) {
+      throw new NullPointerException(
+          "event is null; stage '" + name() + "' accepts non-null events");
+    }
+    if (!type().isInstance(event)) {
+      throw new ClassCastException(
+          "stage '"
+              + name()
+              + "' accepts "
+              + type().getName()
+              + ", not "
+              + event.getClass().getName());
+    }
+    return event;
+  }
+
+  /** A copy of a bulk's events, checked: not null, of the stage's type, at most capacity. */
+  List<E> checkEvents(Collection<? extends E> events) {
+    Objects.requireNonNull(events, "events must not be null");
+    if (events.size() > capacity()) {
+      throw tooMany(events.size()); // before copying what may be a huge collection
+    }
+    List<E> list = new ArrayList<>(events.size());
+    for (E e : events) {
+      list.add(checkEvent(e));
+    }
+    if (list.size() > capacity()) {
+      throw tooMany(list.size()); // its size() was stale: a collection changed concurrently
+    }
+    return list;
+  }
+
+  private IllegalArgumentException tooMany(int n) {
+    return new IllegalArgumentException(
+        "putAll/offerAll of "
+            + n
+            + " events to stage '"
+            + name()
+            + "' can never succeed: its capacity is "
+            + capacity()
+            + "; split the batch or raise capacity(...)");
   }
 }

@@ -84,7 +84,7 @@ final class Termination {
       graph.lock.unlock();
     }
     if (a != null && a != Thread.currentThread()) {
-      GraphImpl.joinUntil(a, GraphImpl.deadlineAfter(grace() + MARGIN_NANOS));
+      Waits.joinUntil(a, Waits.deadlineAfter(grace() + MARGIN_NANOS));
     }
     if (interrupted) {
       Thread.currentThread().interrupt();
@@ -136,7 +136,7 @@ final class Termination {
   }
 
   private long grace() {
-    return GraphImpl.nanos(graph.interruptGrace);
+    return Waits.nanos(graph.interruptGrace);
   }
 
   /** Stops every stage; exactly one thread does the work, others wait for it. */
@@ -158,7 +158,7 @@ final class Termination {
       graph.lock.unlock();
     }
     graph.quiescence.wake();
-    long graceDeadline = GraphImpl.deadlineAfter(grace());
+    long graceDeadline = Waits.deadlineAfter(grace());
     graph.sampler.requestStop();
     List<StageImpl<?>> all = graph.registry.stages();
     for (StageImpl<?> s : all) {
@@ -228,7 +228,7 @@ final class Termination {
           continue;
         }
         w.thread.interrupt();
-        if (!GraphImpl.joinUntil(w.thread, deadline)) {
+        if (!Waits.joinUntil(w.thread, deadline)) {
           left.add(w);
         }
       }

@@ -23,7 +23,7 @@ public final class TokenBucketAdmission implements AdmissionController<Object> {
           "tokenBucket rate must be a positive number of events per second, was "
               + eventsPerSecond);
     }
-    GraphImpl.requirePositive("tokenBucket burst", burst);
+    Checks.requirePositive("tokenBucket burst", burst);
     this.rate = eventsPerSecond;
     this.burst = burst;
     // The schedule starts at the first event, so `now` here only matters for the cap.
