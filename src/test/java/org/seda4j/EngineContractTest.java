@@ -391,12 +391,10 @@ class EngineContractTest extends GraphTestSupport {
               return null;
             }
           };
-      Stage.Builder<Integer> builder = graph.stage("inbox", Integer.class).admission(noReason);
-
       // when the stage is created and a producer offers events
       Stage<Integer> inbox;
       try {
-        inbox = builder.handler((e, ctx) -> {});
+        inbox = graph.stage("inbox", Integer.class).admission(noReason).handler((e, ctx) -> {});
       } catch (IllegalArgumentException refusedUpFront) {
         // then either the stage is refused up front, naming the stage and the callback ...
         assertNames(refusedUpFront.getMessage(), "inbox", "rejectionReason");
