@@ -10,11 +10,13 @@ import java.util.function.Consumer;
  *
  * <h2>How it runs</h2>
  *
- * <p>One dispatcher virtual thread per stage waits for a free permit, then for an event, then
- * drains up to {@link #batchSize()} events from the queue and runs the handler over them on a new
- * virtual thread (named {@code seda4j-<graph>-<stage>-<n>}). At most {@link #permits()} such
- * handler invocations run at once. Events wait in the queue, where they are visible, counted and
- * subject to the {@link FullQueuePolicy}, never in hidden buffers.
+ * <p>A stage's workers are virtual threads (named {@code seda4j-<graph>-<stage>-<n>}), at most
+ * {@link #permits()} at once. Each drains up to {@link #batchSize()} events from the queue in one
+ * step and runs the handler over them, then takes the next batch; a producer that queues an event
+ * while every worker is busy in its handler starts another one if a permit is free, and a worker
+ * that finds the queue empty ends (one stays, parked, for the next event). Events wait in the
+ * queue, where they are visible, counted and subject to the {@link FullQueuePolicy}, never in
+ * hidden buffers.
  *
  * <h2>Configuration and tuning</h2>
  *
@@ -194,8 +196,9 @@ public interface Stage<E> {
   /**
    * Sets the concurrency limit by hand while events flow, and pauses the stage's {@link
    * ConcurrencyController} until {@link #releaseOverrides()}. Never blocks; any thread may call it.
-   * Raising it lets the dispatcher start more invocations at once; lowering it below the number
-   * running lets those finish and starts no new one until fewer than {@code permits} run.
+   * Raising it starts workers for the queued events at once; lowering it below the number running
+   * lets their batches finish and starts no new one until fewer than {@code permits} run. Once it
+   * returns, no controller decision replaces the value until {@link #releaseOverrides()}.
    *
    * @param permits the new limit, at least 1
    * @throws IllegalArgumentException if {@code permits < 1}

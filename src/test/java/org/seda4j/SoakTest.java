@@ -121,11 +121,11 @@ class SoakTest {
     }
 
     /**
-     * The graph's threads by its own count: a dispatcher per stage, the handlers running, the
-     * sampler. (Not a thread dump while the graph runs: a JSON thread dump taken while virtual
-     * threads mount and unmount at this rate crashed JDK 25.0.3 in GetThreadSnapshotClosure, a
-     * known failure mode of HotSpotDiagnosticMXBean.dumpThreads, JDK-8364343. The dump after close
-     * checks that none is left.)
+     * The graph's threads by its own count: the workers running handlers, one lingering worker per
+     * stage at most, the sampler. (Not a thread dump while the graph runs: a JSON thread dump taken
+     * while virtual threads mount and unmount at this rate crashed JDK 25.0.3 in
+     * GetThreadSnapshotClosure, a known failure mode of HotSpotDiagnosticMXBean.dumpThreads,
+     * JDK-8364343. The dump after close checks that none is left.)
      */
     int graphThreads() {
       int n = 1;
@@ -323,7 +323,7 @@ class SoakTest {
         heapMaxSecond / 1e6);
     line(
         report,
-        "threads: platform start %d end %d (min %d max %d); the graph's own (dispatchers, running handlers, sampler) start %d end %d (min %d max %d)",
+        "threads: platform start %d end %d (min %d max %d); the graph's own (workers, sampler) start %d end %d (min %d max %d)",
         samples.get(0).platformThreads(),
         samples.get(samples.size() - 1).platformThreads(),
         platMin,

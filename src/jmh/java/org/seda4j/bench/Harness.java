@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.seda4j.Stage;
+import org.seda4j.StageGraph;
 import org.seda4j.StageSnapshot;
 import org.seda4j.lab.BlockingWorkload;
 
@@ -67,7 +68,9 @@ public final class Harness {
       case "latency" -> latency(Contender.valueOf(args[1]), plan);
       case "blocking" -> blocking(args[1], plan);
       case "memory" -> memory(args[1], Contender.valueOf(args[2]), plan);
-      default -> throw new IllegalArgumentException("workload: latency, blocking or memory");
+      case "stages" -> stages(plan);
+      default ->
+          throw new IllegalArgumentException("workload: latency, blocking, memory or stages");
     }
     System.out.flush();
     System.exit(0); // peers' non-daemon threads (none expected) must not keep the JVM alive
@@ -246,6 +249,46 @@ public final class Harness {
     String label = blocked && c == Contender.THREAD_POOL ? "tpe-1000-threads" : c.label();
     rowStats("memory", kind, label, "heap_per_event", heap, "bytes");
     rowStats("memory", kind, label, "alloc_per_event", alloc, "bytes");
+  }
+
+  /** Stages built per repetition by {@link #stages}. */
+  static final int STAGES = 100_000;
+
+  private static final int STAGE_CAPACITY = 16;
+
+  /**
+   * Heap retained per idle stage, beyond its queue's array, with latency statistics off; and the
+   * seconds to build {@link #STAGES} stages in one graph. The queue's array is {@code 16 + 4 *
+   * capacity} bytes with compressed references (a heap under 32 GB, as here).
+   */
+  static void stages(Plan plan) throws Exception {
+    List<Double> heap = new ArrayList<>();
+    List<Double> seconds = new ArrayList<>();
+    double queueArray = 16 + 4.0 * STAGE_CAPACITY;
+    for (int rep = 0; rep <= plan.memoryReps(); rep++) { // rep 0: class loading, JIT; discarded
+      long heap0 = usedAfterGc();
+      long t0 = System.nanoTime();
+      StageGraph graph =
+          StageGraph.builder("footprint-" + rep).latencyStatistics(false).jmx(false).open();
+      List<Stage<Integer>> stages = new ArrayList<>(STAGES);
+      try {
+        for (int i = 0; i < STAGES; i++) {
+          stages.add(
+              graph.stage("s" + i, Integer.class).capacity(STAGE_CAPACITY).handler((e, ctx) -> {}));
+        }
+        long t1 = System.nanoTime();
+        long heap1 = usedAfterGc();
+        if (rep > 0) {
+          heap.add((heap1 - heap0) / (double) STAGES - queueArray);
+          seconds.add((t1 - t0) / 1e9);
+        }
+      } finally {
+        java.lang.ref.Reference.reachabilityFence(stages);
+      }
+      graph.close();
+    }
+    rowStats("memory", "stage", "seda-stats-off", "heap_per_stage", heap, "bytes");
+    rowStats("memory", "stage", "seda-stats-off", "build_seconds", seconds, "s");
   }
 
   private static Flow blockedFlow(Contender c, Sink sink, int events) {

@@ -121,7 +121,7 @@ public final class Report {
   }
 
   private void targets(StringBuilder b) {
-    b.append("\n### Targets of issue 4 (ratios within one run)\n\n");
+    b.append("\n### Targets (ratios within one run)\n\n");
     b.append("| ratio | measured | target | verdict |\n|---|---|---|---|\n");
     ratio(b, "1 stage: seda4j batched ÷ raw (the limit)", "pipe1", "seda-batched", "raw", 0.8);
     ratio(
@@ -164,6 +164,73 @@ public final class Report {
           t.get(),
           5.0);
     }
+    Optional<Row> vt = get("blocking", "sleep10ms", "vt-per-task", "throughput");
+    if (s.isPresent() && vt.isPresent()) {
+      ratioRow(
+          b,
+          "blocking 10 ms, 10k outstanding: seda4j default ÷ virtual thread per task",
+          s.get(),
+          vt.get(),
+          0.9);
+    }
+    Optional<Row> hs = get("memory", "blocked", "seda-default", "heap_per_event");
+    Optional<Row> hv = get("memory", "blocked", "vt-semaphore", "heap_per_event");
+    if (hs.isPresent() && hv.isPresent()) {
+      ratioAtMost(
+          b,
+          "heap per blocked handler: seda4j default ÷ virtual thread + Semaphore",
+          hs.get(),
+          hv.get(),
+          1.1);
+    }
+    get("memory", "stage", "seda-stats-off", "heap_per_stage")
+        .ifPresent(
+            r ->
+                valueAtMost(
+                    b,
+                    "heap per idle stage beyond its queue array, statistics off (bytes)",
+                    r,
+                    4096));
+    get("memory", "stage", "seda-stats-off", "build_seconds")
+        .ifPresent(
+            r ->
+                valueAtMost(
+                    b, "seconds to build " + Harness.STAGES + " stages in one graph", r, 10));
+  }
+
+  private static void ratioAtMost(StringBuilder b, String name, Row x, Row y, double target) {
+    double r = x.value / y.value;
+    double err = r * Math.hypot(x.error / x.value, y.error / y.value);
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "| %s | %.2f ± %.2f | ≤ %.1f | %s |%n",
+            name,
+            r,
+            err,
+            target,
+            verdictAtMost(r, err, target)));
+  }
+
+  private static void valueAtMost(StringBuilder b, String name, Row x, double target) {
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "| %s | %.4g ± %.2g | ≤ %.4g | %s |%n",
+            name,
+            x.value,
+            x.error,
+            target,
+            verdictAtMost(x.value, x.error, target)));
+  }
+
+  private static String verdictAtMost(double v, double err, double target) {
+    if (v + err <= target) {
+      return "**met**";
+    } else if (v - err > target) {
+      return "**missed**";
+    }
+    return v <= target ? "met, within error" : "missed, within error";
   }
 
   private void ratio(

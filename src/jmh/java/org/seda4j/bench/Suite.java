@@ -254,6 +254,7 @@ public final class Suite {
         List.of(Contender.SEDA_DEFAULT, Contender.VT_SEMAPHORE, Contender.THREAD_POOL)) {
       rows.addAll(strip(harness("memory", "blocked", c.name(), plan.name())));
     }
+    rows.addAll(strip(harness("stages", plan.name())));
     return rows;
   }
 

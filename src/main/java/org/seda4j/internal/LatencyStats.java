@@ -17,7 +17,7 @@ import org.seda4j.Latency;
  * MAX_OUTSTANDING stamped events wait at once (memory stays bounded whatever the queue holds).
  * The sample is uniform over events within a window, so a percentile's error is that of a random
  * sample of n: the reported p90 lies between the true p(90 - d) and p(90 + d), d = 100 *
- * sqrt(0.09 / n), i.e. within p88 and p92 for one window's 256 samples (one standard deviation),
+ * sqrt(0.09 / n), i.e. within p88.7 and p91.3 for a window of 512 samples (one standard deviation),
  * plus the histogram's 1/32 bucket bound; the count is the number of samples, not of events.
  * A burst larger than the outstanding cap has its later events under-sampled until stamped ones
  * leave the queue.

@@ -152,7 +152,8 @@ public final class ResponseTimeLimit<E> implements AdmissionController<E>, Refus
     Object key;
     try {
       key = keyOf(event);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      Guard.rethrowFatal(e);
       return new Refusal(
           RejectionReason.REFUSED,
           "the fairness key function of its response-time controller threw " + e);

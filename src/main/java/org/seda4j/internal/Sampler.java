@@ -89,20 +89,23 @@ final class Sampler {
     for (int i = 0; i < n; i++) {
       try {
         stages[i].sample(now, periodNanos, cpu);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
+        Guard.rethrowFatal(e);
         log.warn("sampling stage '{}' failed; its settings stay as they are", stages[i].name(), e);
       }
     }
     for (int i = 0; i < n; i++) {
       try {
         stages[i].updateAdmission(now);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
+        Guard.rethrowFatal(e);
         log.warn("admission update of stage '{}' failed", stages[i].name(), e);
       }
     }
     try {
       deadlocks.check(registry.stages());
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      Guard.rethrowFatal(e);
       log.warn("deadlock detection failed", e);
     }
   }

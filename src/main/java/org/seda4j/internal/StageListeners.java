@@ -27,7 +27,7 @@ final class StageListeners<E> {
     try {
       listener.accept(e, r);
     } catch (Throwable ex) {
-      rethrowFatal(ex);
+      Guard.rethrowFatal(ex);
       warnings.warn(
           StageLog.Kind.REJECT_LISTENER_FAILED,
           "rejection listener of stage '{}' threw; ignored",
@@ -46,19 +46,12 @@ final class StageListeners<E> {
     try {
       listener.accept(e);
     } catch (Throwable ex) {
-      rethrowFatal(ex);
+      Guard.rethrowFatal(ex);
       warnings.warn(
           StageLog.Kind.DROP_LISTENER_FAILED,
           "drop listener of stage '{}' threw; ignored",
           spec.name(),
           ex);
-    }
-  }
-
-  /** Out of memory or stack: nothing sensible to do here. */
-  private static void rethrowFatal(Throwable t) {
-    if (t instanceof VirtualMachineError vme) {
-      throw vme;
     }
   }
 }

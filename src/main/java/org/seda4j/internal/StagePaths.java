@@ -110,7 +110,8 @@ final class StagePaths<E> {
     int p;
     try {
       p = fb.priorityOf(e);
-    } catch (RuntimeException ex) {
+    } catch (Throwable ex) {
+      Guard.rethrowFatal(ex);
       stage
           .warnings()
           .warn(
@@ -224,7 +225,8 @@ final class StagePaths<E> {
     long limitBefore = fb instanceof ResponseTimeLimit<?> l ? l.limit() : 0;
     try {
       consumed = fb.update(sample);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      Guard.rethrowFatal(e);
       stage
           .warnings()
           .warn(

@@ -304,7 +304,8 @@ final class Tuning {
     ControllerDecision d;
     try {
       d = controller.apply(s);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      Guard.rethrowFatal(e);
       stage
           .warnings()
           .warn(
