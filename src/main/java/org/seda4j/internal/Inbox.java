@@ -113,12 +113,15 @@ final class Inbox {
         }
         boolean bulk = exclusive;
         if (!bulk) {
-          unpark(1); // back in the gap, to offer: see the class comment
+          // Back in the gap to offer (see the class comment), but still counted in `parked` from
+          // before the offer to after the wait, so a consumer that makes room after this offer
+          // failed sees it and signals.
+          parkedEvents.addAndGet(-1);
           isParked = false;
           if (!exclusive && queue.offer(item)) {
             return Outcome.INSERTED;
           }
-          park(1);
+          parkedEvents.addAndGet(1);
           isParked = true;
           if (!mayWait && !exclusive) {
             return Outcome.FULL;
@@ -138,8 +141,9 @@ final class Inbox {
       }
     } finally {
       if (isParked) {
-        unpark(1);
+        parkedEvents.addAndGet(-1);
       }
+      parked.decrementAndGet();
       waitLock.unlock();
     }
   }
