@@ -1,15 +1,22 @@
 /** seda4j. */
 // micrometer-core 1.17.2 is an automatic module (Automatic-Module-Name: micrometer.core).
-@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
+@SuppressWarnings("requires-automatic")
 module org.seda4j {
   requires org.slf4j;
   requires java.management; // a StageMXBean per stage in the platform MBeanServer
   requires jdk.management; // process CPU time for the controllers' samples
   requires jdk.jfr; // Flight Recorder events (internal.JfrEvents)
+  // Nullness annotations: needed to compile against seda4j (its API shows @Nullable), not to run
+  // it. `static transitive` is right only because the pom passes jspecify on to every user (it is
+  // not optional): a module that says only `requires org.seda4j;` compiles with just the jars
+  // Maven gives it (ConsumerIT builds one).
   requires static transitive org.jspecify;
   // Optional: only org.seda4j.micrometer uses Micrometer, and its API shows Micrometer types
-  // (MeterBinder, MeterRegistry, Tag). Without Micrometer the rest of seda4j works unchanged.
-  requires static transitive micrometer.core;
+  // (MeterBinder, MeterRegistry, Tag). Without Micrometer the rest of seda4j works unchanged; a
+  // module that uses org.seda4j.micrometer says `requires micrometer.core;` itself. Never
+  // `transitive`: Maven does not pass an optional dependency on, so a module that requires
+  // org.seda4j alone would not compile.
+  requires static micrometer.core;
 
   exports org.seda4j;
   exports org.seda4j.micrometer;

@@ -47,7 +47,9 @@ class ExamplesTest {
           List.of(
               "answered 200/s", "responseTime(p90 target 50.0 ms)", "query rejected: OVERLOADED="),
           "shutdown",
-          List.of("unprocessed event(s)", "(still queued)", "-> balanced: true"));
+          List.of("unprocessed event(s)", "(still queued)", "-> balanced: true"),
+          "quickstart",
+          List.of("billing order 1"));
 
   @TestFactory
   Stream<DynamicTest> everyExampleRuns() throws IOException {

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * More misuse a senior engineer would try, beyond {@link BadInputTest}: values at the edges of
  * their types, calls from the wrong thread or at the wrong time, hostile callbacks. Each test backs
- * a row of the README table "Misuse and the error it gets"; no admitted event may be lost by any of
- * them.
+ * a row of the table "Misuse and the error it gets" in docs/guide.md; no admitted event may be lost
+ * by any of them.
  */
 @Timeout(60)
 class MisuseTest extends GraphTestSupport {

@@ -58,6 +58,15 @@ class ModuleExportsTest {
             "java.management",
             "jdk.jfr",
             "micrometer.core static");
+    // An optional dependency is never `requires transitive`: a module that says only
+    // `requires org.seda4j;` would then need it to compile (ConsumerIT builds such a module).
+    assertThat(descriptor.requires())
+        .filteredOn(r -> r.name().equals("micrometer.core"))
+        .singleElement()
+        .satisfies(
+            r ->
+                assertThat(r.modifiers())
+                    .containsExactly(ModuleDescriptor.Requires.Modifier.STATIC));
   }
 
   @Test

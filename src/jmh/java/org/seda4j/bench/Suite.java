@@ -84,7 +84,7 @@ public final class Suite {
       if (parts.isEmpty()) {
         parts.addAll(PARTS);
         if (!mode.equals("quick")) {
-          parts.remove("others"); // their figures have their own commands (README)
+          parts.remove("others"); // their figures have their own commands (docs/benchmarks.md)
         }
       }
       long start = System.nanoTime();
@@ -262,7 +262,7 @@ public final class Suite {
    * The project's other benchmarks, run briefly so they never rot (CI's quick mode): {@link
    * PipelineThroughput} (one case per benchmark method), {@link ControllerScenarios} {@code quick}
    * and {@link Conditioning} {@code quick} at 1 C and 4 C, {@link Fairness} {@code quick}. Their
-   * published figures come from their own commands (README), not from here.
+   * published figures come from their own commands (docs/benchmarks.md), not from here.
    */
   private static void others(Plan plan) throws Exception {
     new Runner(

@@ -86,6 +86,9 @@ import org.seda4j.StageSnapshot;
  * <p>Reading a meter takes a {@link Stage#snapshot()}, which never blocks. This class is
  * thread-safe, and one instance may be bound to several registries.
  */
+// Its API shows Micrometer types although module-info does not say `requires transitive
+// micrometer.core` (an optional dependency never is): users of this class require it themselves.
+@SuppressWarnings("exports")
 public final class StageGraphMetrics implements MeterBinder {
 
   /** The {@code outcome} tags of {@code seda4j.stage.events}, with the counter each one reads. */

@@ -1,0 +1,26 @@
+package app;
+
+import java.time.Duration;
+import org.seda4j.Stage;
+import org.seda4j.StageGraph;
+
+/** A user's first service: two stages, an emit, awaitIdle. Prints "total 6" and exits 0. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    java.util.concurrent.atomic.AtomicLong total = new java.util.concurrent.atomic.AtomicLong();
+    try (StageGraph graph = StageGraph.open("consumer")) {
+      Stage<Integer> sum = graph.stage("sum", Integer.class).handler((n, ctx) -> total.addAndGet(n));
+      Stage<String> parse =
+          graph
+              .stage("parse", String.class)
+              .handler((s, ctx) -> ctx.emit(sum, Integer.parseInt(s.strip())));
+      for (String s : new String[] {"1", " 2", "3 "}) {
+        parse.put(s);
+      }
+      graph.awaitIdle(Duration.ofSeconds(10));
+    }
+    System.out.println("total " + total.get());
+  }
+}
