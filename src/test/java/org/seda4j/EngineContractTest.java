@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -927,6 +928,177 @@ class EngineContractTest extends GraphTestSupport {
           .as("the sizes of the batches after setBatchSize(2)")
           .allMatch(n -> n <= 2);
       assertThat(stage.snapshot().completed()).isEqualTo(21);
+    }
+  }
+
+  // ==================================================================================== 5
+
+  /**
+   * Failure 5: the shutdown report was lost when close() was interrupted, and for all but one of
+   * several concurrent closers; the handler that ignored the interrupt was named nowhere.
+   *
+   * <p>Already covered elsewhere: a later call after shutdownNow() gets the same report
+   * (LifecycleTest.closeAfterAForcedShutdownReturnsAtOnceWithTheSameReport, StageModelTest's second
+   * shutdown); close(Duration) racing shutdownNow() get one report (ChaosRun, shutdown RACE); an
+   * interrupted close(Duration) returns its report (InterruptTest.closeWithDeadline-
+   * InterruptedWhileWaitingReportsAForcedShutdownAndKeepsTheFlag); shutdownNow()/close(d) name a
+   * handler that ignores its interrupt (HostileHandlerShutdownTest, ThreadLeakTest). These tests
+   * add the void close() interrupted, and more than two closers of every kind at once.
+   */
+  @Nested
+  class TheShutdownReportIsKept {
+
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    @AfterEach
+    void releaseTheStubbornHandler() {
+      release.countDown();
+    }
+
+    /*
+     * Today: close() forces a shutdown when interrupted but returns void and keeps the report;
+     * a later shutdownNow() reports nothing, and the handler that ignored its interrupt is named
+     * nowhere.
+     */
+    @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void anInterruptedCloseLeavesItsReportToTheGraphAndToLaterCallsNamingTheStubbornHandler()
+        throws Exception {
+      // given a handler that ignores interrupts, and two events queued behind it
+      StageGraph graph =
+          register(
+              StageGraph.builder("ec5_interrupted")
+                  .interruptGrace(Duration.ofMillis(50))
+                  .jmx(false)
+                  .open());
+      AtomicReference<String> stubborn = new AtomicReference<>("");
+      Stage<Integer> stage =
+          graph
+              .stage("stubborn", Integer.class)
+              .permits(1)
+              .batchSize(1)
+              .handler(
+                  (e, ctx) -> {
+                    stubborn.set(Thread.currentThread().getName());
+                    while (true) {
+                      try {
+                        release.await();
+                        return;
+                      } catch (InterruptedException ignored) {
+                        // the misbehaviour under test: it keeps waiting
+                      }
+                    }
+                  });
+      for (int i = 1; i <= 3; i++) {
+        stage.put(i);
+      }
+      awaitUntil(() -> !stubborn.get().isEmpty());
+
+      // when close() waits for it and is interrupted
+      Forked<Void> closer =
+          fork(
+              "closer-ec5",
+              () -> {
+                graph.close();
+                return null;
+              });
+      awaitUntil(() -> graph.state() == StageGraph.State.CLOSING);
+      closer.awaitBlocked();
+      closer.thread().interrupt();
+      assertThat(closer.future()).succeedsWithin(TIMEOUT);
+
+      // then the graph keeps the report of the forced shutdown, which names the handler ...
+      assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
+      ShutdownReport report =
+          graph.shutdownReport().orElseThrow(() -> new AssertionError("no report kept"));
+      assertThat(report.graceful()).isFalse();
+      assertThat(report.unprocessed())
+          .containsExactlyInAnyOrder(
+              new UnprocessedEvent("stubborn", 1, true),
+              new UnprocessedEvent("stubborn", 2, false),
+              new UnprocessedEvent("stubborn", 3, false));
+      assertThat(report.unstoppedThreads())
+          .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+          .startsWith(stubborn.get());
+      assertThat(stage.snapshot().cancelled()).isEqualTo(3);
+      // ... and every later call returns it again
+      assertThat(graph.shutdownNow()).as("a later shutdownNow()").isEqualTo(report);
+      assertThat(graph.close(Duration.ofSeconds(1))).as("a later close(d)").isEqualTo(report);
+      assertThat(graph.shutdownReport()).contains(report);
+    }
+
+    /** The ways to close a graph. */
+    enum Closer {
+      CLOSE,
+      CLOSE_WITH_DEADLINE,
+      CLOSE_AT_ONCE,
+      SHUTDOWN_NOW
+    }
+
+    /*
+     * Today: the first closer builds the report; the others wait for TERMINATED and return an
+     * empty one (or, for close(), nothing anywhere).
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void concurrentClosersOfEveryKindAllGetTheOneReport() throws Exception {
+      for (int round = 0; round < 30; round++) {
+        // given handlers blocked until interrupted, and events queued behind them
+        StageGraph graph = openQuiet("ec5_closers_" + round);
+        CountDownLatch started = new CountDownLatch(2);
+        Stage<Integer> stage =
+            graph
+                .stage("s", Integer.class)
+                .permits(2)
+                .batchSize(1)
+                .handler(
+                    (e, ctx) -> {
+                      started.countDown();
+                      new CountDownLatch(1).await(); // until interrupted
+                    });
+        for (int i = 0; i < 6; i++) {
+          stage.put(i);
+        }
+        assertThat(started.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+
+        // when closers of every kind (two of each) race
+        CountDownLatch go = new CountDownLatch(1);
+        List<Forked<Optional<ShutdownReport>>> closers = new ArrayList<>();
+        for (int c = 0; c < 2 * Closer.values().length; c++) {
+          Closer kind = Closer.values()[c % Closer.values().length];
+          closers.add(
+              fork(
+                  "closer-" + kind + "-" + c,
+                  () -> {
+                    go.await();
+                    return switch (kind) {
+                      case CLOSE -> {
+                        graph.close(); // ends once a forced closer terminated the graph
+                        yield Optional.empty();
+                      }
+                      case CLOSE_WITH_DEADLINE -> Optional.of(graph.close(Duration.ofMillis(5)));
+                      case CLOSE_AT_ONCE -> Optional.of(graph.close(Duration.ZERO));
+                      case SHUTDOWN_NOW -> Optional.of(graph.shutdownNow());
+                    };
+                  }));
+        }
+        go.countDown();
+
+        // then every closer gets the same report, which the graph keeps, and which lists every
+        // cancelled event
+        List<Optional<ShutdownReport>> got = new ArrayList<>();
+        for (Forked<Optional<ShutdownReport>> c : closers) {
+          got.add(c.future().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        }
+        String context = "round " + round;
+        ShutdownReport kept =
+            graph.shutdownReport().orElseThrow(() -> new AssertionError(context + ": no report"));
+        assertThat(got)
+            .as("%s: what each closer got (empty for close())", context)
+            .allMatch(r -> r.isEmpty() || r.get().equals(kept));
+        assertThat(kept.unprocessed()).as(context).hasSize(6);
+        assertThat(stage.snapshot().cancelled()).as(context).isEqualTo(6);
+      }
     }
   }
 }
