@@ -1183,4 +1183,60 @@ class EngineContractTest extends GraphTestSupport {
       }
     }
   }
+
+  // ==================================================================================== 7
+
+  /**
+   * Failure 7: a per-event handler that restores its interrupt flag and returns normally (the usual
+   * Java idiom) made the next event of its batch fail. Not covered elsewhere.
+   */
+  @Nested
+  class InterruptStatusBetweenEvents {
+
+    /*
+     * Today: the flag survives into the next handler call, whose first blocking call throws
+     * InterruptedException: every event after one that restored the flag fails.
+     */
+    @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aRestoredInterruptFlagDoesNotFailTheNextEventOfTheBatch() throws Exception {
+      // given a per-event handler in batches of 8 whose every call ends by restoring the interrupt
+      // flag (as after catching an InterruptedException), and blocks briefly before that
+      StageGraph graph = openQuiet("ec7_flag");
+      CountDownLatch gate = new CountDownLatch(1);
+      Map<Integer, Boolean> flagOnEntry = new ConcurrentHashMap<>();
+      Stage<Integer> stage =
+          graph
+              .stage("polite", Integer.class)
+              .permits(1)
+              .batchSize(8)
+              .handler(
+                  (e, ctx) -> {
+                    flagOnEntry.put(e, Thread.currentThread().isInterrupted());
+                    if (e == 0) {
+                      gate.await(); // holds the only permit until the batches are queued
+                    }
+                    Thread.sleep(1); // simulated work: throws if the flag is set
+                    Thread.currentThread().interrupt(); // the idiom: restore, and return
+                  });
+      stage.put(0);
+      awaitUntil(() -> stage.snapshot().inFlight() == 1);
+      for (int i = 1; i <= 24; i++) {
+        stage.put(i); // three full batches
+      }
+      gate.countDown();
+
+      // then every event completes, none starts with the flag set
+      assertThat(graph.awaitIdle(BRIEF)).isTrue();
+      StageSnapshot s = stage.snapshot();
+      assertThat(flagOnEntry)
+          .as("events whose handler call began with the interrupt flag set")
+          .hasSize(25)
+          .allSatisfy((e, flag) -> assertThat(flag).as("event %d", e).isFalse());
+      assertThat(s.failed()).as("%s", s).isZero();
+      assertThat(s.completed()).isEqualTo(25);
+      assertThat(s.balanced()).isTrue();
+      assertThat(closesWithin(graph, BRIEF)).as("close() returns").isTrue();
+    }
+  }
 }
