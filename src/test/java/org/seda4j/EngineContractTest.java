@@ -2,6 +2,7 @@ package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -1237,6 +1238,77 @@ class EngineContractTest extends GraphTestSupport {
       assertThat(s.completed()).isEqualTo(25);
       assertThat(s.balanced()).isTrue();
       assertThat(closesWithin(graph, BRIEF)).as("close() returns").isTrue();
+    }
+  }
+
+  // ==================================================================================== 8
+
+  /**
+   * Failure 8: close() waiting for a handler that never returns waited silently, for ever: nothing
+   * said which handler it waited for. Not covered elsewhere.
+   */
+  @Nested
+  class CloseSaysWhatItWaitsFor {
+
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    @AfterEach
+    void releaseTheHandler() {
+      release.countDown();
+    }
+
+    /*
+     * Today: nothing is logged while close() waits; the test fails when its wait for the WARN
+     * line ends (10 s).
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void closeWaitingForAHandlerLogsWhichHandlerAtABoundedRate() throws Exception {
+      // given a handler that does not return until the test lets it
+      StageGraph graph = openQuiet("ec8_wait");
+      AtomicReference<String> thread = new AtomicReference<>("");
+      Stage<Integer> stage =
+          graph
+              .stage("stuck", Integer.class)
+              .permits(1)
+              .handler(
+                  (e, ctx) -> {
+                    thread.set(Thread.currentThread().getName());
+                    release.await();
+                  });
+      stage.put(1);
+      awaitUntil(() -> !thread.get().isEmpty());
+
+      try (CapturedErr err = new CapturedErr()) {
+        // when close() waits for it
+        Forked<Void> closer =
+            fork(
+                "closer-ec8",
+                () -> {
+                  graph.close();
+                  return null;
+                });
+        java.util.function.Supplier<Long> warnings =
+            () ->
+                err.text()
+                    .lines()
+                    .filter(
+                        l -> l.contains("WARN") && l.contains(thread.get()) && l.contains("stuck"))
+                    .count();
+
+        // then, within seconds, a WARN line names the handler's thread and its stage ...
+        awaitUntil(() -> warnings.get() >= 1);
+        // ... and the next ones come at a bounded rate (not one per poll of the wait)
+        await()
+            .during(Duration.ofSeconds(2))
+            .atMost(Duration.ofSeconds(3))
+            .until(() -> warnings.get() <= 2);
+        assertThat(closer.future()).isNotDone();
+
+        release.countDown();
+        assertThat(closer.future()).succeedsWithin(TIMEOUT);
+      }
+      assertThat(stage.snapshot().completed()).isEqualTo(1);
     }
   }
 }
