@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -1417,6 +1418,91 @@ class EngineContractTest extends GraphTestSupport {
         assertThat(Ends.of(work.snapshot())).as(context).isEqualTo(workAtReturn);
         handlerThreads.clear();
       }
+    }
+  }
+
+  // =================================================================================== 10
+
+  /**
+   * Failure 10: every stage allocated its histograms even with latencyStatistics(false) (~45 KB per
+   * stage), and registering a stage copied a list of all stages (O(N²): 20,000 stages took ~1 GB).
+   * Measured in bytes the building thread allocates (not in time: speed targets are checked by
+   * benchmarks). Not covered elsewhere.
+   */
+  @Nested
+  class MemoryPerStage {
+
+    private final com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    /**
+     * Bytes the current thread allocates while it builds {@code n} idle stages in {@code graph}.
+     */
+    private long bytesToBuild(StageGraph graph, String prefix, int n) {
+      long before = threads.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < n; i++) {
+        graph.stage(prefix + i, Integer.class).capacity(16).handler((e, ctx) -> {});
+      }
+      return threads.getCurrentThreadAllocatedBytes() - before;
+    }
+
+    private StageGraph openLean(String name) {
+      return register(StageGraph.builder(name).latencyStatistics(false).jmx(false).open());
+    }
+
+    /*
+     * Today: ~45 KB per stage (histograms allocated whatever the setting).
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void anIdleStageWithoutLatencyStatisticsCostsAFewKilobytes() {
+      // given a graph without latency statistics (warmed up with a few stages)
+      StageGraph graph = openLean("ec10_per_stage");
+      bytesToBuild(graph, "warm", 200);
+      long heapBefore = heapAfterGc();
+
+      // when 2,000 idle stages (queues of 16) are built
+      long allocated = bytesToBuild(graph, "s", 2_000);
+      long kept = heapAfterGc() - heapBefore;
+
+      // then building each allocated a few KB (a stage with histograms allocates ~45 KB), and
+      // each keeps at most 4 KB beyond its queue array (16 references: 144 bytes at most)
+      assertThat(allocated / 2_000)
+          .as("bytes allocated per idle stage (measured: ~5.8 KB)")
+          .isLessThanOrEqualTo(8 * 1024);
+      assertThat(kept / 2_000)
+          .as("bytes kept per idle stage, after a full GC (measured: ~3.3 KB)")
+          .isLessThanOrEqualTo(4 * 1024 + 144);
+      assertThat(graph.stages()).hasSize(2_200); // the stages are still reachable
+    }
+
+    /** The heap in use after a full GC (System.gc(), twice: the JVM may do less on the first). */
+    private static long heapAfterGc() {
+      Runtime rt = Runtime.getRuntime();
+      System.gc();
+      System.gc();
+      return rt.totalMemory() - rt.freeMemory();
+    }
+
+    /*
+     * Today: registration copies the list of stages per stage; 20,000 stages take ~1 GB, 16 times
+     * what 5,000 take.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void buildingTwentyThousandStagesIsNotQuadratic() {
+      // given fresh graphs (the code warmed up on a third)
+      bytesToBuild(openLean("ec10_warm"), "s", 2_000);
+
+      // when 5,000 stages are built in one and 20,000 in the other
+      long five = bytesToBuild(openLean("ec10_5k"), "s", 5_000);
+      long twenty = bytesToBuild(openLean("ec10_20k"), "s", 20_000);
+
+      // then four times the stages cost about four times the bytes (a quadratic cost: 16 times)
+      double ratio = (double) twenty / five;
+      assertThat(ratio)
+          .as("bytes for 20,000 stages (%d) / bytes for 5,000 (%d)", twenty, five)
+          .isLessThan(6.0);
     }
   }
 }
