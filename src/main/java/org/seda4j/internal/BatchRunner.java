@@ -307,7 +307,10 @@ final class BatchRunner<E> {
       books.expired.add(t.late);
     }
     w.published();
-    if (inFlight == 0 && graph.idleAwaited()) {
+    // The last batch to end wakes the idle waiters, after its counts. One that saw another batch
+    // in flight looks again after counting: that batch may have ended and woken the waiters
+    // meanwhile, before this one's counts were in.
+    if (graph.idleAwaited() && (inFlight == 0 || workers.inFlight() == 0)) {
       graph.wakeIdleWaiters();
     }
   }

@@ -84,6 +84,7 @@ final class Sampler {
   }
 
   private void pass(long now, double cpu) {
+    registry.pruneExited();
     int n = registry.count();
     StageImpl<?>[] stages = registry.array();
     for (int i = 0; i < n; i++) {

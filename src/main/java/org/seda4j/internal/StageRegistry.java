@@ -30,6 +30,8 @@ final class StageRegistry {
   private final Set<Object> controllersInUse = Collections.newSetFromMap(new IdentityHashMap<>());
   private final CopyOnWriteArrayList<PathStats> paths = new CopyOnWriteArrayList<>();
   private final ConcurrentHashMap<Thread, Worker> workers = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Thread, Worker> exiting = new ConcurrentHashMap<>();
+  private static final int EXITING_PRUNE_AT = 64;
   private final java.util.concurrent.atomic.AtomicInteger nextId =
       new java.util.concurrent.atomic.AtomicInteger();
 
@@ -143,8 +145,26 @@ final class StageRegistry {
     workers.put(w.thread, w);
   }
 
+  /**
+   * A worker is ending: it leaves the registry but stays among the exiting until its thread is seen
+   * ended (its last lines run after this), so that a termination can join it too.
+   */
   void removeWorker(Worker w) {
     workers.remove(w.thread, w);
+    exiting.put(w.thread, w);
+    if (exiting.size() > EXITING_PRUNE_AT) {
+      pruneExited();
+    }
+  }
+
+  /** Forgets the exiting workers whose thread has ended (the sampler calls this every period). */
+  void pruneExited() {
+    exiting.values().removeIf(w -> !w.thread.isAlive());
+  }
+
+  /** Workers that left the registry and whose thread may still be running (a snapshot). */
+  List<Worker> exiting() {
+    return new ArrayList<>(exiting.values());
   }
 
   @Nullable Worker worker(Thread t) {

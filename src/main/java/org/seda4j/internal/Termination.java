@@ -2,8 +2,11 @@ package org.seda4j.internal;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.GraphFailedException;
 import org.seda4j.ShutdownReport;
@@ -221,7 +224,7 @@ final class Termination {
    * it. Workers started while this runs (they see the stop at once) are joined too.
    */
   private void joinWorkers(long deadline, List<String> unstopped) {
-    List<Worker> left = new ArrayList<>();
+    Set<Worker> left = Collections.newSetFromMap(new IdentityHashMap<>());
     for (int round = 0; round < 3 && graph.registry.hasWorkers(); round++) {
       for (Worker w : graph.registry.workers()) {
         if (left.contains(w)) {
@@ -233,6 +236,18 @@ final class Termination {
         }
       }
     }
+    // Workers that left the registry as they ended: their last lines of engine code may still run.
+    for (Worker w : graph.registry.exiting()) {
+      if (!Waits.joinUntil(w.thread, deadline + MARGIN_NANOS)) {
+        unstopped.add(
+            w.thread.getName()
+                + " (stage '"
+                + w.owner.stage().name()
+                + "'): still ending after the grace, after its last batch (no carrier thread was"
+                + " free to run it)");
+      }
+    }
+    graph.registry.pruneExited();
     for (Worker w : left) {
       String line = w.owner.stage().abandon(w);
       unstopped.add(

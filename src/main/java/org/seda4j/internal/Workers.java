@@ -153,7 +153,7 @@ final class Workers<E> {
           if (!w.idle()) {
             return; // a forced shutdown took the (empty) batch over
           }
-          n = linger(w, max);
+          n = linger(w);
           if (n == 0) {
             return;
           }
@@ -202,7 +202,7 @@ final class Workers<E> {
    * queued an event reads `lingerParked` after its offer and unparks it; the worker writes
    * `lingerParked` before it looks at the queue once more: one of the two sees the other.
    */
-  private int linger(Worker w, int max) {
+  private int linger(Worker w) {
     if (!lingering.compareAndSet(null, w)) {
       return 0;
     }
@@ -213,7 +213,7 @@ final class Workers<E> {
           return 0;
         }
         w.begin(System.nanoTime());
-        int n = w.fill(inbox, max);
+        int n = w.fill(inbox, Math.min(batchSize, capacity)); // the size now, not before the wait
         if (n > 0) {
           return n;
         }
