@@ -67,7 +67,8 @@ final class BatchRunner<E> {
   long run(Worker w, int n, long start) {
     boolean tracked = unwrap(w, n, start);
     HandlerContext ctx = tracked ? stage.newContext() : sharedContext;
-    Tally t = new Tally();
+    Tally t = w.tally;
+    t.reset();
     try {
       if (eventHandler != null) {
         runEach(eventHandler, w, n, tracked ? w.origins : null, ctx, t);
@@ -117,8 +118,8 @@ final class BatchRunner<E> {
     return tracked;
   }
 
-  /** What one batch did. */
-  private static final class Tally {
+  /** What one batch did: one per worker, reset for each of its batches (nothing allocated). */
+  static final class Tally {
     int ok;
     int bad;
     int cancel;
@@ -128,6 +129,18 @@ final class BatchRunner<E> {
     int @Nullable [] handled; // indices handled, when responses are recorded
     int handledCount;
     List<UnprocessedEvent> cancelled = List.of();
+
+    void reset() {
+      ok = 0;
+      bad = 0;
+      cancel = 0;
+      late = 0;
+      served = 0;
+      end = 0;
+      handled = null;
+      handledCount = 0;
+      cancelled = List.of();
+    }
 
     void handled(int i) {
       int[] h = handled;

@@ -191,7 +191,10 @@ final class StageImpl<E> implements Stage<E> {
     long dropped = books.dropped();
     long inFlight = workers.inFlight();
     int queued = inbox.size();
-    long admitted = books.admitted() - inbox.parkedEvents();
+    // Producers move from `offered` to parked to queued or `unadmitted`: read those in reverse.
+    long unadmitted = books.unadmitted.sum();
+    long parked = inbox.parkedEvents();
+    long admitted = books.offered.sum() - unadmitted - parked;
     return new StageSnapshot(
         spec.name(),
         spec.capacity(),

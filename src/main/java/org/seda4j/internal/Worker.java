@@ -72,6 +72,7 @@ final class Worker implements Runnable {
   volatile long since; // System.nanoTime() when the current batch began; 0 between batches
 
   private final Filler filler = new Filler();
+  final BatchRunner.Tally tally = new BatchRunner.Tally(); // the worker thread's only
 
   Worker(Workers<?> owner) {
     this.owner = owner;
