@@ -6,6 +6,8 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -25,7 +27,7 @@ public final class QuiescenceStress {
   private QuiescenceStress() {}
 
   /** How long an awaitIdle that must return true may wait before a lost wake-up is suspected. */
-  static final Duration WAKE_UP = Duration.ofSeconds(2);
+  static final Duration WAKE_UP = Duration.ofSeconds(1);
 
   static GraphImpl graph() {
     return (GraphImpl) StageGraph.builder("jcstress").jmx(false).open();
@@ -48,20 +50,50 @@ public final class QuiescenceStress {
   }
 
   /**
-   * awaitIdle(WAKE_UP) for an actor: 1 if it returned true; 0 if it returned false although the
-   * graph is quiescent right after (a lost wake-up); 2 if it returned false and events are still
-   * pending (the machine too slow to end them within the wait); -1 if interrupted.
+   * The end of gated handlers: each handler calls {@link #returning()} last, so the time the last
+   * one returned is known (its event is counted as ended microseconds later).
    */
-  static int awaitIdle(GraphImpl g) {
+  static final class Ends {
+    final int expected;
+    final AtomicInteger returned = new AtomicInteger();
+    final AtomicLong lastReturn = new AtomicLong();
+
+    Ends(int expected) {
+      this.expected = expected;
+    }
+
+    void returning() {
+      lastReturn.accumulateAndGet(System.nanoTime(), Math::max);
+      returned.incrementAndGet();
+    }
+  }
+
+  /**
+   * awaitIdle(WAKE_UP) for an actor, while the gated handlers of {@code ends} are released. A lost
+   * wake-up does not make awaitIdle return false: its loop scans once more when the timeout ends,
+   * finds the graph quiescent and returns true, late. So the outcome is told by when it returned: 1
+   * if before its deadline, with true; 0 if only at its deadline although every handler had
+   * returned at least half the wait before (nobody woke it: a lost wake-up); 2 if at its deadline
+   * with a handler still running or returning late (a machine too loaded); 3 if false before its
+   * deadline (no stop condition holds here); -1 if interrupted.
+   */
+  static int awaitIdle(GraphImpl g, Ends ends) {
+    long start = System.nanoTime();
+    boolean idle;
     try {
-      if (g.awaitIdle(WAKE_UP)) {
-        return 1;
-      }
-      return g.quiescence.quiescent() ? 0 : 2;
+      idle = g.awaitIdle(WAKE_UP);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return -1;
     }
+    long end = System.nanoTime();
+    if (end - start < WAKE_UP.toNanos()) {
+      return idle ? 1 : 3;
+    }
+    boolean endedLongBefore =
+        ends.returned.get() == ends.expected
+            && end - ends.lastReturn.get() >= WAKE_UP.toNanos() / 2;
+    return endedLongBefore && g.quiescence.quiescent() ? 0 : 2;
   }
 
   /** awaitIdle(ZERO): whether the graph is quiescent at this scan. */
@@ -79,20 +111,24 @@ public final class QuiescenceStress {
    * (or the waiter's scan must see the end): no lost wake-up.
    */
   @JCStressTest
-  @Outcome(id = "1", expect = ACCEPTABLE, desc = "awaitIdle saw the event end")
+  @Outcome(id = "1", expect = ACCEPTABLE, desc = "awaitIdle woke when the event ended")
   @Outcome(
       id = "0",
       expect = FORBIDDEN,
-      desc = "lost wake-up: awaitIdle timed out although the graph is quiescent")
+      desc =
+          "lost wake-up: awaitIdle returned only at its 1 s deadline, though the handler had"
+              + " returned at least 0.5 s before")
   @Outcome(
       id = "2",
       expect = ACCEPTABLE_INTERESTING,
-      desc = "timed out with the event still pending: the machine is too loaded to end it in 2 s")
+      desc = "returned at its deadline, the handler returning late: the machine is too loaded")
+  @Outcome(expect = FORBIDDEN, desc = "awaitIdle returned false before its deadline")
   @State
   public static class LastEventEndsWhileAwaiting {
     final GraphImpl g = graph();
     final CountDownLatch started = new CountDownLatch(1);
     final CountDownLatch go = new CountDownLatch(1);
+    final Ends ends = new Ends(1);
 
     public LastEventEndsWhileAwaiting() {
       Stage<Integer> s =
@@ -104,6 +140,7 @@ public final class QuiescenceStress {
                   (e, ctx) -> {
                     started.countDown();
                     awaitLatch(go);
+                    ends.returning();
                   });
       s.offer(1);
       awaitLatch(started); // the event is in its handler
@@ -116,7 +153,7 @@ public final class QuiescenceStress {
 
     @Actor
     public void waiter(I_Result r) {
-      r.r1 = awaitIdle(g);
+      r.r1 = awaitIdle(g, ends);
     }
 
     @Arbiter
@@ -132,22 +169,25 @@ public final class QuiescenceStress {
    * worker's later count is still seen (no lost wake-up).
    */
   @JCStressTest
-  @Outcome(id = "1", expect = ACCEPTABLE, desc = "awaitIdle saw both events end")
+  @Outcome(id = "1", expect = ACCEPTABLE, desc = "awaitIdle woke when the last event ended")
   @Outcome(
       id = "0",
       expect = FORBIDDEN,
       desc =
-          "lost wake-up: awaitIdle timed out although the graph is quiescent (the last completion"
-              + " was counted by a worker that did not wake the waiter)")
+          "lost wake-up: awaitIdle returned only at its 1 s deadline, though both handlers had"
+              + " returned at least 0.5 s before (the last end was counted by a worker that did"
+              + " not wake the waiter)")
   @Outcome(
       id = "2",
       expect = ACCEPTABLE_INTERESTING,
-      desc = "timed out with an event still pending: the machine is too loaded to end it in 2 s")
+      desc = "returned at its deadline, a handler returning late: the machine is too loaded")
+  @Outcome(expect = FORBIDDEN, desc = "awaitIdle returned false before its deadline")
   @State
   public static class TwoWorkersEndWhileAwaiting {
     final GraphImpl g = graph();
     final CountDownLatch started = new CountDownLatch(2);
     final CountDownLatch go = new CountDownLatch(1);
+    final Ends ends = new Ends(2);
 
     public TwoWorkersEndWhileAwaiting() {
       Stage<Integer> s =
@@ -159,6 +199,7 @@ public final class QuiescenceStress {
                   (e, ctx) -> {
                     started.countDown();
                     awaitLatch(go);
+                    ends.returning();
                   });
       s.offer(1);
       s.offer(2);
@@ -172,7 +213,7 @@ public final class QuiescenceStress {
 
     @Actor
     public void waiter(I_Result r) {
-      r.r1 = awaitIdle(g);
+      r.r1 = awaitIdle(g, ends);
     }
 
     @Arbiter
