@@ -33,6 +33,8 @@ import java.util.Objects;
  *     sooner after a 503 (ignoring its Retry-After) and is shed again gets its next 503 only when
  *     this much time has passed since the previous one, its reader parked meanwhile; {@link
  *     Duration#ZERO} answers every 503 at once (staged server only)
+ * @param wakeups how the staged server's connection readers wait for time to pass: for a keep-alive
+ *     connection's idle timeout and for a paced 503 (staged server only; see {@link Wakeups})
  */
 public record ServerConfig(
     Path root,
@@ -50,7 +52,8 @@ public record ServerConfig(
     StageSettings file,
     Disk disk,
     Duration responseTarget,
-    Duration shedPace) {
+    Duration shedPace,
+    Wakeups wakeups) {
 
   /**
    * Queue capacity and concurrency of one stage.
@@ -93,6 +96,41 @@ public record ServerConfig(
     }
   }
 
+  /**
+   * How the staged server's connection readers wait for time to pass. What a 503 costs the server
+   * is mostly wake-ups (docs/http-overload.md, "Where a 503's CPU goes"): these are the ways of
+   * having fewer of them, kept side by side so that they can be measured against each other.
+   */
+  public enum Wakeups {
+    /**
+     * A timer per wait, as the server had it first: each read for the next request head is a timed
+     * read (the socket's SO_TIMEOUT is the idle timeout: a timer scheduled and cancelled for every
+     * request), and a paced 503 waits on a timed await of one latch shared by all connections.
+     */
+    TIMERS,
+    /**
+     * No timer on the idle wait (one sweeper closes connections idle too long, a few times per idle
+     * timeout), and a paced 503 parks its own reader on a timer of its own.
+     */
+    SWEPT,
+    /**
+     * As {@link #SWEPT}, and paced 503s are released in batches by one pacer thread that ticks
+     * while some are held: one timer wake-up per tick for all the 503s due in it, not one per 503.
+     */
+    BATCHED;
+
+    /**
+     * The value named on the command line ({@code timers}, {@code swept}, {@code batched}).
+     *
+     * @param name the name, any case
+     * @return the value
+     * @throws IllegalArgumentException if there is none by that name
+     */
+    public static Wakeups named(String name) {
+      return valueOf(name.toUpperCase(java.util.Locale.ROOT));
+    }
+  }
+
   /** Checks the values. */
   public ServerConfig {
     Objects.requireNonNull(root, "root must not be null");
@@ -104,6 +142,7 @@ public record ServerConfig(
     Objects.requireNonNull(disk, "disk must not be null");
     Objects.requireNonNull(responseTarget, "responseTarget must not be null");
     Objects.requireNonNull(shedPace, "shedPace must not be null");
+    Objects.requireNonNull(wakeups, "wakeups must not be null");
     if (shedPace.isNegative()) {
       throw new IllegalArgumentException("shedPace must be positive, or zero for no pacing");
     }
@@ -156,7 +195,8 @@ public record ServerConfig(
         StageSettings.defaults(256),
         Disk.direct(),
         Duration.ofMillis(50),
-        Duration.ofSeconds(1));
+        Duration.ofSeconds(1),
+        Wakeups.BATCHED);
   }
 
   /**
@@ -182,7 +222,8 @@ public record ServerConfig(
         file,
         disk,
         responseTarget,
-        shedPace);
+        shedPace,
+        wakeups);
   }
 
   /**
@@ -208,7 +249,8 @@ public record ServerConfig(
         file,
         disk,
         responseTarget,
-        shedPace);
+        shedPace,
+        wakeups);
   }
 
   /**
@@ -237,7 +279,8 @@ public record ServerConfig(
         newFile,
         disk,
         responseTarget,
-        shedPace);
+        shedPace,
+        wakeups);
   }
 
   /**
@@ -263,7 +306,8 @@ public record ServerConfig(
         file,
         newDisk,
         responseTarget,
-        shedPace);
+        shedPace,
+        wakeups);
   }
 
   /**
@@ -291,7 +335,8 @@ public record ServerConfig(
         file,
         disk,
         responseTarget,
-        shedPace);
+        shedPace,
+        wakeups);
   }
 
   /**
@@ -317,7 +362,8 @@ public record ServerConfig(
         file,
         disk,
         target,
-        shedPace);
+        shedPace,
+        wakeups);
   }
 
   /**
@@ -344,6 +390,34 @@ public record ServerConfig(
         file,
         disk,
         responseTarget,
-        pace);
+        pace,
+        wakeups);
+  }
+
+  /**
+   * This configuration with another way for the connection readers to wait.
+   *
+   * @param newWakeups how they wait
+   * @return the new configuration
+   */
+  public ServerConfig withWakeups(Wakeups newWakeups) {
+    return new ServerConfig(
+        root,
+        port,
+        maxConnections,
+        maxHeadBytes,
+        maxHeaders,
+        maxBodyBytes,
+        idleTimeout,
+        headTimeout,
+        cacheBytes,
+        maxCachedFileBytes,
+        parse,
+        cache,
+        file,
+        disk,
+        responseTarget,
+        shedPace,
+        newWakeups);
   }
 }

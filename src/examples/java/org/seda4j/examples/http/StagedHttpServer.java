@@ -17,6 +17,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 import org.seda4j.AdmissionController;
 import org.seda4j.DeadLetter;
 import org.seda4j.FailurePolicy;
@@ -83,6 +85,13 @@ public final class StagedHttpServer implements ExampleServer {
 
   private static final Logger LOG = LoggerFactory.getLogger(StagedHttpServer.class);
   private static final Duration LINGER = Duration.ofSeconds(1);
+
+  /**
+   * How often the pacer releases the paced 503s that are due ({@link
+   * ServerConfig.Wakeups#BATCHED}): a held 503 goes out at most this much after its time.
+   */
+  static final Duration PACER_TICK = Duration.ofMillis(10);
+
   private static final byte[] REFUSED =
       String.join(
               "\r\n",
@@ -129,6 +138,10 @@ public final class StagedHttpServer implements ExampleServer {
   private final long startedNanos = System.nanoTime();
   private final Thread listenerThread;
   private final StatusPage statusPage;
+  // Releases paced 503s in batches (Wakeups.BATCHED with a pace), else null.
+  private final @Nullable Pacer pacer;
+  // Closes connections idle longer than the idle timeout (Wakeups.SWEPT, BATCHED), else null.
+  private final @Nullable Thread sweeper;
   private volatile boolean stopping;
 
   private StagedHttpServer(ServerConfig config) throws IOException {
@@ -188,6 +201,14 @@ public final class StagedHttpServer implements ExampleServer {
       throw e;
     }
     this.statusPage = new StatusPage(graph, stats, site, startedNanos);
+    this.pacer =
+        config.wakeups() == ServerConfig.Wakeups.BATCHED && config.shedPace().isPositive()
+            ? new Pacer("http-pacer", PACER_TICK)
+            : null;
+    this.sweeper =
+        config.wakeups() == ServerConfig.Wakeups.TIMERS
+            ? null
+            : Thread.ofPlatform().name("http-idle-sweeper").daemon().start(this::sweepIdle);
     this.listenerThread = Thread.ofVirtual().name("http-listener").start(this::listen);
   }
 
@@ -327,11 +348,14 @@ public final class StagedHttpServer implements ExampleServer {
 
   /** Runs on the connection's own virtual thread: reads request heads until the connection ends. */
   private void serve(Connection c) {
+    c.readerStarts();
+    // With a sweeper, the wait for the next request has no timer of its own.
+    @Nullable Duration idleTimeout = sweeper == null ? config.idleTimeout() : null;
     try {
       boolean goOn = true;
       while (goOn) {
         goOn =
-            switch (c.readHead(config.maxHeadBytes(), config.idleTimeout(), config.headTimeout())) {
+            switch (c.readHead(config.maxHeadBytes(), idleTimeout, config.headTimeout())) {
               case Head head -> {
                 stats.received();
                 yield admit(new Received(new Exchange(c, System.nanoTime()), head.text()));
@@ -462,16 +486,56 @@ public final class StagedHttpServer implements ExampleServer {
     // together, a pace later, every pace, and leave the stages idle in between. Never longer than
     // the pace, so a client that waits its Retry-After is never held.
     long jittered = (long) (paceNanos * (0.5 + 0.5 * ThreadLocalRandom.current().nextDouble()));
-    long wait = c.nanosUntilNextShed(jittered, System.nanoTime());
-    if (wait > 0) {
-      stats.paced();
-      try {
-        // Returns at once when the server starts closing: a held 503 must not delay shutdown.
-        stopSignal.await(wait, TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        // Answer now; the interrupt stays set for the reader's loop to see.
-        Thread.currentThread().interrupt();
+    long now = System.nanoTime();
+    long wait = c.nanosUntilNextShed(jittered, now);
+    if (wait <= 0) {
+      return;
+    }
+    stats.paced();
+    // Each way returns at once when the server starts closing: a held 503 must not delay shutdown.
+    switch (config.wakeups()) {
+      case TIMERS -> {
+        try {
+          stopSignal.await(wait, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+          // Answer now; the interrupt stays set for the reader's loop to see.
+          Thread.currentThread().interrupt();
+        }
       }
+      case SWEPT -> {
+        // A timer of this reader's own (close() unparks it), not a timed wait on a latch that
+        // every held reader shares: cancelling one of a thousand waiters there walks the queue.
+        long deadline = now + wait;
+        long left;
+        while (!stopping
+            && !Thread.currentThread().isInterrupted()
+            && (left = deadline - System.nanoTime()) > 0) {
+          LockSupport.parkNanos(this, left);
+        }
+      }
+      case BATCHED -> {
+        if (pacer != null && !stopping) {
+          pacer.holdUntil(now + wait);
+        }
+      }
+    }
+  }
+
+  /** The sweeper's loop: closes the connections that waited for a request too long. */
+  private void sweepIdle() {
+    long idleNanos = config.idleTimeout().toNanos();
+    long period = Math.clamp(idleNanos / 4, 10_000_000L, 1_000_000_000L);
+    try {
+      while (!stopSignal.await(period, TimeUnit.NANOSECONDS)) {
+        long now = System.nanoTime();
+        for (Connection c : connections) {
+          if (c.idleLongerThan(idleNanos, now)) {
+            c.close(); // its reader's read fails: the connection ends as after an idle timeout
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      // closing
     }
   }
 
@@ -629,6 +693,15 @@ public final class StagedHttpServer implements ExampleServer {
     }
     stopping = true;
     stopSignal.countDown();
+    if (pacer != null) {
+      pacer.close(); // releases the held 503s
+    }
+    for (Connection c : connections) {
+      Thread reader = c.reader();
+      if (reader != null) {
+        LockSupport.unpark(reader); // a reader parked for a paced 503 (SWEPT) sees stopping
+      }
+    }
     try {
       closeQuietly(listener);
       joinUninterruptibly(listenerThread);
@@ -637,6 +710,9 @@ public final class StagedHttpServer implements ExampleServer {
         c.close();
       }
       connectionThreads.close();
+      if (sweeper != null) {
+        joinUninterruptibly(sweeper);
+      }
     } finally {
       closed.countDown();
     }

@@ -1,0 +1,145 @@
+package org.seda4j.examples.http;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Holds threads until their time has come and releases them in batches: one platform thread ticks
+ * while some are held and, at each tick, unparks every thread whose time has passed. So a thousand
+ * held threads due within one tick cost one timer wake-up, not a thousand (a virtual thread's timed
+ * park schedules a timer of its own, and each one that fires wakes a thread to run it). A thread is
+ * released at the first tick at or after its time: late by at most one tick, never early. When
+ * nothing is held the pacer's thread parks without a timer.
+ *
+ * <p>Used by {@link StagedHttpServer} to pace the 503s of a connection ({@link
+ * ServerConfig.Wakeups#BATCHED}).
+ */
+final class Pacer implements AutoCloseable {
+
+  /** One held thread. */
+  private static final class Held {
+    final Thread thread;
+    final long dueNanos;
+    volatile boolean released;
+
+    Held(Thread thread, long dueNanos) {
+      this.thread = thread;
+      this.dueNanos = dueNanos;
+    }
+  }
+
+  private final long tickNanos;
+  private final ReentrantLock lock = new ReentrantLock();
+  // Guarded by lock.
+  private final PriorityQueue<Held> held =
+      new PriorityQueue<>(Comparator.comparingLong((Held h) -> h.dueNanos));
+  // Guarded by lock: the ticking thread parked without a timer, to be unparked by the next hold.
+  private boolean parkedIdle;
+  private volatile boolean closed;
+  private final Thread ticker;
+
+  /**
+   * Starts the pacer's thread.
+   *
+   * @param name the thread's name
+   * @param tick how often it looks while some thread is held
+   */
+  Pacer(String name, Duration tick) {
+    this.tickNanos = tick.toNanos();
+    if (tickNanos <= 0) {
+      throw new IllegalArgumentException("the tick must be positive, was " + tick);
+    }
+    this.ticker = Thread.ofPlatform().name(name).daemon().start(this::tick);
+  }
+
+  /**
+   * Parks the calling thread until {@code dueNanos} (a {@link System#nanoTime()} instant) has
+   * passed, at the latest one tick after; returns at once if the pacer is closed or the thread is
+   * interrupted (the interrupt stays set).
+   *
+   * @param dueNanos when the thread may go on
+   */
+  void holdUntil(long dueNanos) {
+    Held h = new Held(Thread.currentThread(), dueNanos);
+    boolean wake;
+    lock.lock();
+    try {
+      held.add(h);
+      wake = parkedIdle;
+      parkedIdle = false;
+    } finally {
+      lock.unlock();
+    }
+    if (wake) {
+      LockSupport.unpark(ticker);
+    }
+    while (!h.released && !closed && !Thread.currentThread().isInterrupted()) {
+      LockSupport.park(this);
+    }
+  }
+
+  private void tick() {
+    List<Held> ready = new ArrayList<>();
+    while (!closed) {
+      boolean empty;
+      lock.lock();
+      try {
+        long now = System.nanoTime();
+        while (!held.isEmpty() && held.element().dueNanos - now <= 0) {
+          ready.add(held.remove());
+        }
+        empty = held.isEmpty();
+        parkedIdle = empty;
+      } finally {
+        lock.unlock();
+      }
+      release(ready);
+      if (empty) {
+        LockSupport.park(this); // until the next hold (or close); a spurious return just loops
+      } else {
+        LockSupport.parkNanos(this, tickNanos);
+      }
+    }
+  }
+
+  private static void release(List<Held> ready) {
+    for (Held h : ready) {
+      h.released = true;
+      LockSupport.unpark(h.thread);
+    }
+    ready.clear();
+  }
+
+  /** Stops ticking and releases every held thread at once. Idempotent. */
+  @Override
+  public void close() {
+    closed = true;
+    LockSupport.unpark(ticker);
+    boolean interrupted = false;
+    while (true) {
+      try {
+        ticker.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    List<Held> rest;
+    lock.lock();
+    try {
+      rest = new ArrayList<>(held);
+      held.clear();
+    } finally {
+      lock.unlock();
+    }
+    release(rest);
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
