@@ -12,12 +12,9 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import org.seda4j.examples.http.LoadGenerator.Load;
 import org.seda4j.examples.http.LoadGenerator.OnShed;
 import org.seda4j.examples.http.OverloadReport.CpuModel;
@@ -84,7 +81,7 @@ public final class OverloadLab {
       ServerConfig.defaults(Path.of(".")).wakeups().name().toLowerCase(Locale.ROOT);
 
   /** The most calibration windows per contender (another one follows a window that shed). */
-  private static final int CALIBRATION_ATTEMPTS = 3;
+  private static final int CALIBRATION_ATTEMPTS = 1;
 
   /**
    * The grid point a quick run measures: the winner of the last full run (docs/http-overload.md).
@@ -232,14 +229,6 @@ public final class OverloadLab {
       return wakeups.isEmpty() ? DEFAULT_WAKEUPS : wakeups;
     }
 
-    /**
-     * What the cost of its 503s depends on beyond the shed path itself: the pace and how the
-     * readers wait. Contenders with the same key share one measurement of that cost.
-     */
-    RejectionKey rejectionKey() {
-      return new RejectionKey(paceMillis(), wakeups());
-    }
-
     private String lastValue(String flag) {
       String value = "";
       for (int i = 0; i + 1 < flags.size(); i++) {
@@ -248,26 +237,6 @@ public final class OverloadLab {
         }
       }
       return value;
-    }
-  }
-
-  /**
-   * The settings a rejection's cost is measured for.
-   *
-   * @param paceMillis the 503 pace
-   * @param wakeups how the readers wait ({@code --wakeups})
-   */
-  record RejectionKey(long paceMillis, String wakeups) implements Comparable<RejectionKey> {
-    String name() {
-      return "rejections-alone-pace-"
-          + paceMillis
-          + (wakeups.equals(DEFAULT_WAKEUPS) ? "" : "-" + wakeups);
-    }
-
-    @Override
-    public int compareTo(RejectionKey o) {
-      int byPace = Long.compare(paceMillis, o.paceMillis);
-      return byPace != 0 ? byPace : wakeups.compareTo(o.wakeups);
     }
   }
 
@@ -397,53 +366,34 @@ public final class OverloadLab {
     }
     staged.addAll(plan.extras());
     staged.removeIf(c -> !plan.includes(c.name()));
-    Set<RejectionKey> keys = new TreeSet<>();
-    for (Contender c : staged) {
-      keys.add(c.rejectionKey());
-    }
     List<String> rejections = new ArrayList<>();
-    Map<RejectionKey, Map<OnShed, Double>> perShed = new HashMap<>();
-    for (RejectionKey key : keys) {
-      perShed.put(key, measureRejections(key, plan, logs, rejections));
-    }
     List<Row> rows = new ArrayList<>();
     for (Contender c : staged) {
-      rows.addAll(measure(c, plan, logs, perShed.getOrDefault(c.rejectionKey(), Map.of())));
+      Map<OnShed, Double> perShed = measureRejections(c, plan, logs, rejections);
+      rows.addAll(measure(c, plan, logs, perShed));
     }
     rows.addAll(baselines);
     report(plan, header, rows, grid, rejections);
   }
 
   /**
-   * CPU per rejection, measured alone: a staged server that can serve nothing (queues of one, a
-   * disk that does not answer within the run) answers all but its first few requests with a 503, at
-   * the given pace and with the given wake-ups, to 1,024 clients of each kind. First, as much load
-   * as a contender's two overload windows, unmeasured, so that the JIT has compiled the shed path
-   * as far as in a contender's process when its served requests are calibrated (measured in a fresh
-   * JVM, the first rejections ran interpreted and the cost came out up to twice as high). Adds a
-   * CSV line per kind to {@code lines}.
+   * CPU per rejection, measured alone: the contender itself, made unable to serve (queues of one, a
+   * disk that does not answer within the run: its flags, then {@code --parse 1:1 --cache 1:1 --file
+   * 1:1 --disk 1:600000}), so that it answers all but its first few requests with a 503, through
+   * its own admission controller, pace and wake-ups, to 1,024 clients of each kind. First, as much
+   * load as the contender's two overload windows, unmeasured, so that the JIT has compiled the shed
+   * path as far as in the contender's process (measured in a fresh JVM, the first rejections ran
+   * interpreted, and the cost came out up to twice as high). Adds a CSV line per kind to {@code
+   * lines}.
    */
   private static Map<OnShed, Double> measureRejections(
-      RejectionKey key, Plan plan, Path logs, List<String> lines)
+      Contender contender, Plan plan, Path logs, List<String> lines)
       throws IOException, InterruptedException {
-    long paceMillis = key.paceMillis();
-    List<String> flags =
-        List.of(
-            "--response-target",
-            "0",
-            "--parse",
-            "1:1",
-            "--cache",
-            "1:1",
-            "--file",
-            "1:1",
-            "--disk",
-            "1:600000",
-            "--shed-pace",
-            String.valueOf(paceMillis),
-            "--wakeups",
-            key.wakeups());
-    Contender stuck = new Contender(key.name(), flags, true);
+    long paceMillis = contender.paceMillis();
+    List<String> flags = new ArrayList<>(contender.flags());
+    flags.addAll(
+        List.of("--parse", "1:1", "--cache", "1:1", "--file", "1:1", "--disk", "1:600000"));
+    Contender stuck = new Contender("rejections-alone-" + contender.name(), flags, true);
     System.out.printf("%n%s: %s%n", stuck.name(), String.join(" ", stuck.args()));
     Map<OnShed, Double> perShed = new EnumMap<>(OnShed.class);
     ServerProcess server = ServerProcess.start(stuck.args(), logs.resolve(stuck.name() + ".log"));
@@ -484,8 +434,9 @@ public final class OverloadLab {
         lines.add(
             String.join(
                 ",",
+                contender.name(),
                 String.valueOf(paceMillis),
-                key.wakeups(),
+                contender.wakeups(),
                 e.getKey().id(),
                 OverloadReport.f1(r.shedPerSecond()),
                 String.valueOf(r.ok()),
@@ -510,15 +461,18 @@ public final class OverloadLab {
     return cpu / ((System.nanoTime() - start) / 1e9);
   }
 
-  /** The two overload windows, then idle and calibration, in one server process. */
+  /**
+   * The two overload windows in one server process, then the calibration in another process of the
+   * same contender ({@link #calibrate}).
+   */
   private static List<Row> measure(
       Contender contender, Plan plan, Path logs, Map<OnShed, Double> perShed)
       throws IOException, InterruptedException {
     System.out.printf("%n%s: %s%n", contender.name(), String.join(" ", contender.args()));
     List<Row> rows = new ArrayList<>();
+    Map<OnShed, Window> overload = new EnumMap<>(OnShed.class);
     try (ServerProcess server =
         ServerProcess.start(contender.args(), logs.resolve(contender.name() + ".log"))) {
-      Map<OnShed, Window> overload = new EnumMap<>(OnShed.class);
       for (OnShed kind : OnShed.values()) {
         overload.put(
             kind,
@@ -526,16 +480,78 @@ public final class OverloadLab {
                 server,
                 new Load(server.port(), CLIENTS, plan.warmup(), plan.measure(), PATHS, kind)));
       }
-      // Idle and calibration last, in a warm JVM: measured first, the JIT's compilations made a
-      // served request look more costly than it is, and the split charged too little to 503s.
+    }
+    CpuModel cpu = calibrate(contender.args(), contender.name(), plan, logs);
+    if (cpu.calibrationShed() > 0 && contender.staged()) {
+      List<String> args = new ArrayList<>(contender.args());
+      args.addAll(List.of("--response-target", "0"));
+      System.out.printf(
+          "  the calibration shed: again without the admission controller (--response-target 0)%n");
+      cpu = calibrate(args, contender.name() + "-no-admission", plan, logs);
+    }
+    for (Map.Entry<OnShed, Window> e : overload.entrySet()) {
+      Window w = e.getValue();
+      Row row =
+          new Row(
+              contender.name(),
+              String.join(" ", contender.flags()),
+              contender.staged(),
+              e.getKey(),
+              w.result(),
+              w.serverCpu(),
+              w.clientCpu(),
+              cpu,
+              perShed.getOrDefault(e.getKey(), Double.NaN),
+              w.heldShare(),
+              w.load1());
+      System.out.printf(
+          Locale.ROOT,
+          "  %-13s %6.0f 2xx/s, %6.0f 503/s, 2xx p99 %6.1f ms, Jain %.3f, server %.2f cores"
+              + " (%.0f%% on 503s), client %.2f cores%n",
+          row.clients().id(),
+          w.result().okPerSecond(),
+          w.result().shedPerSecond(),
+          w.result().okP99Millis(),
+          w.result().jain(),
+          row.serverCores(),
+          row.shedCpuShare() * 100,
+          row.clientCores());
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  /**
+   * CPU per served request and background CPU, in a process of the contender's own that has seen no
+   * overload: first as much load of the calibration's kind as one overload window, unmeasured (so
+   * that the JIT has compiled the serving path: measured in a fresh JVM, a served request looked
+   * more costly than it is), then an idle window, then the calibration window: 16 closed-loop
+   * clients, which keep the disk busy (about the overload windows' 2xx/s) and are not shed. Not in
+   * the overload windows' process, as it was first: after the storm, the default admission
+   * controller went on shedding the 16 clients for tens of seconds (its fair shares were still
+   * split among the 1,024 connections of the windows), so that the "calibration" served 50 to 100
+   * 2xx/s to clients waiting their Retry-After, a server mostly idle whose cost per request is two
+   * to three times that of a busy one. A window that sheds all the same is measured again, up to a
+   * bound; then the caller calibrates the staged server without its admission controller.
+   */
+  private static CpuModel calibrate(List<String> args, String name, Plan plan, Path logs)
+      throws IOException, InterruptedException {
+    try (ServerProcess server =
+        ServerProcess.start(args, logs.resolve(name + "-calibration.log"))) {
+      LoadGenerator.run(
+          new Load(
+              server.port(),
+              CALIBRATION_CLIENTS,
+              Duration.ZERO,
+              plan.warmup().plus(plan.measure()),
+              PATHS,
+              OnShed.WAIT_RETRY_AFTER),
+          LoadGenerator.WindowListener.NONE);
       double idleFrom = server.cpuSeconds();
       long idleStart = System.nanoTime();
       Thread.sleep(plan.idle());
       double idleCpu = server.cpuSeconds() - idleFrom;
       double idleSeconds = (System.nanoTime() - idleStart) / 1e9;
-      // A calibration window that shed is not one of served requests alone (and its clients,
-      // which wait their Retry-After, left the disk idle): measured again, up to a bound. A
-      // controller that stays cautious after the storm can shed a few of the 16 clients' requests.
       Window calibration = null;
       for (int attempt = 1; attempt <= CALIBRATION_ATTEMPTS; attempt++) {
         calibration =
@@ -557,44 +573,13 @@ public final class OverloadLab {
             attempt,
             calibration.result().shed(),
             calibration.result().okPerSecond(),
-            attempt < CALIBRATION_ATTEMPTS
-                ? ": again"
-                : ": kept, its CPU per 2xx is less reliable");
+            attempt < CALIBRATION_ATTEMPTS ? ": again" : "");
       }
       if (calibration == null) {
         throw new IllegalStateException("no calibration window");
       }
       CpuModel cpu =
           CpuModel.of(calibration.result(), calibration.serverCpu(), idleSeconds, idleCpu);
-      for (Map.Entry<OnShed, Window> e : overload.entrySet()) {
-        Window w = e.getValue();
-        Row row =
-            new Row(
-                contender.name(),
-                String.join(" ", contender.flags()),
-                contender.staged(),
-                e.getKey(),
-                w.result(),
-                w.serverCpu(),
-                w.clientCpu(),
-                cpu,
-                perShed.getOrDefault(e.getKey(), Double.NaN),
-                w.heldShare(),
-                w.load1());
-        System.out.printf(
-            Locale.ROOT,
-            "  %-13s %6.0f 2xx/s, %6.0f 503/s, 2xx p99 %6.1f ms, Jain %.3f, server %.2f cores"
-                + " (%.0f%% on 503s), client %.2f cores%n",
-            row.clients().id(),
-            w.result().okPerSecond(),
-            w.result().shedPerSecond(),
-            w.result().okP99Millis(),
-            w.result().jain(),
-            row.serverCores(),
-            row.shedCpuShare() * 100,
-            row.clientCores());
-        rows.add(row);
-      }
       System.out.printf(
           Locale.ROOT,
           "  calibration, %d clients: %.0f 2xx/s, %d shed; CPU per 2xx %.1f µs;"
@@ -604,8 +589,8 @@ public final class OverloadLab {
           calibration.result().shed(),
           cpu.perOkSeconds() * 1e6,
           cpu.backgroundCores());
+      return cpu;
     }
-    return rows;
   }
 
   /**
@@ -755,7 +740,7 @@ public final class OverloadLab {
     if (!rejections.isEmpty()) {
       Files.writeString(
           plan.out().resolve("s2-rejections.csv"),
-          "pace_ms,wakeups,clients,shed_per_s,ok,server_cores,background_cores,cpu_us_per_503,"
+          "contender,pace_ms,wakeups,clients,shed_per_s,ok,server_cores,background_cores,cpu_us_per_503,"
               + "shed_p99_ms\n"
               + String.join("\n", rejections)
               + "\n");

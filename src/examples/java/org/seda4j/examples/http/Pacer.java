@@ -21,23 +21,38 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class Pacer implements AutoCloseable {
 
-  /** One held thread. */
-  private static final class Held {
-    final Thread thread;
+  /** One thing to do when its time has come. */
+  private static final class Due {
     final long dueNanos;
+    final Runnable action;
+
+    Due(long dueNanos, Runnable action) {
+      this.dueNanos = dueNanos;
+      this.action = action;
+    }
+  }
+
+  /** A held thread's release. */
+  private static final class Release implements Runnable {
+    final Thread thread;
     volatile boolean released;
 
-    Held(Thread thread, long dueNanos) {
+    Release(Thread thread) {
       this.thread = thread;
-      this.dueNanos = dueNanos;
+    }
+
+    @Override
+    public void run() {
+      released = true;
+      LockSupport.unpark(thread);
     }
   }
 
   private final long tickNanos;
   private final ReentrantLock lock = new ReentrantLock();
   // Guarded by lock.
-  private final PriorityQueue<Held> held =
-      new PriorityQueue<>(Comparator.comparingLong((Held h) -> h.dueNanos));
+  private final PriorityQueue<Due> held =
+      new PriorityQueue<>(Comparator.comparingLong((Due d) -> d.dueNanos));
   // Guarded by lock: the ticking thread parked without a timer, to be unparked by the next hold.
   private boolean parkedIdle;
   private volatile boolean closed;
@@ -65,26 +80,44 @@ final class Pacer implements AutoCloseable {
    * @param dueNanos when the thread may go on
    */
   void holdUntil(long dueNanos) {
-    Held h = new Held(Thread.currentThread(), dueNanos);
-    boolean wake;
-    lock.lock();
-    try {
-      held.add(h);
-      wake = parkedIdle;
-      parkedIdle = false;
-    } finally {
-      lock.unlock();
-    }
-    if (wake) {
-      LockSupport.unpark(ticker);
-    }
-    while (!h.released && !closed && !Thread.currentThread().isInterrupted()) {
+    Release release = new Release(Thread.currentThread());
+    at(dueNanos, release);
+    while (!release.released && !closed && !Thread.currentThread().isInterrupted()) {
       LockSupport.park(this);
     }
   }
 
+  /**
+   * Runs an action on the pacer's thread at the first tick at or after {@code dueNanos}, or on the
+   * thread that closes the pacer if it closes first (at once if it is closed already). The action
+   * must be short and must not block for long: the pacer's other actions wait for it.
+   *
+   * @param dueNanos when ({@link System#nanoTime()})
+   * @param action what
+   */
+  void at(long dueNanos, Runnable action) {
+    boolean added = false;
+    boolean wake = false;
+    lock.lock();
+    try {
+      if (!closed) {
+        held.add(new Due(dueNanos, action));
+        added = true;
+        wake = parkedIdle;
+        parkedIdle = false;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (!added) {
+      action.run();
+    } else if (wake) {
+      LockSupport.unpark(ticker);
+    }
+  }
+
   private void tick() {
-    List<Held> ready = new ArrayList<>();
+    List<Due> ready = new ArrayList<>();
     while (!closed) {
       boolean empty;
       lock.lock();
@@ -107,18 +140,29 @@ final class Pacer implements AutoCloseable {
     }
   }
 
-  private static void release(List<Held> ready) {
-    for (Held h : ready) {
-      h.released = true;
-      LockSupport.unpark(h.thread);
+  private static void release(List<Due> ready) {
+    for (Due d : ready) {
+      try {
+        d.action.run();
+      } catch (RuntimeException e) {
+        // an action's own failure: the others still run
+      }
     }
     ready.clear();
   }
 
-  /** Stops ticking and releases every held thread at once. Idempotent. */
+  /**
+   * Stops ticking and runs every action still waiting (a held thread is released) at once, on the
+   * calling thread. Idempotent.
+   */
   @Override
   public void close() {
-    closed = true;
+    lock.lock();
+    try {
+      closed = true;
+    } finally {
+      lock.unlock();
+    }
     LockSupport.unpark(ticker);
     boolean interrupted = false;
     while (true) {
@@ -129,7 +173,14 @@ final class Pacer implements AutoCloseable {
         interrupted = true;
       }
     }
-    List<Held> rest;
+    drain();
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void drain() {
+    List<Due> rest;
     lock.lock();
     try {
       rest = new ArrayList<>(held);
@@ -138,8 +189,5 @@ final class Pacer implements AutoCloseable {
       lock.unlock();
     }
     release(rest);
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

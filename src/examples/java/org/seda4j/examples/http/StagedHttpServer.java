@@ -202,7 +202,9 @@ public final class StagedHttpServer implements ExampleServer {
     }
     this.statusPage = new StatusPage(graph, stats, site, startedNanos);
     this.pacer =
-        config.wakeups() == ServerConfig.Wakeups.BATCHED && config.shedPace().isPositive()
+        (config.wakeups() == ServerConfig.Wakeups.BATCHED
+                    || config.wakeups() == ServerConfig.Wakeups.PACER_WRITES)
+                && config.shedPace().isPositive()
             ? new Pacer("http-pacer", PACER_TICK)
             : null;
     this.sweeper =
@@ -354,8 +356,13 @@ public final class StagedHttpServer implements ExampleServer {
     try {
       boolean goOn = true;
       while (goOn) {
+        Connection.HeadResult next =
+            c.readHead(config.maxHeadBytes(), idleTimeout, config.headTimeout());
+        // A 503 the pacer is to write goes out before anything else happens on the connection.
+        // The client waits for it before it sends more, so it is nearly always out already.
+        c.awaitAnswerWritten();
         goOn =
-            switch (c.readHead(config.maxHeadBytes(), idleTimeout, config.headTimeout())) {
+            switch (next) {
               case Head head -> {
                 stats.received();
                 yield admit(new Received(new Exchange(c, System.nanoTime()), head.text()));
@@ -454,9 +461,26 @@ public final class StagedHttpServer implements ExampleServer {
     }
     Connection c = received.exchange().connection();
     stats.shed();
-    pace(c);
     boolean keep = !stopping && HttpParser.keepsConnectionWhenShed(head);
     byte[] answer = SHED_ANSWERS[shedAnswer(!keep, head.startsWith("HEAD "))];
+    long now = System.nanoTime();
+    long wait = paceWait(c, now);
+    if (wait > 0) {
+      stats.paced();
+      if (keep && pacer != null && config.wakeups() == ServerConfig.Wakeups.PACER_WRITES) {
+        // The pacer writes it when its time comes; the reader goes back to reading at once
+        // (the client, which waits for this 503, sends nothing meanwhile), so that a paced 503
+        // costs the reader one wake-up, for the next request, and not two. Stamped with the time
+        // it is due: it goes out then or up to a tick later, never earlier.
+        long due = now + wait;
+        c.shedAnswered(due);
+        c.answerLater();
+        pacer.at(due, () -> writeLater(c, answer));
+        c.skipNext(0);
+        return true;
+      }
+      hold(now, wait);
+    }
     // Stamped before the write, so that the client, which can only read the 503 after this, and
     // then waits its Retry-After, always comes back after the pace: a polite client is never held.
     c.shedAnswered(System.nanoTime());
@@ -476,23 +500,37 @@ public final class StagedHttpServer implements ExampleServer {
     return false;
   }
 
-  /** Parks the reader until the shed pace has passed since the connection's previous 503. */
-  private void pace(Connection c) {
+  /** A paced 503, written by the pacer: counted, and the connection's reader told. */
+  private void writeLater(Connection c, byte[] answer) {
+    try {
+      c.write(answer, 0, answer.length);
+      stats.answered(503);
+    } catch (IOException e) {
+      c.close();
+      stats.abandoned();
+    } finally {
+      c.answerWritten();
+    }
+  }
+
+  /**
+   * How long this connection's 503 must wait for the shed pace to have passed since its previous
+   * 503: 0 if it need not.
+   */
+  private long paceWait(Connection c, long now) {
     long paceNanos = config.shedPace().toNanos();
     if (paceNanos == 0) {
-      return;
+      return 0;
     }
     // Jittered (half the pace to the whole pace): clients shed together would otherwise come back
     // together, a pace later, every pace, and leave the stages idle in between. Never longer than
     // the pace, so a client that waits its Retry-After is never held.
     long jittered = (long) (paceNanos * (0.5 + 0.5 * ThreadLocalRandom.current().nextDouble()));
-    long now = System.nanoTime();
-    long wait = c.nanosUntilNextShed(jittered, now);
-    if (wait <= 0) {
-      return;
-    }
-    stats.paced();
-    // Each way returns at once when the server starts closing: a held 503 must not delay shutdown.
+    return c.nanosUntilNextShed(jittered, now);
+  }
+
+  /** Parks the reader for a paced 503. Each way returns at once when the server starts closing. */
+  private void hold(long now, long wait) {
     switch (config.wakeups()) {
       case TIMERS -> {
         try {
@@ -513,7 +551,7 @@ public final class StagedHttpServer implements ExampleServer {
           LockSupport.parkNanos(this, left);
         }
       }
-      case BATCHED -> {
+      case BATCHED, PACER_WRITES -> {
         if (pacer != null && !stopping) {
           pacer.holdUntil(now + wait);
         }
