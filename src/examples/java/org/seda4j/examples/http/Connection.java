@@ -348,6 +348,24 @@ final class Connection {
     return reader;
   }
 
+  /**
+   * Whether the client's next bytes have arrived: buffered here or waiting in the socket. Any
+   * thread, while the reader is not reading; a failed socket counts as "there" (the reader will
+   * find out).
+   *
+   * @return true if a read would not wait
+   */
+  boolean hasInput() {
+    if (start < end) {
+      return true;
+    }
+    try {
+      return in.available() > 0;
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
   boolean isClosed() {
     return closed.get();
   }

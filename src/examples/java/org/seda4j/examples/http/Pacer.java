@@ -80,8 +80,21 @@ final class Pacer implements AutoCloseable {
    * @param dueNanos when the thread may go on
    */
   void holdUntil(long dueNanos) {
+    hold(dueNanos, release -> release);
+  }
+
+  /**
+   * Parks the calling thread until an action released it: at the first tick at or after {@code
+   * dueNanos}, the pacer runs the action that {@code decide} made of the thread's release, which
+   * may release it, or leave it to another action it schedules ({@link #at}). Returns at once if
+   * the pacer closes or the thread is interrupted (the interrupt stays set).
+   *
+   * @param dueNanos when the action runs
+   * @param decide makes the action from the release
+   */
+  void hold(long dueNanos, java.util.function.Function<Runnable, Runnable> decide) {
     Release release = new Release(Thread.currentThread());
-    at(dueNanos, release);
+    at(dueNanos, decide.apply(release));
     while (!release.released && !closed && !Thread.currentThread().isInterrupted()) {
       LockSupport.park(this);
     }
@@ -119,19 +132,24 @@ final class Pacer implements AutoCloseable {
   private void tick() {
     List<Due> ready = new ArrayList<>();
     while (!closed) {
-      boolean empty;
       lock.lock();
       try {
         long now = System.nanoTime();
         while (!held.isEmpty() && held.element().dueNanos - now <= 0) {
           ready.add(held.remove());
         }
+      } finally {
+        lock.unlock();
+      }
+      release(ready); // an action may add another: looked at only now
+      boolean empty;
+      lock.lock();
+      try {
         empty = held.isEmpty();
         parkedIdle = empty;
       } finally {
         lock.unlock();
       }
-      release(ready);
       if (empty) {
         LockSupport.park(this); // until the next hold (or close); a spurious return just loops
       } else {

@@ -123,11 +123,22 @@ public record ServerConfig(
      * itself when its time comes, while the connection's reader goes straight back to reading: the
      * reader is woken once per paced 503 (for the next request), not twice.
      */
-    PACER_WRITES;
+    PACER_WRITES,
+    /**
+     * As {@link #BATCHED}, and after a 503 on a connection that stays open the reader does not read
+     * until the pacer says so: a tick after the 503, the pacer looks whether the next request is
+     * there already (a client that asks again at once) and if so releases the reader to read it; if
+     * not, it releases the reader when the Retry-After is over, and a tick more, when a client that
+     * waited has sent it. Either way the read finds the request there: no park on the socket, no
+     * poller wake-up. The price: a request of a client that asks again at once is read up to two
+     * ticks after it arrived, and one of a client that waits its Retry-After up to two ticks after
+     * that (if it comes later still, the read waits for it on the socket as usual).
+     */
+    PROBED_READS;
 
     /**
      * The value named on the command line ({@code timers}, {@code swept}, {@code batched}, {@code
-     * pacer_writes}).
+     * pacer_writes}, {@code probed_reads}).
      *
      * @param name the name, any case
      * @return the value

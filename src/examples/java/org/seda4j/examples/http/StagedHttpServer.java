@@ -86,6 +86,9 @@ public final class StagedHttpServer implements ExampleServer {
   private static final Logger LOG = LoggerFactory.getLogger(StagedHttpServer.class);
   private static final Duration LINGER = Duration.ofSeconds(1);
 
+  /** The Retry-After of a 503. */
+  private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+
   /**
    * How often the pacer releases the paced 503s that are due ({@link
    * ServerConfig.Wakeups#BATCHED}): a held 503 goes out at most this much after its time.
@@ -203,7 +206,8 @@ public final class StagedHttpServer implements ExampleServer {
     this.statusPage = new StatusPage(graph, stats, site, startedNanos);
     this.pacer =
         (config.wakeups() == ServerConfig.Wakeups.BATCHED
-                    || config.wakeups() == ServerConfig.Wakeups.PACER_WRITES)
+                    || config.wakeups() == ServerConfig.Wakeups.PACER_WRITES
+                    || config.wakeups() == ServerConfig.Wakeups.PROBED_READS)
                 && config.shedPace().isPositive()
             ? new Pacer("http-pacer", PACER_TICK)
             : null;
@@ -494,10 +498,35 @@ public final class StagedHttpServer implements ExampleServer {
     stats.answered(503);
     if (keep) {
       c.skipNext(0);
+      if (pacer != null && config.wakeups() == ServerConfig.Wakeups.PROBED_READS && !stopping) {
+        pauseReading(c, pacer);
+      }
       return true;
     }
     c.closeGracefully(LINGER);
     return false;
+  }
+
+  /**
+   * After a 503 ({@link ServerConfig.Wakeups#PROBED_READS}): parks the reader until its next read
+   * will find the next request there. A tick after the 503 the pacer looks: a client that asks
+   * again at once has sent it, and the reader is released to read it; otherwise the reader is
+   * released a tick after the Retry-After is over, when a client that waited it has sent it.
+   */
+  private void pauseReading(Connection c, Pacer p) {
+    long written = System.nanoTime();
+    long tick = PACER_TICK.toNanos();
+    long retryAfter = RETRY_AFTER.toNanos();
+    p.hold(
+        written + tick,
+        release ->
+            () -> {
+              if (c.hasInput() || stopping) {
+                release.run();
+              } else {
+                p.at(written + retryAfter + tick, release);
+              }
+            });
   }
 
   /** A paced 503, written by the pacer: counted, and the connection's reader told. */
@@ -551,7 +580,7 @@ public final class StagedHttpServer implements ExampleServer {
           LockSupport.parkNanos(this, left);
         }
       }
-      case BATCHED, PACER_WRITES -> {
+      case BATCHED, PACER_WRITES, PROBED_READS -> {
         if (pacer != null && !stopping) {
           pacer.holdUntil(now + wait);
         }
