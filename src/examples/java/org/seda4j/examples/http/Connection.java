@@ -66,9 +66,6 @@ final class Connection {
   // Reader thread only: when this connection's last 503 was written, for pacing the next one.
   private long lastShedNanos;
   private boolean shedBefore;
-  // Reader thread only: an answer that another thread writes (a paced 503, see answerLater) and
-  // that the reader has not yet waited for. Its writer releases the turn when done.
-  private boolean answerPending;
   private final Semaphore turn = new Semaphore(0);
   private final AtomicBoolean closed = new AtomicBoolean();
   // When the reader started waiting for the first byte of a head without a timer (an untimed idle
@@ -272,31 +269,6 @@ final class Connection {
    */
   void skipNext(long skipBytes) {
     this.skip = skipBytes;
-  }
-
-  /** Records that another thread will write this connection's current answer. Reader only. */
-  void answerLater() {
-    answerPending = true;
-  }
-
-  /**
-   * Says that the answer {@link #answerLater} announced was written (or given up). Called once per
-   * such answer, by the thread that wrote it.
-   */
-  void answerWritten() {
-    turn.release();
-  }
-
-  /**
-   * Waits until the answer announced by {@link #answerLater}, if any, was written. Reader only.
-   *
-   * @throws InterruptedException if interrupted while waiting
-   */
-  void awaitAnswerWritten() throws InterruptedException {
-    if (answerPending) {
-      turn.acquire();
-      answerPending = false;
-    }
   }
 
   /**

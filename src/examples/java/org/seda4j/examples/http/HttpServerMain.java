@@ -31,9 +31,9 @@ import org.jspecify.annotations.Nullable;
  *   --file CAP:PERMITS   applied after --queues
  *   --shed-pace MS       the least time between two 503s on one connection (default 1000, the
  *                        Retry-After; 0 answers every 503 at once)
- *   --wakeups timers|swept|batched|pacer-writes  how connection readers wait for the idle
- *                        timeout and for a
- *                        paced 503 (default batched; see ServerConfig.Wakeups)
+ *   --wakeups timers|swept|batched|probed-reads  how connection readers wait: for the idle
+ *                        timeout, for a paced 503, after a 503 (default probed-reads; see
+ *                        ServerConfig.Wakeups)
  * </pre>
  *
  * Prints the URL, serves until Ctrl-C, then closes the server (every admitted request answered,
@@ -105,7 +105,7 @@ public final class HttpServerMain {
               "usage: examples/run http-server [--server staged|vthreads|jdk] [--threads N]"
                   + " [--cache-mb N] [--disk CH:MS] [--many N] [--queues N]"
                   + " [--response-target MS] [--parse|--cache|--file CAP:PERMITS]"
-                  + " [--shed-pace MS] [--wakeups timers|swept|batched|pacer-writes] [DIR|-] [PORT]");
+                  + " [--shed-pace MS] [--wakeups timers|swept|batched|probed-reads] [DIR|-] [PORT]");
           return;
         }
         default -> {

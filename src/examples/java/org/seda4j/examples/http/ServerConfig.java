@@ -119,12 +119,6 @@ public record ServerConfig(
      */
     BATCHED,
     /**
-     * As {@link #BATCHED}, and a paced 503 on a connection that stays open is written by the pacer
-     * itself when its time comes, while the connection's reader goes straight back to reading: the
-     * reader is woken once per paced 503 (for the next request), not twice.
-     */
-    PACER_WRITES,
-    /**
      * As {@link #BATCHED}, and after a 503 on a connection that stays open the reader does not read
      * until the pacer says so: a tick after the 503, the pacer looks whether the next request is
      * there already (a client that asks again at once) and if so releases the reader to read it; if
@@ -138,7 +132,7 @@ public record ServerConfig(
 
     /**
      * The value named on the command line ({@code timers}, {@code swept}, {@code batched}, {@code
-     * pacer_writes}, {@code probed_reads}).
+     * probed_reads}; a dash may stand for the underscore).
      *
      * @param name the name, any case
      * @return the value
@@ -194,7 +188,8 @@ public record ServerConfig(
    * @return port 8080, 10,000 connections, 8 KiB heads, 64 MiB of cache, a 50 ms response-time
    *     target for admission (shared fairly between connections), stages with seda4j's default
    *     controllers (nothing tuned by hand), 503s paced to one a second per connection (the
-   *     Retry-After they carry)
+   *     Retry-After they carry), the readers' waits batched and after a 503 probed ({@link
+   *     Wakeups#PROBED_READS})
    */
   public static ServerConfig defaults(Path root) {
     return new ServerConfig(
@@ -214,7 +209,7 @@ public record ServerConfig(
         Disk.direct(),
         Duration.ofMillis(50),
         Duration.ofSeconds(1),
-        Wakeups.BATCHED);
+        Wakeups.PROBED_READS);
   }
 
   /**

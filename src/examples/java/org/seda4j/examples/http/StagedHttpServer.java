@@ -206,7 +206,6 @@ public final class StagedHttpServer implements ExampleServer {
     this.statusPage = new StatusPage(graph, stats, site, startedNanos);
     this.pacer =
         (config.wakeups() == ServerConfig.Wakeups.BATCHED
-                    || config.wakeups() == ServerConfig.Wakeups.PACER_WRITES
                     || config.wakeups() == ServerConfig.Wakeups.PROBED_READS)
                 && config.shedPace().isPositive()
             ? new Pacer("http-pacer", PACER_TICK)
@@ -362,9 +361,6 @@ public final class StagedHttpServer implements ExampleServer {
       while (goOn) {
         Connection.HeadResult next =
             c.readHead(config.maxHeadBytes(), idleTimeout, config.headTimeout());
-        // A 503 the pacer is to write goes out before anything else happens on the connection.
-        // The client waits for it before it sends more, so it is nearly always out already.
-        c.awaitAnswerWritten();
         goOn =
             switch (next) {
               case Head head -> {
@@ -471,18 +467,6 @@ public final class StagedHttpServer implements ExampleServer {
     long wait = paceWait(c, now);
     if (wait > 0) {
       stats.paced();
-      if (keep && pacer != null && config.wakeups() == ServerConfig.Wakeups.PACER_WRITES) {
-        // The pacer writes it when its time comes; the reader goes back to reading at once
-        // (the client, which waits for this 503, sends nothing meanwhile), so that a paced 503
-        // costs the reader one wake-up, for the next request, and not two. Stamped with the time
-        // it is due: it goes out then or up to a tick later, never earlier.
-        long due = now + wait;
-        c.shedAnswered(due);
-        c.answerLater();
-        pacer.at(due, () -> writeLater(c, answer));
-        c.skipNext(0);
-        return true;
-      }
       hold(now, wait);
     }
     // Stamped before the write, so that the client, which can only read the 503 after this, and
@@ -529,19 +513,6 @@ public final class StagedHttpServer implements ExampleServer {
             });
   }
 
-  /** A paced 503, written by the pacer: counted, and the connection's reader told. */
-  private void writeLater(Connection c, byte[] answer) {
-    try {
-      c.write(answer, 0, answer.length);
-      stats.answered(503);
-    } catch (IOException e) {
-      c.close();
-      stats.abandoned();
-    } finally {
-      c.answerWritten();
-    }
-  }
-
   /**
    * How long this connection's 503 must wait for the shed pace to have passed since its previous
    * 503: 0 if it need not.
@@ -580,7 +551,7 @@ public final class StagedHttpServer implements ExampleServer {
           LockSupport.parkNanos(this, left);
         }
       }
-      case BATCHED, PACER_WRITES, PROBED_READS -> {
+      case BATCHED, PROBED_READS -> {
         if (pacer != null && !stopping) {
           pacer.holdUntil(now + wait);
         }
