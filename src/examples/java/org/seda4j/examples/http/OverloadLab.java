@@ -39,14 +39,18 @@ import org.seda4j.examples.http.OverloadReport.Verdict;
  * reads/s), no cache, 2,000 distinct 4 KiB pages ({@code --cache-mb 0 --disk 4:2 --many 2000}).
  * Every server runs in a child JVM (the same {@code java} and class path as this one, {@link
  * ServerProcess}) so that its CPU time is its own; the load generator ({@link LoadGenerator}) runs
- * here, on the same cores. Per contender, in one server process:
+ * here, on the same cores. Per contender:
  *
  * <ol>
- *   <li>1,024 clients that wait their Retry-After after a 503, warm-up then the measured window;
- *   <li>1,024 clients that retry a 503 at once, the same;
- *   <li>an idle window, then calibration: 16 clients (nothing is shed, the disk stays busy): the
- *       background CPU and the CPU per served request, in a JVM that the overload windows warmed up
- *       ({@link OverloadReport} explains the split).
+ *   <li>for a staged contender, the cost of a rejection measured alone: the contender made unable
+ *       to serve, warmed up with as much load as its overload windows, then 1,024 clients of each
+ *       kind ({@link #measureRejections});
+ *   <li>in one server process, 1,024 clients that wait their Retry-After after a 503, warm-up then
+ *       the measured window; then 1,024 clients that retry a 503 at once, the same;
+ *   <li>in another process of the contender, warmed up with the calibration's own load: an idle
+ *       window, then calibration: 16 clients (nothing is shed, the disk stays busy): the background
+ *       CPU and the CPU per served request ({@link #calibrate}; {@link OverloadReport} explains the
+ *       split).
  * </ol>
  *
  * <p>Contenders: the two baselines ({@code --server vthreads}, {@code --server jdk}); the staged
