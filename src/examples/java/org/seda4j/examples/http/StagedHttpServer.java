@@ -450,6 +450,15 @@ public final class StagedHttpServer implements ExampleServer {
    * held. Closing such connections instead would trade each rejection for a reconnect, which costs
    * the server more than a 503.
    *
+   * <p><b>Wake-ups.</b> What a 503 costs is mostly the wake-ups around it, not building it
+   * (docs/http-overload.md, "Where a 503's CPU goes"), so how the reader waits is a setting of its
+   * own ({@link ServerConfig#wakeups()}): held 503s released in batches by one pacer thread, the
+   * idle wait without a timer, and by default, after a 503, no read until the pacer finds the next
+   * request there (a client that asks again at once: a tick later; one that waits its Retry-After:
+   * a tick after that), so that the read does not park on the socket and wake again through the
+   * poller. The price of the last: a request that follows a 503 is read up to two ticks ({@link
+   * #PACER_TICK}) after it arrived.
+   *
    * @param received the refused request
    * @return whether the connection goes on to its next request
    */
@@ -483,7 +492,7 @@ public final class StagedHttpServer implements ExampleServer {
     if (keep) {
       c.skipNext(0);
       if (pacer != null && config.wakeups() == ServerConfig.Wakeups.PROBED_READS && !stopping) {
-        pauseReading(c, pacer);
+        pauseReading(c, pacer, wait > 0);
       }
       return true;
     }
@@ -495,9 +504,14 @@ public final class StagedHttpServer implements ExampleServer {
    * After a 503 ({@link ServerConfig.Wakeups#PROBED_READS}): parks the reader until its next read
    * will find the next request there. A tick after the 503 the pacer looks: a client that asks
    * again at once has sent it, and the reader is released to read it; otherwise the reader is
-   * released a tick after the Retry-After is over, when a client that waited it has sent it.
+   * released a tick after the Retry-After is over, when a client that waited it has sent it. A
+   * connection whose 503 was held (it asked again without waiting before) is released after the
+   * first tick whatever the pacer finds: if its client was slower than a tick, the read waits for
+   * it on the socket, as without probing, rather than leaving its request unread for a second.
+   *
+   * @param asksAtOnce whether this 503 was held by the pace
    */
-  private void pauseReading(Connection c, Pacer p) {
+  private void pauseReading(Connection c, Pacer p, boolean asksAtOnce) {
     long written = System.nanoTime();
     long tick = PACER_TICK.toNanos();
     long retryAfter = RETRY_AFTER.toNanos();
@@ -505,7 +519,10 @@ public final class StagedHttpServer implements ExampleServer {
         written + tick,
         release ->
             () -> {
-              if (c.hasInput() || stopping) {
+              if (c.hasInput() || stopping || asksAtOnce) {
+                // There, or due at any moment from a client that has asked again at once before
+                // (this 503 was held) and is only slow: read it as soon as it comes, not a
+                // Retry-After later.
                 release.run();
               } else {
                 p.at(written + retryAfter + tick, release);

@@ -362,6 +362,47 @@ class SheddingTest {
     }
   }
 
+  @Test
+  void afterAHeld503ASlowRequestIsReadWhenItComesNotAfterTheRetryAfter() throws Exception {
+    Duration pace = Duration.ofSeconds(1);
+    Semaphore gate = new Semaphore(0);
+    try (StagedHttpServer server =
+            StagedHttpServer.start(stuckServer(gate, pace, Wakeups.PROBED_READS));
+        ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+      try {
+        fillUntilShedding(server, clients);
+        try (RawClient c = new RawClient(server.port())) {
+          // Given a connection that asked again at once after its 503, so that its second 503 was
+          // held for the pace ...
+          assertThat(c.exchange(RawClient.get("/files/1k.txt")).status()).isEqualTo(503);
+          assertThat(c.exchange(RawClient.get("/files/1k.txt")).status()).isEqualTo(503);
+          assertThat(server.counters().paced()).isEqualTo(1);
+          // ... when its client is slower than the pacer's tick before it asks again (the
+          // behaviour under test, not a wait for an outcome: no request is there at the first
+          // tick) ...
+          Thread.sleep(StagedHttpServer.PACER_TICK.multipliedBy(10));
+          long received = server.counters().received();
+          long asked = System.nanoTime();
+          c.send(RawClient.get("/files/1k.txt"));
+          // ... its request is read as soon as it comes, not a Retry-After after the 503.
+          await()
+              .atMost(pace.dividedBy(3))
+              .pollInterval(Duration.ofMillis(2))
+              .until(() -> server.counters().received() == received + 1);
+          assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(pace.dividedBy(3));
+          assertThat(c.read().status()).isEqualTo(503);
+        }
+      } finally {
+        gate.release(CLIENTS);
+      }
+      await().until(() -> server.graph().awaitIdle(Duration.ofSeconds(1)));
+      await().until(() -> server.counters().inProgress() == 0);
+      ServerStats.Counters c = server.counters();
+      assertThat(c.answered()).isEqualTo(c.received());
+      assertThat(c.status(503)).isEqualTo(c.shed());
+    }
+  }
+
   /** No cache, queues of one, and a disk that answers only when the gate opens. */
   private ServerConfig stuckServer(Semaphore gate, Duration pace, Wakeups wakeups)
       throws Exception {
