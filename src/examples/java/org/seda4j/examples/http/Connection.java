@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One client connection: its socket, an input buffer that splits the byte stream into request heads
@@ -67,6 +68,14 @@ final class Connection {
   private boolean shedBefore;
   private final Semaphore turn = new Semaphore(0);
   private final AtomicBoolean closed = new AtomicBoolean();
+  // When the reader started waiting for the first byte of a head without a timer (an untimed idle
+  // wait, see readHead), NOT_IDLE otherwise: the server's sweeper closes the connection if it stays
+  // so for longer than the idle timeout.
+  private volatile long idleSinceNanos = NOT_IDLE;
+  private static final long NOT_IDLE = Long.MIN_VALUE;
+  // The reader's thread, so that the server can wake a reader parked for a paced 503 when it
+  // closes.
+  private volatile @Nullable Thread reader;
 
   Connection(Socket socket, int maxHeadBytes) throws IOException {
     this.socket = socket;
@@ -84,14 +93,22 @@ final class Connection {
    * Reads the next request head, first skipping the body of the previous request and empty lines.
    * Blocks until a head is complete, the connection ends, or a timeout passes. Reader thread only.
    *
+   * <p>The wait for the first byte of a head is either a timed read (the socket's timeout is the
+   * idle timeout: for a virtual thread, a timer scheduled and cancelled for every request) or, with
+   * {@code idleTimeout} null, an untimed one that marks the connection idle ({@link
+   * #idleLongerThan}) for a sweeper to close it when it stays idle too long.
+   *
    * @param maxHeadBytes the largest head accepted
-   * @param idleTimeout how long to wait for the first byte
+   * @param idleTimeout how long to wait for the first byte, or null for an untimed wait
    * @param headTimeout how long the rest of the head may take
    * @return the head or why there is none
    */
-  HeadResult readHead(int maxHeadBytes, Duration idleTimeout, Duration headTimeout) {
+  HeadResult readHead(int maxHeadBytes, @Nullable Duration idleTimeout, Duration headTimeout) {
     int headMillis = (int) Math.min(Integer.MAX_VALUE, headTimeout.toMillis());
-    int idleMillis = (int) Math.min(Integer.MAX_VALUE, idleTimeout.toMillis());
+    int idleMillis =
+        idleTimeout == null
+            ? 0
+            : (int) Math.max(1, Math.min(Integer.MAX_VALUE, idleTimeout.toMillis()));
     try {
       while (skip > 0) {
         if (start == end && !fill(headMillis)) {
@@ -111,7 +128,18 @@ final class Connection {
         if (start < end) {
           break;
         }
-        if (!fill(idleMillis)) {
+        boolean filled;
+        if (idleMillis == 0) {
+          idleSinceNanos = System.nanoTime();
+          try {
+            filled = fill(0);
+          } finally {
+            idleSinceNanos = NOT_IDLE;
+          }
+        } else {
+          filled = fill(idleMillis);
+        }
+        if (!filled) {
           return new Ended();
         }
       }
@@ -263,6 +291,51 @@ final class Connection {
    */
   long nanosUntilNextShed(long paceNanos, long nowNanos) {
     return shedBefore ? Math.max(0, lastShedNanos + paceNanos - nowNanos) : 0;
+  }
+
+  /**
+   * Whether the reader has been waiting, without a timer, for the first byte of a head for longer
+   * than {@code nanos}. Any thread.
+   *
+   * @param nanos the idle timeout
+   * @param nowNanos {@link System#nanoTime()} now
+   * @return true if the connection should be closed as idle
+   */
+  boolean idleLongerThan(long nanos, long nowNanos) {
+    long since = idleSinceNanos;
+    return since != NOT_IDLE && nowNanos - since > nanos;
+  }
+
+  /** Records the connection's reader thread. Reader thread only, before its first read. */
+  void readerStarts() {
+    reader = Thread.currentThread();
+  }
+
+  /**
+   * The connection's reader thread, if it has started.
+   *
+   * @return the thread, or null
+   */
+  @Nullable Thread reader() {
+    return reader;
+  }
+
+  /**
+   * Whether the client's next bytes have arrived: buffered here or waiting in the socket. Any
+   * thread, while the reader is not reading; a failed socket counts as "there" (the reader will
+   * find out).
+   *
+   * @return true if a read would not wait
+   */
+  boolean hasInput() {
+    if (start < end) {
+      return true;
+    }
+    try {
+      return in.available() > 0;
+    } catch (IOException e) {
+      return true;
+    }
   }
 
   boolean isClosed() {

@@ -31,6 +31,9 @@ import org.jspecify.annotations.Nullable;
  *   --file CAP:PERMITS   applied after --queues
  *   --shed-pace MS       the least time between two 503s on one connection (default 1000, the
  *                        Retry-After; 0 answers every 503 at once)
+ *   --wakeups timers|swept|batched|probed-reads  how connection readers wait: for the idle
+ *                        timeout, for a paced 503, after a 503 (default probed-reads; see
+ *                        ServerConfig.Wakeups)
  * </pre>
  *
  * Prints the URL, serves until Ctrl-C, then closes the server (every admitted request answered,
@@ -54,6 +57,7 @@ public final class HttpServerMain {
     int queues = 0;
     long responseTargetMs = -1;
     long shedPaceMs = -1;
+    ServerConfig.@Nullable Wakeups wakeups = null;
     String parseStage = "";
     String cacheStage = "";
     String fileStage = "";
@@ -82,6 +86,7 @@ public final class HttpServerMain {
                 "--shed-pace wants milliseconds >= 0 (0: off), was " + shedPaceMs);
           }
         }
+        case "--wakeups" -> wakeups = ServerConfig.Wakeups.named(value(args, ++i, a));
         case "--parse" -> parseStage = value(args, ++i, a);
         case "--cache" -> cacheStage = value(args, ++i, a);
         case "--file" -> fileStage = value(args, ++i, a);
@@ -100,7 +105,7 @@ public final class HttpServerMain {
               "usage: examples/run http-server [--server staged|vthreads|jdk] [--threads N]"
                   + " [--cache-mb N] [--disk CH:MS] [--many N] [--queues N]"
                   + " [--response-target MS] [--parse|--cache|--file CAP:PERMITS]"
-                  + " [--shed-pace MS] [DIR|-] [PORT]");
+                  + " [--shed-pace MS] [--wakeups timers|swept|batched|probed-reads] [DIR|-] [PORT]");
           return;
         }
         default -> {
@@ -148,6 +153,9 @@ public final class HttpServerMain {
     }
     if (shedPaceMs >= 0) {
       config = config.withShedPace(Duration.ofMillis(shedPaceMs));
+    }
+    if (wakeups != null) {
+      config = config.withWakeups(wakeups);
     }
     if (responseTargetMs >= 0) {
       config = config.withResponseTarget(Duration.ofMillis(responseTargetMs));

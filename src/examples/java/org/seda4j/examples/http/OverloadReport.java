@@ -17,21 +17,23 @@ import org.seda4j.examples.http.LoadGenerator.OnShed;
  *
  * <h2>The CPU split</h2>
  *
- * Each server runs in its own process, so its CPU time over a window is exact to the operating
- * system's tick (the JIT compiler threads left out, see {@link ServerProcess#cpuSeconds()}). The
- * cost of each kind of answer is measured where it is the only kind:
+ * Each server runs in its own process, so its CPU time over a window is its own: the sum of its
+ * threads' time on a CPU, in nanoseconds, the JIT compiler threads left out (see {@link
+ * ServerProcess#cpuSeconds()}). The cost of each kind of answer is measured where it is the only
+ * kind, in a JVM warmed up by as much of the same load as the overload windows:
  *
  * <ol>
- *   <li><b>CPU per served request</b>: in the contender's own process, after its overload windows
- *       (so that the JIT has compiled what they run), an idle window gives the background CPU
- *       (timers, samplers) per second, then a calibration window with few closed-loop clients (the
- *       disk stays busy, nothing is shed) gives {@code perOk = (cpu - background * seconds) /
- *       served};
- *   <li><b>CPU per rejection</b>: a staged server that can serve nothing (queues of one, a disk
- *       that never answers) and so answers every request but the first few with a 503, under the
- *       same 1,024 clients of the same kind and the same pace setting as the contender: {@code
- *       perShed = (cpu - background * seconds) / rejected}. Same shed path; what it leaves out is
- *       the admission controller's decision, which costs next to nothing.
+ *   <li><b>CPU per served request</b>: in a process of the contender's own that saw no overload,
+ *       after its own load for as long as one overload window, an idle window gives the background
+ *       CPU (timers, samplers) per second, then a calibration window with few closed-loop clients
+ *       (the disk stays busy, nothing is shed) gives {@code perOk = (cpu - background * seconds) /
+ *       served}; for a staged server whose admission controller sheds those few clients, without
+ *       the controller (so perOk leaves out its bookkeeping per request, which makes the ratio
+ *       below larger, not smaller);
+ *   <li><b>CPU per rejection</b>: the contender itself made unable to serve (queues of one, a disk
+ *       that never answers), which answers every request but the first few with a 503, through its
+ *       own admission controller, pace and way of waiting, under the same 1,024 clients of the same
+ *       kind: {@code perShed = (cpu - background * seconds) / rejected}.
  * </ol>
  *
  * Then, in each overload window, the share of the server's CPU spent on rejections is {@code

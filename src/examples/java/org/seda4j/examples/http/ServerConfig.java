@@ -33,6 +33,8 @@ import java.util.Objects;
  *     sooner after a 503 (ignoring its Retry-After) and is shed again gets its next 503 only when
  *     this much time has passed since the previous one, its reader parked meanwhile; {@link
  *     Duration#ZERO} answers every 503 at once (staged server only)
+ * @param wakeups how the staged server's connection readers wait for time to pass: for a keep-alive
+ *     connection's idle timeout and for a paced 503 (staged server only; see {@link Wakeups})
  */
 public record ServerConfig(
     Path root,
@@ -50,7 +52,8 @@ public record ServerConfig(
     StageSettings file,
     Disk disk,
     Duration responseTarget,
-    Duration shedPace) {
+    Duration shedPace,
+    Wakeups wakeups) {
 
   /**
    * Queue capacity and concurrency of one stage.
@@ -93,6 +96,53 @@ public record ServerConfig(
     }
   }
 
+  /**
+   * How the staged server's connection readers wait for time to pass. What a 503 costs the server
+   * is mostly wake-ups (docs/http-overload.md, "Where a 503's CPU goes"): these are the ways of
+   * having fewer of them, kept side by side so that they can be measured against each other.
+   */
+  public enum Wakeups {
+    /**
+     * A timer per wait, as the server had it first: each read for the next request head is a timed
+     * read (the socket's SO_TIMEOUT is the idle timeout: a timer scheduled and cancelled for every
+     * request), and a paced 503 waits on a timed await of one latch shared by all connections.
+     */
+    TIMERS,
+    /**
+     * No timer on the idle wait (one sweeper closes connections idle too long, a few times per idle
+     * timeout), and a paced 503 parks its own reader on a timer of its own.
+     */
+    SWEPT,
+    /**
+     * As {@link #SWEPT}, and paced 503s are released in batches by one pacer thread that ticks
+     * while some are held: one timer wake-up per tick for all the 503s due in it, not one per 503.
+     */
+    BATCHED,
+    /**
+     * As {@link #BATCHED}, and after a 503 on a connection that stays open the reader does not read
+     * until the pacer says so: a tick after the 503, the pacer looks whether the next request is
+     * there already (a client that asks again at once) and if so releases the reader to read it; if
+     * not, it releases the reader when the Retry-After is over, and a tick more, when a client that
+     * waited has sent it. Either way the read finds the request there: no park on the socket, no
+     * poller wake-up. The price: a request of a client that asks again at once is read up to two
+     * ticks after it arrived, and one of a client that waits its Retry-After up to two ticks after
+     * that (if it comes later still, the read waits for it on the socket as usual).
+     */
+    PROBED_READS;
+
+    /**
+     * The value named on the command line ({@code timers}, {@code swept}, {@code batched}, {@code
+     * probed_reads}; a dash may stand for the underscore).
+     *
+     * @param name the name, any case
+     * @return the value
+     * @throws IllegalArgumentException if there is none by that name
+     */
+    public static Wakeups named(String name) {
+      return valueOf(name.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+    }
+  }
+
   /** Checks the values. */
   public ServerConfig {
     Objects.requireNonNull(root, "root must not be null");
@@ -104,6 +154,7 @@ public record ServerConfig(
     Objects.requireNonNull(disk, "disk must not be null");
     Objects.requireNonNull(responseTarget, "responseTarget must not be null");
     Objects.requireNonNull(shedPace, "shedPace must not be null");
+    Objects.requireNonNull(wakeups, "wakeups must not be null");
     if (shedPace.isNegative()) {
       throw new IllegalArgumentException("shedPace must be positive, or zero for no pacing");
     }
@@ -137,7 +188,8 @@ public record ServerConfig(
    * @return port 8080, 10,000 connections, 8 KiB heads, 64 MiB of cache, a 50 ms response-time
    *     target for admission (shared fairly between connections), stages with seda4j's default
    *     controllers (nothing tuned by hand), 503s paced to one a second per connection (the
-   *     Retry-After they carry)
+   *     Retry-After they carry), the readers' waits batched and after a 503 probed ({@link
+   *     Wakeups#PROBED_READS})
    */
   public static ServerConfig defaults(Path root) {
     return new ServerConfig(
@@ -156,7 +208,8 @@ public record ServerConfig(
         StageSettings.defaults(256),
         Disk.direct(),
         Duration.ofMillis(50),
-        Duration.ofSeconds(1));
+        Duration.ofSeconds(1),
+        Wakeups.PROBED_READS);
   }
 
   /**
@@ -182,7 +235,8 @@ public record ServerConfig(
         file,
         disk,
         responseTarget,
-        shedPace);
+        shedPace,
+        wakeups);
   }
 
   /**
@@ -208,7 +262,8 @@ public record ServerConfig(
         file,
         disk,
         responseTarget,
-        shedPace);
+        shedPace,
+        wakeups);
   }
 
   /**
@@ -237,7 +292,8 @@ public record ServerConfig(
         newFile,
         disk,
         responseTarget,
-        shedPace);
+        shedPace,
+        wakeups);
   }
 
   /**
@@ -263,7 +319,8 @@ public record ServerConfig(
         file,
         newDisk,
         responseTarget,
-        shedPace);
+        shedPace,
+        wakeups);
   }
 
   /**
@@ -291,7 +348,8 @@ public record ServerConfig(
         file,
         disk,
         responseTarget,
-        shedPace);
+        shedPace,
+        wakeups);
   }
 
   /**
@@ -317,7 +375,8 @@ public record ServerConfig(
         file,
         disk,
         target,
-        shedPace);
+        shedPace,
+        wakeups);
   }
 
   /**
@@ -344,6 +403,61 @@ public record ServerConfig(
         file,
         disk,
         responseTarget,
-        pace);
+        pace,
+        wakeups);
+  }
+
+  /**
+   * This configuration with another way for the connection readers to wait.
+   *
+   * @param newWakeups how they wait
+   * @return the new configuration
+   */
+  public ServerConfig withWakeups(Wakeups newWakeups) {
+    return new ServerConfig(
+        root,
+        port,
+        maxConnections,
+        maxHeadBytes,
+        maxHeaders,
+        maxBodyBytes,
+        idleTimeout,
+        headTimeout,
+        cacheBytes,
+        maxCachedFileBytes,
+        parse,
+        cache,
+        file,
+        disk,
+        responseTarget,
+        shedPace,
+        newWakeups);
+  }
+
+  /**
+   * This configuration with another idle timeout for keep-alive connections.
+   *
+   * @param timeout how long a connection may wait for its next request, at least 1 ms
+   * @return the new configuration
+   */
+  public ServerConfig withIdleTimeout(Duration timeout) {
+    return new ServerConfig(
+        root,
+        port,
+        maxConnections,
+        maxHeadBytes,
+        maxHeaders,
+        maxBodyBytes,
+        timeout,
+        headTimeout,
+        cacheBytes,
+        maxCachedFileBytes,
+        parse,
+        cache,
+        file,
+        disk,
+        responseTarget,
+        shedPace,
+        wakeups);
   }
 }

@@ -133,9 +133,16 @@ final class ServerProcess implements AutoCloseable {
   /**
    * The CPU time the server process has used so far for its work (user and system, all its
    * threads), without its JIT compiler threads: compiling is a warm-up cost, not a cost of the
-   * requests, and a window that starts soon after the JVM does would otherwise carry it. Read from
-   * {@code /proc/PID/stat} and {@code /proc/PID/task/TID/stat} (clock ticks of 10 ms); where there
-   * is no {@code /proc}, the process's total as the JDK reports it.
+   * requests, and a window that starts soon after the JVM does would otherwise carry it.
+   *
+   * <p>Read from {@code /proc/PID/task/TID/schedstat}: each thread's time on a CPU in nanoseconds,
+   * summed over the threads alive now. The first version read {@code /proc/PID/stat}, whose times
+   * are in clock ticks of 10 ms: a window of 5 s of rejections at 0.02 cores is 10 ticks, so one
+   * tick more or less, or an idle window that saw one tick or none, moved the cost of a 503 by 10
+   * to 30%. What a sum over live threads misses is the time of a thread that ended within a window;
+   * the servers' carrier, poller and stage threads live as long as the JVM under these loads. Where
+   * there is no schedstat, the ticks of {@code /proc/PID/stat} less those of the JIT threads; where
+   * there is no {@code /proc}, the process's total as the JDK reports it.
    *
    * @return seconds of CPU
    * @throws IllegalStateException if the platform reports no CPU time for the process
@@ -143,6 +150,11 @@ final class ServerProcess implements AutoCloseable {
   double cpuSeconds() {
     Path proc = Path.of("/proc", String.valueOf(pid()));
     if (Files.isDirectory(proc.resolve("task"))) {
+      try {
+        return schedNanos(proc.resolve("task")) / 1e9;
+      } catch (IOException | RuntimeException e) {
+        // no schedstat: the ticks
+      }
       try {
         return (ticks(proc.resolve("stat")) - jitTicks(proc.resolve("task"))) / TICKS_PER_SECOND;
       } catch (IOException | RuntimeException e) {
@@ -156,6 +168,36 @@ final class ServerProcess implements AutoCloseable {
             .orElseThrow(() -> new IllegalStateException("no CPU time for process " + pid()))
             .toNanos()
         / 1e9;
+  }
+
+  /** The nanoseconds on a CPU of the threads alive now, less the JIT compiler threads'. */
+  private static long schedNanos(Path tasks) throws IOException {
+    long sum = 0;
+    int threads = 0;
+    try (var all = Files.list(tasks)) {
+      for (Path task : (Iterable<Path>) all::iterator) {
+        String stat;
+        String name;
+        try {
+          stat = Files.readString(task.resolve("schedstat"));
+          name = Files.readString(task.resolve("comm")).strip();
+        } catch (IOException e) {
+          continue; // the thread ended meanwhile (or there is no schedstat: see below)
+        }
+        threads++;
+        if (!isJit(name)) {
+          sum += Long.parseLong(stat.substring(0, stat.indexOf(' ')));
+        }
+      }
+    }
+    if (threads == 0) {
+      throw new IOException("no threads in " + tasks);
+    }
+    return sum;
+  }
+
+  private static boolean isJit(String threadName) {
+    return threadName.startsWith("C1 CompilerThre") || threadName.startsWith("C2 CompilerThre");
   }
 
   /** USER_HZ, the unit of the CPU times in /proc on Linux: 100 on every architecture it runs on. */
@@ -174,8 +216,7 @@ final class ServerProcess implements AutoCloseable {
     try (var threads = Files.list(tasks)) {
       for (Path task : (Iterable<Path>) threads::iterator) {
         try {
-          String name = Files.readString(task.resolve("comm")).strip();
-          if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+          if (isJit(Files.readString(task.resolve("comm")).strip())) {
             sum += ticks(task.resolve("stat"));
           }
         } catch (IOException e) {

@@ -17,6 +17,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 import org.seda4j.AdmissionController;
 import org.seda4j.DeadLetter;
 import org.seda4j.FailurePolicy;
@@ -83,6 +85,16 @@ public final class StagedHttpServer implements ExampleServer {
 
   private static final Logger LOG = LoggerFactory.getLogger(StagedHttpServer.class);
   private static final Duration LINGER = Duration.ofSeconds(1);
+
+  /** The Retry-After of a 503. */
+  private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+
+  /**
+   * How often the pacer releases the paced 503s that are due ({@link
+   * ServerConfig.Wakeups#BATCHED}): a held 503 goes out at most this much after its time.
+   */
+  static final Duration PACER_TICK = Duration.ofMillis(10);
+
   private static final byte[] REFUSED =
       String.join(
               "\r\n",
@@ -129,6 +141,10 @@ public final class StagedHttpServer implements ExampleServer {
   private final long startedNanos = System.nanoTime();
   private final Thread listenerThread;
   private final StatusPage statusPage;
+  // Releases paced 503s in batches (Wakeups.BATCHED with a pace), else null.
+  private final @Nullable Pacer pacer;
+  // Closes connections idle longer than the idle timeout (Wakeups.SWEPT, BATCHED), else null.
+  private final @Nullable Thread sweeper;
   private volatile boolean stopping;
 
   private StagedHttpServer(ServerConfig config) throws IOException {
@@ -190,6 +206,16 @@ public final class StagedHttpServer implements ExampleServer {
       throw e;
     }
     this.statusPage = new StatusPage(graph, stats, site, startedNanos);
+    this.pacer =
+        (config.wakeups() == ServerConfig.Wakeups.BATCHED
+                    || config.wakeups() == ServerConfig.Wakeups.PROBED_READS)
+                && config.shedPace().isPositive()
+            ? new Pacer("http-pacer", PACER_TICK)
+            : null;
+    this.sweeper =
+        config.wakeups() == ServerConfig.Wakeups.TIMERS
+            ? null
+            : Thread.ofPlatform().name("http-idle-sweeper").daemon().start(this::sweepIdle);
     this.listenerThread = Thread.ofVirtual().name("http-listener").start(this::listen);
   }
 
@@ -329,11 +355,16 @@ public final class StagedHttpServer implements ExampleServer {
 
   /** Runs on the connection's own virtual thread: reads request heads until the connection ends. */
   private void serve(Connection c) {
+    c.readerStarts();
+    // With a sweeper, the wait for the next request has no timer of its own.
+    @Nullable Duration idleTimeout = sweeper == null ? config.idleTimeout() : null;
     try {
       boolean goOn = true;
       while (goOn) {
+        Connection.HeadResult next =
+            c.readHead(config.maxHeadBytes(), idleTimeout, config.headTimeout());
         goOn =
-            switch (c.readHead(config.maxHeadBytes(), config.idleTimeout(), config.headTimeout())) {
+            switch (next) {
               case Head head -> {
                 stats.received();
                 yield admit(new Received(new Exchange(c, System.nanoTime()), head.text()));
@@ -421,6 +452,15 @@ public final class StagedHttpServer implements ExampleServer {
    * held. Closing such connections instead would trade each rejection for a reconnect, which costs
    * the server more than a 503.
    *
+   * <p><b>Wake-ups.</b> What a 503 costs is mostly the wake-ups around it, not building it
+   * (docs/http-overload.md, "Where a 503's CPU goes"), so how the reader waits is a setting of its
+   * own ({@link ServerConfig#wakeups()}): held 503s released in batches by one pacer thread, the
+   * idle wait without a timer, and by default, after a 503, no read until the pacer finds the next
+   * request there (a client that asks again at once: a tick later; one that waits its Retry-After:
+   * a tick after that), so that the read does not park on the socket and wake again through the
+   * poller. The price of the last: a request that follows a 503 is read up to two ticks ({@link
+   * #PACER_TICK}) after it arrived.
+   *
    * @param received the refused request
    * @return whether the connection goes on to its next request
    */
@@ -432,9 +472,14 @@ public final class StagedHttpServer implements ExampleServer {
     }
     Connection c = received.exchange().connection();
     stats.shed();
-    pace(c);
     boolean keep = !stopping && HttpParser.keepsConnectionWhenShed(head);
     byte[] answer = SHED_ANSWERS[shedAnswer(!keep, head.startsWith("HEAD "))];
+    long now = System.nanoTime();
+    long wait = paceWait(c, now);
+    if (wait > 0) {
+      stats.paced();
+      hold(now, wait);
+    }
     // Stamped before the write, so that the client, which can only read the 503 after this, and
     // then waits its Retry-After, always comes back after the pace: a polite client is never held.
     c.shedAnswered(System.nanoTime());
@@ -448,32 +493,106 @@ public final class StagedHttpServer implements ExampleServer {
     stats.answered(503);
     if (keep) {
       c.skipNext(0);
+      if (pacer != null && config.wakeups() == ServerConfig.Wakeups.PROBED_READS && !stopping) {
+        pauseReading(c, pacer, wait > 0);
+      }
       return true;
     }
     c.closeGracefully(LINGER);
     return false;
   }
 
-  /** Parks the reader until the shed pace has passed since the connection's previous 503. */
-  private void pace(Connection c) {
+  /**
+   * After a 503 ({@link ServerConfig.Wakeups#PROBED_READS}): parks the reader until its next read
+   * will find the next request there. A tick after the 503 the pacer looks: a client that asks
+   * again at once has sent it, and the reader is released to read it; otherwise the reader is
+   * released a tick after the Retry-After is over, when a client that waited it has sent it. A
+   * connection whose 503 was held (it asked again without waiting before) is released after the
+   * first tick whatever the pacer finds: if its client was slower than a tick, the read waits for
+   * it on the socket, as without probing, rather than leaving its request unread for a second.
+   *
+   * @param asksAtOnce whether this 503 was held by the pace
+   */
+  private void pauseReading(Connection c, Pacer p, boolean asksAtOnce) {
+    long written = System.nanoTime();
+    long tick = PACER_TICK.toNanos();
+    long retryAfter = RETRY_AFTER.toNanos();
+    p.hold(
+        written + tick,
+        release ->
+            () -> {
+              if (c.hasInput() || stopping || asksAtOnce) {
+                // There, or due at any moment from a client that has asked again at once before
+                // (this 503 was held) and is only slow: read it as soon as it comes, not a
+                // Retry-After later.
+                release.run();
+              } else {
+                p.at(written + retryAfter + tick, release);
+              }
+            });
+  }
+
+  /**
+   * How long this connection's 503 must wait for the shed pace to have passed since its previous
+   * 503: 0 if it need not.
+   */
+  private long paceWait(Connection c, long now) {
     long paceNanos = config.shedPace().toNanos();
     if (paceNanos == 0) {
-      return;
+      return 0;
     }
     // Jittered (half the pace to the whole pace): clients shed together would otherwise come back
     // together, a pace later, every pace, and leave the stages idle in between. Never longer than
     // the pace, so a client that waits its Retry-After is never held.
     long jittered = (long) (paceNanos * (0.5 + 0.5 * ThreadLocalRandom.current().nextDouble()));
-    long wait = c.nanosUntilNextShed(jittered, System.nanoTime());
-    if (wait > 0) {
-      stats.paced();
-      try {
-        // Returns at once when the server starts closing: a held 503 must not delay shutdown.
-        stopSignal.await(wait, TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        // Answer now; the interrupt stays set for the reader's loop to see.
-        Thread.currentThread().interrupt();
+    return c.nanosUntilNextShed(jittered, now);
+  }
+
+  /** Parks the reader for a paced 503. Each way returns at once when the server starts closing. */
+  private void hold(long now, long wait) {
+    switch (config.wakeups()) {
+      case TIMERS -> {
+        try {
+          stopSignal.await(wait, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+          // Answer now; the interrupt stays set for the reader's loop to see.
+          Thread.currentThread().interrupt();
+        }
       }
+      case SWEPT -> {
+        // A timer of this reader's own (close() unparks it), not a timed wait on a latch that
+        // every held reader shares: cancelling one of a thousand waiters there walks the queue.
+        long deadline = now + wait;
+        long left;
+        while (!stopping
+            && !Thread.currentThread().isInterrupted()
+            && (left = deadline - System.nanoTime()) > 0) {
+          LockSupport.parkNanos(this, left);
+        }
+      }
+      case BATCHED, PROBED_READS -> {
+        if (pacer != null && !stopping) {
+          pacer.holdUntil(now + wait);
+        }
+      }
+    }
+  }
+
+  /** The sweeper's loop: closes the connections that waited for a request too long. */
+  private void sweepIdle() {
+    long idleNanos = config.idleTimeout().toNanos();
+    long period = Math.clamp(idleNanos / 4, 10_000_000L, 1_000_000_000L);
+    try {
+      while (!stopSignal.await(period, TimeUnit.NANOSECONDS)) {
+        long now = System.nanoTime();
+        for (Connection c : connections) {
+          if (c.idleLongerThan(idleNanos, now)) {
+            c.close(); // its reader's read fails: the connection ends as after an idle timeout
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      // closing
     }
   }
 
@@ -631,6 +750,15 @@ public final class StagedHttpServer implements ExampleServer {
     }
     stopping = true;
     stopSignal.countDown();
+    if (pacer != null) {
+      pacer.close(); // releases the held 503s
+    }
+    for (Connection c : connections) {
+      Thread reader = c.reader();
+      if (reader != null) {
+        LockSupport.unpark(reader); // a reader parked for a paced 503 (SWEPT) sees stopping
+      }
+    }
     try {
       closeQuietly(listener);
       joinUninterruptibly(listenerThread);
@@ -639,6 +767,9 @@ public final class StagedHttpServer implements ExampleServer {
         c.close();
       }
       connectionThreads.close();
+      if (sweeper != null) {
+        joinUninterruptibly(sweeper);
+      }
     } finally {
       closed.countDown();
     }

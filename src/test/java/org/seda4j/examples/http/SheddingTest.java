@@ -16,11 +16,14 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.seda4j.GraphSnapshot;
 import org.seda4j.RejectionReason;
 import org.seda4j.StageSnapshot;
 import org.seda4j.examples.http.RawClient.RawResponse;
 import org.seda4j.examples.http.ServerConfig.StageSettings;
+import org.seda4j.examples.http.ServerConfig.Wakeups;
 
 /**
  * Overload, two ways. First the full-queue backstop: the file stage is stuck behind a closed gate
@@ -214,11 +217,13 @@ class SheddingTest {
     }
   }
 
-  @Test
-  void aConnectionThatAsksAgainAtOnceGetsItsNext503OnlyWhenThePaceHasPassed() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Wakeups.class)
+  void aConnectionThatAsksAgainAtOnceGetsItsNext503OnlyWhenThePaceHasPassed(Wakeups wakeups)
+      throws Exception {
     Duration pace = Duration.ofSeconds(1);
     Semaphore gate = new Semaphore(0);
-    try (StagedHttpServer server = StagedHttpServer.start(stuckServer(gate, pace));
+    try (StagedHttpServer server = StagedHttpServer.start(stuckServer(gate, pace, wakeups));
         ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
       try {
         fillUntilShedding(server, clients);
@@ -268,11 +273,12 @@ class SheddingTest {
     }
   }
 
-  @Test
-  void aHeld503DoesNotDelayShutdown() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Wakeups.class)
+  void aHeld503DoesNotDelayShutdown(Wakeups wakeups) throws Exception {
     Duration pace = Duration.ofMinutes(2);
     Semaphore gate = new Semaphore(0);
-    StagedHttpServer server = StagedHttpServer.start(stuckServer(gate, pace));
+    StagedHttpServer server = StagedHttpServer.start(stuckServer(gate, pace, wakeups));
     try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor();
         RawClient c = new RawClient(server.port())) {
       fillUntilShedding(server, clients);
@@ -293,15 +299,121 @@ class SheddingTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(Wakeups.class)
+  void aConnectionIdleLongerThanTheIdleTimeoutIsClosedAndABusyOneIsNot(Wakeups wakeups)
+      throws Exception {
+    ServerConfig config =
+        ServerConfig.defaults(SampleSite.create(temp, 0))
+            .withPort(0)
+            .withIdleTimeout(Duration.ofMillis(300))
+            .withWakeups(wakeups);
+    try (StagedHttpServer server = StagedHttpServer.start(config);
+        RawClient idle = new RawClient(server.port());
+        RawClient busy = new RawClient(server.port())) {
+      assertThat(idle.exchange(RawClient.get("/files/1k.txt")).status()).isEqualTo(200);
+      // Given one connection that asks nothing more and one that keeps asking, within the timeout,
+      // when the idle one has waited longer than the timeout, the server has closed it ...
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(100))
+          .untilAsserted(
+              () -> {
+                assertThat(busy.exchange(RawClient.get("/files/1k.txt")).status()).isEqualTo(200);
+                assertThat(server.counters().connectionsOpen()).isEqualTo(1);
+              });
+      assertThat(idle.closedByServer()).isTrue();
+      // ... and the busy one is still served.
+      assertThat(busy.exchange(RawClient.get("/files/1k.txt")).status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void afterA503TheNextRequestOfAClientThatAsksAtOnceIsReadAtTheNextTickNotAfterTheRetryAfter()
+      throws Exception {
+    Duration pace = Duration.ofSeconds(1);
+    Semaphore gate = new Semaphore(0);
+    try (StagedHttpServer server =
+            StagedHttpServer.start(stuckServer(gate, pace, Wakeups.PROBED_READS));
+        ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+      try {
+        fillUntilShedding(server, clients);
+        try (RawClient c = new RawClient(server.port())) {
+          // Given a connection whose reader does not read after its 503 ...
+          assertThat(c.exchange(RawClient.get("/files/1k.txt")).status()).isEqualTo(503);
+          long received = server.counters().received();
+          // ... when its client asks again at once, the request is read (and offered) within a
+          // few of the pacer's ticks, long before the Retry-After is over.
+          c.send(RawClient.get("/files/1k.txt"));
+          await()
+              .atMost(pace.dividedBy(3))
+              .pollInterval(Duration.ofMillis(2))
+              .until(() -> server.counters().received() == received + 1);
+          assertThat(c.read().status()).isEqualTo(503); // still no room: held for the pace
+        }
+      } finally {
+        gate.release(CLIENTS);
+      }
+      await().until(() -> server.graph().awaitIdle(Duration.ofSeconds(1)));
+      await().until(() -> server.counters().inProgress() == 0);
+      ServerStats.Counters c = server.counters();
+      assertThat(c.answered()).isEqualTo(c.received());
+      assertThat(c.status(503)).isEqualTo(c.shed());
+    }
+  }
+
+  @Test
+  void afterAHeld503ASlowRequestIsReadWhenItComesNotAfterTheRetryAfter() throws Exception {
+    Duration pace = Duration.ofSeconds(1);
+    Semaphore gate = new Semaphore(0);
+    try (StagedHttpServer server =
+            StagedHttpServer.start(stuckServer(gate, pace, Wakeups.PROBED_READS));
+        ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+      try {
+        fillUntilShedding(server, clients);
+        try (RawClient c = new RawClient(server.port())) {
+          // Given a connection that asked again at once after its 503, so that its second 503 was
+          // held for the pace ...
+          assertThat(c.exchange(RawClient.get("/files/1k.txt")).status()).isEqualTo(503);
+          assertThat(c.exchange(RawClient.get("/files/1k.txt")).status()).isEqualTo(503);
+          assertThat(server.counters().paced()).isEqualTo(1);
+          // ... when its client is slower than the pacer's tick before it asks again (the
+          // behaviour under test, not a wait for an outcome: no request is there at the first
+          // tick) ...
+          Thread.sleep(StagedHttpServer.PACER_TICK.multipliedBy(10));
+          long received = server.counters().received();
+          long asked = System.nanoTime();
+          c.send(RawClient.get("/files/1k.txt"));
+          // ... its request is read as soon as it comes, not a Retry-After after the 503.
+          await()
+              .atMost(pace.dividedBy(3))
+              .pollInterval(Duration.ofMillis(2))
+              .until(() -> server.counters().received() == received + 1);
+          assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(pace.dividedBy(3));
+          assertThat(c.read().status()).isEqualTo(503);
+        }
+      } finally {
+        gate.release(CLIENTS);
+      }
+      await().until(() -> server.graph().awaitIdle(Duration.ofSeconds(1)));
+      await().until(() -> server.counters().inProgress() == 0);
+      ServerStats.Counters c = server.counters();
+      assertThat(c.answered()).isEqualTo(c.received());
+      assertThat(c.status(503)).isEqualTo(c.shed());
+    }
+  }
+
   /** No cache, queues of one, and a disk that answers only when the gate opens. */
-  private ServerConfig stuckServer(Semaphore gate, Duration pace) throws Exception {
+  private ServerConfig stuckServer(Semaphore gate, Duration pace, Wakeups wakeups)
+      throws Exception {
     return ServerConfig.defaults(SampleSite.create(temp, 0))
         .withPort(0)
         .withCacheBytes(0)
         .withStages(StageSettings.fixed(1, 1), StageSettings.fixed(1, 1), StageSettings.fixed(1, 1))
         .withDisk(file -> gate.acquire())
         .withResponseTarget(Duration.ZERO)
-        .withShedPace(pace);
+        .withShedPace(pace)
+        .withWakeups(wakeups);
   }
 
   /** Clients, one at a time, each on its own connection, until one of them is shed. */
