@@ -150,8 +150,8 @@ final class StageRegistry {
    * ended (its last lines run after this), so that a termination can join it too.
    */
   void removeWorker(Worker w) {
+    exiting.put(w.thread, w); // first: a termination's look at both never misses it
     workers.remove(w.thread, w);
-    exiting.put(w.thread, w);
     if (exiting.size() > EXITING_PRUNE_AT) {
       pruneExited();
     }
