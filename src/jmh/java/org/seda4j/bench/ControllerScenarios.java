@@ -14,6 +14,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 import org.seda4j.BatchController;
 import org.seda4j.ConcurrencyController;
 import org.seda4j.EventHandler;
@@ -399,8 +400,8 @@ public final class ControllerScenarios {
   private static Run runStage(
       String name,
       EventHandler<Integer> handler,
-      ConcurrencyController concurrency,
-      BatchController batching,
+      @Nullable ConcurrencyController concurrency,
+      @Nullable BatchController batching,
       long warmupNanos,
       long measureNanos,
       int producers)

@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where every sink stage of every contender delivers: counts arrivals against the number expected,
@@ -24,9 +25,10 @@ final class Sink {
   /**
    * Called by the sink stages (any thread, concurrently).
    *
-   * @param event the event that arrived
+   * @param event the event that arrived (a Camel message body is typed nullable; a null would count
+   *     like any other arrival)
    */
-  void arrive(Object event) {
+  void arrive(@Nullable Object event) {
     CountDownLatch g = gate;
     if (g.getCount() > 0) { // the memory workload holds its handlers here
       entered.countDown();

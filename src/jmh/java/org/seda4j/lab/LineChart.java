@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A hand-written SVG line chart: panels side by side (wrapping after a number of columns), each
@@ -102,7 +103,7 @@ public final class LineChart {
     for (List<String> line : legendLines) {
       int lx = 20;
       for (String name : line) {
-        svg.rect(lx, ly - 5, 14, 4, colours.get(name), "none");
+        svg.rect(lx, ly - 5, 14, 4, colour(colours, name), "none");
         svg.text(lx + 18, ly, name, "");
         lx += legendWidth(name);
       }
@@ -170,7 +171,7 @@ public final class LineChart {
       }
     }
     for (Series s : p.series()) {
-      String c = colours.get(s.name());
+      String c = colour(colours, s.name());
       StringBuilder pts = new StringBuilder();
       for (Point pt : s.points()) {
         if (Double.isNaN(pt.y())) {
@@ -185,6 +186,11 @@ public final class LineChart {
       }
       svg.polyline(pts.toString().trim(), c, s.points().size() <= 20 ? 2 : 1.2);
     }
+  }
+
+  /** The colour render gave the series {@code name} (it gives every series one). */
+  private static String colour(Map<String, String> colours, String name) {
+    return Objects.requireNonNull(colours.get(name), name);
   }
 
   private static List<Double> ticks(Axis a) {

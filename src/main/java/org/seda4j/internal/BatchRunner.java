@@ -162,7 +162,7 @@ final class BatchRunner<E> {
       EventHandler<? super E> handler,
       Worker w,
       int n,
-      Tracked @Nullable [] origins,
+      @Nullable Tracked @Nullable [] origins,
       HandlerContext ctx,
       Tally t) {
     Object[] events = w.events;
@@ -225,7 +225,7 @@ final class BatchRunner<E> {
       BatchHandler<E> handler,
       Worker w,
       int n,
-      Tracked @Nullable [] origins,
+      @Nullable Tracked @Nullable [] origins,
       HandlerContext ctx,
       Tally t) {
     Object[] events = w.events;
@@ -335,7 +335,7 @@ final class BatchRunner<E> {
   }
 
   /** The earliest origin of a batch (what a batch handler's emits inherit), or null if none. */
-  private static @Nullable Tracked earliest(Tracked[] origins, int n) {
+  private static @Nullable Tracked earliest(@Nullable Tracked[] origins, int n) {
     Tracked first = null;
     for (int i = 0; i < n; i++) {
       Tracked t = origins[i];

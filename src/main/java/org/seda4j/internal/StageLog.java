@@ -2,6 +2,7 @@ package org.seda4j.internal;
 
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
@@ -68,7 +69,7 @@ final class StageLog {
    * @param format an slf4j format
    * @param args its arguments; a trailing {@link Throwable} is logged with its stack trace
    */
-  void warn(Kind kind, String format, Object... args) {
+  void warn(Kind kind, String format, @Nullable Object... args) {
     long unreported = failures.acquire(kind);
     if (unreported == LogLimiter.SUPPRESSED || !log.isWarnEnabled()) {
       return;

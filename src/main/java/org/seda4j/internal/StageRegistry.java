@@ -112,9 +112,11 @@ final class StageRegistry {
       return p;
     }
     AdmissionController.Feedback fb = entry.feedback();
-    boolean measuredByEntry =
-        fb != null && (fb.exit() == exit || (fb.exit() == null && entry == exit));
-    p = new PathStats(entry, exit, measuredByEntry ? fb.priorities() : 1, implicit);
+    int priorities = 1; // unless the entry's feedback controller measures this path
+    if (fb != null && (fb.exit() == exit || (fb.exit() == null && entry == exit))) {
+      priorities = fb.priorities();
+    }
+    p = new PathStats(entry, exit, priorities, implicit);
     for (StageImpl<?> s : stages()) {
       if (s.paths().queuedPathsOf(entry.id)) {
         p.addMember(s); // a stage that joined another path from this entry already

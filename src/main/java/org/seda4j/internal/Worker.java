@@ -58,7 +58,8 @@ final class Worker implements Runnable {
 
   // The current batch: written by the worker thread before its word is published.
   Object[] events = new Object[1];
-  Tracked @Nullable [] origins; // per index, for tracked events; null until one is seen
+  // Per index, the origin of a tracked event (null for an untracked one); null until one is seen.
+  @Nullable Tracked @Nullable [] origins;
   int size;
 
   @SuppressWarnings("UnusedVariable") // read and written through WORD
@@ -113,8 +114,8 @@ final class Worker implements Runnable {
   }
 
   /** The origins array, created on first use, as long as the buffer. */
-  Tracked[] origins() {
-    Tracked[] o = origins;
+  @Nullable Tracked[] origins() {
+    @Nullable Tracked[] o = origins;
     if (o == null || o.length < events.length) {
       o = new Tracked[events.length];
       origins = o;
@@ -125,7 +126,7 @@ final class Worker implements Runnable {
   /** Clears the buffer's references after a batch, so handled events can be collected. */
   void clear() {
     Arrays.fill(events, 0, size, null);
-    Tracked[] o = origins;
+    @Nullable Tracked[] o = origins;
     if (o != null) {
       Arrays.fill(o, 0, size, null);
     }

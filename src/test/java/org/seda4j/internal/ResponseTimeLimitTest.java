@@ -161,8 +161,9 @@ class ResponseTimeLimitTest {
     assertThat(c.limit()).isEqualTo(40);
     assertThat(admits(c, 39)).isTrue();
     assertThat(admits(c, 40)).isFalse();
-    assertThat(c.screen("e", sink)).isNotNull();
-    assertThat(c.screen("e", sink).reason).isEqualTo(RejectionReason.OVERLOADED);
+    Refusal refusal = c.screen("e", sink);
+    assertThat(refusal).isNotNull();
+    assertThat(refusal.reason).isEqualTo(RejectionReason.OVERLOADED);
     assertThat(c.toString()).contains("limit 40 in system").contains("capacity 800/s");
   }
 
@@ -300,12 +301,14 @@ class ResponseTimeLimitTest {
     AdmissionController<Object> c =
         AdmissionController.responseTime(
             AdmissionController.ResponseTarget.of(Duration.ofMillis(20)));
-    assertThat(c.feedback()).isNotNull();
-    assertThat(c.feedback().exit()).isNull();
+    AdmissionController.Feedback feedback = c.feedback();
+    assertThat(feedback).isNotNull();
+    assertThat(feedback.exit()).isNull();
     assertThat(c.rejectionReason()).isEqualTo(RejectionReason.OVERLOADED);
   }
 
   @Test
+  @SuppressWarnings("NullAway") // passing null where it is not allowed is the point
   void badTargetsAreRefusedWithWhatIsAllowed() {
     assertThatThrownBy(() -> AdmissionController.responseTime(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
@@ -363,7 +366,9 @@ class ResponseTimeLimitTest {
     assertThat(c.admit(new Req(1), sink)).isTrue();
     assertThat(c.admit(new Req(1), sink)).isTrue();
     assertThat(c.admit(new Req(1), sink)).isFalse();
-    assertThat(c.screen(new Req(1), sink).detail).contains("its share");
+    Refusal outOfShare = c.screen(new Req(1), sink);
+    assertThat(outOfShare).isNotNull();
+    assertThat(outOfShare.detail).contains("its share");
     assertThat(c.admit(new Req(2), sink)).isTrue(); // another client still has its share
     sink.now += 11 * MS;
     assertThat(c.admit(new Req(1), sink)).isTrue();
@@ -376,6 +381,7 @@ class ResponseTimeLimitTest {
   }
 
   @Test
+  @SuppressWarnings("NullAway") // a key function returning null is the misuse under test
   void aKeyFunctionThatThrowsOrReturnsNullRefusesThatEventAlone() {
     ResponseTimeLimit<Req> c =
         (ResponseTimeLimit<Req>)

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -78,8 +79,7 @@ class ReadmeTest {
         }
         String file = target.contains("#") ? target.substring(0, target.indexOf('#')) : target;
         String anchor = target.contains("#") ? target.substring(target.indexOf('#') + 1) : "";
-        Path resolved =
-            file.isEmpty() ? document : document.toAbsolutePath().getParent().resolve(file);
+        Path resolved = file.isEmpty() ? document : directoryOf(document).resolve(file);
         if (!Files.exists(resolved)) {
           broken.add(document + ": " + target + " (no such file)");
         } else if (!anchor.isEmpty()
@@ -138,5 +138,10 @@ class ReadmeTest {
 
   private static String read(Path path) throws IOException {
     return Files.readString(path, StandardCharsets.UTF_8);
+  }
+
+  private static Path directoryOf(Path document) {
+    return Objects.requireNonNull(
+        document.toAbsolutePath().getParent(), "a document's absolute path has a parent");
   }
 }
