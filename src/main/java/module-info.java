@@ -13,11 +13,11 @@ module org.seda4j {
   requires java.management; // a StageMXBean per stage in the platform MBeanServer
   requires jdk.management; // process CPU time for the controllers' samples
   requires jdk.jfr; // Flight Recorder events (internal.JfrEvents)
-  // Nullness annotations: needed to compile against seda4j (its API shows @Nullable), not to run
-  // it. `static transitive` is right only because the pom passes jspecify on to every user (it is
-  // not optional): a module that says only `requires org.seda4j;` compiles with just the jars
-  // Maven gives it (ConsumerIT builds one).
-  requires static transitive org.jspecify;
+  // Nullness annotations: its API shows @Nullable, so a module that uses seda4j reads them too.
+  // A plain dependency of seda4j (not optional: Maven passes it on to every user), required at
+  // run time as well, so a module that says only `requires org.seda4j;` compiles and runs with
+  // just the jars Maven gives it (ConsumerIT builds and runs one).
+  requires transitive org.jspecify;
   // Optional: only org.seda4j.micrometer uses Micrometer, and its API shows Micrometer types
   // (MeterBinder, MeterRegistry, Tag). Without Micrometer the rest of seda4j works unchanged; a
   // module that uses org.seda4j.micrometer says `requires micrometer.core;` itself. Never
