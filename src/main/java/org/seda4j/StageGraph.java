@@ -217,7 +217,8 @@ public interface StageGraph extends AutoCloseable {
    * The report of the graph's termination, once it is {@link State#TERMINATED}: the same report the
    * terminating call returned (or, for {@link #close()} and a failure, would have returned), so
    * that it is never lost, also when {@code close()} was interrupted or several threads closed the
-   * graph at once. Never blocks; any thread may call it.
+   * graph at once. Never blocks (so an interrupt does not concern it); any thread may call it,
+   * handlers of the graph included.
    *
    * @return the report, or empty while the graph has not terminated
    */
