@@ -9,6 +9,7 @@ import java.util.*;
 import java.util.concurrent.*;
 import java.util.concurrent.locks.LockSupport;
 import org.seda4j.*;
+import org.seda4j.control.*;
 
 record Request(long arrivedNanos) {}
 record Answer(long arrivedNanos, int status) {}

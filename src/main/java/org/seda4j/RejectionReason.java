@@ -1,5 +1,7 @@
 package org.seda4j;
 
+import org.seda4j.control.AdmissionController;
+
 /**
  * Why a stage did not admit an event. Every rejection is counted per reason ({@link
  * StageSnapshot#rejections()}) and the caller still owns the event.

@@ -4,6 +4,9 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.control.BatchController;
+import org.seda4j.control.ConcurrencyController;
 
 /**
  * A stage of a {@link StageGraph}: a bounded event queue, a handler, and a concurrency limit.

@@ -3,7 +3,9 @@ package org.seda4j;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.seda4j.internal.GraphImpl;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.control.ControllerSample;
+import org.seda4j.spi.Engine;
 
 /**
  * The owner of a network of stages: it creates them, runs their threads, and shuts them all down
@@ -86,7 +88,7 @@ public interface StageGraph extends AutoCloseable {
    * @throws IllegalArgumentException if the name is not allowed
    */
   static Builder builder(String name) {
-    return GraphImpl.builder(name);
+    return Engine.get().graphBuilder(name);
   }
 
   /**

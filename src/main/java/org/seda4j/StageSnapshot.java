@@ -3,6 +3,8 @@ package org.seda4j;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.control.AdmissionSample;
 
 /**
  * A point-in-time view of one stage: its settings, its load and its event accounting.

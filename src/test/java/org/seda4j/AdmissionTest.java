@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.seda4j.control.AdmissionController;
 
 /**
  * Admission control at a stage's sink, end to end: refusals reach the producer as typed results and

@@ -9,6 +9,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.seda4j.control.ConcurrencyController;
+import org.seda4j.control.ControllerDecision;
+import org.seda4j.control.ControllerSample;
 import org.seda4j.internal.Internals;
 
 /**

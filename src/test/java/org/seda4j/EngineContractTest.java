@@ -28,6 +28,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.seda4j.control.AdmissionContext;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.control.BatchController;
+import org.seda4j.control.ConcurrencyController;
+import org.seda4j.control.ControllerDecision;
+import org.seda4j.control.ControllerSample;
 
 /**
  * The acceptance tests of the engine rebuild: one nested class per correctness failure of the

@@ -10,6 +10,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.seda4j.control.ControllerDecision;
 
 /**
  * Shutdown under hostile handlers (and a hostile controller): close(deadline) and shutdownNow

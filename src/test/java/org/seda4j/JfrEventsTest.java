@@ -13,6 +13,10 @@ import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.seda4j.control.BatchController;
+import org.seda4j.control.ConcurrencyController;
+import org.seda4j.control.ControllerDecision;
+import org.seda4j.control.ControllerSample;
 
 /**
  * Records seda4j's Flight Recorder events while a small graph produces each kind, then reads the

@@ -12,6 +12,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.seda4j.control.AdmissionContext;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.control.AdmissionSample;
+import org.seda4j.control.ConcurrencyController;
+import org.seda4j.control.ControllerDecision;
+import org.seda4j.control.ControllerSample;
 
 /**
  * More misuse a senior engineer would try, beyond {@link BadInputTest}: values at the edges of

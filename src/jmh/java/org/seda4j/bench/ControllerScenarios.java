@@ -15,12 +15,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.BatchController;
-import org.seda4j.ConcurrencyController;
 import org.seda4j.EventHandler;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
 import org.seda4j.StageSnapshot;
+import org.seda4j.control.BatchController;
+import org.seda4j.control.ConcurrencyController;
 
 /**
  * The controller scenarios of issue 3, as a benchmark harness (not a unit test): each scenario runs

@@ -5,7 +5,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.AdmissionController;
 import org.seda4j.FullQueuePolicy;
 import org.seda4j.GraphSnapshot;
 import org.seda4j.OfferResult;
@@ -14,6 +13,7 @@ import org.seda4j.StageClosedException;
 import org.seda4j.StageRejectedException;
 import org.seda4j.StageSnapshot;
 import org.seda4j.UnprocessedEvent;
+import org.seda4j.control.AdmissionController;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -11,17 +11,17 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.seda4j.AdmissionContext;
-import org.seda4j.AdmissionController;
-import org.seda4j.AdmissionSample;
-import org.seda4j.ConcurrencyController;
-import org.seda4j.ControllerDecision;
-import org.seda4j.ControllerSample;
 import org.seda4j.OfferResult;
 import org.seda4j.RejectionReason;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
 import org.seda4j.StageSnapshot;
+import org.seda4j.control.AdmissionContext;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.control.AdmissionSample;
+import org.seda4j.control.ConcurrencyController;
+import org.seda4j.control.ControllerDecision;
+import org.seda4j.control.ControllerSample;
 
 /**
  * How a stage feeds its admission controller: the events in the system along a measured path, the

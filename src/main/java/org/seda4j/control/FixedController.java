@@ -1,12 +1,7 @@
-package org.seda4j.internal;
-
-import org.seda4j.BatchController;
-import org.seda4j.ConcurrencyController;
-import org.seda4j.ControllerDecision;
-import org.seda4j.ControllerSample;
+package org.seda4j.control;
 
 /** The trivial controller: always the same value. */
-public final class FixedController implements ConcurrencyController, BatchController {
+final class FixedController implements ConcurrencyController, BatchController {
   private final ControllerDecision decision;
 
   /**
@@ -15,8 +10,8 @@ public final class FixedController implements ConcurrencyController, BatchContro
    * @param what "permits" or "batchSize", for messages
    * @param value the value, at least 1
    */
-  public FixedController(String what, int value) {
-    Checks.requirePositive(what, value);
+  FixedController(String what, int value) {
+    Bounds.requirePositive(what, value);
     this.decision = new ControllerDecision(value, "fixed " + what + " " + value);
   }
 

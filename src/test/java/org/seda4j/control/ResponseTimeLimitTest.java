@@ -1,4 +1,4 @@
-package org.seda4j.internal;
+package org.seda4j.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,11 +7,9 @@ import static org.assertj.core.api.Assertions.within;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.seda4j.AdmissionContext;
-import org.seda4j.AdmissionController;
-import org.seda4j.AdmissionSample;
 import org.seda4j.Latency;
 import org.seda4j.RejectionReason;
+import org.seda4j.spi.Refusal;
 
 /**
  * The default overload controller, {@link ResponseTimeLimit}, fed synthetic samples and a sink
@@ -163,7 +161,7 @@ class ResponseTimeLimitTest {
     assertThat(admits(c, 40)).isFalse();
     Refusal refusal = c.screen("e", sink);
     assertThat(refusal).isNotNull();
-    assertThat(refusal.reason).isEqualTo(RejectionReason.OVERLOADED);
+    assertThat(refusal.reason()).isEqualTo(RejectionReason.OVERLOADED);
     assertThat(c.toString()).contains("limit 40 in system").contains("capacity 800/s");
   }
 
@@ -368,7 +366,7 @@ class ResponseTimeLimitTest {
     assertThat(c.admit(new Req(1), sink)).isFalse();
     Refusal outOfShare = c.screen(new Req(1), sink);
     assertThat(outOfShare).isNotNull();
-    assertThat(outOfShare.detail).contains("its share");
+    assertThat(outOfShare.detail()).contains("its share");
     assertThat(c.admit(new Req(2), sink)).isTrue(); // another client still has its share
     sink.now += 11 * MS;
     assertThat(c.admit(new Req(1), sink)).isTrue();
@@ -396,11 +394,11 @@ class ResponseTimeLimitTest {
                         }));
     Refusal threw = c.screen(new Req(-1), sink);
     assertThat(threw).isNotNull();
-    assertThat(threw.reason).isEqualTo(RejectionReason.REFUSED);
-    assertThat(threw.detail).contains("key function").contains("no client -1");
+    assertThat(threw.reason()).isEqualTo(RejectionReason.REFUSED);
+    assertThat(threw.detail()).contains("key function").contains("no client -1");
     Refusal nul = c.screen(new Req(0), sink);
     assertThat(nul).isNotNull();
-    assertThat(nul.detail).contains("returned null");
+    assertThat(nul.detail()).contains("returned null");
     assertThat(c.screen(new Req(7), sink)).isNull();
   }
 

@@ -1,6 +1,4 @@
-package org.seda4j.internal;
-
-import org.seda4j.ControllerSample;
+package org.seda4j.control;
 
 /*
  * Throughput over enough handler invocations to be worth judging. A window in which a stage

@@ -1,11 +1,8 @@
-package org.seda4j.internal;
+package org.seda4j.control;
 
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.ToIntFunction;
-import org.seda4j.AdmissionContext;
-import org.seda4j.AdmissionController;
-import org.seda4j.AdmissionSample;
 import org.seda4j.Latency;
 import org.seda4j.RejectionReason;
 
@@ -53,7 +50,7 @@ import org.seda4j.RejectionReason;
  *     than climbing back from a deep cut in 5% steps.
  */
 /** The adaptive overload controller: per-priority token buckets following the response time. */
-public final class ResponseTimeAdmission<E> implements AdmissionController<E> {
+final class ResponseTimeAdmission<E> implements AdmissionController<E> {
 
   private final ResponseTimeSettings settings;
   private final int priorities;
@@ -77,7 +74,7 @@ public final class ResponseTimeAdmission<E> implements AdmissionController<E> {
    * @param priorities 1 (single class) to 64
    * @param priorityOf an event's priority, clamped into range
    */
-  public ResponseTimeAdmission(
+  ResponseTimeAdmission(
       ResponseTimeSettings settings, int priorities, ToIntFunction<? super E> priorityOf) {
     this.settings = settings;
     this.priorities = priorities;

@@ -1,9 +1,6 @@
-package org.seda4j.internal;
+package org.seda4j.control;
 
 import java.util.Locale;
-import org.seda4j.BatchController;
-import org.seda4j.ControllerDecision;
-import org.seda4j.ControllerSample;
 
 /*
  * The default batching controller (see BatchController.adaptive).
@@ -23,7 +20,7 @@ import org.seda4j.ControllerSample;
  * at 1 and keeps a larger batch only for a measured gain.
  */
 /** The default batching controller. */
-public final class AdaptiveBatching implements BatchController {
+final class AdaptiveBatching implements BatchController {
   static final long SLOW_EVENT_NANOS = 20_000;
   static final double MIN_DISPATCH_NANOS = 1_000;
   private static final int QUIET_WINDOWS = 3;
@@ -39,7 +36,7 @@ public final class AdaptiveBatching implements BatchController {
    *
    * @param max the largest batch, at least 1
    */
-  public AdaptiveBatching(int max) {
+  AdaptiveBatching(int max) {
     Bounds.check("batchSize", 1, max);
     this.climber = new HillClimber("batchSize", 1, max, HillClimber.GAIN);
   }

@@ -1,13 +1,12 @@
-package org.seda4j.internal;
+package org.seda4j.control;
 
 import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.AdmissionContext;
-import org.seda4j.AdmissionController;
-import org.seda4j.AdmissionSample;
 import org.seda4j.RejectionReason;
+import org.seda4j.spi.AdmissionLimit;
+import org.seda4j.spi.Refusal;
 
 /*
  * The default overload controller (AdmissionController.responseTime): a limit on the events in the
@@ -68,7 +67,8 @@ import org.seda4j.RejectionReason;
  * fields both touch.
  */
 /** The response-time limit: Little's law on the events in the system, with optional fairness. */
-public final class ResponseTimeLimit<E> implements AdmissionController<E>, Refusal.Screening<E> {
+final class ResponseTimeLimit<E>
+    implements AdmissionController<E>, Refusal.Screening<E>, AdmissionLimit {
   static final double MIN_GAIN = 0.25;
   static final double MAX_GAIN = 2;
   static final double COLD_HEADROOM = 4;
@@ -112,7 +112,7 @@ public final class ResponseTimeLimit<E> implements AdmissionController<E>, Refus
    * @param exit the stage where responses end, or null for the guarded stage itself
    * @param keyOf the fairness key of an event, or null for no fairness
    */
-  public ResponseTimeLimit(
+  ResponseTimeLimit(
       java.time.Duration target,
       org.seda4j.@Nullable Stage<?> exit,
       @Nullable Function<? super E, ?> keyOf) {
@@ -153,7 +153,9 @@ public final class ResponseTimeLimit<E> implements AdmissionController<E>, Refus
     try {
       key = keyOf(event);
     } catch (Throwable e) {
-      Guard.rethrowFatal(e);
+      if (e instanceof VirtualMachineError fatal) {
+        throw fatal; // out of memory or stack: nothing sensible to do here
+      }
       return new Refusal(
           RejectionReason.REFUSED,
           "the fairness key function of its response-time controller threw " + e);
@@ -326,7 +328,8 @@ public final class ResponseTimeLimit<E> implements AdmissionController<E>, Refus
   }
 
   /** The current limit on the events in the system; {@link Long#MAX_VALUE} when unlimited. */
-  long limit() {
+  @Override
+  public long limit() {
     return limit;
   }
 

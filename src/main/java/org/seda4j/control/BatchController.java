@@ -1,8 +1,7 @@
-package org.seda4j;
+package org.seda4j.control;
 
-import org.seda4j.internal.AdaptiveBatching;
-import org.seda4j.internal.AggThrottleBatching;
-import org.seda4j.internal.FixedController;
+import org.seda4j.BatchHandler;
+import org.seda4j.Stage;
 
 /**
  * Decides a stage's batch size ({@link Stage#batchSize()}) from samples: SEDA's batching

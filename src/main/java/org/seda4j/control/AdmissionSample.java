@@ -1,7 +1,8 @@
-package org.seda4j;
+package org.seda4j.control;
 
 import java.util.List;
 import java.util.Objects;
+import org.seda4j.Latency;
 
 /**
  * Response times measured for an {@link AdmissionController} that asked for {@link

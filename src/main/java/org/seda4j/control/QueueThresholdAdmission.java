@@ -1,11 +1,9 @@
-package org.seda4j.internal;
+package org.seda4j.control;
 
-import org.seda4j.AdmissionContext;
-import org.seda4j.AdmissionController;
 import org.seda4j.RejectionReason;
 
 /** Sandstorm's queue threshold predicate: refuse while the queue holds threshold events or more. */
-public final class QueueThresholdAdmission implements AdmissionController<Object> {
+final class QueueThresholdAdmission implements AdmissionController<Object> {
   private final int threshold;
 
   /**
@@ -13,8 +11,8 @@ public final class QueueThresholdAdmission implements AdmissionController<Object
    *
    * @param threshold the queue length from which events are refused, at least 1
    */
-  public QueueThresholdAdmission(int threshold) {
-    this.threshold = Checks.requirePositive("queue threshold", threshold);
+  QueueThresholdAdmission(int threshold) {
+    this.threshold = Bounds.requirePositive("queue threshold", threshold);
   }
 
   @Override

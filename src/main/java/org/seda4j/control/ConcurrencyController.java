@@ -1,8 +1,6 @@
-package org.seda4j;
+package org.seda4j.control;
 
-import org.seda4j.internal.FixedController;
-import org.seda4j.internal.HillClimbingConcurrency;
-import org.seda4j.internal.QueueThresholdConcurrency;
+import org.seda4j.Stage;
 
 /**
  * Decides a stage's concurrency limit ({@link Stage#permits()}) from samples: SEDA's thread pool

@@ -1,4 +1,7 @@
-package org.seda4j;
+package org.seda4j.control;
+
+import org.seda4j.BatchHandler;
+import org.seda4j.StageGraph;
 
 /**
  * What a stage did during one sampling window: the only input of a {@link ConcurrencyController} or
@@ -113,6 +116,33 @@ public record ControllerSample(
    */
   public double serviceNanosPerEvent() {
     return completions == 0 ? 0 : (double) busyNanos / completions;
+  }
+
+  /**
+   * Whether the window measured what the stage's permits can do: there was a backlog ({@link
+   * #backlogged()}) and on average at least 80% of the permits were busy in handlers (for handler
+   * calls as long as half a window or more, whose time counts only in the window they end in: every
+   * permit held at the end of the window). The throughput of such a window is the stage's capacity
+   * at these permits; {@link ConcurrencyController#adaptive()} judges its steps only on them.
+   *
+   * @return {@code true} if the permits were the limit in this window
+   */
+  public boolean saturated() {
+    return HillClimbingConcurrency.saturated(this);
+  }
+
+  /**
+   * Whether the stage's handlers spent the window mostly waiting (blocking calls, a remote
+   * resource) rather than computing: their handler time was more than twice the CPU time the whole
+   * JVM used in the window. More permits then mean more waiting in parallel, not more CPU work.
+   *
+   * @param processors the processors {@link #cpuLoad()} is relative to (normally {@link
+   *     Runtime#availableProcessors()})
+   * @return {@code true} if the handlers mostly waited; {@code false} if not or if the CPU use is
+   *     unknown
+   */
+  public boolean handlersMostlyWait(int processors) {
+    return HillClimbingConcurrency.mostlyWaiting(this, processors);
   }
 
   /**

@@ -1,4 +1,4 @@
-package org.seda4j.internal;
+package org.seda4j.control;
 
 import java.util.concurrent.atomic.AtomicLong;
 

@@ -1,4 +1,4 @@
-package org.seda4j.internal;
+package org.seda4j.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,12 +11,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.seda4j.AdmissionContext;
-import org.seda4j.AdmissionController;
-import org.seda4j.AdmissionController.ResponseTimeSettings;
-import org.seda4j.AdmissionSample;
 import org.seda4j.Latency;
 import org.seda4j.RejectionReason;
+import org.seda4j.control.AdmissionController.ResponseTimeSettings;
 
 /**
  * Admission controllers are pure functions of the time they are given and of the samples they are

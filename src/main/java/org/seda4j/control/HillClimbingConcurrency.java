@@ -1,9 +1,6 @@
-package org.seda4j.internal;
+package org.seda4j.control;
 
 import java.util.Locale;
-import org.seda4j.ConcurrencyController;
-import org.seda4j.ControllerDecision;
-import org.seda4j.ControllerSample;
 
 /*
  * The default concurrency controller (see ConcurrencyController.adaptive for the contract).
@@ -30,7 +27,7 @@ import org.seda4j.ControllerSample;
  * with something else (a JIT compiling at start-up, another stage, another process).
  */
 /** Throughput hill climbing over the permits. */
-public final class HillClimbingConcurrency implements ConcurrencyController {
+final class HillClimbingConcurrency implements ConcurrencyController {
   private static final int QUIET_WINDOWS = 3;
   static final double SATURATED = 0.8;
   static final double WAITING = 2;
@@ -47,7 +44,7 @@ public final class HillClimbingConcurrency implements ConcurrencyController {
    * @param min the fewest permits, at least 1
    * @param max the most permits, at least {@code min}
    */
-  public HillClimbingConcurrency(int min, int max) {
+  HillClimbingConcurrency(int min, int max) {
     this(min, max, Runtime.getRuntime().availableProcessors());
   }
 

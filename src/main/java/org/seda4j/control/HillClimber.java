@@ -1,7 +1,6 @@
-package org.seda4j.internal;
+package org.seda4j.control;
 
 import java.util.Locale;
-import org.seda4j.ControllerDecision;
 
 /*
  * The search shared by the adaptive concurrency and batching controllers: throughput hill

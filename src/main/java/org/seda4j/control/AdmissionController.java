@@ -1,14 +1,16 @@
-package org.seda4j;
+package org.seda4j.control;
 
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.internal.QueueThresholdAdmission;
-import org.seda4j.internal.ResponseTimeAdmission;
-import org.seda4j.internal.ResponseTimeLimit;
-import org.seda4j.internal.TokenBucketAdmission;
+import org.seda4j.FullQueuePolicy;
+import org.seda4j.OfferResult;
+import org.seda4j.RejectionReason;
+import org.seda4j.Stage;
+import org.seda4j.StageRejectedException;
+import org.seda4j.StageSnapshot;
 
 /**
  * Decides at a stage's sink whether an arriving event may enter: admission control, the first line

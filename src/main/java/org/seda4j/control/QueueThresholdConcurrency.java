@@ -1,12 +1,9 @@
-package org.seda4j.internal;
+package org.seda4j.control;
 
 import java.util.Locale;
-import org.seda4j.ConcurrencyController;
-import org.seda4j.ControllerDecision;
-import org.seda4j.ControllerSample;
 
 /** The SEDA/Sandstorm thread pool controller, rescaled (see ConcurrencyController). */
-public final class QueueThresholdConcurrency implements ConcurrencyController {
+final class QueueThresholdConcurrency implements ConcurrencyController {
   private static final int IDLE_WINDOWS = 3;
 
   private final int threshold;
@@ -21,7 +18,7 @@ public final class QueueThresholdConcurrency implements ConcurrencyController {
    * @param min the fewest permits, at least 1
    * @param max the most permits, at least {@code min}
    */
-  public QueueThresholdConcurrency(int threshold, int min, int max) {
+  QueueThresholdConcurrency(int threshold, int min, int max) {
     if (threshold < 1) {
       throw new IllegalArgumentException("queue threshold must be at least 1, was " + threshold);
     }

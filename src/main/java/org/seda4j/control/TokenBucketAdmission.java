@@ -1,12 +1,10 @@
-package org.seda4j.internal;
+package org.seda4j.control;
 
 import java.util.Locale;
-import org.seda4j.AdmissionContext;
-import org.seda4j.AdmissionController;
 import org.seda4j.RejectionReason;
 
 /** A fixed rate limit: a token bucket of {@code burst} tokens refilled at a rate. */
-public final class TokenBucketAdmission implements AdmissionController<Object> {
+final class TokenBucketAdmission implements AdmissionController<Object> {
   private final TokenBucket bucket = new TokenBucket();
   private final double rate;
   private final int burst;
@@ -17,13 +15,13 @@ public final class TokenBucketAdmission implements AdmissionController<Object> {
    * @param eventsPerSecond the sustained rate, positive and finite
    * @param burst the bucket's size, at least 1
    */
-  public TokenBucketAdmission(double eventsPerSecond, int burst) {
+  TokenBucketAdmission(double eventsPerSecond, int burst) {
     if (!(eventsPerSecond > 0) || Double.isInfinite(eventsPerSecond)) {
       throw new IllegalArgumentException(
           "tokenBucket rate must be a positive number of events per second, was "
               + eventsPerSecond);
     }
-    Checks.requirePositive("tokenBucket burst", burst);
+    Bounds.requirePositive("tokenBucket burst", burst);
     this.rate = eventsPerSecond;
     this.burst = burst;
     // The schedule starts at the first event, so `now` here only matters for the cap.

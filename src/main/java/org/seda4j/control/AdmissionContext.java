@@ -1,4 +1,6 @@
-package org.seda4j;
+package org.seda4j.control;
+
+import org.seda4j.StageGraph;
 
 /**
  * What an {@link AdmissionController} may read about the stage it guards while it decides on one

@@ -1,6 +1,8 @@
-package org.seda4j;
+package org.seda4j.control;
 
 import java.util.Objects;
+import org.seda4j.BatchHandler;
+import org.seda4j.StageSnapshot;
 
 /**
  * A controller's answer to one {@link ControllerSample}: the setting to use next and why.

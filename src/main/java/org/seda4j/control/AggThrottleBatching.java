@@ -1,9 +1,6 @@
-package org.seda4j.internal;
+package org.seda4j.control;
 
 import java.util.Locale;
-import org.seda4j.BatchController;
-import org.seda4j.ControllerDecision;
-import org.seda4j.ControllerSample;
 
 /*
  * Sandstorm's AggThrottle as published (see BatchController.aggThrottle): throughput is smoothed
@@ -11,7 +8,7 @@ import org.seda4j.ControllerSample;
  * when the queue is empty).
  */
 /** Sandstorm's batching controller. */
-public final class AggThrottleBatching implements BatchController {
+final class AggThrottleBatching implements BatchController {
   private static final double FACTOR = 1.2;
   private static final double LOW = 0.90;
   private static final double HIGH = 0.98;
@@ -27,7 +24,7 @@ public final class AggThrottleBatching implements BatchController {
    *
    * @param max the largest batch, at least 1
    */
-  public AggThrottleBatching(int max) {
+  AggThrottleBatching(int max) {
     Bounds.check("batchSize", 1, max);
     this.max = max;
   }
