@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.seda4j.control.AdmissionController;
+import org.seda4j.control.ResponseTarget;
+import org.seda4j.control.ResponseTimeSettings;
 
 /**
  * Admission control at a stage's sink, end to end: refusals reach the producer as typed results and
@@ -282,13 +284,11 @@ class AdmissionTest extends GraphTestSupport {
     StageGraph graph = open("misuse");
     StageGraph other = open("other");
     Stage<Integer> foreign = other.stage("x", Integer.class).handler((i, ctx) -> {});
-    AdmissionController.ResponseTarget<Object> target =
-        AdmissionController.ResponseTarget.of(Duration.ofMillis(10));
+    ResponseTarget<Object> target =
+        ResponseTarget.builder(Duration.ofMillis(10)).path(foreign).build();
     assertThatThrownBy(
             () ->
-                graph
-                    .stage("a", Integer.class)
-                    .admission(AdmissionController.responseTime(target.withPath(foreign))))
+                graph.stage("a", Integer.class).admission(AdmissionController.responseTime(target)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("does not belong to graph 'misuse'");
     assertThatThrownBy(
@@ -351,8 +351,11 @@ class AdmissionTest extends GraphTestSupport {
             .batchSize(1)
             .admission(
                 AdmissionController.welshCuller(
-                    AdmissionController.ResponseTimeSettings.target(target)
-                        .withSampling(20, Duration.ofMillis(200), 0.7)))
+                    ResponseTimeSettings.builder(target)
+                        .sampleEvents(20)
+                        .samplePeriod(Duration.ofMillis(200))
+                        .smoothing(0.7)
+                        .build()))
             .handler((r, ctx) -> Thread.sleep(2));
     Stage<Integer> load = generator(graph, 2, service, i -> 0);
     load.putAll(IntStream.range(0, 30_000).boxed().toList());
@@ -386,8 +389,11 @@ class AdmissionTest extends GraphTestSupport {
             .batchSize(1)
             .admission(
                 AdmissionController.<Req>multiclass(
-                    AdmissionController.ResponseTimeSettings.target(Duration.ofMillis(20))
-                        .withSampling(20, Duration.ofMillis(200), 0.7),
+                    ResponseTimeSettings.builder(Duration.ofMillis(20))
+                        .sampleEvents(20)
+                        .samplePeriod(Duration.ofMillis(200))
+                        .smoothing(0.7)
+                        .build(),
                     2,
                     Req::priority))
             .onReject((r, why) -> rejectedByPriority[r.priority()].incrementAndGet())

@@ -34,6 +34,7 @@ import org.seda4j.control.BatchController;
 import org.seda4j.control.ConcurrencyController;
 import org.seda4j.control.ControllerDecision;
 import org.seda4j.control.ControllerSample;
+import org.seda4j.control.ResponseTimeSettings;
 
 /**
  * The acceptance tests of the engine rebuild: one nested class per correctness failure of the
@@ -241,7 +242,7 @@ class EngineContractTest extends GraphTestSupport {
               .stage("classes", Integer.class)
               .admission(
                   AdmissionController.<Integer>multiclass(
-                      AdmissionController.ResponseTimeSettings.target(Duration.ofSeconds(1)),
+                      ResponseTimeSettings.builder(Duration.ofSeconds(1)).build(),
                       2,
                       e -> {
                         if (calls.computeIfAbsent(e, k -> new AtomicInteger()).incrementAndGet()

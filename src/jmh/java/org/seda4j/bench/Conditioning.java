@@ -12,6 +12,7 @@ import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.StageSnapshot;
 import org.seda4j.control.AdmissionController;
+import org.seda4j.control.ResponseTimeSettings;
 import org.seda4j.lab.Arrivals;
 import org.seda4j.lab.Latencies;
 import org.seda4j.lab.Recorder;
@@ -100,8 +101,7 @@ public final class Conditioning {
           + "answered,rejected,p50_ms,p90_ms,p99_ms,max_ms";
 
   /** Welsh and Culler's controller's settings (default: the published ones). */
-  static AdmissionController.ResponseTimeSettings settings =
-      AdmissionController.ResponseTimeSettings.target(TARGET);
+  static ResponseTimeSettings settings = ResponseTimeSettings.builder(TARGET).build();
 
   /** Print the bottleneck stage's admission state every 200 ms (for experiments). */
   static boolean trace;
@@ -197,7 +197,7 @@ public final class Conditioning {
       } else if (a.equals("trace")) {
         trace = true;
       } else if (a.startsWith("decrease=")) {
-        settings = settings.withSteps(settings.increment(), Double.parseDouble(a.substring(9)));
+        settings = settings.toBuilder().decreaseFactor(Double.parseDouble(a.substring(9))).build();
       } else {
         out = Path.of(a);
       }

@@ -2,7 +2,6 @@ package org.seda4j.control;
 
 import java.time.Duration;
 import java.util.Objects;
-import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.FullQueuePolicy;
@@ -172,7 +171,7 @@ public interface AdmissionController<E> {
    * @throws IllegalArgumentException if {@code target} is not positive
    */
   static AdmissionController<Object> responseTime(Duration target) {
-    return responseTime(ResponseTarget.of(target));
+    return responseTime(ResponseTarget.builder(target).build());
   }
 
   /**
@@ -198,12 +197,12 @@ public interface AdmissionController<E> {
    * the limit is relaxed to four times its value until the search ends. The capacity estimate
    * follows a rise at once and a fall by half per sampling period.
    *
-   * <p>With {@link ResponseTarget#fairBy fairness by key}, the limit also sheds per key once the
-   * system holds half the limit: an event is admitted only if its key's recent admissions (a count
-   * decaying with a 1 s time constant) are at most the mean over the keys that offered events in
-   * the last 2 s. The key served most recently and most often is shed first, so under overload
-   * every key (a tenant, a client, a connection) gets about the same share, and a client that is
-   * answered and comes straight back cannot take the room of one that was just shed.
+   * <p>With {@link ResponseTarget.Builder#fairBy fairness by key}, the limit also sheds per key
+   * once the system holds half the limit: an event is admitted only if its key's recent admissions
+   * (a count decaying with a 1 s time constant) are at most the mean over the keys that offered
+   * events in the last 2 s. The key served most recently and most often is shed first, so under
+   * overload every key (a tenant, a client, a connection) gets about the same share, and a client
+   * that is answered and comes straight back cannot take the room of one that was just shed.
    *
    * <p>Its state (the limit and the inputs that set it, the events in the system, the measured
    * percentile, the fair share) is in {@link StageSnapshot#admission()} and logged at DEBUG once
@@ -217,76 +216,6 @@ public interface AdmissionController<E> {
   static <E> AdmissionController<E> responseTime(ResponseTarget<E> target) {
     Objects.requireNonNull(target, "target must not be null");
     return new ResponseTimeLimit<>(target.target(), target.exit(), target.fairnessKey());
-  }
-
-  /**
-   * What {@link #responseTime(ResponseTarget)} holds: the target response time, where it is
-   * measured, and optionally a key to share the capacity fairly by. Start from {@link
-   * #of(Duration)}. An immutable value.
-   *
-   * @param target the 90th-percentile response time to hold, positive
-   * @param exit {@code null} to measure the guarded stage's own response time (admission to the end
-   *     of handling there); a stage of the same graph to measure the path from the guarded stage to
-   *     it (see {@link Feedback#exit()})
-   * @param fairnessKey {@code null} for no fairness; else the key of an event (a tenant, a client,
-   *     a connection) to share the capacity by: called on the producer's thread for every event
-   *     offered, so it must be quick and thread-safe; a key function that throws or returns {@code
-   *     null} gets that one event rejected ({@link RejectionReason#REFUSED}, with a message naming
-   *     the cause) and affects nothing else
-   * @param <E> the event type the key function accepts
-   */
-  record ResponseTarget<E>(
-      Duration target, @Nullable Stage<?> exit, @Nullable Function<? super E, ?> fairnessKey) {
-
-    /**
-     * Validates the target.
-     *
-     * @param target positive
-     * @param exit the path's exit stage, or {@code null}
-     * @param fairnessKey the key function, or {@code null}
-     */
-    public ResponseTarget {
-      Objects.requireNonNull(target, "target must not be null");
-      if (target.isNegative() || target.isZero()) {
-        throw new IllegalArgumentException(
-            "target response time must be positive (for example Duration.ofMillis(50)), was "
-                + target);
-      }
-    }
-
-    /**
-     * A target for the guarded stage's own response time, without fairness.
-     *
-     * @param target the 90th-percentile response time to hold, positive
-     * @return the target
-     * @throws IllegalArgumentException if {@code target} is not positive
-     */
-    public static ResponseTarget<Object> of(Duration target) {
-      return new ResponseTarget<>(target, null, null);
-    }
-
-    /**
-     * This target, measured on the path from the guarded stage to {@code exit}.
-     *
-     * @param exit the path's exit stage, of the same graph as the guarded stage
-     * @return the new target
-     */
-    public ResponseTarget<E> withPath(Stage<?> exit) {
-      Objects.requireNonNull(exit, "exit must not be null");
-      return new ResponseTarget<>(target, exit, fairnessKey);
-    }
-
-    /**
-     * This target, shared fairly by the key of each event under overload.
-     *
-     * @param key the key of an event (a tenant, a client, a connection); see {@link #fairnessKey()}
-     * @param <F> the event type
-     * @return the new target
-     */
-    public <F extends E> ResponseTarget<F> fairBy(Function<? super F, ?> key) {
-      Objects.requireNonNull(key, "fairness key function must not be null");
-      return new ResponseTarget<>(target, exit, key);
-    }
   }
 
   /**
@@ -350,251 +279,5 @@ public interface AdmissionController<E> {
               + "; use responseTime(...) for a single class");
     }
     return new ResponseTimeAdmission<>(settings, priorities, priorityOf);
-  }
-
-  /**
-   * Target and tuning of Welsh and Culler's overload controller ({@link #welshCuller}, {@link
-   * #multiclass}); start from {@link #target(Duration)} and change what you need with the {@code
-   * with...} methods. An immutable value.
-   *
-   * @param target the response time to hold, positive
-   * @param percentile which percentile of the response time to hold at the target: 50, 90 (the
-   *     default) or 99
-   * @param exit {@code null} (the default) to measure the guarded stage's own response time; a
-   *     stage to measure the path from the guarded stage to it (see {@link Feedback#exit()})
-   * @param increaseBelow raise the rate while the smoothed percentile is below this fraction of the
-   *     target (default 0.9)
-   * @param decreaseAbove cut the rate when the smoothed percentile is above this multiple of the
-   *     target (default 1.2)
-   * @param increment events per second added per increase; 0 (the default) for 5% of the highest
-   *     response rate measured (decaying by 2% per sample)
-   * @param decreaseFactor the rate is divided by it per decrease, above 1 (default 1.2)
-   * @param smoothing weight of the old value in the moving average of the percentile, from 0 (none)
-   *     to below 1 (default 0.7)
-   * @param sampleEvents responses to wait for before adjusting (default 100)
-   * @param samplePeriod or this long, whichever comes first (default 1 s)
-   * @param minRate the lowest rate, in events per second, positive (default 1)
-   * @param maxRate above this rate the limit is lifted altogether (default 1,000,000 per second)
-   */
-  record ResponseTimeSettings(
-      Duration target,
-      double percentile,
-      @Nullable Stage<?> exit,
-      double increaseBelow,
-      double decreaseAbove,
-      double increment,
-      double decreaseFactor,
-      double smoothing,
-      int sampleEvents,
-      Duration samplePeriod,
-      double minRate,
-      double maxRate) {
-
-    /**
-     * Validates the settings.
-     *
-     * @param target positive
-     * @param percentile 50, 90 or 99
-     * @param exit the path's exit stage, or {@code null}
-     * @param increaseBelow positive, at most {@code decreaseAbove}
-     * @param decreaseAbove positive
-     * @param increment zero (automatic) or positive
-     * @param decreaseFactor above 1
-     * @param smoothing from 0 to below 1
-     * @param sampleEvents at least 1
-     * @param samplePeriod positive
-     * @param minRate positive
-     * @param maxRate at least {@code minRate}
-     */
-    public ResponseTimeSettings {
-      Objects.requireNonNull(target, "target must not be null");
-      Objects.requireNonNull(samplePeriod, "samplePeriod must not be null");
-      if (target.isNegative() || target.isZero()) {
-        throw new IllegalArgumentException("target response time must be positive, was " + target);
-      }
-      if (percentile != 50 && percentile != 90 && percentile != 99) {
-        throw new IllegalArgumentException(
-            "percentile must be 50, 90 or 99 (the percentiles stages measure), was " + percentile);
-      }
-      if (!(increaseBelow > 0) || !(decreaseAbove >= increaseBelow)) {
-        throw new IllegalArgumentException(
-            "need 0 < increaseBelow <= decreaseAbove, were "
-                + increaseBelow
-                + " and "
-                + decreaseAbove);
-      }
-      if (!(increment >= 0) || Double.isInfinite(increment)) {
-        throw new IllegalArgumentException(
-            "increment must be 0 (automatic) or a positive rate, was " + increment);
-      }
-      if (!(decreaseFactor > 1) || Double.isInfinite(decreaseFactor)) {
-        throw new IllegalArgumentException("decreaseFactor must be above 1, was " + decreaseFactor);
-      }
-      if (!(smoothing >= 0 && smoothing < 1)) {
-        throw new IllegalArgumentException("smoothing must be in [0, 1), was " + smoothing);
-      }
-      if (sampleEvents < 1) {
-        throw new IllegalArgumentException("sampleEvents must be at least 1, was " + sampleEvents);
-      }
-      if (samplePeriod.isNegative() || samplePeriod.isZero()) {
-        throw new IllegalArgumentException("samplePeriod must be positive, was " + samplePeriod);
-      }
-      if (!(minRate > 0) || !(maxRate >= minRate) || Double.isInfinite(maxRate)) {
-        throw new IllegalArgumentException(
-            "need 0 < minRate <= maxRate (finite), were " + minRate + " and " + maxRate);
-      }
-    }
-
-    /**
-     * The defaults of Welsh and Culler's controller for a target response time.
-     *
-     * @param target the response time to hold, positive
-     * @return the settings
-     * @throws IllegalArgumentException if {@code target} is not positive
-     */
-    public static ResponseTimeSettings target(Duration target) {
-      return new ResponseTimeSettings(
-          target, 90, null, 0.9, 1.2, 0, 1.2, 0.7, 100, Duration.ofSeconds(1), 1, 1_000_000);
-    }
-
-    /**
-     * These settings holding another percentile.
-     *
-     * @param percentile 50, 90 or 99
-     * @return the new settings
-     */
-    public ResponseTimeSettings withPercentile(double percentile) {
-      return new ResponseTimeSettings(
-          target,
-          percentile,
-          exit,
-          increaseBelow,
-          decreaseAbove,
-          increment,
-          decreaseFactor,
-          smoothing,
-          sampleEvents,
-          samplePeriod,
-          minRate,
-          maxRate);
-    }
-
-    /**
-     * These settings measuring the path from the guarded stage to {@code exit} instead of the
-     * guarded stage alone.
-     *
-     * @param exit the path's exit stage, of the same graph
-     * @return the new settings
-     */
-    public ResponseTimeSettings withPath(Stage<?> exit) {
-      Objects.requireNonNull(exit, "exit must not be null");
-      return new ResponseTimeSettings(
-          target,
-          percentile,
-          exit,
-          increaseBelow,
-          decreaseAbove,
-          increment,
-          decreaseFactor,
-          smoothing,
-          sampleEvents,
-          samplePeriod,
-          minRate,
-          maxRate);
-    }
-
-    /**
-     * These settings with other thresholds.
-     *
-     * @param increaseBelow raise the rate below this fraction of the target
-     * @param decreaseAbove cut the rate above this multiple of the target
-     * @return the new settings
-     */
-    public ResponseTimeSettings withThresholds(double increaseBelow, double decreaseAbove) {
-      return new ResponseTimeSettings(
-          target,
-          percentile,
-          exit,
-          increaseBelow,
-          decreaseAbove,
-          increment,
-          decreaseFactor,
-          smoothing,
-          sampleEvents,
-          samplePeriod,
-          minRate,
-          maxRate);
-    }
-
-    /**
-     * These settings with other rate steps.
-     *
-     * @param increment events per second added per increase, or 0 for automatic
-     * @param decreaseFactor the divisor per decrease, above 1
-     * @return the new settings
-     */
-    public ResponseTimeSettings withSteps(double increment, double decreaseFactor) {
-      return new ResponseTimeSettings(
-          target,
-          percentile,
-          exit,
-          increaseBelow,
-          decreaseAbove,
-          increment,
-          decreaseFactor,
-          smoothing,
-          sampleEvents,
-          samplePeriod,
-          minRate,
-          maxRate);
-    }
-
-    /**
-     * These settings with another sampling rule.
-     *
-     * @param sampleEvents responses to wait for before adjusting
-     * @param samplePeriod or this long, whichever comes first
-     * @param smoothing weight of the old value in the moving average, in [0, 1)
-     * @return the new settings
-     */
-    public ResponseTimeSettings withSampling(
-        int sampleEvents, Duration samplePeriod, double smoothing) {
-      return new ResponseTimeSettings(
-          target,
-          percentile,
-          exit,
-          increaseBelow,
-          decreaseAbove,
-          increment,
-          decreaseFactor,
-          smoothing,
-          sampleEvents,
-          samplePeriod,
-          minRate,
-          maxRate);
-    }
-
-    /**
-     * These settings with other rate bounds.
-     *
-     * @param minRate the lowest rate, positive
-     * @param maxRate the rate above which the limit is lifted
-     * @return the new settings
-     */
-    public ResponseTimeSettings withRateBounds(double minRate, double maxRate) {
-      return new ResponseTimeSettings(
-          target,
-          percentile,
-          exit,
-          increaseBelow,
-          decreaseAbove,
-          increment,
-          decreaseFactor,
-          smoothing,
-          sampleEvents,
-          samplePeriod,
-          minRate,
-          maxRate);
-    }
   }
 }

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.seda4j.Latency;
 import org.seda4j.RejectionReason;
-import org.seda4j.control.AdmissionController.ResponseTimeSettings;
 
 /**
  * Admission controllers are pure functions of the time they are given and of the samples they are
@@ -200,7 +199,7 @@ class AdmissionControllersTest {
 
     ResponseTimeAdmission<Object> controller() {
       return (ResponseTimeAdmission<Object>)
-          AdmissionController.welshCuller(ResponseTimeSettings.target(target));
+          AdmissionController.welshCuller(ResponseTimeSettings.builder(target).build());
     }
 
     @Test
@@ -327,10 +326,14 @@ class AdmissionControllersTest {
     void aFixedIncrementAndLiftingTheLimit() {
       ResponseTimeAdmission<Object> c =
           new ResponseTimeAdmission<>(
-              ResponseTimeSettings.target(target)
-                  .withSteps(100, 2)
-                  .withSampling(1, Duration.ofSeconds(1), 0)
-                  .withRateBounds(1, 1000),
+              ResponseTimeSettings.builder(target)
+                  .increment(100)
+                  .decreaseFactor(2)
+                  .sampleEvents(1)
+                  .samplePeriod(Duration.ofSeconds(1))
+                  .smoothing(0)
+                  .rateBounds(1, 1000)
+                  .build(),
               1,
               e -> 0);
       c.update(sample(sink.now, SECOND, 1000, 60 * MS + 1, 0)); // cut to ~500
@@ -352,9 +355,13 @@ class AdmissionControllersTest {
     void aLimitFarAboveWhatIsUsedIsLifted() {
       ResponseTimeAdmission<Object> c =
           new ResponseTimeAdmission<>(
-              ResponseTimeSettings.target(target)
-                  .withSteps(100, 2)
-                  .withSampling(1, Duration.ofSeconds(1), 0),
+              ResponseTimeSettings.builder(target)
+                  .increment(100)
+                  .decreaseFactor(2)
+                  .sampleEvents(1)
+                  .samplePeriod(Duration.ofSeconds(1))
+                  .smoothing(0)
+                  .build(),
               1,
               e -> 0);
       c.update(sample(sink.now, SECOND, 1000, 2 * t, 0)); // cut
@@ -366,7 +373,9 @@ class AdmissionControllersTest {
     void noResponsesCutWhileWorkWaitsAndRaiseWithAnEmptyQueue() {
       ResponseTimeAdmission<Object> c =
           new ResponseTimeAdmission<>(
-              ResponseTimeSettings.target(target).withSteps(10, 2), 1, e -> 0);
+              ResponseTimeSettings.builder(target).increment(10).decreaseFactor(2).build(),
+              1,
+              e -> 0);
       c.update(sample(sink.now, SECOND, 1000, 2 * t, 5)); // cut
       double r = c.rate(0);
       // Nothing ended in a whole second (far over the 60 ms band) while work waits: a stall, so
@@ -406,7 +415,11 @@ class AdmissionControllersTest {
     void noRaiseWhileTheQueueGrows() {
       ResponseTimeAdmission<Object> c =
           new ResponseTimeAdmission<>(
-              ResponseTimeSettings.target(target).withSampling(100, Duration.ofSeconds(1), 0),
+              ResponseTimeSettings.builder(target)
+                  .sampleEvents(100)
+                  .samplePeriod(Duration.ofSeconds(1))
+                  .smoothing(0)
+                  .build(),
               1,
               e -> 0);
       c.update(sample(sink.now, SECOND, 1000, 2 * t, 0)); // cut
@@ -422,7 +435,7 @@ class AdmissionControllersTest {
     void otherPercentiles() {
       ResponseTimeAdmission<Object> c =
           new ResponseTimeAdmission<>(
-              ResponseTimeSettings.target(target).withPercentile(99), 1, e -> 0);
+              ResponseTimeSettings.builder(target).percentile(99).build(), 1, e -> 0);
       // p90 = 40 ms is fine, but p99 = 80 ms is not.
       c.update(sample(sink.now, SECOND, 1000, 40 * MS, 0));
       assertThat(c.rate(0)).isCloseTo(1000 / divisor(80 / 60.0, 1.2), within(1e-9));
@@ -440,9 +453,13 @@ class AdmissionControllersTest {
     ResponseTimeAdmission<Integer> controller(int priorities) {
       return (ResponseTimeAdmission<Integer>)
           AdmissionController.<Integer>multiclass(
-              ResponseTimeSettings.target(Duration.ofMillis(50))
-                  .withSampling(1, Duration.ofSeconds(1), 0)
-                  .withSteps(0, 2),
+              ResponseTimeSettings.builder(Duration.ofMillis(50))
+                  .sampleEvents(1)
+                  .samplePeriod(Duration.ofSeconds(1))
+                  .smoothing(0)
+                  .increment(0)
+                  .decreaseFactor(2)
+                  .build(),
               priorities,
               p -> p);
     }
@@ -479,10 +496,14 @@ class AdmissionControllersTest {
       ResponseTimeAdmission<Integer> c =
           (ResponseTimeAdmission<Integer>)
               AdmissionController.<Integer>multiclass(
-                  ResponseTimeSettings.target(Duration.ofMillis(50))
-                      .withSampling(1, Duration.ofSeconds(1), 0)
-                      .withSteps(0, 2)
-                      .withRateBounds(100, 1_000_000),
+                  ResponseTimeSettings.builder(Duration.ofMillis(50))
+                      .sampleEvents(1)
+                      .samplePeriod(Duration.ofSeconds(1))
+                      .smoothing(0)
+                      .increment(0)
+                      .decreaseFactor(2)
+                      .rateBounds(100, 1_000_000)
+                      .build(),
                   2,
                   p -> p);
       c.update(sample(slow, 300, slow, 300)); // p0: 300 -> 150
@@ -535,7 +556,7 @@ class AdmissionControllersTest {
 
     @Test
     void badArguments() {
-      ResponseTimeSettings s = ResponseTimeSettings.target(Duration.ofMillis(50));
+      ResponseTimeSettings s = ResponseTimeSettings.builder(Duration.ofMillis(50)).build();
       assertThatThrownBy(() -> AdmissionController.<Integer>multiclass(s, 1, p -> p))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("2 to 64 priorities");
@@ -545,31 +566,69 @@ class AdmissionControllersTest {
   }
 
   @Test
-  void settingsAreValidated() {
-    ResponseTimeSettings s = ResponseTimeSettings.target(Duration.ofMillis(50));
-    assertThatThrownBy(() -> ResponseTimeSettings.target(Duration.ZERO))
+  @SuppressWarnings("NullAway") // passing null where it is not allowed is part of the point
+  void settingsAreValidatedByEachSetterWithTheAllowedRangeInTheMessage() {
+    ResponseTimeSettings.Builder b = ResponseTimeSettings.builder(Duration.ofMillis(50));
+    assertThatThrownBy(() -> ResponseTimeSettings.builder(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("target response time must be positive");
-    assertThatThrownBy(() -> s.withPercentile(95))
+    assertThatThrownBy(() -> b.percentile(95))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("50, 90 or 99");
-    assertThatThrownBy(() -> s.withThresholds(1.3, 1.2))
+        .hasMessageContaining("50, 90 or 99")
+        .hasMessageContaining("was 95");
+    assertThatThrownBy(() -> b.thresholds(1.3, 1.2))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("increaseBelow <= decreaseAbove");
-    assertThatThrownBy(() -> s.withSteps(-1, 2)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> s.withSteps(0, 1))
+    assertThatThrownBy(() -> b.increment(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("increment must be 0 (automatic) or a positive finite rate");
+    assertThatThrownBy(() -> b.decreaseFactor(1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("decreaseFactor must be above 1");
-    assertThatThrownBy(() -> s.withSampling(0, Duration.ofSeconds(1), 0.7))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> s.withSampling(100, Duration.ofSeconds(1), 1))
+    assertThatThrownBy(() -> b.sampleEvents(0))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("smoothing");
-    assertThatThrownBy(() -> s.withRateBounds(10, 5)).isInstanceOf(IllegalArgumentException.class);
+        .hasMessageContaining("sampleEvents must be at least 1");
+    assertThatThrownBy(() -> b.samplePeriod(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("samplePeriod must be positive");
+    assertThatThrownBy(() -> b.smoothing(1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("smoothing must be in [0, 1)");
+    assertThatThrownBy(() -> b.rateBounds(10, 5))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("0 < minRate <= maxRate");
+    assertThatThrownBy(() -> b.path(null)).isInstanceOf(NullPointerException.class);
+
+    // A refused value leaves the builder as it was: the defaults of Welsh and Culler.
+    ResponseTimeSettings s = b.build();
+    assertThat(s.target()).isEqualTo(Duration.ofMillis(50));
     assertThat(s.percentile()).isEqualTo(90);
+    assertThat(s.exit()).isNull();
     assertThat(s.increaseBelow()).isEqualTo(0.9);
     assertThat(s.decreaseAbove()).isEqualTo(1.2);
+    assertThat(s.increment()).isEqualTo(0);
+    assertThat(s.decreaseFactor()).isEqualTo(1.2);
     assertThat(s.smoothing()).isEqualTo(0.7);
     assertThat(s.sampleEvents()).isEqualTo(100);
+    assertThat(s.samplePeriod()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(s.minRate()).isEqualTo(1);
+    assertThat(s.maxRate()).isEqualTo(1_000_000);
+  }
+
+  @Test
+  void settingsAreValuesAndToBuilderDerivesAVariant() {
+    ResponseTimeSettings s =
+        ResponseTimeSettings.builder(Duration.ofMillis(50)).percentile(99).sampleEvents(20).build();
+    ResponseTimeSettings same =
+        ResponseTimeSettings.builder(Duration.ofMillis(50)).sampleEvents(20).percentile(99).build();
+    assertThat(s).isEqualTo(same).hasSameHashCodeAs(same);
+    assertThat(s.toString()).contains("percentile=99").contains("sampleEvents=20");
+
+    ResponseTimeSettings variant = s.toBuilder().decreaseFactor(2).build();
+    assertThat(variant).isNotEqualTo(s);
+    assertThat(variant.decreaseFactor()).isEqualTo(2);
+    assertThat(variant.percentile()).isEqualTo(99);
+    assertThat(variant.sampleEvents()).isEqualTo(20);
+    assertThat(s.decreaseFactor()).isEqualTo(1.2); // the original is unchanged
   }
 }

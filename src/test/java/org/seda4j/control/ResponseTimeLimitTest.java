@@ -297,8 +297,7 @@ class ResponseTimeLimitTest {
   @Test
   void measuresAPathWhenGivenAnExitAndSaysSo() {
     AdmissionController<Object> c =
-        AdmissionController.responseTime(
-            AdmissionController.ResponseTarget.of(Duration.ofMillis(20)));
+        AdmissionController.responseTime(ResponseTarget.builder(Duration.ofMillis(20)).build());
     AdmissionController.Feedback feedback = c.feedback();
     assertThat(feedback).isNotNull();
     assertThat(feedback.exit()).isNull();
@@ -314,12 +313,10 @@ class ResponseTimeLimitTest {
     assertThatThrownBy(() -> AdmissionController.responseTime(Duration.ofMillis(-1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("must be positive");
-    assertThatThrownBy(
-            () -> AdmissionController.ResponseTarget.of(Duration.ofMillis(5)).fairBy(null))
+    assertThatThrownBy(() -> ResponseTarget.builder(Duration.ofMillis(5)).fairBy(null).build())
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("fairness key function");
-    assertThatThrownBy(
-            () -> AdmissionController.ResponseTarget.of(Duration.ofMillis(5)).withPath(null))
+    assertThatThrownBy(() -> ResponseTarget.builder(Duration.ofMillis(5)).path(null).build())
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("exit");
   }
@@ -331,7 +328,7 @@ class ResponseTimeLimitTest {
   private static ResponseTimeLimit<Req> fair(Duration target) {
     return (ResponseTimeLimit<Req>)
         AdmissionController.responseTime(
-            AdmissionController.ResponseTarget.of(target).<Req>fairBy(Req::client));
+            ResponseTarget.builder(target).<Req>fairBy(Req::client).build());
   }
 
   @Test
@@ -384,14 +381,15 @@ class ResponseTimeLimitTest {
     ResponseTimeLimit<Req> c =
         (ResponseTimeLimit<Req>)
             AdmissionController.responseTime(
-                AdmissionController.ResponseTarget.of(Duration.ofMillis(50))
+                ResponseTarget.builder(Duration.ofMillis(50))
                     .<Req>fairBy(
                         r -> {
                           if (r.client() < 0) {
                             throw new IllegalStateException("no client " + r.client());
                           }
                           return r.client() == 0 ? null : r.client();
-                        }));
+                        })
+                    .build());
     Refusal threw = c.screen(new Req(-1), sink);
     assertThat(threw).isNotNull();
     assertThat(threw.reason()).isEqualTo(RejectionReason.REFUSED);

@@ -22,6 +22,7 @@ import org.seda4j.control.AdmissionSample;
 import org.seda4j.control.ConcurrencyController;
 import org.seda4j.control.ControllerDecision;
 import org.seda4j.control.ControllerSample;
+import org.seda4j.control.ResponseTarget;
 
 /**
  * How a stage feeds its admission controller: the events in the system along a measured path, the
@@ -155,14 +156,15 @@ class AdmissionWiringTest {
               .stage("s", Req.class)
               .admission(
                   AdmissionController.responseTime(
-                      AdmissionController.ResponseTarget.of(Duration.ofMillis(50))
+                      ResponseTarget.builder(Duration.ofMillis(50))
                           .<Req>fairBy(
                               r -> {
                                 if (r.client() == 13) {
                                   throw new IllegalStateException("client 13 has no key");
                                 }
                                 return r.client() == 0 ? null : r.client();
-                              })))
+                              })
+                          .build()))
               .handler((r, ctx) -> handled.add(r));
       OfferResult threw = stage.offer(new Req(13));
       assertThat(threw).isInstanceOf(OfferResult.Rejected.class);
