@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import org.seda4j.*;
+import org.seda4j.observe.*;
 
 record Reading(int sensor, double value) {}
 

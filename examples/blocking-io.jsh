@@ -4,6 +4,7 @@
 import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
 import org.seda4j.*;
+import org.seda4j.observe.*;
 
 var done = new LongAdder();
 var graph = StageGraph.builder("io").samplePeriod(Duration.ofMillis(100)).open();

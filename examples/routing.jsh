@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.seda4j.*;
+import org.seda4j.observe.*;
 
 sealed interface Command permits Deposit, Withdraw, Audit {}
 record Deposit(String account, long cents) implements Command {}

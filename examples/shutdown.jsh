@@ -2,6 +2,7 @@
 // Run it: examples/run shutdown
 import java.time.Duration;
 import org.seda4j.*;
+import org.seda4j.observe.*;
 
 record Job(int id) {}
 

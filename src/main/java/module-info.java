@@ -27,6 +27,7 @@ module org.seda4j {
 
   exports org.seda4j;
   exports org.seda4j.control;
+  exports org.seda4j.observe;
   exports org.seda4j.micrometer;
 
   // The API reaches the engine only through this service (docs/decisions/0004-api-packages.md).

@@ -2,6 +2,7 @@ package org.seda4j;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * A point in time after which an event is no longer worth handling, on the {@link

@@ -1,6 +1,7 @@
 package org.seda4j;
 
 import java.util.Objects;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * What a stage does when its handler throws. Chosen per stage with {@link

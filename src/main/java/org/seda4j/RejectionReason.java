@@ -1,6 +1,7 @@
 package org.seda4j;
 
 import org.seda4j.control.AdmissionController;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Why a stage did not admit an event. Every rejection is counted per reason ({@link

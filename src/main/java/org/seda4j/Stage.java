@@ -7,6 +7,8 @@ import java.util.function.Consumer;
 import org.seda4j.control.AdmissionController;
 import org.seda4j.control.BatchController;
 import org.seda4j.control.ConcurrencyController;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * A stage of a {@link StageGraph}: a bounded event queue, a handler, and a concurrency limit.

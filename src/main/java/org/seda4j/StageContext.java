@@ -1,5 +1,7 @@
 package org.seda4j;
 
+import org.seda4j.observe.StageSnapshot;
+
 /**
  * What a handler can do besides handling its event: emit events to stages of its graph. Passed to
  * every handler call; valid only on the handler's own thread, during the call.

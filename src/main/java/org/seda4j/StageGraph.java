@@ -5,6 +5,11 @@ import java.util.List;
 import java.util.Optional;
 import org.seda4j.control.AdmissionController;
 import org.seda4j.control.ControllerSample;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.Latency;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageMXBean;
+import org.seda4j.observe.StageSnapshot;
 import org.seda4j.spi.Engine;
 
 /**

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.seda4j.control.AdmissionController;
 import org.seda4j.control.ResponseTarget;
 import org.seda4j.control.ResponseTimeSettings;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Admission control at a stage's sink, end to end: refusals reach the producer as typed results and

@@ -23,6 +23,9 @@ import org.seda4j.ChaosPlan.Link;
 import org.seda4j.ChaosPlan.OnFailure;
 import org.seda4j.ChaosPlan.Output;
 import org.seda4j.ChaosPlan.StageSpec;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Runs one {@link ChaosPlan} and checks the accounting of every event exactly.

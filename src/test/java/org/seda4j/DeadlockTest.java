@@ -13,6 +13,9 @@ import org.seda4j.control.ConcurrencyController;
 import org.seda4j.control.ControllerDecision;
 import org.seda4j.control.ControllerSample;
 import org.seda4j.internal.Internals;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * A cycle of full BLOCK queues whose handlers all wait on emits to each other is found and reported

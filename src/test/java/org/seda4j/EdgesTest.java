@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.seda4j.observe.GraphSnapshot;
 
 /**
  * The stage network as discovered from actual emits: {@link GraphSnapshot#edges()} counts the

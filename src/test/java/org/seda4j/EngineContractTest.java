@@ -35,6 +35,8 @@ import org.seda4j.control.ConcurrencyController;
 import org.seda4j.control.ControllerDecision;
 import org.seda4j.control.ControllerSample;
 import org.seda4j.control.ResponseTimeSettings;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * The acceptance tests of the engine rebuild: one nested class per correctness failure of the

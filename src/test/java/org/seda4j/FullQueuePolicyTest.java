@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * What each {@link FullQueuePolicy} does to a producer when the stage's queue is full.

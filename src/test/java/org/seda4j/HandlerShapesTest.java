@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * The three handler shapes (per event, per batch, mapper) and the run-time knobs that shape their

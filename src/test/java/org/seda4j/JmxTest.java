@@ -13,6 +13,8 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import javax.management.RuntimeMBeanException;
 import org.junit.jupiter.api.Test;
+import org.seda4j.observe.StageMXBean;
+import org.seda4j.observe.StageSnapshot;
 
 /** Each stage is a StageMXBean in the platform MBeanServer while its graph lives. */
 class JmxTest extends GraphTestSupport {

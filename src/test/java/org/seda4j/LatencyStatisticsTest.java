@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.seda4j.observe.Latency;
+import org.seda4j.observe.StageSnapshot;
 
 class LatencyStatisticsTest extends GraphTestSupport {
 

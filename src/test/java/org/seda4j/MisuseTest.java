@@ -18,6 +18,8 @@ import org.seda4j.control.AdmissionSample;
 import org.seda4j.control.ConcurrencyController;
 import org.seda4j.control.ControllerDecision;
 import org.seda4j.control.ControllerSample;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * More misuse a senior engineer would try, beyond {@link BadInputTest}: values at the edges of

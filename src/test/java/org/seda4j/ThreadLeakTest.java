@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.seda4j.observe.ShutdownReport;
 
 /**
  * Nothing a graph starts outlives it. Virtual threads are not in {@code

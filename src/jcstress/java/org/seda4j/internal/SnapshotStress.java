@@ -15,7 +15,7 @@ import org.openjdk.jcstress.infra.results.II_Result;
 import org.seda4j.FullQueuePolicy;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
-import org.seda4j.StageSnapshot;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * StageImpl.snapshot() while events move (admitted, queued, taken, ended, dropped) on the stage's

@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.StageSnapshot;
 import org.seda4j.control.AdmissionController;
 import org.seda4j.control.ResponseTimeSettings;
 import org.seda4j.lab.Arrivals;
@@ -19,6 +18,7 @@ import org.seda4j.lab.Recorder;
 import org.seda4j.lab.Resource;
 import org.seda4j.lab.Services;
 import org.seda4j.lab.Trial;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * The "well-conditioned service" experiment of the SEDA papers (Welsh, Culler and Brewer, SOSP

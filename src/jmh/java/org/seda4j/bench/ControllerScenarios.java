@@ -18,9 +18,9 @@ import org.jspecify.annotations.Nullable;
 import org.seda4j.EventHandler;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
-import org.seda4j.StageSnapshot;
 import org.seda4j.control.BatchController;
 import org.seda4j.control.ConcurrencyController;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * The controller scenarios of issue 3, as a benchmark harness (not a unit test): each scenario runs

@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
-import org.seda4j.StageSnapshot;
 import org.seda4j.lab.BlockingWorkload;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Workloads 3, 4 and 5 of the suite, one contender per JVM: {@link Suite} starts this class as a

@@ -10,8 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.FullQueuePolicy;
-import org.seda4j.StageSnapshot;
 import org.seda4j.control.AdmissionController;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * S1, open loop: the conditioning service (parse → work, which calls a database of 8 connections ×

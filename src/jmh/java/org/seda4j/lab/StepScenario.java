@@ -7,8 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.seda4j.StageSnapshot;
 import org.seda4j.lab.OpenLoopScenario.Contender;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * S3, a step and a cold start: a fresh service (the S1 service), 0.5 C for 3 s, 4 C for 5 s, 0.5 C

@@ -9,7 +9,7 @@ import org.seda4j.OfferResult;
 import org.seda4j.RejectionReason;
 import org.seda4j.Stage;
 import org.seda4j.StageRejectedException;
-import org.seda4j.StageSnapshot;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Decides at a stage's sink whether an arriving event may enter: admission control, the first line

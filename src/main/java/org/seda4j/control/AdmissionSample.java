@@ -2,7 +2,7 @@ package org.seda4j.control;
 
 import java.util.List;
 import java.util.Objects;
-import org.seda4j.Latency;
+import org.seda4j.observe.Latency;
 
 /**
  * Response times measured for an {@link AdmissionController} that asked for {@link

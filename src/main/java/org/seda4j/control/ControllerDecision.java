@@ -2,7 +2,7 @@ package org.seda4j.control;
 
 import java.util.Objects;
 import org.seda4j.BatchHandler;
-import org.seda4j.StageSnapshot;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * A controller's answer to one {@link ControllerSample}: the setting to use next and why.

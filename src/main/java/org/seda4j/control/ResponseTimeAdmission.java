@@ -3,8 +3,8 @@ package org.seda4j.control;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.ToIntFunction;
-import org.seda4j.Latency;
 import org.seda4j.RejectionReason;
+import org.seda4j.observe.Latency;
 
 /*
  * Welsh and Culler's adaptive overload controller (USITS 2003), single-class and multiclass: one

@@ -9,13 +9,13 @@ import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.GraphFailedException;
-import org.seda4j.GraphSnapshot;
-import org.seda4j.ShutdownReport;
 import org.seda4j.Stage;
 import org.seda4j.StageClosedException;
 import org.seda4j.StageGraph;
-import org.seda4j.StageSnapshot;
 import org.seda4j.control.AdmissionController;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageSnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -8,8 +8,8 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.StageSnapshot;
 import org.seda4j.control.ControllerDecision;
+import org.seda4j.observe.StageSnapshot;
 
 /*
  * JDK Flight Recorder events of seda4j (module jdk.jfr, part of every JDK; no dependency).

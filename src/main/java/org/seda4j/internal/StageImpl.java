@@ -6,14 +6,14 @@ import java.util.List;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.FullQueuePolicy;
-import org.seda4j.GraphSnapshot;
 import org.seda4j.OfferResult;
 import org.seda4j.Stage;
 import org.seda4j.StageClosedException;
 import org.seda4j.StageRejectedException;
-import org.seda4j.StageSnapshot;
 import org.seda4j.UnprocessedEvent;
 import org.seda4j.control.AdmissionController;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.StageSnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,7 +1,7 @@
 package org.seda4j.internal;
 
 import org.seda4j.Stage;
-import org.seda4j.StageMXBean;
+import org.seda4j.observe.StageMXBean;
 
 /** The JMX view of one stage: every attribute read takes a fresh snapshot. */
 final class StageMXBeanImpl implements StageMXBean {

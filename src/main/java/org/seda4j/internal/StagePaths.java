@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.Latency;
 import org.seda4j.control.AdmissionController;
 import org.seda4j.control.AdmissionSample;
+import org.seda4j.observe.Latency;
 import org.seda4j.spi.AdmissionLimit;
 
 /*

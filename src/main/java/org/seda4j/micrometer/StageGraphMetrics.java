@@ -17,11 +17,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
-import org.seda4j.Latency;
 import org.seda4j.RejectionReason;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
-import org.seda4j.StageSnapshot;
+import org.seda4j.observe.Latency;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Publishes the {@link StageSnapshot} of every stage of a {@link StageGraph} as Micrometer meters.

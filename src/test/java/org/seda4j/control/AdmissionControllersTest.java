@@ -11,8 +11,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.seda4j.Latency;
 import org.seda4j.RejectionReason;
+import org.seda4j.observe.Latency;
 
 /**
  * Admission controllers are pure functions of the time they are given and of the samples they are

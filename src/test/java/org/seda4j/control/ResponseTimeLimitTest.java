@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.within;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.seda4j.Latency;
 import org.seda4j.RejectionReason;
+import org.seda4j.observe.Latency;
 import org.seda4j.spi.Refusal;
 
 /**

@@ -15,7 +15,6 @@ import org.seda4j.OfferResult;
 import org.seda4j.RejectionReason;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
-import org.seda4j.StageSnapshot;
 import org.seda4j.control.AdmissionContext;
 import org.seda4j.control.AdmissionController;
 import org.seda4j.control.AdmissionSample;
@@ -23,6 +22,7 @@ import org.seda4j.control.ConcurrencyController;
 import org.seda4j.control.ControllerDecision;
 import org.seda4j.control.ControllerSample;
 import org.seda4j.control.ResponseTarget;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * How a stage feeds its admission controller: the events in the system along a measured path, the

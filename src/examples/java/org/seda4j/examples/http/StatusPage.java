@@ -5,13 +5,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.seda4j.GraphSnapshot;
-import org.seda4j.Latency;
 import org.seda4j.StageGraph;
-import org.seda4j.StageSnapshot;
 import org.seda4j.examples.http.Events.Bytes;
 import org.seda4j.examples.http.Events.Exchange;
 import org.seda4j.examples.http.Events.Response;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.Latency;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * The live status page {@code /_seda}: every stage's snapshot (queue, permits, active handlers,

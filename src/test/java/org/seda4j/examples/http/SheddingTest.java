@@ -18,12 +18,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.seda4j.GraphSnapshot;
 import org.seda4j.RejectionReason;
-import org.seda4j.StageSnapshot;
 import org.seda4j.examples.http.RawClient.RawResponse;
 import org.seda4j.examples.http.ServerConfig.StageSettings;
 import org.seda4j.examples.http.ServerConfig.Wakeups;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Overload, two ways. First the full-queue backstop: the file stage is stuck behind a closed gate

@@ -1,7 +1,9 @@
-package org.seda4j;
+package org.seda4j.observe;
 
 import java.time.Duration;
 import java.util.List;
+import org.seda4j.StageGraph;
+import org.seda4j.UnprocessedEvent;
 
 /**
  * What a shutdown did: returned by {@link StageGraph#close(Duration)} and {@link

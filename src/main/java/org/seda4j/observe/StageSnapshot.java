@@ -1,8 +1,13 @@
-package org.seda4j;
+package org.seda4j.observe;
 
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
+import org.seda4j.Deadline;
+import org.seda4j.RejectionReason;
+import org.seda4j.Stage;
+import org.seda4j.StageContext;
+import org.seda4j.StageGraph;
 import org.seda4j.control.AdmissionController;
 import org.seda4j.control.AdmissionSample;
 

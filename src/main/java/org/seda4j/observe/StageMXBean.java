@@ -1,4 +1,8 @@
-package org.seda4j;
+package org.seda4j.observe;
+
+import org.seda4j.FailurePolicy;
+import org.seda4j.Stage;
+import org.seda4j.StageGraph;
 
 /**
  * The JMX management interface of one stage, for jconsole, VisualVM or any JMX client.

@@ -1,4 +1,6 @@
-package org.seda4j;
+package org.seda4j.observe;
+
+import org.seda4j.StageGraph;
 
 /**
  * Percentiles of one per-stage duration (queue wait or service time) over the recent window, in

@@ -1,10 +1,16 @@
-package org.seda4j;
+package org.seda4j.observe;
 
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import org.seda4j.DeadLetter;
+import org.seda4j.FailurePolicy;
+import org.seda4j.FullQueuePolicy;
+import org.seda4j.Stage;
+import org.seda4j.StageContext;
+import org.seda4j.StageGraph;
 
 /**
  * A point-in-time view of a graph: its state, one {@link StageSnapshot} per stage, in creation
