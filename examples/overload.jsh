@@ -49,7 +49,7 @@ void report(int second) {
     System.out.printf("%2ds   %7.0f   %12d   %14d   %7.1f ms   %6d   %s%n", second,
         rates[second <= 3 ? 0 : second <= 8 ? 1 : 2], ok.size(), shed,
         ok.isEmpty() ? 0.0 : ok.get((int) Math.ceil(0.9 * ok.size()) - 1) / 1e6,
-        query.permits(), query.snapshot().admission());
+        query.permits(), query.snapshot().controllers().admission());
 }
 System.out.println(" t   offered/s  answered 200/s  answered 503/s  p90 of 200s  permits  admission");
 int second = 1;

@@ -55,6 +55,6 @@ graph.awaitIdle(Duration.ofSeconds(10));
 System.out.println("alice's balance: " + balances.get("alice").get() + " cents");
 GraphSnapshot snapshot = graph.snapshot();
 System.out.println(snapshot);
-System.out.println(snapshot.toMermaid());   // the stage network, as discovered from actual emits
+System.out.println(Diagrams.mermaid(snapshot));   // the stage network, as discovered from actual emits
 graph.close();
 /exit

@@ -17,7 +17,7 @@ public sealed interface FailurePolicy {
    *
    * <p>So that a stage failing at full speed cannot flood the log, each stage logs at most 10
    * failures in full (with the stack trace) per 10 seconds, then one line saying how many it
-   * suppressed; {@link StageSnapshot#failed()} counts every one.
+   * suppressed; {@link StageSnapshot.Counts#failed()} counts every one.
    *
    * @return the policy
    */

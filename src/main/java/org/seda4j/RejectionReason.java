@@ -5,7 +5,7 @@ import org.seda4j.observe.StageSnapshot;
 
 /**
  * Why a stage did not admit an event. Every rejection is counted per reason ({@link
- * StageSnapshot#rejections()}) and the caller still owns the event.
+ * StageSnapshot.Counts#rejections()}) and the caller still owns the event.
  */
 public enum RejectionReason {
   /**

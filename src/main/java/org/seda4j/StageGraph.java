@@ -53,8 +53,8 @@ import org.seda4j.spi.Engine;
  * events. Remedies, in the design: let the edge that closes the cycle not wait for ever ({@link
  * StageContext#offer} instead of {@code emit}, or a {@link FullQueuePolicy} other than {@code
  * block()} on one stage of the cycle), or bound what circulates (a time-to-live in the event) and
- * give the cycle's queues room for it. {@link StageSnapshot#blockedOnEmit()} shows handlers waiting
- * on an emit at any time.
+ * give the cycle's queues room for it. {@link StageSnapshot.Handlers#blockedOnEmit()} shows
+ * handlers waiting on an emit at any time.
  *
  * <p>Graphs are created with {@link #open(String)} or {@link #builder(String)}; this interface is
  * not meant to be implemented outside seda4j.
@@ -267,13 +267,13 @@ public interface StageGraph extends AutoCloseable {
 
     /**
      * Whether stages record queue-wait and service-time statistics ({@link
-     * StageSnapshot#queueWait()}, {@link StageSnapshot#serviceTime()}); default {@code true}. They
-     * cost one {@link System#nanoTime()} per inserted event, one per batch, and histogram
-     * increments (runs of equal buckets are added at once): on a pipeline of trivial handlers in
-     * batches of 64 (the {@code PipelineThroughput} benchmark) about 25-40% of its throughput,
-     * within the noise at batch size 1, and negligible for handlers that do microseconds of work.
-     * Turn them off to save that on the hot path; every {@link Latency} of the graph's snapshots is
-     * then all zeros. Non-blocking; call it before {@link #open()}.
+     * StageSnapshot.Latencies#queueWait()}, {@link StageSnapshot.Latencies#serviceTime()}); default
+     * {@code true}. They cost one {@link System#nanoTime()} per inserted event, one per batch, and
+     * histogram increments (runs of equal buckets are added at once): on a pipeline of trivial
+     * handlers in batches of 64 (the {@code PipelineThroughput} benchmark) about 25-40% of its
+     * throughput, within the noise at batch size 1, and negligible for handlers that do
+     * microseconds of work. Turn them off to save that on the hot path; every {@link Latency} of
+     * the graph's snapshots is then all zeros. Non-blocking; call it before {@link #open()}.
      *
      * @param enabled {@code true} to record latency statistics
      * @return this builder

@@ -60,10 +60,10 @@ class AdmissionTest extends GraphTestSupport {
 
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
     StageSnapshot snap = s.snapshot();
-    assertThat(snap.rejections()).containsEntry(RejectionReason.REFUSED, 4L).hasSize(1);
-    assertThat(snap.rejected()).isEqualTo(4);
-    assertThat(snap.rejected(RejectionReason.REFUSED)).isEqualTo(4);
-    assertThat(snap.admitted()).isEqualTo(1);
+    assertThat(snap.counts().rejections()).containsEntry(RejectionReason.REFUSED, 4L).hasSize(1);
+    assertThat(snap.counts().rejected()).isEqualTo(4);
+    assertThat(snap.counts().rejected(RejectionReason.REFUSED)).isEqualTo(4);
+    assertThat(snap.counts().admitted()).isEqualTo(1);
     assertThat(handled.sum()).isEqualTo(1);
     assertThat(snap.balanced()).isTrue();
     assertThat(rejectedSeen).extracting(Req::id).containsExactly(1, 3, 4, 5);
@@ -92,7 +92,7 @@ class AdmissionTest extends GraphTestSupport {
         .hasMessageContaining("admission controller threw")
         .hasMessageContaining("controller bug");
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue(); // nothing left pending
-    assertThat(s.snapshot().rejected(RejectionReason.REFUSED)).isEqualTo(3);
+    assertThat(s.snapshot().counts().rejected(RejectionReason.REFUSED)).isEqualTo(3);
     assertThat(s.snapshot().balanced()).isTrue();
   }
 
@@ -130,7 +130,7 @@ class AdmissionTest extends GraphTestSupport {
               .admission(AdmissionController.queueThreshold(3))
               .handler((r, ctx) -> gate.pass());
       s.put(new Req(0, 0));
-      eventually().until(() -> s.snapshot().activeHandlers() == 1);
+      eventually().until(() -> s.snapshot().handlers().active() == 1);
       for (int i = 1; i <= 3; i++) {
         assertThat(s.offer(new Req(i, 0)).admitted()).isTrue();
       }
@@ -141,8 +141,8 @@ class AdmissionTest extends GraphTestSupport {
               rej -> assertThat(rej.reason()).isEqualTo(RejectionReason.OVERLOADED));
       gate.open();
       assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
-      assertThat(s.snapshot().completed()).isEqualTo(4);
-      assertThat(s.snapshot().admission()).isEqualTo("queueThreshold(3)");
+      assertThat(s.snapshot().counts().completed()).isEqualTo(4);
+      assertThat(s.snapshot().controllers().admission()).isEqualTo("queueThreshold(3)");
     }
   }
 
@@ -164,7 +164,7 @@ class AdmissionTest extends GraphTestSupport {
     assertThat(s.offer(new Req(5, 0)).admitted()).isTrue();
     assertThat(s.offer(new Req(6, 0)).admitted()).isFalse();
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
-    assertThat(s.snapshot().rejections()).containsEntry(RejectionReason.RATE_LIMITED, 3L);
+    assertThat(s.snapshot().counts().rejections()).containsEntry(RejectionReason.RATE_LIMITED, 3L);
   }
 
   @Test
@@ -194,7 +194,7 @@ class AdmissionTest extends GraphTestSupport {
               OfferResult.Rejected.class,
               r -> assertThat(r.reason()).isEqualTo(RejectionReason.EXPIRED));
       s.put(new Timed(0, soon)); // taken at once; blocks the only permit
-      eventually().until(() -> s.snapshot().activeHandlers() == 1);
+      eventually().until(() -> s.snapshot().handlers().active() == 1);
       s.put(new Timed(1, soon));
       s.put(new Timed(2, later));
       s.put(new Timed(3, soon));
@@ -204,10 +204,10 @@ class AdmissionTest extends GraphTestSupport {
       StageSnapshot snap = s.snapshot();
       assertThat(handled).containsExactly(0, 2);
       assertThat(droppedSeen).extracting(Timed::id).containsExactlyInAnyOrder(1, 3);
-      assertThat(snap.expired()).isEqualTo(2);
-      assertThat(snap.dropped()).isEqualTo(2);
-      assertThat(snap.completed()).isEqualTo(2);
-      assertThat(snap.rejected(RejectionReason.EXPIRED)).isEqualTo(1);
+      assertThat(snap.counts().expired()).isEqualTo(2);
+      assertThat(snap.counts().dropped()).isEqualTo(2);
+      assertThat(snap.counts().completed()).isEqualTo(2);
+      assertThat(snap.counts().rejected(RejectionReason.EXPIRED)).isEqualTo(1);
       assertThat(snap.balanced()).isTrue();
       assertThat(graph.snapshot().toString()).contains("expired while queued: 2");
     }
@@ -232,7 +232,7 @@ class AdmissionTest extends GraphTestSupport {
                     }
                   });
       blocker.put(new Timed(0, new Deadline(Long.MAX_VALUE / 2)));
-      eventually().until(() -> blocker.snapshot().activeHandlers() == 1);
+      eventually().until(() -> blocker.snapshot().handlers().active() == 1);
       for (int i = 1; i <= 6; i++) {
         blocker.put(new Timed(i, new Deadline(i % 2 == 0 ? 100 : Long.MAX_VALUE / 2)));
       }
@@ -240,7 +240,7 @@ class AdmissionTest extends GraphTestSupport {
       gate.open();
       assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
       assertThat(batches).containsExactly(List.of(0), List.of(1, 3, 5));
-      assertThat(blocker.snapshot().expired()).isEqualTo(3);
+      assertThat(blocker.snapshot().counts().expired()).isEqualTo(3);
       assertThat(blocker.snapshot().balanced()).isTrue();
     }
   }
@@ -269,7 +269,7 @@ class AdmissionTest extends GraphTestSupport {
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
     mid.put(-1); // not through the entry (and alone in its batch): not on the path
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
-    assertThat(exit.snapshot().completed()).isEqualTo(201);
+    assertThat(exit.snapshot().counts().completed()).isEqualTo(201);
     GraphSnapshot snap = graph.snapshot();
     assertThat(snap.paths()).hasSize(1);
     GraphSnapshot.Path p = snap.paths().get(0);
@@ -366,11 +366,11 @@ class AdmissionTest extends GraphTestSupport {
         .until(
             () -> {
               StageSnapshot s = service.snapshot();
-              return s.rejected(RejectionReason.OVERLOADED) > 500
-                  && s.responseTime().count() > 0
-                  && s.responseTime().p90Nanos() < 3 * target.toNanos();
+              return s.counts().rejected(RejectionReason.OVERLOADED) > 500
+                  && s.latency().responseTime().count() > 0
+                  && s.latency().responseTime().p90Nanos() < 3 * target.toNanos();
             });
-    assertThat(service.snapshot().admission())
+    assertThat(service.snapshot().controllers().admission())
         .contains("responseTime(p90 target 20.0 ms)")
         .contains("rate");
     graph.shutdownNow();
@@ -427,6 +427,8 @@ class AdmissionTest extends GraphTestSupport {
             / (double) (offeredByPriority[1].get() - offered0[1]);
     assertThat(highShed).isLessThan(0.5);
     assertThat(lowShed).isGreaterThan(2 * highShed);
-    assertThat(service.snapshot().admission()).contains("multiclass").contains("priority 0");
+    assertThat(service.snapshot().controllers().admission())
+        .contains("multiclass")
+        .contains("priority 0");
   }
 }

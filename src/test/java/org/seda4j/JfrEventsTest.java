@@ -60,7 +60,7 @@ class JfrEventsTest extends GraphTestSupport {
   /** Handler in, queue full: the next offer meets a full queue. */
   private static void fill(Stage<String> stage) throws InterruptedException {
     stage.put("in-handler");
-    awaitUntil(() -> stage.snapshot().activeHandlers() == 1);
+    awaitUntil(() -> stage.snapshot().handlers().active() == 1);
     stage.put("queued");
   }
 

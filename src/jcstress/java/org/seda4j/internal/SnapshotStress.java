@@ -32,7 +32,10 @@ public final class SnapshotStress {
 
   /** 1 if admitted >= finished + queued + inFlight in this snapshot. */
   static int consistent(StageSnapshot s) {
-    return s.admitted() >= s.finished() + s.queued() + s.inFlight() ? 1 : 0;
+    return s.counts().admitted()
+            >= s.counts().finished() + s.queue().queued() + s.handlers().inFlight()
+        ? 1
+        : 0;
   }
 
   /** 1 if the graph became idle within 10 s and the stage's books balance; -1 if interrupted. */

@@ -149,11 +149,11 @@ public final class Conditioning {
           Locale.ROOT,
           "  t=%.1fs queue=%d admitted=%d rejected=%d rt.p90=%.1fms | %s%n",
           (sample.nanoTime() - t.start()) / 1e9,
-          w.queued(),
-          w.admitted(),
-          w.rejected(),
-          w.responseTime().p90Nanos() / 1e6,
-          w.admission());
+          w.queue().queued(),
+          w.counts().admitted(),
+          w.counts().rejected(),
+          w.latency().responseTime().p90Nanos() / 1e6,
+          w.controllers().admission());
     }
     // Answers still in flight at the end of the window do not count (they are late anyway).
     long windowStart = t.start() + (long) (warmupSeconds * 1e9);

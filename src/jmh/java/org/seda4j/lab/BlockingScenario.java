@@ -105,10 +105,12 @@ final class BlockingScenario extends Scenario {
         previous = c;
         if (stage != null) {
           StageSnapshot s = stage.snapshot();
-          r.put("permits", s.permits()).put("batch", s.batchSize()).put("queued", s.queued());
+          r.put("permits", s.handlers().permits())
+              .put("batch", s.handlers().batchSize())
+              .put("queued", s.queue().queued());
           if (i == n) {
-            r.put("concurrency_decision", s.concurrencyDecision())
-                .put("batch_decision", s.batchDecision());
+            r.put("concurrency_decision", s.controllers().concurrencyDecision())
+                .put("batch_decision", s.controllers().batchDecision());
           }
         }
         rows.add(r);

@@ -182,7 +182,7 @@ final class OpenLoopScenario extends Scenario {
         l.p90Ms(),
         t.recorder().rejections(),
         t.arrivals().length,
-        last == null ? "" : ", permits " + last.permits());
+        last == null ? "" : ", permits " + last.handlers().permits());
     return row;
   }
 

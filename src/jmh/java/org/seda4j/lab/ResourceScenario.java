@@ -224,9 +224,9 @@ final class ResourceScenario extends Scenario {
         m.throughput(),
         res.maxInFlight(),
         res.meanInFlight(),
-        end.permits(),
+        end.handlers().permits(),
         m.maxPermits(),
-        end.batchSize());
+        end.handlers().batchSize());
   }
 
   /** A thread pool of the connections' size, one call per event, a bounded queue. */

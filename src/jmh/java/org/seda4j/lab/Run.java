@@ -73,12 +73,12 @@ final class Run {
     if (s == null) {
       return;
     }
-    row.put("permits_end", s.permits())
-        .put("batch_end", s.batchSize())
-        .put("queued_end", s.queued())
-        .put("concurrency_decision", s.concurrencyDecision())
-        .put("batch_decision", s.batchDecision())
-        .put("admission", s.admission());
+    row.put("permits_end", s.handlers().permits())
+        .put("batch_end", s.handlers().batchSize())
+        .put("queued_end", s.queue().queued())
+        .put("concurrency_decision", s.controllers().concurrencyDecision())
+        .put("batch_decision", s.controllers().batchDecision())
+        .put("admission", s.controllers().admission());
   }
 
   /** Parks until {@link System#nanoTime()} reaches {@code deadline}. */

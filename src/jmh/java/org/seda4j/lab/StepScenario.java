@@ -130,7 +130,9 @@ final class StepScenario extends Scenario {
               .put("rejected_per_s", rejected[b] * 1000.0 / BIN_MS, 0);
       StageSnapshot s = snapshots[b];
       if (s != null) {
-        row.put("permits", s.permits()).put("queued", s.queued()).put("admission", s.admission());
+        row.put("permits", s.handlers().permits())
+            .put("queued", s.queue().queued())
+            .put("admission", s.controllers().admission());
       }
     }
     double[] p90 = new double[p90Bins];

@@ -22,8 +22,8 @@ import org.seda4j.observe.StageSnapshot;
  * be dropped by a full queue. An event a controller refuses is not admitted: the producer gets
  * {@link OfferResult.Rejected} (or {@link StageRejectedException} from {@code put}/{@code emit})
  * with the controller's {@link #rejectionReason()}, the stage counts it per reason ({@link
- * StageSnapshot#rejections()}), and the stage's rejection handler ({@link Stage.Builder#onReject})
- * may degrade the request, for example by sending a quick "busy" answer.
+ * StageSnapshot.Counts#rejections()}), and the stage's rejection handler ({@link
+ * Stage.Builder#onReject}) may degrade the request, for example by sending a quick "busy" answer.
  *
  * <h2>Choosing one</h2>
  *
@@ -205,9 +205,9 @@ public interface AdmissionController<E> {
    * that is answered and comes straight back cannot take the room of one that was just shed.
    *
    * <p>Its state (the limit and the inputs that set it, the events in the system, the measured
-   * percentile, the fair share) is in {@link StageSnapshot#admission()} and logged at DEBUG once
-   * per sampling period. Welsh and Culler's rate-based controller remains available as {@link
-   * #welshCuller(ResponseTimeSettings)}.
+   * percentile, the fair share) is in {@link StageSnapshot.Controllers#admission()} and logged at
+   * DEBUG once per sampling period. Welsh and Culler's rate-based controller remains available as
+   * {@link #welshCuller(ResponseTimeSettings)}.
    *
    * @param target the target and options
    * @param <E> the event type (of the fairness key function)

@@ -197,33 +197,33 @@ final class StageImpl<E> implements Stage<E> {
     long admitted = books.offered.sum() - unadmitted - parked;
     return new StageSnapshot(
         spec.name(),
-        spec.capacity(),
-        queued,
-        workers.permits.limit(),
-        workers.active(),
-        inFlight,
-        workers.batchSize(),
-        spec.policy().toString(),
-        spec.failurePolicy().toString(),
-        admitted,
-        books.rejectedTotal(),
-        completed,
-        failed,
-        cancelled,
-        dropped,
-        inbox.parked(),
-        emitWaits.waiting(),
-        tuning.throughput(),
-        tuning.permitsPinned(),
-        tuning.batchSizePinned(),
-        tuning.concurrencyDecision(),
-        tuning.batchDecision(),
-        stats != null ? stats.queueWait() : LatencyHistogram.summarize(),
-        stats != null ? stats.serviceTime() : LatencyHistogram.summarize(),
-        books.rejections(),
-        books.expired.sum(),
-        paths.ownResponseTime(),
-        gate.describe());
+        new StageSnapshot.Queue(spec.capacity(), queued, inbox.parked(), spec.policy().toString()),
+        new StageSnapshot.Handlers(
+            workers.permits.limit(),
+            workers.active(),
+            inFlight,
+            workers.batchSize(),
+            emitWaits.waiting(),
+            tuning.throughput(),
+            spec.failurePolicy().toString()),
+        new StageSnapshot.Counts(
+            admitted,
+            completed,
+            failed,
+            cancelled,
+            dropped,
+            books.expired.sum(),
+            books.rejections()),
+        new StageSnapshot.Latencies(
+            stats != null ? stats.queueWait() : LatencyHistogram.summarize(),
+            stats != null ? stats.serviceTime() : LatencyHistogram.summarize(),
+            paths.ownResponseTime()),
+        new StageSnapshot.Controllers(
+            tuning.concurrencyDecision(),
+            tuning.permitsPinned(),
+            tuning.batchDecision(),
+            tuning.batchSizePinned(),
+            gate.describe()));
   }
 
   @Override

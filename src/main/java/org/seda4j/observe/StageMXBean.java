@@ -38,24 +38,24 @@ public interface StageMXBean {
   String getName();
 
   /**
-   * The queue's capacity ({@link StageSnapshot#capacity()}). Never blocks; any thread may call it,
-   * also on a closed stage.
+   * The queue's capacity ({@link StageSnapshot.Queue#capacity()}). Never blocks; any thread may
+   * call it, also on a closed stage.
    *
    * @return the capacity
    */
   int getCapacity();
 
   /**
-   * Events waiting in the queue ({@link StageSnapshot#queued()}, exact). Never blocks; any thread
-   * may call it, also on a closed stage.
+   * Events waiting in the queue ({@link StageSnapshot.Queue#queued()}, exact). Never blocks; any
+   * thread may call it, also on a closed stage.
    *
    * @return the queue length
    */
   int getQueueLength();
 
   /**
-   * The concurrency limit ({@link StageSnapshot#permits()}). Never blocks; any thread may call it,
-   * also on a closed stage.
+   * The concurrency limit ({@link StageSnapshot.Handlers#permits()}). Never blocks; any thread may
+   * call it, also on a closed stage.
    *
    * @return the limit, at least 1
    */
@@ -73,7 +73,7 @@ public interface StageMXBean {
   void setPermits(int permits);
 
   /**
-   * Handler invocations running now ({@link StageSnapshot#activeHandlers()}). Never blocks; any
+   * Handler invocations running now ({@link StageSnapshot.Handlers#active()}). Never blocks; any
    * thread may call it, also on a closed stage.
    *
    * @return the number of running invocations
@@ -81,16 +81,17 @@ public interface StageMXBean {
   int getActiveHandlers();
 
   /**
-   * Events taken from the queue whose handling has not ended ({@link StageSnapshot#inFlight()}).
-   * Never blocks; any thread may call it, also on a closed stage.
+   * Events taken from the queue whose handling has not ended ({@link
+   * StageSnapshot.Handlers#inFlight()}). Never blocks; any thread may call it, also on a closed
+   * stage.
    *
    * @return the number of events in flight
    */
   long getInFlight();
 
   /**
-   * The most events one handler invocation receives ({@link StageSnapshot#batchSize()}). Never
-   * blocks; any thread may call it, also on a closed stage.
+   * The most events one handler invocation receives ({@link StageSnapshot.Handlers#batchSize()}).
+   * Never blocks; any thread may call it, also on a closed stage.
    *
    * @return the batch size, at least 1
    */
@@ -108,48 +109,48 @@ public interface StageMXBean {
   void setBatchSize(int batchSize);
 
   /**
-   * Events admitted since the stage was created ({@link StageSnapshot#admitted()}). Never blocks;
-   * any thread may call it, also on a closed stage.
+   * Events admitted since the stage was created ({@link StageSnapshot.Counts#admitted()}). Never
+   * blocks; any thread may call it, also on a closed stage.
    *
    * @return the count
    */
   long getAdmitted();
 
   /**
-   * Events offered and not admitted ({@link StageSnapshot#rejected()}). Never blocks; any thread
-   * may call it, also on a closed stage.
+   * Events offered and not admitted ({@link StageSnapshot.Counts#rejected()}). Never blocks; any
+   * thread may call it, also on a closed stage.
    *
    * @return the count
    */
   long getRejected();
 
   /**
-   * Admitted events whose handler returned normally ({@link StageSnapshot#completed()}). Never
-   * blocks; any thread may call it, also on a closed stage.
+   * Admitted events whose handler returned normally ({@link StageSnapshot.Counts#completed()}).
+   * Never blocks; any thread may call it, also on a closed stage.
    *
    * @return the count
    */
   long getCompleted();
 
   /**
-   * Admitted events whose handler threw ({@link StageSnapshot#failed()}). Never blocks; any thread
-   * may call it, also on a closed stage.
+   * Admitted events whose handler threw ({@link StageSnapshot.Counts#failed()}). Never blocks; any
+   * thread may call it, also on a closed stage.
    *
    * @return the count
    */
   long getFailed();
 
   /**
-   * Admitted events cancelled by a forced shutdown ({@link StageSnapshot#cancelled()}). Never
-   * blocks; any thread may call it, also on a closed stage.
+   * Admitted events cancelled by a forced shutdown ({@link StageSnapshot.Counts#cancelled()}).
+   * Never blocks; any thread may call it, also on a closed stage.
    *
    * @return the count
    */
   long getCancelled();
 
   /**
-   * Admitted events shed by a drop policy ({@link StageSnapshot#dropped()}). Never blocks; any
-   * thread may call it, also on a closed stage.
+   * Admitted events shed by a drop policy ({@link StageSnapshot.Counts#dropped()}). Never blocks;
+   * any thread may call it, also on a closed stage.
    *
    * @return the count
    */
@@ -157,7 +158,8 @@ public interface StageMXBean {
 
   /**
    * Events per second whose handling ended in the last sampling window ({@link
-   * StageSnapshot#throughput()}). Never blocks; any thread may call it, also on a closed stage.
+   * StageSnapshot.Handlers#throughput()}). Never blocks; any thread may call it, also on a closed
+   * stage.
    *
    * @return the throughput
    */
@@ -165,8 +167,8 @@ public interface StageMXBean {
 
   /**
    * Whether the permits were set by hand and the concurrency controller is paused ({@link
-   * StageSnapshot#permitsOverridden()}). Never blocks; any thread may call it, also on a closed
-   * stage.
+   * StageSnapshot.Controllers#permitsOverridden()}). Never blocks; any thread may call it, also on
+   * a closed stage.
    *
    * @return {@code true} if overridden
    */
@@ -174,8 +176,8 @@ public interface StageMXBean {
 
   /**
    * Whether the batch size was set by hand and the batching controller is paused ({@link
-   * StageSnapshot#batchSizeOverridden()}). Never blocks; any thread may call it, also on a closed
-   * stage.
+   * StageSnapshot.Controllers#batchSizeOverridden()}). Never blocks; any thread may call it, also
+   * on a closed stage.
    *
    * @return {@code true} if overridden
    */
@@ -183,32 +185,33 @@ public interface StageMXBean {
 
   /**
    * The concurrency controller's last decision and its reason ({@link
-   * StageSnapshot#concurrencyDecision()}). Never blocks; any thread may call it, also on a closed
-   * stage.
+   * StageSnapshot.Controllers#concurrencyDecision()}). Never blocks; any thread may call it, also
+   * on a closed stage.
    *
    * @return the decision, as text
    */
   String getConcurrencyDecision();
 
   /**
-   * The batching controller's last decision and its reason ({@link StageSnapshot#batchDecision()}).
-   * Never blocks; any thread may call it, also on a closed stage.
+   * The batching controller's last decision and its reason ({@link
+   * StageSnapshot.Controllers#batchDecision()}). Never blocks; any thread may call it, also on a
+   * closed stage.
    *
    * @return the decision, as text
    */
   String getBatchDecision();
 
   /**
-   * The full-queue policy ({@link StageSnapshot#fullQueuePolicy()}). Never blocks; any thread may
-   * call it, also on a closed stage.
+   * The full-queue policy ({@link StageSnapshot.Queue#fullQueuePolicy()}). Never blocks; any thread
+   * may call it, also on a closed stage.
    *
    * @return the policy, as text
    */
   String getFullQueuePolicy();
 
   /**
-   * The failure policy ({@link StageSnapshot#failurePolicy()}). Never blocks; any thread may call
-   * it, also on a closed stage.
+   * The failure policy ({@link StageSnapshot.Handlers#failurePolicy()}). Never blocks; any thread
+   * may call it, also on a closed stage.
    *
    * @return the policy, as text
    */

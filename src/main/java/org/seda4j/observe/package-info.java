@@ -21,9 +21,9 @@
  *
  * <p>Every type here is an immutable value (except the MXBean): its methods never block and any
  * thread may call them. Snapshots are taken without stopping the graph; each counter is exact, and
- * at a quiescent moment (after {@link org.seda4j.StageGraph#awaitIdle(java.time.Duration)}
- * returned {@code true}) every stage balances: {@code admitted = completed + failed + cancelled +
- * dropped + queued + inFlight}.
+ * at a quiescent moment (after {@link org.seda4j.StageGraph#awaitIdle(java.time.Duration)} returned
+ * {@code true}) every stage balances: {@code admitted = completed + failed + cancelled + dropped +
+ * queued + inFlight}.
  *
  * <h2>Null policy</h2>
  *

@@ -88,7 +88,7 @@ class AdmissionWiringTest {
         entry.put(i);
       }
       // Two events held by mid's handlers, five waiting in mid's queue: all on the path.
-      await().atMost(PATIENCE).until(() -> mid.snapshot().queued() == 5);
+      await().atMost(PATIENCE).until(() -> mid.snapshot().queue().queued() == 5);
       entry.put(7);
       assertThat(recording.inSystemAtAdmit.get(7)).isEqualTo(7);
 
@@ -182,9 +182,9 @@ class AdmissionWiringTest {
       assertThat(graph.awaitIdle(PATIENCE)).isTrue();
       StageSnapshot s = stage.snapshot();
       assertThat(handled).hasSize(5);
-      assertThat(s.admitted()).isEqualTo(5);
-      assertThat(s.completed()).isEqualTo(5);
-      assertThat(s.rejected(RejectionReason.REFUSED)).isEqualTo(2);
+      assertThat(s.counts().admitted()).isEqualTo(5);
+      assertThat(s.counts().completed()).isEqualTo(5);
+      assertThat(s.counts().rejected(RejectionReason.REFUSED)).isEqualTo(2);
     }
   }
 }
