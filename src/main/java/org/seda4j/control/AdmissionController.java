@@ -32,10 +32,13 @@ import org.seda4j.observe.StageSnapshot;
  *       your own (Sandstorm's enqueue predicate).
  *   <li>{@link #queueThreshold(int)} — refuse while the queue is at least that long.
  *   <li>{@link #tokenBucket(double, int)} — a fixed rate limit.
- *   <li>{@link #responseTime(Duration)} — the adaptive overload controller: a token-bucket rate,
- *       adjusted so that the 90th-percentile response time stays near a target.
- *   <li>{@link #multiclass} — the same, with priorities: on overload lower priorities are cut
- *       first.
+ *   <li>{@link #responseTime(Duration)} — the default overload controller: a limit on the events in
+ *       the system (Little's law on the measured capacity), so that the 90th-percentile response
+ *       time stays near a target; {@link #responseTime(ResponseTarget)} measures a path or shares
+ *       the capacity fairly by key.
+ *   <li>{@link #welshCuller(ResponseTimeSettings)} — Welsh and Culler's controller: a token-bucket
+ *       rate that follows the measured response time; {@link #multiclass} the same with priorities
+ *       (on overload lower priorities are cut first).
  * </ul>
  *
  * <h2>Threads</h2>
