@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import org.seda4j.*;
+import org.seda4j.observe.*;
 
 record Reading(int sensor, double value) {}
 
@@ -43,7 +44,7 @@ long start = System.nanoTime();
 while (written.sum() < total && System.nanoTime() - start < 60_000_000_000L) {
     StageSnapshot s = store.snapshot();
     System.out.printf("%5d ms: batch size %4d, written %6d  (%s)%n",
-        (System.nanoTime() - start) / 1_000_000, s.batchSize(), written.sum(), s.batchDecision());
+        (System.nanoTime() - start) / 1_000_000, s.handlers().batchSize(), written.sum(), s.controllers().batchDecision());
     Thread.sleep(50);
 }
 producer.join();

@@ -4,6 +4,7 @@
 import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
 import org.seda4j.*;
+import org.seda4j.observe.*;
 
 var done = new LongAdder();
 var graph = StageGraph.builder("io").samplePeriod(Duration.ofMillis(100)).open();
@@ -20,7 +21,7 @@ long start = System.nanoTime();
 while (done.sum() < 20_000 && System.nanoTime() - start < 20_000_000_000L) {
     StageSnapshot s = calls.snapshot();
     System.out.printf("%5d ms: permits %5d, queued %5d, done %6d  (%s)%n",
-        (System.nanoTime() - start) / 1_000_000, s.permits(), s.queued(), done.sum(), s.concurrencyDecision());
+        (System.nanoTime() - start) / 1_000_000, s.handlers().permits(), s.queue().queued(), done.sum(), s.controllers().concurrencyDecision());
     Thread.sleep(250);
 }
 producer.join();

@@ -9,6 +9,7 @@ import java.util.*;
 import java.util.concurrent.*;
 import java.util.concurrent.locks.LockSupport;
 import org.seda4j.*;
+import org.seda4j.control.*;
 
 record Request(long arrivedNanos) {}
 record Answer(long arrivedNanos, int status) {}
@@ -48,7 +49,7 @@ void report(int second) {
     System.out.printf("%2ds   %7.0f   %12d   %14d   %7.1f ms   %6d   %s%n", second,
         rates[second <= 3 ? 0 : second <= 8 ? 1 : 2], ok.size(), shed,
         ok.isEmpty() ? 0.0 : ok.get((int) Math.ceil(0.9 * ok.size()) - 1) / 1e6,
-        query.permits(), query.snapshot().admission());
+        query.permits(), query.snapshot().controllers().admission());
 }
 System.out.println(" t   offered/s  answered 200/s  answered 503/s  p90 of 200s  permits  admission");
 int second = 1;

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.seda4j.*;
+import org.seda4j.observe.*;
 
 sealed interface Command permits Deposit, Withdraw, Audit {}
 record Deposit(String account, long cents) implements Command {}
@@ -54,6 +55,6 @@ graph.awaitIdle(Duration.ofSeconds(10));
 System.out.println("alice's balance: " + balances.get("alice").get() + " cents");
 GraphSnapshot snapshot = graph.snapshot();
 System.out.println(snapshot);
-System.out.println(snapshot.toMermaid());   // the stage network, as discovered from actual emits
+System.out.println(Diagrams.mermaid(snapshot));   // the stage network, as discovered from actual emits
 graph.close();
 /exit

@@ -2,6 +2,7 @@
 // Run it: examples/run shutdown
 import java.time.Duration;
 import org.seda4j.*;
+import org.seda4j.observe.*;
 
 record Job(int id) {}
 
@@ -19,7 +20,7 @@ for (UnprocessedEvent u : report.unprocessed()) {
     System.out.println("  not processed: " + u.event() + (u.started() ? " (interrupted while running)" : " (still queued)"));
 }
 StageSnapshot s = graph.snapshot().stages().get(0);
-System.out.println("admitted " + s.admitted() + " = completed " + s.completed() + " + cancelled " + s.cancelled()
+System.out.println("admitted " + s.counts().admitted() + " = completed " + s.counts().completed() + " + cancelled " + s.counts().cancelled()
     + " -> balanced: " + s.balanced());
 System.out.println(graph.snapshot());
 /exit

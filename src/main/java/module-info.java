@@ -26,5 +26,13 @@ module org.seda4j {
   requires static micrometer.core;
 
   exports org.seda4j;
+  exports org.seda4j.control;
+  exports org.seda4j.observe;
   exports org.seda4j.micrometer;
+
+  // The API reaches the engine only through this service (docs/decisions/0004-api-packages.md).
+  uses org.seda4j.spi.Engine;
+
+  provides org.seda4j.spi.Engine with
+      org.seda4j.internal.EngineProvider;
 }

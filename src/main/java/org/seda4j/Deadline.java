@@ -2,6 +2,7 @@ package org.seda4j;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * A point in time after which an event is no longer worth handling, on the {@link
@@ -11,9 +12,9 @@ import java.util.Objects;
  *
  * <p>Stages check deadlines twice: an event whose deadline has passed when it is offered is not
  * admitted ({@link RejectionReason#EXPIRED}); an event whose deadline passes while it waits in the
- * queue is dropped before its handler would run (counted in {@link StageSnapshot#dropped()} and
- * {@link StageSnapshot#expired()}, and handed to the stage's drop listener), instead of doing work
- * nobody waits for.
+ * queue is dropped before its handler would run (counted in {@link StageSnapshot.Counts#dropped()}
+ * and {@link StageSnapshot.Counts#expired()}, and handed to the stage's drop listener), instead of
+ * doing work nobody waits for.
  *
  * <p>A value; every method is non-blocking and any thread may call it.
  *

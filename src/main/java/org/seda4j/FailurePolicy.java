@@ -1,6 +1,7 @@
 package org.seda4j;
 
 import java.util.Objects;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * What a stage does when its handler throws. Chosen per stage with {@link
@@ -16,7 +17,7 @@ public sealed interface FailurePolicy {
    *
    * <p>So that a stage failing at full speed cannot flood the log, each stage logs at most 10
    * failures in full (with the stack trace) per 10 seconds, then one line saying how many it
-   * suppressed; {@link StageSnapshot#failed()} counts every one.
+   * suppressed; {@link StageSnapshot.Counts#failed()} counts every one.
    *
    * @return the policy
    */

@@ -2,6 +2,7 @@ package org.seda4j;
 
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
+import org.seda4j.observe.ShutdownReport;
 
 /**
  * Thrown by {@link StageGraph#close()}, {@link StageGraph#awaitIdle(java.time.Duration)} and

@@ -1,8 +1,11 @@
 package org.seda4j;
 
+import org.seda4j.control.AdmissionController;
+import org.seda4j.observe.StageSnapshot;
+
 /**
  * Why a stage did not admit an event. Every rejection is counted per reason ({@link
- * StageSnapshot#rejections()}) and the caller still owns the event.
+ * StageSnapshot.Counts#rejections()}) and the caller still owns the event.
  */
 public enum RejectionReason {
   /**

@@ -4,6 +4,11 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.control.BatchController;
+import org.seda4j.control.ConcurrencyController;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * A stage of a {@link StageGraph}: a bounded event queue, a handler, and a concurrency limit.
@@ -54,7 +59,7 @@ import java.util.function.Consumer;
  * Builder#onReject}) can degrade the request instead, for example by sending a quick "busy" answer
  * to the stage that writes responses. Events that implement {@link Expiring} carry a deadline: one
  * that arrives late is rejected ({@link RejectionReason#EXPIRED}), one that expires in the queue is
- * dropped before its handler runs (counted in {@link StageSnapshot#expired()}).
+ * dropped before its handler runs (counted in {@link StageSnapshot.Counts#expired()}).
  *
  * <h2>Producers</h2>
  *
@@ -68,9 +73,9 @@ import java.util.function.Consumer;
  * stages whose queues are all full deadlocks, as any bounded cycle does: give one stage of the
  * cycle a non-blocking policy, emit with {@link StageContext#offer} on the edge that closes the
  * cycle, or give the cycle enough capacity for what circulates in it. {@link
- * StageSnapshot#blockedOnEmit()} shows handlers waiting on emit; a deadlock is detected within a
- * few sampling periods and reported by {@link GraphSnapshot#deadlocked()} and a WARN line (see
- * {@link StageGraph}, "Cycles").
+ * StageSnapshot.Handlers#blockedOnEmit()} shows handlers waiting on emit; a deadlock is detected
+ * within a few sampling periods and reported by {@link GraphSnapshot#deadlocked()} and a WARN line
+ * (see {@link StageGraph}, "Cycles").
  *
  * <h2>Memory consistency</h2>
  *

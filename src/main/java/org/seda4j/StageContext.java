@@ -1,5 +1,7 @@
 package org.seda4j;
 
+import org.seda4j.observe.StageSnapshot;
+
 /**
  * What a handler can do besides handling its event: emit events to stages of its graph. Passed to
  * every handler call; valid only on the handler's own thread, during the call.
@@ -27,8 +29,8 @@ public interface StageContext {
   /**
    * Emits an event to a stage of the same graph, honouring the target's full-queue policy: under
    * {@code block} this waits for room (the handler's virtual thread parks; {@link
-   * StageSnapshot#blockedOnEmit()} counts it), under {@code blockFor} at most the timeout, under
-   * {@code reject} it throws at once, under the drop policies it drops and returns.
+   * StageSnapshot.Handlers#blockedOnEmit()} counts it), under {@code blockFor} at most the timeout,
+   * under {@code reject} it throws at once, under the drop policies it drops and returns.
    *
    * @param target the stage to emit to, of the same graph (it may be the running stage itself)
    * @param event the event, not {@code null}, an instance of the target's event type

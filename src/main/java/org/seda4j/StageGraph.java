@@ -3,7 +3,14 @@ package org.seda4j;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.seda4j.internal.GraphImpl;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.control.ControllerSample;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.Latency;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageMXBean;
+import org.seda4j.observe.StageSnapshot;
+import org.seda4j.spi.Engine;
 
 /**
  * The owner of a network of stages: it creates them, runs their threads, and shuts them all down
@@ -46,8 +53,8 @@ import org.seda4j.internal.GraphImpl;
  * events. Remedies, in the design: let the edge that closes the cycle not wait for ever ({@link
  * StageContext#offer} instead of {@code emit}, or a {@link FullQueuePolicy} other than {@code
  * block()} on one stage of the cycle), or bound what circulates (a time-to-live in the event) and
- * give the cycle's queues room for it. {@link StageSnapshot#blockedOnEmit()} shows handlers waiting
- * on an emit at any time.
+ * give the cycle's queues room for it. {@link StageSnapshot.Handlers#blockedOnEmit()} shows
+ * handlers waiting on an emit at any time.
  *
  * <p>Graphs are created with {@link #open(String)} or {@link #builder(String)}; this interface is
  * not meant to be implemented outside seda4j.
@@ -86,7 +93,7 @@ public interface StageGraph extends AutoCloseable {
    * @throws IllegalArgumentException if the name is not allowed
    */
   static Builder builder(String name) {
-    return GraphImpl.builder(name);
+    return Engine.get().graphBuilder(name);
   }
 
   /**
@@ -260,13 +267,13 @@ public interface StageGraph extends AutoCloseable {
 
     /**
      * Whether stages record queue-wait and service-time statistics ({@link
-     * StageSnapshot#queueWait()}, {@link StageSnapshot#serviceTime()}); default {@code true}. They
-     * cost one {@link System#nanoTime()} per inserted event, one per batch, and histogram
-     * increments (runs of equal buckets are added at once): on a pipeline of trivial handlers in
-     * batches of 64 (the {@code PipelineThroughput} benchmark) about 25-40% of its throughput,
-     * within the noise at batch size 1, and negligible for handlers that do microseconds of work.
-     * Turn them off to save that on the hot path; every {@link Latency} of the graph's snapshots is
-     * then all zeros. Non-blocking; call it before {@link #open()}.
+     * StageSnapshot.Latencies#queueWait()}, {@link StageSnapshot.Latencies#serviceTime()}); default
+     * {@code true}. They cost one {@link System#nanoTime()} per inserted event, one per batch, and
+     * histogram increments (runs of equal buckets are added at once): on a pipeline of trivial
+     * handlers in batches of 64 (the {@code PipelineThroughput} benchmark) about 25-40% of its
+     * throughput, within the noise at batch size 1, and negligible for handlers that do
+     * microseconds of work. Turn them off to save that on the hot path; every {@link Latency} of
+     * the graph's snapshots is then all zeros. Non-blocking; call it before {@link #open()}.
      *
      * @param enabled {@code true} to record latency statistics
      * @return this builder

@@ -1,5 +1,7 @@
 package org.seda4j;
 
+import org.seda4j.observe.ShutdownReport;
+
 /**
  * An admitted event that a forced shutdown cancelled before its handler completed it: it was still
  * queued, or waiting in a drained batch, or its handler was interrupted, or its handler ignored the

@@ -21,8 +21,8 @@
  * <p>Every event offered to a stage is either <em>admitted</em> or <em>rejected</em> (handed back
  * to the caller as an {@link org.seda4j.OfferResult} or an exception). Every admitted event ends
  * exactly once as <em>completed</em>, <em>failed</em>, <em>cancelled</em> or <em>dropped</em>;
- * until then it is <em>queued</em> or <em>in flight</em>. {@link org.seda4j.StageSnapshot} exposes
- * these counters, and at every quiescent moment (see {@link
+ * until then it is <em>queued</em> or <em>in flight</em>. {@link org.seda4j.observe.StageSnapshot}
+ * exposes these counters, and at every quiescent moment (see {@link
  * org.seda4j.StageGraph#awaitIdle(java.time.Duration)}) {@code admitted = completed + failed +
  * cancelled + dropped + queued + inFlight} holds exactly, per stage and for the graph.
  */

@@ -14,6 +14,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.control.ResponseTarget;
+import org.seda4j.control.ResponseTimeSettings;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Admission control at a stage's sink, end to end: refusals reach the producer as typed results and
@@ -55,10 +60,10 @@ class AdmissionTest extends GraphTestSupport {
 
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
     StageSnapshot snap = s.snapshot();
-    assertThat(snap.rejections()).containsEntry(RejectionReason.REFUSED, 4L).hasSize(1);
-    assertThat(snap.rejected()).isEqualTo(4);
-    assertThat(snap.rejected(RejectionReason.REFUSED)).isEqualTo(4);
-    assertThat(snap.admitted()).isEqualTo(1);
+    assertThat(snap.counts().rejections()).containsEntry(RejectionReason.REFUSED, 4L).hasSize(1);
+    assertThat(snap.counts().rejected()).isEqualTo(4);
+    assertThat(snap.counts().rejected(RejectionReason.REFUSED)).isEqualTo(4);
+    assertThat(snap.counts().admitted()).isEqualTo(1);
     assertThat(handled.sum()).isEqualTo(1);
     assertThat(snap.balanced()).isTrue();
     assertThat(rejectedSeen).extracting(Req::id).containsExactly(1, 3, 4, 5);
@@ -87,7 +92,7 @@ class AdmissionTest extends GraphTestSupport {
         .hasMessageContaining("admission controller threw")
         .hasMessageContaining("controller bug");
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue(); // nothing left pending
-    assertThat(s.snapshot().rejected(RejectionReason.REFUSED)).isEqualTo(3);
+    assertThat(s.snapshot().counts().rejected(RejectionReason.REFUSED)).isEqualTo(3);
     assertThat(s.snapshot().balanced()).isTrue();
   }
 
@@ -125,7 +130,7 @@ class AdmissionTest extends GraphTestSupport {
               .admission(AdmissionController.queueThreshold(3))
               .handler((r, ctx) -> gate.pass());
       s.put(new Req(0, 0));
-      eventually().until(() -> s.snapshot().activeHandlers() == 1);
+      eventually().until(() -> s.snapshot().handlers().active() == 1);
       for (int i = 1; i <= 3; i++) {
         assertThat(s.offer(new Req(i, 0)).admitted()).isTrue();
       }
@@ -136,8 +141,8 @@ class AdmissionTest extends GraphTestSupport {
               rej -> assertThat(rej.reason()).isEqualTo(RejectionReason.OVERLOADED));
       gate.open();
       assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
-      assertThat(s.snapshot().completed()).isEqualTo(4);
-      assertThat(s.snapshot().admission()).isEqualTo("queueThreshold(3)");
+      assertThat(s.snapshot().counts().completed()).isEqualTo(4);
+      assertThat(s.snapshot().controllers().admission()).isEqualTo("queueThreshold(3)");
     }
   }
 
@@ -159,7 +164,7 @@ class AdmissionTest extends GraphTestSupport {
     assertThat(s.offer(new Req(5, 0)).admitted()).isTrue();
     assertThat(s.offer(new Req(6, 0)).admitted()).isFalse();
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
-    assertThat(s.snapshot().rejections()).containsEntry(RejectionReason.RATE_LIMITED, 3L);
+    assertThat(s.snapshot().counts().rejections()).containsEntry(RejectionReason.RATE_LIMITED, 3L);
   }
 
   @Test
@@ -189,7 +194,7 @@ class AdmissionTest extends GraphTestSupport {
               OfferResult.Rejected.class,
               r -> assertThat(r.reason()).isEqualTo(RejectionReason.EXPIRED));
       s.put(new Timed(0, soon)); // taken at once; blocks the only permit
-      eventually().until(() -> s.snapshot().activeHandlers() == 1);
+      eventually().until(() -> s.snapshot().handlers().active() == 1);
       s.put(new Timed(1, soon));
       s.put(new Timed(2, later));
       s.put(new Timed(3, soon));
@@ -199,10 +204,10 @@ class AdmissionTest extends GraphTestSupport {
       StageSnapshot snap = s.snapshot();
       assertThat(handled).containsExactly(0, 2);
       assertThat(droppedSeen).extracting(Timed::id).containsExactlyInAnyOrder(1, 3);
-      assertThat(snap.expired()).isEqualTo(2);
-      assertThat(snap.dropped()).isEqualTo(2);
-      assertThat(snap.completed()).isEqualTo(2);
-      assertThat(snap.rejected(RejectionReason.EXPIRED)).isEqualTo(1);
+      assertThat(snap.counts().expired()).isEqualTo(2);
+      assertThat(snap.counts().dropped()).isEqualTo(2);
+      assertThat(snap.counts().completed()).isEqualTo(2);
+      assertThat(snap.counts().rejected(RejectionReason.EXPIRED)).isEqualTo(1);
       assertThat(snap.balanced()).isTrue();
       assertThat(graph.snapshot().toString()).contains("expired while queued: 2");
     }
@@ -227,7 +232,7 @@ class AdmissionTest extends GraphTestSupport {
                     }
                   });
       blocker.put(new Timed(0, new Deadline(Long.MAX_VALUE / 2)));
-      eventually().until(() -> blocker.snapshot().activeHandlers() == 1);
+      eventually().until(() -> blocker.snapshot().handlers().active() == 1);
       for (int i = 1; i <= 6; i++) {
         blocker.put(new Timed(i, new Deadline(i % 2 == 0 ? 100 : Long.MAX_VALUE / 2)));
       }
@@ -235,7 +240,7 @@ class AdmissionTest extends GraphTestSupport {
       gate.open();
       assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
       assertThat(batches).containsExactly(List.of(0), List.of(1, 3, 5));
-      assertThat(blocker.snapshot().expired()).isEqualTo(3);
+      assertThat(blocker.snapshot().counts().expired()).isEqualTo(3);
       assertThat(blocker.snapshot().balanced()).isTrue();
     }
   }
@@ -264,7 +269,7 @@ class AdmissionTest extends GraphTestSupport {
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
     mid.put(-1); // not through the entry (and alone in its batch): not on the path
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
-    assertThat(exit.snapshot().completed()).isEqualTo(201);
+    assertThat(exit.snapshot().counts().completed()).isEqualTo(201);
     GraphSnapshot snap = graph.snapshot();
     assertThat(snap.paths()).hasSize(1);
     GraphSnapshot.Path p = snap.paths().get(0);
@@ -281,13 +286,11 @@ class AdmissionTest extends GraphTestSupport {
     StageGraph graph = open("misuse");
     StageGraph other = open("other");
     Stage<Integer> foreign = other.stage("x", Integer.class).handler((i, ctx) -> {});
-    AdmissionController.ResponseTarget<Object> target =
-        AdmissionController.ResponseTarget.of(Duration.ofMillis(10));
+    ResponseTarget<Object> target =
+        ResponseTarget.builder(Duration.ofMillis(10)).path(foreign).build();
     assertThatThrownBy(
             () ->
-                graph
-                    .stage("a", Integer.class)
-                    .admission(AdmissionController.responseTime(target.withPath(foreign))))
+                graph.stage("a", Integer.class).admission(AdmissionController.responseTime(target)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("does not belong to graph 'misuse'");
     assertThatThrownBy(
@@ -350,8 +353,11 @@ class AdmissionTest extends GraphTestSupport {
             .batchSize(1)
             .admission(
                 AdmissionController.welshCuller(
-                    AdmissionController.ResponseTimeSettings.target(target)
-                        .withSampling(20, Duration.ofMillis(200), 0.7)))
+                    ResponseTimeSettings.builder(target)
+                        .sampleEvents(20)
+                        .samplePeriod(Duration.ofMillis(200))
+                        .smoothing(0.7)
+                        .build()))
             .handler((r, ctx) -> Thread.sleep(2));
     Stage<Integer> load = generator(graph, 2, service, i -> 0);
     load.putAll(IntStream.range(0, 30_000).boxed().toList());
@@ -360,11 +366,11 @@ class AdmissionTest extends GraphTestSupport {
         .until(
             () -> {
               StageSnapshot s = service.snapshot();
-              return s.rejected(RejectionReason.OVERLOADED) > 500
-                  && s.responseTime().count() > 0
-                  && s.responseTime().p90Nanos() < 3 * target.toNanos();
+              return s.counts().rejected(RejectionReason.OVERLOADED) > 500
+                  && s.latency().responseTime().count() > 0
+                  && s.latency().responseTime().p90Nanos() < 3 * target.toNanos();
             });
-    assertThat(service.snapshot().admission())
+    assertThat(service.snapshot().controllers().admission())
         .contains("responseTime(p90 target 20.0 ms)")
         .contains("rate");
     graph.shutdownNow();
@@ -385,8 +391,11 @@ class AdmissionTest extends GraphTestSupport {
             .batchSize(1)
             .admission(
                 AdmissionController.<Req>multiclass(
-                    AdmissionController.ResponseTimeSettings.target(Duration.ofMillis(20))
-                        .withSampling(20, Duration.ofMillis(200), 0.7),
+                    ResponseTimeSettings.builder(Duration.ofMillis(20))
+                        .sampleEvents(20)
+                        .samplePeriod(Duration.ofMillis(200))
+                        .smoothing(0.7)
+                        .build(),
                     2,
                     Req::priority))
             .onReject((r, why) -> rejectedByPriority[r.priority()].incrementAndGet())
@@ -418,6 +427,8 @@ class AdmissionTest extends GraphTestSupport {
             / (double) (offeredByPriority[1].get() - offered0[1]);
     assertThat(highShed).isLessThan(0.5);
     assertThat(lowShed).isGreaterThan(2 * highShed);
-    assertThat(service.snapshot().admission()).contains("multiclass").contains("priority 0");
+    assertThat(service.snapshot().controllers().admission())
+        .contains("multiclass")
+        .contains("priority 0");
   }
 }

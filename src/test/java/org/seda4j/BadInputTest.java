@@ -44,7 +44,7 @@ class BadInputTest extends GraphTestSupport {
           .hasMessageContaining("event is null")
           .hasMessageContaining("stage 's' accepts non-null events");
     }
-    assertThat(stage.snapshot().offered()).as("nothing was offered").isZero();
+    assertThat(stage.snapshot().counts().offered()).as("nothing was offered").isZero();
     graph.close();
   }
 
@@ -184,7 +184,7 @@ class BadInputTest extends GraphTestSupport {
         .hasMessageContaining("putAll/offerAll of 3 events to stage 'small' can never succeed")
         .hasMessageContaining("its capacity is 2")
         .hasMessageContaining("split the batch or raise capacity");
-    assertThat(small.snapshot().offered()).isZero();
+    assertThat(small.snapshot().counts().offered()).isZero();
     graph.close();
   }
 
@@ -223,8 +223,8 @@ class BadInputTest extends GraphTestSupport {
                     .hasMessageContaining("stage Stage[bi_other/foreign]")
                     .hasMessageContaining("does not belong to graph 'bi_emit'")
                     .hasMessageContaining("only to stages of its own graph"));
-    assertThat(foreign.snapshot().offered()).isZero();
-    assertThat(stage.snapshot().completed()).isEqualTo(1);
+    assertThat(foreign.snapshot().counts().offered()).isZero();
+    assertThat(stage.snapshot().counts().completed()).isEqualTo(1);
     graph.close();
     other.close();
   }
@@ -317,8 +317,8 @@ class BadInputTest extends GraphTestSupport {
     stage.put(20); // still open and working
     graph.close();
     assertThat(done).hasSize(21);
-    assertThat(stage.snapshot().completed()).isEqualTo(21);
-    assertThat(stage.snapshot().failed()).isZero();
+    assertThat(stage.snapshot().counts().completed()).isEqualTo(21);
+    assertThat(stage.snapshot().counts().failed()).isZero();
   }
 
   private static void capture(
@@ -369,7 +369,9 @@ class BadInputTest extends GraphTestSupport {
                 assertThat(ex)
                     .isInstanceOf(ClassCastException.class)
                     .hasMessage("stage 'ints' accepts java.lang.Integer, not java.lang.String"));
-    assertThat(ints.snapshot().offered()).as("nothing got in, nothing was counted").isZero();
+    assertThat(ints.snapshot().counts().offered())
+        .as("nothing got in, nothing was counted")
+        .isZero();
     graph.close();
   }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * {@link Stage#putAll} and {@link Stage#offerAll}: all or nothing (Sandstorm's {@code
@@ -46,11 +47,11 @@ class BulkEnqueueTest {
   /** Puts {@code e1} into the (blocked) handler and {@code queued} more events into the queue. */
   private static void holdOneAndQueue(Stage<String> stage, int queued) throws InterruptedException {
     stage.put("e1");
-    eventually().until(() -> stage.snapshot().activeHandlers() == 1);
+    eventually().until(() -> stage.snapshot().handlers().active() == 1);
     for (int i = 2; i < 2 + queued; i++) {
       stage.put("e" + i);
     }
-    assertThat(stage.snapshot().queued()).isEqualTo(queued);
+    assertThat(stage.snapshot().queue().queued()).isEqualTo(queued);
   }
 
   private static void assertIdle(StageGraph graph) throws InterruptedException {
@@ -78,22 +79,22 @@ class BulkEnqueueTest {
                 assertThat(r.stage()).isEqualTo("sink");
               });
       StageSnapshot afterReject = stage.snapshot();
-      assertThat(afterReject.queued()).isEqualTo(1);
-      assertThat(afterReject.admitted()).isEqualTo(2);
-      assertThat(afterReject.rejected()).isEqualTo(3);
+      assertThat(afterReject.queue().queued()).isEqualTo(1);
+      assertThat(afterReject.counts().admitted()).isEqualTo(2);
+      assertThat(afterReject.counts().rejected()).isEqualTo(3);
 
       // when two events are offered at once, then they fit and are queued
       assertThat(stage.offerAll(List.of("x", "y"))).isEqualTo(OfferResult.accepted());
-      assertThat(stage.snapshot().queued()).isEqualTo(3);
+      assertThat(stage.snapshot().queue().queued()).isEqualTo(3);
 
       gate.open();
       assertIdle(graph);
       assertThat(handled).containsExactly("e1", "e2", "x", "y");
       StageSnapshot s = stage.snapshot();
-      assertThat(s.offered()).isEqualTo(7);
-      assertThat(s.admitted()).isEqualTo(4);
-      assertThat(s.rejected()).isEqualTo(3);
-      assertThat(s.completed()).isEqualTo(4);
+      assertThat(s.counts().offered()).isEqualTo(7);
+      assertThat(s.counts().admitted()).isEqualTo(4);
+      assertThat(s.counts().rejected()).isEqualTo(3);
+      assertThat(s.counts().completed()).isEqualTo(4);
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -121,10 +122,10 @@ class BulkEnqueueTest {
                   });
 
       // then it waits, and does not take the one free slot meanwhile
-      eventually().until(() -> stage.snapshot().blockedProducers() == 1);
+      eventually().until(() -> stage.snapshot().queue().blockedProducers() == 1);
       eventually().until(() -> producer.getState() == Thread.State.WAITING);
-      assertThat(stage.snapshot().queued()).isEqualTo(2);
-      assertThat(stage.snapshot().admitted()).isEqualTo(3);
+      assertThat(stage.snapshot().queue().queued()).isEqualTo(2);
+      assertThat(stage.snapshot().counts().admitted()).isEqualTo(3);
 
       // when the handler drains, then both events are admitted, behind the earlier ones
       gate.open();
@@ -133,10 +134,10 @@ class BulkEnqueueTest {
       assertIdle(graph);
       assertThat(handled).containsExactly("e1", "e2", "e3", "a", "b");
       StageSnapshot s = stage.snapshot();
-      assertThat(s.offered()).isEqualTo(5);
-      assertThat(s.admitted()).isEqualTo(5);
-      assertThat(s.rejected()).isZero();
-      assertThat(s.completed()).isEqualTo(5);
+      assertThat(s.counts().offered()).isEqualTo(5);
+      assertThat(s.counts().admitted()).isEqualTo(5);
+      assertThat(s.counts().rejected()).isZero();
+      assertThat(s.counts().completed()).isEqualTo(5);
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -178,15 +179,15 @@ class BulkEnqueueTest {
                   assertThat(e.capacity()).isEqualTo(3);
                 });
         assertThat(dropped).as("%s", policy).isEmpty();
-        assertThat(stage.snapshot().queued()).as("%s", policy).isEqualTo(2);
+        assertThat(stage.snapshot().queue().queued()).as("%s", policy).isEqualTo(2);
 
         gate.open();
         assertIdle(graph);
         assertThat(handled).as("%s", policy).containsExactly("e1", "e2", "e3");
         StageSnapshot s = stage.snapshot();
-        assertThat(s.admitted()).as("%s", policy).isEqualTo(3);
-        assertThat(s.rejected()).as("%s", policy).isEqualTo(2);
-        assertThat(s.dropped()).as("%s", policy).isZero();
+        assertThat(s.counts().admitted()).as("%s", policy).isEqualTo(3);
+        assertThat(s.counts().rejected()).as("%s", policy).isEqualTo(2);
+        assertThat(s.counts().dropped()).as("%s", policy).isZero();
         assertThat(s.balanced()).as("%s", policy).isTrue();
       }
     }
@@ -207,15 +208,15 @@ class BulkEnqueueTest {
           .isInstanceOfSatisfying(
               StageRejectedException.class,
               e -> assertThat(e.reason()).isEqualTo(RejectionReason.TIMED_OUT));
-      assertThat(stage.snapshot().queued()).isEqualTo(2);
+      assertThat(stage.snapshot().queue().queued()).isEqualTo(2);
 
       gate.open();
       assertIdle(graph);
       assertThat(handled).containsExactly("e1", "e2", "e3");
       StageSnapshot s = stage.snapshot();
-      assertThat(s.admitted()).isEqualTo(3);
-      assertThat(s.rejected()).isEqualTo(2);
-      assertThat(s.completed()).isEqualTo(3);
+      assertThat(s.counts().admitted()).isEqualTo(3);
+      assertThat(s.counts().rejected()).isEqualTo(2);
+      assertThat(s.counts().completed()).isEqualTo(3);
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -238,8 +239,8 @@ class BulkEnqueueTest {
       assertIdle(graph);
       assertThat(handled).isEmpty();
       StageSnapshot s = stage.snapshot();
-      assertThat(s.admitted()).isZero();
-      assertThat(s.queued()).isZero();
+      assertThat(s.counts().admitted()).isZero();
+      assertThat(s.queue().queued()).isZero();
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -264,8 +265,8 @@ class BulkEnqueueTest {
       assertIdle(graph);
       assertThat(handled).isEmpty();
       StageSnapshot s = stage.snapshot();
-      assertThat(s.admitted()).isZero();
-      assertThat(s.queued()).isZero();
+      assertThat(s.counts().admitted()).isZero();
+      assertThat(s.queue().queued()).isZero();
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -280,7 +281,7 @@ class BulkEnqueueTest {
 
       assertThat(result).isEqualTo(OfferResult.accepted());
       assertIdle(graph);
-      assertThat(stage.snapshot().offered()).isZero();
+      assertThat(stage.snapshot().counts().offered()).isZero();
     }
   }
 

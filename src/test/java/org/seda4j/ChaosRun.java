@@ -23,6 +23,9 @@ import org.seda4j.ChaosPlan.Link;
 import org.seda4j.ChaosPlan.OnFailure;
 import org.seda4j.ChaosPlan.Output;
 import org.seda4j.ChaosPlan.StageSpec;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Runs one {@link ChaosPlan} and checks the accounting of every event exactly.
@@ -573,10 +576,10 @@ final class ChaosRun {
     check(end, reports);
     assertThat(ThreadDump.threadsOf(graphName)).as(context("threads left")).isEmpty();
     long admitted = end.admitted();
-    long completed = end.stages().stream().mapToLong(StageSnapshot::completed).sum();
-    long failed = end.stages().stream().mapToLong(StageSnapshot::failed).sum();
-    long cancelled = end.stages().stream().mapToLong(StageSnapshot::cancelled).sum();
-    long dropped = end.stages().stream().mapToLong(StageSnapshot::dropped).sum();
+    long completed = end.stages().stream().mapToLong(s -> s.counts().completed()).sum();
+    long failed = end.stages().stream().mapToLong(s -> s.counts().failed()).sum();
+    long cancelled = end.stages().stream().mapToLong(s -> s.counts().cancelled()).sum();
+    long dropped = end.stages().stream().mapToLong(s -> s.counts().dropped()).sum();
     return new Outcome(
         plan.shutdown(),
         graphFailed,
@@ -661,35 +664,35 @@ final class ChaosRun {
       Tally t = tally(s.name());
       long started = reportedStarted.getOrDefault(s.name(), 0L);
       long notStarted = reportedNotStarted.getOrDefault(s.name(), 0L);
-      assertThat(s.queued()).as(what + "queued").isZero();
-      assertThat(s.inFlight()).as(what + "inFlight").isZero();
-      assertThat(s.activeHandlers()).as(what + "activeHandlers").isZero();
-      assertThat(s.admitted())
+      assertThat(s.queue().queued()).as(what + "queued").isZero();
+      assertThat(s.handlers().inFlight()).as(what + "inFlight").isZero();
+      assertThat(s.handlers().active()).as(what + "activeHandlers").isZero();
+      assertThat(s.counts().admitted())
           .as(what + "admitted == completed + failed + cancelled + dropped")
-          .isEqualTo(s.finished());
-      assertThat(s.completed())
+          .isEqualTo(s.counts().finished());
+      assertThat(s.counts().completed())
           .as(what + "completed == handler returns")
           .isEqualTo(t.completed.sum());
-      assertThat(s.dropped())
+      assertThat(s.counts().dropped())
           .as(what + "dropped == drop listener calls")
           .isEqualTo(t.dropped.sum());
       assertThat(t.threw.sum())
           .as(what + "handler throws == failed + cancelled after start")
-          .isEqualTo(s.failed() + started);
+          .isEqualTo(s.counts().failed() + started);
       if (graceful) {
-        assertThat(s.cancelled()).as(what + "cancelled after a graceful end").isZero();
+        assertThat(s.counts().cancelled()).as(what + "cancelled after a graceful end").isZero();
       } else {
         assertThat(started + notStarted)
             .as(what + "events in the report == cancelled")
-            .isEqualTo(s.cancelled());
+            .isEqualTo(s.counts().cancelled());
       }
       if (s.name().equals(plan.deadLetters().name())) {
         continue; // its callers are the engine's dead-letter routing: checked below
       }
-      assertThat(s.admitted())
+      assertThat(s.counts().admitted())
           .as(what + "admitted == callers told admitted")
           .isEqualTo(t.admitted.sum());
-      assertThat(s.rejected())
+      assertThat(s.counts().rejected())
           .as(what + "rejected == callers told rejected")
           .isEqualTo(t.rejected.sum());
       assertThat(t.admittedFp.sum())
@@ -701,15 +704,15 @@ final class ChaosRun {
                   + notStartedFp.getOrDefault(s.name(), 0L));
       int index = indexOf(s.name());
       if (plan.stages().get(index).onFailure() == OnFailure.DEAD_LETTER) {
-        deadLettersExpected += s.failed();
+        deadLettersExpected += s.counts().failed();
       }
     }
     StageSnapshot dlq = stage(end, plan.deadLetters().name());
-    assertThat(dlq.offered())
+    assertThat(dlq.counts().offered())
         .as(context + "\ndead letters offered == failures of the stages routing to them")
         .isEqualTo(deadLettersExpected);
     if (plan.topology() != ChaosPlan.Topology.CYCLE) { // else the entry has callers in the graph
-      assertThat(stage(end, "entry").offered())
+      assertThat(stage(end, "entry").counts().offered())
           .as(context + "\nevents producers offered == admitted + rejected at the entry")
           .isEqualTo(entryOffered.get());
     }

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * What producers see once a graph is closing or closed: refusals that say so ({@link
@@ -61,10 +63,10 @@ class ClosedGraphProducerTest {
       assertThat(graph.awaitIdle(WAIT)).isTrue();
       assertThat(handled).containsExactlyInAnyOrder("a", "b"); // two permits may run both at once
       StageSnapshot s = stage.snapshot();
-      assertThat(s.offered()).isEqualTo(8);
-      assertThat(s.admitted()).isEqualTo(2);
-      assertThat(s.completed()).isEqualTo(2);
-      assertThat(s.rejected()).isEqualTo(6);
+      assertThat(s.counts().offered()).isEqualTo(8);
+      assertThat(s.counts().admitted()).isEqualTo(2);
+      assertThat(s.counts().completed()).isEqualTo(2);
+      assertThat(s.counts().rejected()).isEqualTo(6);
       assertThat(s.balanced()).isTrue();
       assertThat(graph.snapshot().state()).isEqualTo(StageGraph.State.TERMINATED);
     }
@@ -83,8 +85,8 @@ class ClosedGraphProducerTest {
       assertThatThrownBy(() -> stage.put("a")).isInstanceOf(StageClosedException.class);
       assertThat(stage.offer("b")).isInstanceOf(OfferResult.Closed.class);
       StageSnapshot s = stage.snapshot();
-      assertThat(s.admitted()).isZero();
-      assertThat(s.rejected()).isEqualTo(2);
+      assertThat(s.counts().admitted()).isZero();
+      assertThat(s.counts().rejected()).isEqualTo(2);
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -114,11 +116,11 @@ class ClosedGraphProducerTest {
                     handled.add(e);
                   });
       stage.put("e1");
-      eventually().until(() -> stage.snapshot().activeHandlers() == 1);
+      eventually().until(() -> stage.snapshot().handlers().active() == 1);
       stage.put("e2");
       stage.put("e3");
       Background producer = new Background("producer", () -> stage.put("e4"));
-      eventually().until(() -> stage.snapshot().blockedProducers() == 1);
+      eventually().until(() -> stage.snapshot().queue().blockedProducers() == 1);
 
       // when another thread begins to close the graph (it will wait for the held handler)
       Background closer = new Background("closer", graph::close);
@@ -130,7 +132,7 @@ class ClosedGraphProducerTest {
           .isInstanceOf(StageClosedException.class)
           .hasMessageContaining("'sink'")
           .hasMessageContaining("CLOSING");
-      assertThat(stage.snapshot().blockedProducers()).isZero();
+      assertThat(stage.snapshot().queue().blockedProducers()).isZero();
       assertThat(closer.thread.isAlive()).isTrue();
       // and so is an outsider's offer
       assertThat(stage.offer("e5")).isInstanceOf(OfferResult.Closed.class);
@@ -142,10 +144,10 @@ class ClosedGraphProducerTest {
       assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
       assertThat(handled).containsExactly("e1", "e2", "e3");
       StageSnapshot s = stage.snapshot();
-      assertThat(s.offered()).isEqualTo(5);
-      assertThat(s.admitted()).isEqualTo(3);
-      assertThat(s.completed()).isEqualTo(3);
-      assertThat(s.rejected()).isEqualTo(2);
+      assertThat(s.counts().offered()).isEqualTo(5);
+      assertThat(s.counts().admitted()).isEqualTo(3);
+      assertThat(s.counts().completed()).isEqualTo(3);
+      assertThat(s.counts().rejected()).isEqualTo(2);
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -169,7 +171,7 @@ class ClosedGraphProducerTest {
                   });
       work.put("a");
       work.put("b");
-      eventually().until(() -> work.snapshot().activeHandlers() == 1);
+      eventually().until(() -> work.snapshot().handlers().active() == 1);
 
       // when the graph begins to close
       Background closer = new Background("closer", graph::close);
@@ -183,8 +185,8 @@ class ClosedGraphProducerTest {
       closer.awaitEnd();
       assertThat(closer.failure.get()).isNull();
       assertThat(audited).containsExactlyInAnyOrder("audited a", "audited b");
-      assertThat(audit.snapshot().admitted()).isEqualTo(2);
-      assertThat(audit.snapshot().rejected()).isEqualTo(1);
+      assertThat(audit.snapshot().counts().admitted()).isEqualTo(2);
+      assertThat(audit.snapshot().counts().rejected()).isEqualTo(1);
       assertThat(graph.snapshot().balanced()).isTrue();
     }
   }

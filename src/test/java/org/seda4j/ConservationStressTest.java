@@ -24,6 +24,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Conservation of events under stress: well over a million events through graphs whose handlers
@@ -482,9 +485,9 @@ class ConservationStressTest {
       StageSnapshot e = stage(end, "entry");
       assertThat(entryOffered.get())
           .as("events offered by the producers == admitted + rejected at the entry")
-          .isEqualTo(e.admitted() + e.rejected());
+          .isEqualTo(e.counts().admitted() + e.counts().rejected());
       ENTRY_OFFERED.addAndGet(entryOffered.get());
-      ENTRY_ADMITTED.addAndGet(e.admitted());
+      ENTRY_ADMITTED.addAndGet(e.counts().admitted());
       ALL_ADMITTED.addAndGet(end.admitted());
       RUNS.incrementAndGet();
       System.out.printf(
@@ -511,38 +514,47 @@ class ConservationStressTest {
       for (StageSnapshot s : snap.stages()) {
         Tally t = tally(s.name());
         String what = context + "\nstage " + s.name() + ": ";
-        assertThat(s.queued()).as(what + "queued").isZero();
-        assertThat(s.inFlight()).as(what + "inFlight").isZero();
-        assertThat(s.activeHandlers()).as(what + "activeHandlers").isZero();
-        assertThat(s.admitted())
+        assertThat(s.queue().queued()).as(what + "queued").isZero();
+        assertThat(s.handlers().inFlight()).as(what + "inFlight").isZero();
+        assertThat(s.handlers().active()).as(what + "activeHandlers").isZero();
+        assertThat(s.counts().admitted())
             .as(what + "admitted == completed + failed + cancelled + dropped")
-            .isEqualTo(s.completed() + s.failed() + s.cancelled() + s.dropped());
+            .isEqualTo(
+                s.counts().completed()
+                    + s.counts().failed()
+                    + s.counts().cancelled()
+                    + s.counts().dropped());
         assertThat(s.balanced()).as(what + "balanced").isTrue();
-        assertThat(s.completed())
+        assertThat(s.counts().completed())
             .as(what + "completed == handler successes")
             .isEqualTo(t.handled.sum());
-        assertThat(s.dropped()).as(what + "dropped == onDrop calls").isEqualTo(t.drops.sum());
+        assertThat(s.counts().dropped())
+            .as(what + "dropped == onDrop calls")
+            .isEqualTo(t.drops.sum());
         if (!s.name().equals("dlq")) {
-          assertThat(s.admitted())
+          assertThat(s.counts().admitted())
               .as(what + "admitted == admitted seen by callers")
               .isEqualTo(t.admitted.sum());
-          assertThat(s.rejected())
+          assertThat(s.counts().rejected())
               .as(what + "rejected == rejected seen by callers")
               .isEqualTo(t.rejected.sum());
         }
       }
       StageSnapshot d = stage(snap, "dlq");
-      assertThat(d.offered())
+      assertThat(d.counts().offered())
           .as(context + "\ndead letters offered == failures of entry and store")
-          .isEqualTo(stage(snap, "entry").failed() + stage(snap, "store").failed());
+          .isEqualTo(
+              stage(snap, "entry").counts().failed() + stage(snap, "store").counts().failed());
       if (scenario.shutdown() == Shutdown.NONE) {
-        assertThat(snap.stages()).as(context).allSatisfy(s -> assertThat(s.cancelled()).isZero());
+        assertThat(snap.stages())
+            .as(context)
+            .allSatisfy(s -> assertThat(s.counts().cancelled()).isZero());
       }
     }
 
     void checkReport(GraphSnapshot snap, @Nullable ShutdownReport report) {
       String context = scenario + " seed=" + seed + "\n" + snap + "\n" + report;
-      long cancelled = snap.stages().stream().mapToLong(StageSnapshot::cancelled).sum();
+      long cancelled = snap.stages().stream().mapToLong(s -> s.counts().cancelled()).sum();
       if (report == null) { // close(): graceful by definition
         assertThat(cancelled).as(context + "\ncancelled after a graceful close").isZero();
         return;
@@ -569,7 +581,7 @@ class ConservationStressTest {
       for (StageSnapshot s : snap.stages()) {
         assertThat(perStage.getOrDefault(s.name(), 0L))
             .as(context + "\nunprocessed of stage " + s.name())
-            .isEqualTo(s.cancelled());
+            .isEqualTo(s.counts().cancelled());
       }
     }
 

@@ -83,8 +83,8 @@ class ConsumerIT {
                 out + File.pathSeparator + modulePath,
                 "--module",
                 "app/app.Main"),
-            "total 6");
-    assertThat(output).contains("total 6");
+            "total 6, admitted 6");
+    assertThat(output).contains("total 6, admitted 6");
   }
 
   @Test
@@ -105,8 +105,8 @@ class ConsumerIT {
     String output =
         run(
             List.of(java(), "--class-path", out + File.pathSeparator + classPath, "app.Main"),
-            "total 6");
-    assertThat(output).contains("total 6");
+            "total 6, admitted 6");
+    assertThat(output).contains("total 6, admitted 6");
   }
 
   private static String run(List<String> command, String expected) throws Exception {

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Stages with real handlers move their settings in the right direction under the default
@@ -61,7 +62,8 @@ class ControllerIntegrationTest {
       try {
         await().atMost(PATIENCE).until(() -> stage.permits() >= 4 * initial);
         assertThat(stage.batchSize()).isEqualTo(1);
-        assertThat(stage.snapshot().concurrencyDecision()).doesNotStartWith("initial");
+        assertThat(stage.snapshot().controllers().concurrencyDecision())
+            .doesNotStartWith("initial");
       } finally {
         p.stop();
       }
@@ -106,7 +108,7 @@ class ControllerIntegrationTest {
       Producer p = new Producer(stage);
       try {
         await().atMost(PATIENCE).until(() -> stage.batchSize() > 1);
-        assertThat(stage.snapshot().batchDecision()).contains("us");
+        assertThat(stage.snapshot().controllers().batchDecision()).contains("us");
       } finally {
         p.stop();
       }
@@ -141,17 +143,19 @@ class ControllerIntegrationTest {
         stage.setPermits(3);
         stage.setBatchSize(2);
         StageSnapshot pinned = stage.snapshot();
-        assertThat(pinned.permitsOverridden()).isTrue();
-        assertThat(pinned.batchSizeOverridden()).isTrue();
+        assertThat(pinned.controllers().permitsOverridden()).isTrue();
+        assertThat(pinned.controllers().batchSizeOverridden()).isTrue();
         // Many sampling windows later the controllers still have not touched the settings.
-        long admittedBefore = pinned.admitted();
-        await().atMost(PATIENCE).until(() -> stage.snapshot().admitted() > admittedBefore + 300);
+        long admittedBefore = pinned.counts().admitted();
+        await()
+            .atMost(PATIENCE)
+            .until(() -> stage.snapshot().counts().admitted() > admittedBefore + 300);
         assertThat(stage.permits()).isEqualTo(3);
         assertThat(stage.batchSize()).isEqualTo(2);
 
         stage.releaseOverrides();
 
-        assertThat(stage.snapshot().permitsOverridden()).isFalse();
+        assertThat(stage.snapshot().controllers().permitsOverridden()).isFalse();
         await().atMost(PATIENCE).until(() -> stage.permits() > 3);
         await().atMost(PATIENCE).until(() -> stage.batchSize() == 1);
       } finally {
@@ -173,11 +177,12 @@ class ControllerIntegrationTest {
               .handler((e, ctx) -> Thread.sleep(1));
       Producer p = new Producer(stage);
       try {
-        long before = stage.snapshot().admitted();
-        await().atMost(PATIENCE).until(() -> stage.snapshot().admitted() > before + 2_000);
+        long before = stage.snapshot().counts().admitted();
+        await().atMost(PATIENCE).until(() -> stage.snapshot().counts().admitted() > before + 2_000);
         assertThat(stage.permits()).isEqualTo(5);
         assertThat(stage.batchSize()).isEqualTo(7);
-        assertThat(stage.snapshot().concurrencyDecision()).contains("fixed permits 5");
+        assertThat(stage.snapshot().controllers().concurrencyDecision())
+            .contains("fixed permits 5");
       } finally {
         p.stop();
       }

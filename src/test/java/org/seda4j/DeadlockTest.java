@@ -9,7 +9,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.seda4j.control.ConcurrencyController;
+import org.seda4j.control.ControllerDecision;
+import org.seda4j.control.ControllerSample;
 import org.seda4j.internal.Internals;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.ShutdownReport;
 
 /**
  * A cycle of full BLOCK queues whose handlers all wait on emits to each other is found and reported
@@ -59,7 +64,8 @@ class DeadlockTest extends GraphTestSupport {
 
     GraphSnapshot snap = graph.snapshot();
     assertThat(snap.toString()).contains("DEADLOCK: every handler of [a, b] waits for room");
-    assertThat(snap.stages()).allSatisfy(s -> assertThat(s.blockedOnEmit()).isEqualTo(1));
+    assertThat(snap.stages())
+        .allSatisfy(s -> assertThat(s.handlers().blockedOnEmit()).isEqualTo(1));
     assertThat(Internals.lastDeadlockWarning(graph))
         .contains("graph 'dl_cycle' is deadlocked")
         .contains("stages [a, b]")
@@ -73,7 +79,7 @@ class DeadlockTest extends GraphTestSupport {
     GraphSnapshot end = graph.snapshot();
     assertThat(end.deadlocked()).isEmpty();
     assertThat(end.balanced()).isTrue();
-    long cancelled = end.stages().stream().mapToLong(StageSnapshot::cancelled).sum();
+    long cancelled = end.stages().stream().mapToLong(s -> s.counts().cancelled()).sum();
     assertThat(report.unprocessed()).hasSize((int) cancelled);
     assertThat(cancelled).as("the two blocked handlers' events and the two queued").isEqualTo(4);
   }
@@ -89,7 +95,7 @@ class DeadlockTest extends GraphTestSupport {
     awaitUntil(() -> graph.snapshot().deadlocked().equals(List.of("self")));
 
     assertThat(Internals.lastDeadlockWarning(graph)).contains("(self -> self)");
-    assertThat(s.snapshot().blockedOnEmit()).isEqualTo(2);
+    assertThat(s.snapshot().handlers().blockedOnEmit()).isEqualTo(2);
     assertThat(graph.shutdownNow().unprocessed()).hasSize(3); // two running, one queued
   }
 
@@ -110,7 +116,7 @@ class DeadlockTest extends GraphTestSupport {
 
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
     awaitUntil(() -> graph.snapshot().deadlocked().isEmpty());
-    assertThat(a.snapshot().completed() + b.snapshot().completed()).isEqualTo(63);
+    assertThat(a.snapshot().counts().completed() + b.snapshot().counts().completed()).isEqualTo(63);
     graph.close();
   }
 
@@ -152,7 +158,7 @@ class DeadlockTest extends GraphTestSupport {
     for (int i = 0; i < 3; i++) {
       fast.put(i); // 1 in slow's handler, 1 in slow's queue, 1 in fast's handler (blocked)
     }
-    awaitUntil(() -> fast.snapshot().blockedOnEmit() == 1);
+    awaitUntil(() -> fast.snapshot().handlers().blockedOnEmit() == 1);
     int seen = windows.get();
     awaitUntil(() -> windows.get() >= seen + 10); // ten sampling periods with the wait going on
 

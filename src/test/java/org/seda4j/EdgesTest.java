@@ -10,12 +10,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.seda4j.observe.Diagrams;
+import org.seda4j.observe.GraphSnapshot;
 
 /**
  * The stage network as discovered from actual emits: {@link GraphSnapshot#edges()} counts the
  * events each target admitted from each source (emits, map forwarding, direct puts from handler
- * threads, dead-letter routing), and {@link GraphSnapshot#toMermaid()}/{@link
- * GraphSnapshot#toDot()} render it.
+ * threads, dead-letter routing), and {@link Diagrams#mermaid}/{@link Diagrams#dot} render it.
  */
 @Timeout(30)
 class EdgesTest extends GraphTestSupport {
@@ -167,8 +168,8 @@ class EdgesTest extends GraphTestSupport {
     GraphSnapshot snapshot = graph.snapshot();
     assertThat(notAdmitted.get()).isGreaterThanOrEqualTo(3);
     assertThat(snapshot.edges()).containsExactly(edge("source", "narrow", admitted.get()));
-    assertThat(snapshot.stages().get(0).admitted()).isEqualTo(admitted.get());
-    assertThat(snapshot.stages().get(0).rejected()).isEqualTo(notAdmitted.get());
+    assertThat(snapshot.stages().get(0).counts().admitted()).isEqualTo(admitted.get());
+    assertThat(snapshot.stages().get(0).counts().rejected()).isEqualTo(notAdmitted.get());
   }
 
   @Test
@@ -187,7 +188,7 @@ class EdgesTest extends GraphTestSupport {
     GraphSnapshot snapshot = graph.snapshot();
 
     // then
-    assertThat(snapshot.toMermaid())
+    assertThat(Diagrams.mermaid(snapshot))
         .isEqualTo(
             """
             flowchart LR
@@ -197,7 +198,7 @@ class EdgesTest extends GraphTestSupport {
               s2["idle_stage<br/>queue 0/4, permits 3"]
               s1 -->|3| s0
             """);
-    assertThat(snapshot.toDot())
+    assertThat(Diagrams.dot(snapshot))
         .isEqualTo(
             """
             digraph "g.v-1" {
@@ -218,7 +219,7 @@ class EdgesTest extends GraphTestSupport {
         new GraphSnapshot(
             "a\"b", StageGraph.State.TERMINATED, List.of(), List.of(edge("x\"<y>", "z\\w", 2)));
 
-    assertThat(snapshot.toMermaid())
+    assertThat(Diagrams.mermaid(snapshot))
         .isEqualTo(
             """
             flowchart LR
@@ -227,7 +228,7 @@ class EdgesTest extends GraphTestSupport {
               s1["z\\w"]
               s0 -->|2| s1
             """);
-    assertThat(snapshot.toDot())
+    assertThat(Diagrams.dot(snapshot))
         .isEqualTo(
             """
             digraph "a\\"b" {

@@ -28,6 +28,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.seda4j.control.AdmissionContext;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.control.BatchController;
+import org.seda4j.control.ConcurrencyController;
+import org.seda4j.control.ControllerDecision;
+import org.seda4j.control.ControllerSample;
+import org.seda4j.control.ResponseTimeSettings;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * The acceptance tests of the engine rebuild: one nested class per correctness failure of the
@@ -184,7 +193,7 @@ class EngineContractTest extends GraphTestSupport {
                     });
           };
       stage.put(new FlakyDeadline(0, Integer.MAX_VALUE));
-      awaitUntil(() -> stage.snapshot().inFlight() == 1);
+      awaitUntil(() -> stage.snapshot().handlers().inFlight() == 1);
       try (CapturedErr err = new CapturedErr()) {
         // when an event's deadline() is fine at admission and null when the worker checks it
         stage.putAll(
@@ -198,12 +207,14 @@ class EngineContractTest extends GraphTestSupport {
         // balances
         assertThat(graph.awaitIdle(BRIEF)).isTrue();
         StageSnapshot s = stage.snapshot();
-        assertThat(s.admitted()).isEqualTo(4);
+        assertThat(s.counts().admitted()).isEqualTo(4);
         assertThat(s.balanced()).as("every admitted event is accounted for: %s", s).isTrue();
         assertThat(handled).as("events handled").containsExactly(0, 1, 3);
-        assertThat(s.completed()).as("job-0, job-1 and job-3 completed").isEqualTo(3);
-        assertThat(s.failed() + s.dropped()).as("job-2 failed or dropped").isEqualTo(1);
-        assertThat(s.inFlight()).isZero();
+        assertThat(s.counts().completed()).as("job-0, job-1 and job-3 completed").isEqualTo(3);
+        assertThat(s.counts().failed() + s.counts().dropped())
+            .as("job-2 failed or dropped")
+            .isEqualTo(1);
+        assertThat(s.handlers().inFlight()).isZero();
         // and an error names the stage and the callback (a loose check: today's uncaught
         // NullPointerException, printed with the worker's thread name, passes it too)
         awaitUntil(
@@ -235,7 +246,7 @@ class EngineContractTest extends GraphTestSupport {
               .stage("classes", Integer.class)
               .admission(
                   AdmissionController.<Integer>multiclass(
-                      AdmissionController.ResponseTimeSettings.target(Duration.ofSeconds(1)),
+                      ResponseTimeSettings.builder(Duration.ofSeconds(1)).build(),
                       2,
                       e -> {
                         if (calls.computeIfAbsent(e, k -> new AtomicInteger()).incrementAndGet()
@@ -253,8 +264,8 @@ class EngineContractTest extends GraphTestSupport {
       // then each reaches an end, the graph goes idle and closes
       assertThat(graph.awaitIdle(BRIEF)).as("the graph goes idle").isTrue();
       StageSnapshot s = stage.snapshot();
-      assertThat(s.inFlight()).isZero();
-      assertThat(s.completed() + s.failed() + s.dropped())
+      assertThat(s.handlers().inFlight()).isZero();
+      assertThat(s.counts().completed() + s.counts().failed() + s.counts().dropped())
           .as("both events reached an end (completed, failed or dropped): %s", s)
           .isEqualTo(2);
       assertThat(s.balanced()).isTrue();
@@ -344,7 +355,7 @@ class EngineContractTest extends GraphTestSupport {
         }
         case EMIT -> {
           source.put(1);
-          awaitUntil(() -> source.snapshot().finished() == 1 || fromEmit.get() != null);
+          awaitUntil(() -> source.snapshot().counts().finished() == 1 || fromEmit.get() != null);
           thrown = fromEmit.get();
         }
       }
@@ -421,7 +432,7 @@ class EngineContractTest extends GraphTestSupport {
           .containsIgnoringCase("rejectionReason");
       // and nothing leaks
       softly.assertThat(graph.awaitIdle(BRIEF)).as("the graph goes idle").isTrue();
-      softly.assertThat(inbox.snapshot().admitted()).as("events admitted").isZero();
+      softly.assertThat(inbox.snapshot().counts().admitted()).as("events admitted").isZero();
       softly.assertThat(closesWithin(graph, BRIEF)).as("close() returns").isTrue();
       softly.assertAll();
     }
@@ -548,7 +559,7 @@ class EngineContractTest extends GraphTestSupport {
           .isLessThan(deadline.plus(GRACE).plus(RETURNS));
       StageSnapshot s = stage.snapshot();
       assertThat(report.graceful()).isFalse();
-      assertThat(report.unprocessed()).as("%s", s).hasSize((int) s.cancelled());
+      assertThat(report.unprocessed()).as("%s", s).hasSize((int) s.counts().cancelled());
       assertThat(s.balanced()).as("%s", s).isTrue();
       assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
       if (spin == Spin.IGNORES_INTERRUPT) {
@@ -595,7 +606,9 @@ class EngineContractTest extends GraphTestSupport {
         // (then, below: it overran deadline + grace by OVERRUN at most)
         overruns.add(Duration.ofNanos(took).minus(deadline).minus(GRACE).toMillis());
         StageSnapshot s = stage.snapshot();
-        assertThat(report.unprocessed()).as("round %d: %s", round, s).hasSize((int) s.cancelled());
+        assertThat(report.unprocessed())
+            .as("round %d: %s", round, s)
+            .hasSize((int) s.counts().cancelled());
         assertThat(s.balanced()).as("round %d: %s", round, s).isTrue();
         for (Thread t : spinners) {
           assertThat(t.join(TIMEOUT)).as("round %d: %s ends by itself", round, t).isTrue();
@@ -691,7 +704,7 @@ class EngineContractTest extends GraphTestSupport {
         }
         String context = "round " + round;
         assertThat(stage.permits()).as(context).isEqualTo(1);
-        assertThat(stage.snapshot().permits()).as(context).isEqualTo(1);
+        assertThat(stage.snapshot().handlers().permits()).as(context).isEqualTo(1);
         gate.countDown();
 
         // then, once the 16 held handlers end, at most one handler runs at a time, and the
@@ -701,10 +714,10 @@ class EngineContractTest extends GraphTestSupport {
             .as("%s: handlers running at once, held ones included, while a new event ran", context)
             .isEqualTo(1);
         StageSnapshot s = stage.snapshot();
-        assertThat(s.permits()).as(context).isEqualTo(1);
+        assertThat(s.handlers().permits()).as(context).isEqualTo(1);
         assertThat(stage.permits()).as(context).isEqualTo(1);
-        assertThat(s.permitsOverridden()).as(context).isTrue();
-        assertThat(s.completed()).as(context).isEqualTo(40);
+        assertThat(s.controllers().permitsOverridden()).as(context).isTrue();
+        assertThat(s.counts().completed()).as(context).isEqualTo(40);
         graph.close();
       }
     }
@@ -839,8 +852,8 @@ class EngineContractTest extends GraphTestSupport {
         String context = "round " + round + ", setPermits(" + mine + ")";
         StageSnapshot s = stage.snapshot();
         assertThat(stage.permits()).as(context).isEqualTo(mine);
-        assertThat(s.permits()).as(context).isEqualTo(mine);
-        assertThat(s.permitsOverridden()).as(context).isTrue();
+        assertThat(s.handlers().permits()).as(context).isEqualTo(mine);
+        assertThat(s.controllers().permitsOverridden()).as(context).isTrue();
         maxRunning.set(0);
         for (int i = 0; i < 20; i++) {
           stage.put(i);
@@ -884,8 +897,8 @@ class EngineContractTest extends GraphTestSupport {
         String context = "round " + round + ", setBatchSize(" + mine + ")";
         StageSnapshot s = stage.snapshot();
         assertThat(stage.batchSize()).as(context).isEqualTo(mine);
-        assertThat(s.batchSize()).as(context).isEqualTo(mine);
-        assertThat(s.batchSizeOverridden()).as(context).isTrue();
+        assertThat(s.handlers().batchSize()).as(context).isEqualTo(mine);
+        assertThat(s.controllers().batchSizeOverridden()).as(context).isTrue();
         // (the sizes of the batches drained next: see the test below, which they would fail for
         // another reason)
       }
@@ -921,7 +934,7 @@ class EngineContractTest extends GraphTestSupport {
       assertThat(sizes.subList(1, sizes.size()))
           .as("the sizes of the batches after setBatchSize(2)")
           .allMatch(n -> n <= 2);
-      assertThat(stage.snapshot().completed()).isEqualTo(21);
+      assertThat(stage.snapshot().counts().completed()).isEqualTo(21);
     }
   }
 
@@ -1014,7 +1027,7 @@ class EngineContractTest extends GraphTestSupport {
       assertThat(report.unstoppedThreads())
           .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
           .startsWith(stubborn.get());
-      assertThat(stage.snapshot().cancelled()).isEqualTo(3);
+      assertThat(stage.snapshot().counts().cancelled()).isEqualTo(3);
       // ... and every later call returns it again
       assertThat(graph.shutdownNow()).as("a later shutdownNow()").isEqualTo(report);
       assertThat(graph.close(Duration.ofSeconds(1))).as("a later close(d)").isEqualTo(report);
@@ -1091,7 +1104,7 @@ class EngineContractTest extends GraphTestSupport {
             .as("%s: what each closer got (empty for close())", context)
             .allMatch(r -> r.isEmpty() || r.get().equals(kept));
         assertThat(kept.unprocessed()).as(context).hasSize(6);
-        assertThat(stage.snapshot().cancelled()).as(context).isEqualTo(6);
+        assertThat(stage.snapshot().counts().cancelled()).as(context).isEqualTo(6);
       }
     }
   }
@@ -1272,7 +1285,7 @@ class EngineContractTest extends GraphTestSupport {
                     Thread.currentThread().interrupt(); // the idiom: restore, and return
                   });
       stage.put(0);
-      awaitUntil(() -> stage.snapshot().inFlight() == 1);
+      awaitUntil(() -> stage.snapshot().handlers().inFlight() == 1);
       for (int i = 1; i <= 24; i++) {
         stage.put(i); // three full batches
       }
@@ -1285,8 +1298,8 @@ class EngineContractTest extends GraphTestSupport {
           .as("events whose handler call began with the interrupt flag set")
           .hasSize(25)
           .allSatisfy((e, flag) -> assertThat(flag).as("event %d", e).isFalse());
-      assertThat(s.failed()).as("%s", s).isZero();
-      assertThat(s.completed()).isEqualTo(25);
+      assertThat(s.counts().failed()).as("%s", s).isZero();
+      assertThat(s.counts().completed()).isEqualTo(25);
       assertThat(s.balanced()).isTrue();
       assertThat(closesWithin(graph, BRIEF)).as("close() returns").isTrue();
     }
@@ -1359,7 +1372,7 @@ class EngineContractTest extends GraphTestSupport {
         release.countDown();
         assertThat(closer.future()).succeedsWithin(TIMEOUT);
       }
-      assertThat(stage.snapshot().completed()).isEqualTo(1);
+      assertThat(stage.snapshot().counts().completed()).isEqualTo(1);
     }
   }
 
@@ -1393,7 +1406,12 @@ class EngineContractTest extends GraphTestSupport {
     /** The counters a terminated stage must keep for ever. */
     record Ends(long admitted, long completed, long failed, long cancelled, long dropped) {
       static Ends of(StageSnapshot s) {
-        return new Ends(s.admitted(), s.completed(), s.failed(), s.cancelled(), s.dropped());
+        return new Ends(
+            s.counts().admitted(),
+            s.counts().completed(),
+            s.counts().failed(),
+            s.counts().cancelled(),
+            s.counts().dropped());
       }
     }
 

@@ -51,7 +51,8 @@ class FailGraphReportRaceTest {
       String context = "round " + round + ": " + graph.snapshot();
       assertThat(e).as(context).isNotNull();
       assertThat(e.report()).as(context).isPresent();
-      long cancelled = slow.snapshot().cancelled() + failing.snapshot().cancelled();
+      long cancelled =
+          slow.snapshot().counts().cancelled() + failing.snapshot().counts().cancelled();
       assertThat(cancelled).as(context).isEqualTo(3);
       assertThat(e.report().orElseThrow().unprocessed()).as(context).hasSize(3);
     }

@@ -12,6 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageSnapshot;
 
 /** What a stage does when its handler throws: log and count, dead-letter, or fail the graph. */
 class FailurePolicyTest extends GraphTestSupport {
@@ -36,7 +38,7 @@ class FailurePolicyTest extends GraphTestSupport {
                   }
                   done.add(e);
                 });
-    assertThat(work.snapshot().failurePolicy()).isEqualTo("LOG_AND_COUNT");
+    assertThat(work.snapshot().handlers().failurePolicy()).isEqualTo("LOG_AND_COUNT");
     for (int i = 1; i <= 12; i++) {
       work.put(i);
     }
@@ -44,9 +46,9 @@ class FailurePolicyTest extends GraphTestSupport {
 
     assertThat(done).containsExactlyInAnyOrder(1, 2, 4, 5, 7, 8, 10, 11);
     StageSnapshot s = work.snapshot();
-    assertThat(s.failed()).isEqualTo(4);
-    assertThat(s.completed()).isEqualTo(8);
-    assertThat(s.cancelled()).isZero();
+    assertThat(s.counts().failed()).isEqualTo(4);
+    assertThat(s.counts().completed()).isEqualTo(8);
+    assertThat(s.counts().cancelled()).isZero();
     assertThat(s.balanced()).isTrue();
     assertThat(graph.failure()).isEmpty();
     // the stage is still healthy after failures
@@ -74,7 +76,7 @@ class FailurePolicyTest extends GraphTestSupport {
                     throw ex;
                   }
                 });
-    assertThat(work.snapshot().failurePolicy()).isEqualTo("DEAD_LETTER(dl)");
+    assertThat(work.snapshot().handlers().failurePolicy()).isEqualTo("DEAD_LETTER(dl)");
     for (int i = 1; i <= 6; i++) {
       work.put(i);
     }
@@ -86,10 +88,10 @@ class FailurePolicyTest extends GraphTestSupport {
       assertThat(d.event()).isIn(2, 4, 6);
       assertThat(d.error()).isSameAs(thrown.get((Integer) d.event()));
     }
-    assertThat(work.snapshot().failed()).isEqualTo(3);
-    assertThat(work.snapshot().completed()).isEqualTo(3);
-    assertThat(dl.snapshot().admitted()).isEqualTo(3);
-    assertThat(dl.snapshot().completed()).isEqualTo(3);
+    assertThat(work.snapshot().counts().failed()).isEqualTo(3);
+    assertThat(work.snapshot().counts().completed()).isEqualTo(3);
+    assertThat(dl.snapshot().counts().admitted()).isEqualTo(3);
+    assertThat(dl.snapshot().counts().completed()).isEqualTo(3);
     graph.close();
     assertThat(graph.snapshot().balanced()).isTrue();
   }
@@ -135,7 +137,7 @@ class FailurePolicyTest extends GraphTestSupport {
                     processedAfterFailure.add(e);
                   }
                 });
-    assertThat(failing.snapshot().failurePolicy()).isEqualTo("FAIL_GRAPH");
+    assertThat(failing.snapshot().handlers().failurePolicy()).isEqualTo("FAIL_GRAPH");
     for (int i = 0; i < 4; i++) {
       other.put(i); // one running, three queued
     }
@@ -176,20 +178,21 @@ class FailurePolicyTest extends GraphTestSupport {
     // the events after the failing one in its batch were cancelled, not run
     assertThat(processedAfterFailure).isEmpty();
     StageSnapshot f = failing.snapshot();
-    assertThat(f.completed()).isEqualTo(1); // the gate event
-    assertThat(f.failed()).isEqualTo(1);
-    assertThat(f.cancelled()).isEqualTo(3);
+    assertThat(f.counts().completed()).isEqualTo(1); // the gate event
+    assertThat(f.counts().failed()).isEqualTo(1);
+    assertThat(f.counts().cancelled()).isEqualTo(3);
     StageSnapshot o = other.snapshot();
-    assertThat(o.completed()).isZero();
-    assertThat(o.failed()).isZero();
-    assertThat(o.cancelled()).isEqualTo(4); // the interrupted one and the three queued
+    assertThat(o.counts().completed()).isZero();
+    assertThat(o.counts().failed()).isZero();
+    assertThat(o.counts().cancelled()).isEqualTo(4); // the interrupted one and the three queued
     assertThat(graph.snapshot().balanced()).isTrue();
     assertThat(boom.getSuppressed()).isEmpty();
 
     // nothing cancelled is lost silently: close's exception carries the abort's report
     ShutdownReport report = ((GraphFailedException) closed).report().orElseThrow();
     assertThat(report.graceful()).isFalse();
-    assertThat(report.unprocessed()).hasSize((int) (f.cancelled() + o.cancelled()));
+    assertThat(report.unprocessed())
+        .hasSize((int) (f.counts().cancelled() + o.counts().cancelled()));
     assertThat(((GraphFailedException) idle).report()).isEmpty();
   }
 
@@ -253,7 +256,7 @@ class FailurePolicyTest extends GraphTestSupport {
         .cause()
         .isSameAs(boom);
     assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
-    assertThat(failing.snapshot().failed()).isEqualTo(1);
+    assertThat(failing.snapshot().counts().failed()).isEqualTo(1);
   }
 
   @Test
@@ -291,8 +294,8 @@ class FailurePolicyTest extends GraphTestSupport {
 
     assertThat(batches).containsExactly(List.of(0), List.of(11, 12, 13, 14));
     StageSnapshot s = work.snapshot();
-    assertThat(s.completed()).isEqualTo(1);
-    assertThat(s.failed()).isEqualTo(4); // all of the batch, not just event 13
+    assertThat(s.counts().completed()).isEqualTo(1);
+    assertThat(s.counts().failed()).isEqualTo(4); // all of the batch, not just event 13
     assertThat(letters).extracting(DeadLetter::event).containsExactlyInAnyOrder(11, 12, 13, 14);
     assertThat(letters).allSatisfy(d -> assertThat(d.error()).isSameAs(boom));
     assertThat(letters).allSatisfy(d -> assertThat(d.stage()).isEqualTo("work"));
@@ -331,8 +334,8 @@ class FailurePolicyTest extends GraphTestSupport {
 
       Throwable closed = catchThrowable(graph::close);
       assertThat(closed).isInstanceOf(GraphFailedException.class).cause().isSameAs(boom);
-      assertThat(work.snapshot().failed()).isEqualTo(4);
-      assertThat(work.snapshot().completed()).isEqualTo(1);
+      assertThat(work.snapshot().counts().failed()).isEqualTo(4);
+      assertThat(work.snapshot().counts().completed()).isEqualTo(1);
       assertThat(boom.getSuppressed()).isEmpty();
       // the same exception reported for every event of the batch must not blow up the engine
       assertThat(uncaught).isEmpty();

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Producers racing a forced shutdown: every event the shutdown cancels must be in its report, and
@@ -60,11 +62,11 @@ class ForcedShutdownRaceTest {
       }
       StageSnapshot s = stage.snapshot();
       String context = "round " + round + ": " + s + "\n" + report;
-      assertThat(s.queued()).as(context).isZero();
-      assertThat(s.admitted()).as(context).isEqualTo(s.finished());
-      assertThat(report.unprocessed()).as(context).hasSize((int) s.cancelled());
-      assertThat(s.admitted()).as(context).isEqualTo(admitted.get());
-      assertThat(s.offered()).as(context).isEqualTo(offered.get());
+      assertThat(s.queue().queued()).as(context).isZero();
+      assertThat(s.counts().admitted()).as(context).isEqualTo(s.counts().finished());
+      assertThat(report.unprocessed()).as(context).hasSize((int) s.counts().cancelled());
+      assertThat(s.counts().admitted()).as(context).isEqualTo(admitted.get());
+      assertThat(s.counts().offered()).as(context).isEqualTo(offered.get());
     }
   }
 }

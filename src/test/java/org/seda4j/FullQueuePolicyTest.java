@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * What each {@link FullQueuePolicy} does to a producer when the stage's queue is full.
@@ -59,13 +60,13 @@ class FullQueuePolicyTest {
     /** e1 into the blocked handler, e2 and e3 into the queue: the queue is then full. */
     void fill() throws InterruptedException {
       stage.put("e1");
-      eventually().until(() -> stage.snapshot().activeHandlers() == 1);
+      eventually().until(() -> stage.snapshot().handlers().active() == 1);
       stage.put("e2");
       stage.put("e3");
       StageSnapshot s = stage.snapshot();
-      assertThat(s.queued()).isEqualTo(CAPACITY);
-      assertThat(s.inFlight()).isEqualTo(1);
-      assertThat(s.admitted()).isEqualTo(3);
+      assertThat(s.queue().queued()).isEqualTo(CAPACITY);
+      assertThat(s.handlers().inFlight()).isEqualTo(1);
+      assertThat(s.counts().admitted()).isEqualTo(3);
     }
   }
 
@@ -88,11 +89,11 @@ class FullQueuePolicyTest {
       Background producer = new Background("producer", () -> g.stage.put("e4"));
 
       // then it waits for room, visibly, and nothing is admitted meanwhile
-      eventually().until(() -> g.stage.snapshot().blockedProducers() == 1);
+      eventually().until(() -> g.stage.snapshot().queue().blockedProducers() == 1);
       eventually().until(() -> producer.thread.getState() == Thread.State.WAITING);
       assertThat(producer.thread.isAlive()).isTrue();
-      assertThat(g.stage.snapshot().admitted()).isEqualTo(3);
-      assertThat(g.stage.snapshot().queued()).isEqualTo(CAPACITY);
+      assertThat(g.stage.snapshot().counts().admitted()).isEqualTo(3);
+      assertThat(g.stage.snapshot().queue().queued()).isEqualTo(CAPACITY);
 
       // when the handler is released
       gate.open();
@@ -103,14 +104,14 @@ class FullQueuePolicyTest {
       assertIdle(graph);
       assertThat(g.handled).containsExactly("e1", "e2", "e3", "e4");
       StageSnapshot s = g.stage.snapshot();
-      assertThat(s.offered()).isEqualTo(4);
-      assertThat(s.admitted()).isEqualTo(4);
-      assertThat(s.rejected()).isZero();
-      assertThat(s.completed()).isEqualTo(4);
-      assertThat(s.dropped()).isZero();
-      assertThat(s.blockedProducers()).isZero();
-      assertThat(s.queued()).isZero();
-      assertThat(s.inFlight()).isZero();
+      assertThat(s.counts().offered()).isEqualTo(4);
+      assertThat(s.counts().admitted()).isEqualTo(4);
+      assertThat(s.counts().rejected()).isZero();
+      assertThat(s.counts().completed()).isEqualTo(4);
+      assertThat(s.counts().dropped()).isZero();
+      assertThat(s.queue().blockedProducers()).isZero();
+      assertThat(s.queue().queued()).isZero();
+      assertThat(s.handlers().inFlight()).isZero();
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -133,19 +134,19 @@ class FullQueuePolicyTest {
       assertThat(rejected.stage()).isEqualTo("sink");
       assertThat(rejected.reason()).isEqualTo(RejectionReason.QUEUE_FULL);
       assertThat(rejected.message()).contains("sink", "capacity " + CAPACITY, "BLOCK");
-      assertThat(g.stage.snapshot().blockedProducers()).isZero();
-      assertThat(g.stage.snapshot().queued()).isEqualTo(CAPACITY);
+      assertThat(g.stage.snapshot().queue().blockedProducers()).isZero();
+      assertThat(g.stage.snapshot().queue().queued()).isEqualTo(CAPACITY);
 
       // and after draining, the rejected event is counted and never handled
       gate.open();
       assertIdle(graph);
       assertThat(g.handled).containsExactly("e1", "e2", "e3");
       StageSnapshot s = g.stage.snapshot();
-      assertThat(s.offered()).isEqualTo(4);
-      assertThat(s.admitted()).isEqualTo(3);
-      assertThat(s.rejected()).isEqualTo(1);
-      assertThat(s.completed()).isEqualTo(3);
-      assertThat(s.dropped()).isZero();
+      assertThat(s.counts().offered()).isEqualTo(4);
+      assertThat(s.counts().admitted()).isEqualTo(3);
+      assertThat(s.counts().rejected()).isEqualTo(1);
+      assertThat(s.counts().completed()).isEqualTo(3);
+      assertThat(s.counts().dropped()).isZero();
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -159,7 +160,7 @@ class FullQueuePolicyTest {
       GatedStage g = new GatedStage(graph, "sink", FullQueuePolicy.block(), gate);
       g.fill();
       Background producer = new Background("producer", () -> g.stage.put("e4"));
-      eventually().until(() -> g.stage.snapshot().blockedProducers() == 1);
+      eventually().until(() -> g.stage.snapshot().queue().blockedProducers() == 1);
 
       // when the producer is interrupted
       producer.thread.interrupt();
@@ -167,17 +168,17 @@ class FullQueuePolicyTest {
       // then its put throws InterruptedException and the event is rejected, not admitted
       producer.awaitEnd();
       assertThat(producer.failure.get()).isInstanceOf(InterruptedException.class);
-      assertThat(g.stage.snapshot().blockedProducers()).isZero();
-      assertThat(g.stage.snapshot().queued()).isEqualTo(CAPACITY);
+      assertThat(g.stage.snapshot().queue().blockedProducers()).isZero();
+      assertThat(g.stage.snapshot().queue().queued()).isEqualTo(CAPACITY);
 
       gate.open();
       assertIdle(graph);
       assertThat(g.handled).containsExactly("e1", "e2", "e3");
       StageSnapshot s = g.stage.snapshot();
-      assertThat(s.offered()).isEqualTo(4);
-      assertThat(s.admitted()).isEqualTo(3);
-      assertThat(s.rejected()).isEqualTo(1);
-      assertThat(s.completed()).isEqualTo(3);
+      assertThat(s.counts().offered()).isEqualTo(4);
+      assertThat(s.counts().admitted()).isEqualTo(3);
+      assertThat(s.counts().rejected()).isEqualTo(1);
+      assertThat(s.counts().completed()).isEqualTo(3);
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -204,19 +205,19 @@ class FullQueuePolicyTest {
                 assertThat(e.policy()).isEqualTo(policy.toString()).startsWith("BLOCK_FOR");
                 assertThat(e.getMessage()).contains("sink", "capacity " + CAPACITY, "BLOCK_FOR");
               });
-      assertThat(g.stage.snapshot().blockedProducers()).isZero();
-      assertThat(g.stage.snapshot().queued()).isEqualTo(CAPACITY);
+      assertThat(g.stage.snapshot().queue().blockedProducers()).isZero();
+      assertThat(g.stage.snapshot().queue().queued()).isEqualTo(CAPACITY);
 
       // and after draining, exactly the timed-out event is missing and counted as rejected
       gate.open();
       assertIdle(graph);
       assertThat(g.handled).containsExactly("e1", "e2", "e3");
       StageSnapshot s = g.stage.snapshot();
-      assertThat(s.offered()).isEqualTo(4);
-      assertThat(s.admitted()).isEqualTo(3);
-      assertThat(s.rejected()).isEqualTo(1);
-      assertThat(s.completed()).isEqualTo(3);
-      assertThat(s.dropped()).isZero();
+      assertThat(s.counts().offered()).isEqualTo(4);
+      assertThat(s.counts().admitted()).isEqualTo(3);
+      assertThat(s.counts().rejected()).isEqualTo(1);
+      assertThat(s.counts().completed()).isEqualTo(3);
+      assertThat(s.counts().dropped()).isZero();
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -230,7 +231,7 @@ class FullQueuePolicyTest {
           new GatedStage(graph, "sink", FullQueuePolicy.blockFor(Duration.ofMinutes(1)), gate);
       g.fill();
       Background producer = new Background("producer", () -> g.stage.put("e4"));
-      eventually().until(() -> g.stage.snapshot().blockedProducers() == 1);
+      eventually().until(() -> g.stage.snapshot().queue().blockedProducers() == 1);
       eventually().until(() -> producer.thread.getState() == Thread.State.TIMED_WAITING);
 
       // when room appears
@@ -242,10 +243,10 @@ class FullQueuePolicyTest {
       assertIdle(graph);
       assertThat(g.handled).containsExactly("e1", "e2", "e3", "e4");
       StageSnapshot s = g.stage.snapshot();
-      assertThat(s.offered()).isEqualTo(4);
-      assertThat(s.admitted()).isEqualTo(4);
-      assertThat(s.rejected()).isZero();
-      assertThat(s.completed()).isEqualTo(4);
+      assertThat(s.counts().offered()).isEqualTo(4);
+      assertThat(s.counts().admitted()).isEqualTo(4);
+      assertThat(s.counts().rejected()).isZero();
+      assertThat(s.counts().completed()).isEqualTo(4);
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -280,18 +281,18 @@ class FullQueuePolicyTest {
                 assertThat(r.reason()).isEqualTo(RejectionReason.QUEUE_FULL);
                 assertThat(r.message()).contains("'orders'", "capacity " + CAPACITY, "REJECT");
               });
-      assertThat(g.stage.snapshot().blockedProducers()).isZero();
+      assertThat(g.stage.snapshot().queue().blockedProducers()).isZero();
 
       gate.open();
       assertIdle(graph);
       assertThat(g.handled).containsExactly("e1", "e2", "e3");
       assertThat(g.droppedEvents).isEmpty();
       StageSnapshot s = g.stage.snapshot();
-      assertThat(s.offered()).isEqualTo(5);
-      assertThat(s.admitted()).isEqualTo(3);
-      assertThat(s.rejected()).isEqualTo(2);
-      assertThat(s.completed()).isEqualTo(3);
-      assertThat(s.dropped()).isZero();
+      assertThat(s.counts().offered()).isEqualTo(5);
+      assertThat(s.counts().admitted()).isEqualTo(3);
+      assertThat(s.counts().rejected()).isEqualTo(2);
+      assertThat(s.counts().completed()).isEqualTo(3);
+      assertThat(s.counts().dropped()).isZero();
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -315,17 +316,17 @@ class FullQueuePolicyTest {
       assertThat(offered.admitted()).isTrue();
       assertThat(g.droppedEvents).containsExactly("e4", "e5");
       assertThat(g.dropListenerThreads).containsOnly(Thread.currentThread());
-      assertThat(g.stage.snapshot().queued()).isEqualTo(CAPACITY);
+      assertThat(g.stage.snapshot().queue().queued()).isEqualTo(CAPACITY);
 
       gate.open();
       assertIdle(graph);
       assertThat(g.handled).containsExactly("e1", "e2", "e3");
       StageSnapshot s = g.stage.snapshot();
-      assertThat(s.offered()).isEqualTo(5);
-      assertThat(s.admitted()).isEqualTo(5);
-      assertThat(s.rejected()).isZero();
-      assertThat(s.completed()).isEqualTo(3);
-      assertThat(s.dropped()).isEqualTo(2);
+      assertThat(s.counts().offered()).isEqualTo(5);
+      assertThat(s.counts().admitted()).isEqualTo(5);
+      assertThat(s.counts().rejected()).isZero();
+      assertThat(s.counts().completed()).isEqualTo(3);
+      assertThat(s.counts().dropped()).isEqualTo(2);
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -349,18 +350,18 @@ class FullQueuePolicyTest {
       g.stage.put("e5");
       assertThat(g.droppedEvents).containsExactly("e2", "e3");
       assertThat(g.dropListenerThreads).containsOnly(Thread.currentThread());
-      assertThat(g.stage.snapshot().queued()).isEqualTo(CAPACITY);
+      assertThat(g.stage.snapshot().queue().queued()).isEqualTo(CAPACITY);
 
       // and the handler sees the event it already had, then the two newest ones
       gate.open();
       assertIdle(graph);
       assertThat(g.handled).containsExactly("e1", "e4", "e5");
       StageSnapshot s = g.stage.snapshot();
-      assertThat(s.offered()).isEqualTo(5);
-      assertThat(s.admitted()).isEqualTo(5);
-      assertThat(s.rejected()).isZero();
-      assertThat(s.completed()).isEqualTo(3);
-      assertThat(s.dropped()).isEqualTo(2);
+      assertThat(s.counts().offered()).isEqualTo(5);
+      assertThat(s.counts().admitted()).isEqualTo(5);
+      assertThat(s.counts().rejected()).isZero();
+      assertThat(s.counts().completed()).isEqualTo(3);
+      assertThat(s.counts().dropped()).isEqualTo(2);
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -433,10 +434,10 @@ class FullQueuePolicyTest {
       assertThat(interruptKept).containsOnly(true);
       assertIdle(graph);
       StageSnapshot s = stage.snapshot();
-      assertThat(s.offered()).isEqualTo((long) producers * offersEach);
-      assertThat(s.admitted()).isEqualTo((long) producers * offersEach);
-      assertThat(s.rejected()).isZero();
-      assertThat(s.completed() + s.dropped()).isEqualTo(s.admitted());
+      assertThat(s.counts().offered()).isEqualTo((long) producers * offersEach);
+      assertThat(s.counts().admitted()).isEqualTo((long) producers * offersEach);
+      assertThat(s.counts().rejected()).isZero();
+      assertThat(s.counts().completed() + s.counts().dropped()).isEqualTo(s.counts().admitted());
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -473,18 +474,18 @@ class FullQueuePolicyTest {
 
       // then the policy decides the result, and no thread is left waiting
       assertThat(result).isInstanceOf(expected);
-      assertThat(g.stage.snapshot().blockedProducers()).isZero();
-      assertThat(g.stage.snapshot().queued()).isEqualTo(CAPACITY);
+      assertThat(g.stage.snapshot().queue().blockedProducers()).isZero();
+      assertThat(g.stage.snapshot().queue().queued()).isEqualTo(CAPACITY);
 
       gate.open();
       assertIdle(graph);
       StageSnapshot s = g.stage.snapshot();
-      assertThat(s.offered()).isEqualTo(4);
-      assertThat(s.admitted()).isEqualTo(admitted);
-      assertThat(s.rejected()).isEqualTo(rejected);
-      assertThat(s.dropped()).isEqualTo(dropped);
-      assertThat(s.completed()).isEqualTo(3);
-      assertThat(s.finished()).isEqualTo(admitted);
+      assertThat(s.counts().offered()).isEqualTo(4);
+      assertThat(s.counts().admitted()).isEqualTo(admitted);
+      assertThat(s.counts().rejected()).isEqualTo(rejected);
+      assertThat(s.counts().dropped()).isEqualTo(dropped);
+      assertThat(s.counts().completed()).isEqualTo(3);
+      assertThat(s.counts().finished()).isEqualTo(admitted);
       assertThat(s.balanced()).isTrue();
       assertThat(g.handled).hasSize(3);
     }

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * The three handler shapes (per event, per batch, mapper) and the run-time knobs that shape their
@@ -56,8 +57,8 @@ class HandlerShapesTest {
       assertThat(seen).isEqualTo(range(0, 500));
       assertThat(stageNames).containsOnly("numbers");
       StageSnapshot s = stage.snapshot();
-      assertThat(s.admitted()).isEqualTo(500);
-      assertThat(s.completed()).isEqualTo(500);
+      assertThat(s.counts().admitted()).isEqualTo(500);
+      assertThat(s.counts().completed()).isEqualTo(500);
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -85,13 +86,13 @@ class HandlerShapesTest {
                     }
                   });
       stage.put(0);
-      eventually().until(() -> stage.snapshot().activeHandlers() == 1);
+      eventually().until(() -> stage.snapshot().handlers().active() == 1);
 
       // when a backlog of 21 events forms behind it and the gate opens
       for (int i = 1; i <= 21; i++) {
         stage.put(i);
       }
-      assertThat(stage.snapshot().queued()).isEqualTo(21);
+      assertThat(stage.snapshot().queue().queued()).isEqualTo(21);
       gate.open();
 
       // then the backlog arrives in full batches of 4 (the last one holds the rest), in order
@@ -103,8 +104,8 @@ class HandlerShapesTest {
       // and each batch was read-only for the handler
       assertThat(modificationErrors).hasSize(batches.size());
       StageSnapshot s = stage.snapshot();
-      assertThat(s.admitted()).isEqualTo(22);
-      assertThat(s.completed()).isEqualTo(22);
+      assertThat(s.counts().admitted()).isEqualTo(22);
+      assertThat(s.counts().completed()).isEqualTo(22);
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -133,9 +134,9 @@ class HandlerShapesTest {
       // then only the non-null results reach the next stage, in order
       assertIdle(graph);
       assertThat(lengths).containsExactly(1, 3, 5);
-      assertThat(measure.snapshot().completed()).isEqualTo(5);
-      assertThat(sink.snapshot().admitted()).isEqualTo(3);
-      assertThat(sink.snapshot().completed()).isEqualTo(3);
+      assertThat(measure.snapshot().counts().completed()).isEqualTo(5);
+      assertThat(sink.snapshot().counts().admitted()).isEqualTo(3);
+      assertThat(sink.snapshot().counts().completed()).isEqualTo(3);
       assertThat(graph.snapshot().balanced()).isTrue();
     }
   }
@@ -162,7 +163,7 @@ class HandlerShapesTest {
         // when the batch size is lowered to 3 and the gate opens
         stage.setBatchSize(3);
         assertThat(stage.batchSize()).isEqualTo(3);
-        assertThat(stage.snapshot().batchSize()).isEqualTo(3);
+        assertThat(stage.snapshot().handlers().batchSize()).isEqualTo(3);
         first.open();
 
         // then the queued events arrive in batches of 3
@@ -184,7 +185,7 @@ class HandlerShapesTest {
         assertIdle(graph);
         assertThat(sizes).containsExactly(1, 5, 5, 2);
       }
-      assertThat(stage.snapshot().completed()).isEqualTo(26);
+      assertThat(stage.snapshot().counts().completed()).isEqualTo(26);
       assertThat(stage.snapshot().balanced()).isTrue();
     }
   }
@@ -193,11 +194,11 @@ class HandlerShapesTest {
   private static void holdOneAndQueue(Stage<Integer> stage, int queued)
       throws InterruptedException {
     stage.put(0);
-    eventually().until(() -> stage.snapshot().activeHandlers() == 1);
+    eventually().until(() -> stage.snapshot().handlers().active() == 1);
     for (int i = 1; i <= queued; i++) {
       stage.put(i);
     }
-    assertThat(stage.snapshot().queued()).isEqualTo(queued);
+    assertThat(stage.snapshot().queue().queued()).isEqualTo(queued);
   }
 
   @Test
@@ -231,15 +232,15 @@ class HandlerShapesTest {
       for (int i = 0; i < 3; i++) {
         stage.put("held" + i);
       }
-      eventually().until(() -> stage.snapshot().activeHandlers() == 1);
-      assertThat(stage.snapshot().queued()).isEqualTo(2);
+      eventually().until(() -> stage.snapshot().handlers().active() == 1);
+      assertThat(stage.snapshot().queue().queued()).isEqualTo(2);
 
       // when the permits are raised to 3, then three handlers run at once
       stage.setPermits(3);
       assertThat(stage.permits()).isEqualTo(3);
-      eventually().until(() -> stage.snapshot().activeHandlers() == 3);
+      eventually().until(() -> stage.snapshot().handlers().active() == 3);
       eventually().until(() -> running.get() == 3); // the handler threads have started
-      assertThat(stage.snapshot().queued()).isZero();
+      assertThat(stage.snapshot().queue().queued()).isZero();
 
       // when more work queues up and the permits are lowered to 1 while three are out
       for (int i = 0; i < 20; i++) {
@@ -247,8 +248,8 @@ class HandlerShapesTest {
       }
       stage.setPermits(1);
       assertThat(stage.permits()).isEqualTo(1);
-      assertThat(stage.snapshot().permits()).isEqualTo(1);
-      assertThat(stage.snapshot().activeHandlers()).isEqualTo(3);
+      assertThat(stage.snapshot().handlers().permits()).isEqualTo(1);
+      assertThat(stage.snapshot().handlers().active()).isEqualTo(3);
       gate.open();
 
       // then, once the three finish, no more than one handler runs at a time (and none of the
@@ -257,9 +258,9 @@ class HandlerShapesTest {
       assertThat(maxRunningAfterLowering.get()).isEqualTo(1);
       assertThat(measuredSeen).isEqualTo(range(0, 20));
       StageSnapshot s = stage.snapshot();
-      assertThat(s.admitted()).isEqualTo(23);
-      assertThat(s.completed()).isEqualTo(23);
-      assertThat(s.activeHandlers()).isZero();
+      assertThat(s.counts().admitted()).isEqualTo(23);
+      assertThat(s.counts().completed()).isEqualTo(23);
+      assertThat(s.handlers().active()).isZero();
       assertThat(s.balanced()).isTrue();
     }
   }

@@ -10,6 +10,9 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.seda4j.control.ControllerDecision;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Shutdown under hostile handlers (and a hostile controller): close(deadline) and shutdownNow
@@ -88,7 +91,7 @@ class HostileHandlerShutdownTest extends GraphTestSupport {
                   }
                 });
     stage.put(-1);
-    awaitUntil(() -> stage.snapshot().inFlight() == 1);
+    awaitUntil(() -> stage.snapshot().handlers().inFlight() == 1);
     stage.putAll(List.of(0, 1, 2, 3)); // the next batch: 0 completes, 1 fails, 2 hangs, 3 waits
     first.countDown();
     awaitLatch(stuck);
@@ -110,10 +113,10 @@ class HostileHandlerShutdownTest extends GraphTestSupport {
             new UnprocessedEvent("stubborn", 4, false),
             new UnprocessedEvent("stubborn", 5, false));
     StageSnapshot s = stage.snapshot();
-    assertThat(s.completed()).as("-1 and 0").isEqualTo(2);
-    assertThat(s.failed()).isEqualTo(1);
-    assertThat(s.cancelled()).isEqualTo(4);
-    assertThat(s.inFlight()).isZero();
+    assertThat(s.counts().completed()).as("-1 and 0").isEqualTo(2);
+    assertThat(s.counts().failed()).isEqualTo(1);
+    assertThat(s.counts().cancelled()).isEqualTo(4);
+    assertThat(s.handlers().inFlight()).isZero();
     assertThat(s.balanced()).isTrue();
     assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
     assertThat(graph.awaitIdle(Duration.ZERO)).as("nothing pending").isTrue();
@@ -126,9 +129,9 @@ class HostileHandlerShutdownTest extends GraphTestSupport {
     hostile.forEach(LockSupport::unpark);
     awaitUntil(() -> ThreadDump.threadsOf("hh_stubborn").isEmpty());
     StageSnapshot after = stage.snapshot();
-    assertThat(after.completed()).isEqualTo(2);
-    assertThat(after.cancelled()).isEqualTo(4);
-    assertThat(after.activeHandlers()).isZero();
+    assertThat(after.counts().completed()).isEqualTo(2);
+    assertThat(after.counts().cancelled()).isEqualTo(4);
+    assertThat(after.handlers().active()).isZero();
     assertThat(after.balanced()).isTrue();
   }
 
@@ -152,7 +155,7 @@ class HostileHandlerShutdownTest extends GraphTestSupport {
                   }
                 });
     stage.put(-1);
-    awaitUntil(() -> stage.snapshot().inFlight() == 1);
+    awaitUntil(() -> stage.snapshot().handlers().inFlight() == 1);
     stage.putAll(List.of(0, 1, 2));
     first.countDown();
     awaitLatch(stuck);
@@ -165,7 +168,7 @@ class HostileHandlerShutdownTest extends GraphTestSupport {
             new UnprocessedEvent("batch", 0, true),
             new UnprocessedEvent("batch", 1, true),
             new UnprocessedEvent("batch", 2, true));
-    assertThat(stage.snapshot().cancelled()).isEqualTo(3);
+    assertThat(stage.snapshot().counts().cancelled()).isEqualTo(3);
     assertThat(stage.snapshot().balanced()).isTrue();
   }
 
@@ -192,8 +195,10 @@ class HostileHandlerShutdownTest extends GraphTestSupport {
     assertThat(report[0].unprocessed()).hasSize(5);
     assertThat(report[0].unprocessed()).filteredOn(UnprocessedEvent::started).hasSize(2);
     StageSnapshot s = stage.snapshot();
-    assertThat(s.failed()).as("an interrupt replaced by another exception is no failure").isZero();
-    assertThat(s.cancelled()).isEqualTo(5);
+    assertThat(s.counts().failed())
+        .as("an interrupt replaced by another exception is no failure")
+        .isZero();
+    assertThat(s.counts().cancelled()).isEqualTo(5);
     assertThat(ThreadDump.threadsOf("hh_finally")).isEmpty();
   }
 

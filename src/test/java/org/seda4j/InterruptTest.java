@@ -11,6 +11,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageSnapshot;
 
 /** Interrupts are honoured: by blocked producers, and by a thread that is closing the graph. */
 class InterruptTest extends GraphTestSupport {
@@ -40,7 +42,7 @@ class InterruptTest extends GraphTestSupport {
     stage.put(1);
     await(started);
     stage.put(2);
-    assertThat(stage.snapshot().queued()).isEqualTo(1);
+    assertThat(stage.snapshot().queue().queued()).isEqualTo(1);
   }
 
   @Test
@@ -60,7 +62,7 @@ class InterruptTest extends GraphTestSupport {
               stage.put(3);
               return null;
             });
-    awaitUntil(() -> stage.snapshot().blockedProducers() == 1);
+    awaitUntil(() -> stage.snapshot().queue().blockedProducers() == 1);
     producer.thread().interrupt();
 
     assertThat(producer.future())
@@ -68,9 +70,9 @@ class InterruptTest extends GraphTestSupport {
         .withThrowableOfType(ExecutionException.class)
         .withCauseInstanceOf(InterruptedException.class);
     StageSnapshot s = stage.snapshot();
-    assertThat(s.blockedProducers()).isZero();
-    assertThat(s.rejected()).isEqualTo(1);
-    assertThat(s.admitted()).isEqualTo(2);
+    assertThat(s.queue().blockedProducers()).isZero();
+    assertThat(s.counts().rejected()).isEqualTo(1);
+    assertThat(s.counts().admitted()).isEqualTo(2);
 
     // the same for putAll: all or nothing, so nothing
     Forked<Void> batchProducer =
@@ -80,7 +82,7 @@ class InterruptTest extends GraphTestSupport {
               stage.putAll(List.of(4));
               return null;
             });
-    awaitUntil(() -> stage.snapshot().blockedProducers() == 1);
+    awaitUntil(() -> stage.snapshot().queue().blockedProducers() == 1);
     batchProducer.thread().interrupt();
     assertThat(batchProducer.future())
         .failsWithin(TIMEOUT)
@@ -91,10 +93,10 @@ class InterruptTest extends GraphTestSupport {
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
     assertThat(done).containsExactlyInAnyOrder(1, 2);
     s = stage.snapshot();
-    assertThat(s.admitted()).isEqualTo(2);
-    assertThat(s.rejected()).isEqualTo(2);
-    assertThat(s.offered()).isEqualTo(4);
-    assertThat(s.completed()).isEqualTo(2);
+    assertThat(s.counts().admitted()).isEqualTo(2);
+    assertThat(s.counts().rejected()).isEqualTo(2);
+    assertThat(s.counts().offered()).isEqualTo(4);
+    assertThat(s.counts().completed()).isEqualTo(2);
     assertThat(s.balanced()).isTrue();
     graph.close();
     assertThat(done).containsExactlyInAnyOrder(1, 2);
@@ -116,7 +118,7 @@ class InterruptTest extends GraphTestSupport {
               stage.put(3);
               return null;
             });
-    awaitUntil(() -> stage.snapshot().blockedProducers() == 1);
+    awaitUntil(() -> stage.snapshot().queue().blockedProducers() == 1);
 
     Forked<Void> closer =
         fork(
@@ -140,10 +142,10 @@ class InterruptTest extends GraphTestSupport {
     assertThat(closer.future()).succeedsWithin(TIMEOUT);
     assertThat(done).containsExactlyInAnyOrder(1, 2); // admitted events were still drained
     StageSnapshot s = stage.snapshot();
-    assertThat(s.admitted()).isEqualTo(2);
-    assertThat(s.completed()).isEqualTo(2);
-    assertThat(s.rejected()).isEqualTo(1);
-    assertThat(s.blockedProducers()).isZero();
+    assertThat(s.counts().admitted()).isEqualTo(2);
+    assertThat(s.counts().completed()).isEqualTo(2);
+    assertThat(s.counts().rejected()).isEqualTo(1);
+    assertThat(s.queue().blockedProducers()).isZero();
     assertThat(s.balanced()).isTrue();
   }
 
@@ -162,7 +164,7 @@ class InterruptTest extends GraphTestSupport {
               stage.put(3);
               return null;
             });
-    awaitUntil(() -> stage.snapshot().blockedProducers() == 1);
+    awaitUntil(() -> stage.snapshot().queue().blockedProducers() == 1);
 
     ShutdownReport report = graph.shutdownNow();
 
@@ -174,8 +176,8 @@ class InterruptTest extends GraphTestSupport {
         .containsExactlyInAnyOrder(
             new UnprocessedEvent("gated", 1, true), new UnprocessedEvent("gated", 2, false));
     StageSnapshot s = stage.snapshot();
-    assertThat(s.cancelled()).isEqualTo(2);
-    assertThat(s.rejected()).isEqualTo(1);
+    assertThat(s.counts().cancelled()).isEqualTo(2);
+    assertThat(s.counts().rejected()).isEqualTo(1);
     assertThat(s.balanced()).isTrue();
   }
 
@@ -195,7 +197,7 @@ class InterruptTest extends GraphTestSupport {
             .handler((e, ctx) -> ctx.emit(target, e));
     fill(target, started);
     source.put(3);
-    awaitUntil(() -> source.snapshot().blockedOnEmit() == 1);
+    awaitUntil(() -> source.snapshot().handlers().blockedOnEmit() == 1);
 
     ShutdownReport report = graph.close(Duration.ofMillis(10));
 
@@ -206,12 +208,12 @@ class InterruptTest extends GraphTestSupport {
             new UnprocessedEvent("gated", 2, false),
             new UnprocessedEvent("source", 3, true));
     StageSnapshot src = source.snapshot();
-    assertThat(src.cancelled()).isEqualTo(1);
-    assertThat(src.failed()).isZero();
-    assertThat(src.blockedOnEmit()).isZero();
+    assertThat(src.counts().cancelled()).isEqualTo(1);
+    assertThat(src.counts().failed()).isZero();
+    assertThat(src.handlers().blockedOnEmit()).isZero();
     StageSnapshot tgt = target.snapshot();
-    assertThat(tgt.admitted()).isEqualTo(2);
-    assertThat(tgt.rejected()).isEqualTo(1); // the emit that was interrupted
+    assertThat(tgt.counts().admitted()).isEqualTo(2);
+    assertThat(tgt.counts().rejected()).isEqualTo(1); // the emit that was interrupted
     assertThat(graph.snapshot().balanced()).isTrue();
   }
 
@@ -258,9 +260,9 @@ class InterruptTest extends GraphTestSupport {
     await(handlerInterrupted);
     assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
     StageSnapshot s = stage.snapshot();
-    assertThat(s.cancelled()).isEqualTo(3); // the interrupted one and the two queued
-    assertThat(s.completed()).isZero();
-    assertThat(s.failed()).isZero();
+    assertThat(s.counts().cancelled()).isEqualTo(3); // the interrupted one and the two queued
+    assertThat(s.counts().completed()).isZero();
+    assertThat(s.counts().failed()).isZero();
     assertThat(s.balanced()).isTrue();
   }
 

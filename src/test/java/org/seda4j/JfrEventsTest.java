@@ -13,6 +13,10 @@ import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.seda4j.control.BatchController;
+import org.seda4j.control.ConcurrencyController;
+import org.seda4j.control.ControllerDecision;
+import org.seda4j.control.ControllerSample;
 
 /**
  * Records seda4j's Flight Recorder events while a small graph produces each kind, then reads the
@@ -56,7 +60,7 @@ class JfrEventsTest extends GraphTestSupport {
   /** Handler in, queue full: the next offer meets a full queue. */
   private static void fill(Stage<String> stage) throws InterruptedException {
     stage.put("in-handler");
-    awaitUntil(() -> stage.snapshot().activeHandlers() == 1);
+    awaitUntil(() -> stage.snapshot().handlers().active() == 1);
     stage.put("queued");
   }
 

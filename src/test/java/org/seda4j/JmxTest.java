@@ -13,6 +13,8 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import javax.management.RuntimeMBeanException;
 import org.junit.jupiter.api.Test;
+import org.seda4j.observe.StageMXBean;
+import org.seda4j.observe.StageSnapshot;
 
 /** Each stage is a StageMXBean in the platform MBeanServer while its graph lives. */
 class JmxTest extends GraphTestSupport {
@@ -70,8 +72,10 @@ class JmxTest extends GraphTestSupport {
     assertThat(SERVER.getAttribute(on, "PermitsOverridden")).isEqualTo(false);
     assertThat(SERVER.getAttribute(on, "BatchSizeOverridden")).isEqualTo(false);
     StageSnapshot snapshot = work.snapshot();
-    assertThat(SERVER.getAttribute(on, "FullQueuePolicy")).isEqualTo(snapshot.fullQueuePolicy());
-    assertThat(SERVER.getAttribute(on, "FailurePolicy")).isEqualTo(snapshot.failurePolicy());
+    assertThat(SERVER.getAttribute(on, "FullQueuePolicy"))
+        .isEqualTo(snapshot.queue().fullQueuePolicy());
+    assertThat(SERVER.getAttribute(on, "FailurePolicy"))
+        .isEqualTo(snapshot.handlers().failurePolicy());
     assertThat(SERVER.getAttribute(on, "ConcurrencyDecision")).isInstanceOf(String.class);
     assertThat(SERVER.getAttribute(on, "BatchDecision")).isInstanceOf(String.class);
 
@@ -123,20 +127,20 @@ class JmxTest extends GraphTestSupport {
     SERVER.setAttribute(on, new Attribute("BatchSize", 3));
     assertThat(work.permits()).isEqualTo(5);
     assertThat(work.batchSize()).isEqualTo(3);
-    assertThat(work.snapshot().permitsOverridden()).isTrue();
-    assertThat(work.snapshot().batchSizeOverridden()).isTrue();
+    assertThat(work.snapshot().controllers().permitsOverridden()).isTrue();
+    assertThat(work.snapshot().controllers().batchSizeOverridden()).isTrue();
     assertThat(SERVER.getAttribute(on, "PermitsOverridden")).isEqualTo(true);
     assertThat(SERVER.getAttribute(on, "BatchSizeOverridden")).isEqualTo(true);
 
     SERVER.invoke(on, "releaseOverrides", new Object[0], new String[0]);
-    assertThat(work.snapshot().permitsOverridden()).isFalse();
-    assertThat(work.snapshot().batchSizeOverridden()).isFalse();
+    assertThat(work.snapshot().controllers().permitsOverridden()).isFalse();
+    assertThat(work.snapshot().controllers().batchSizeOverridden()).isFalse();
     assertThat(SERVER.getAttribute(on, "PermitsOverridden")).isEqualTo(false);
 
     assertThatThrownBy(() -> SERVER.setAttribute(on, new Attribute("Permits", 0)))
         .isInstanceOf(RuntimeMBeanException.class)
         .hasCauseInstanceOf(IllegalArgumentException.class);
-    assertThat(work.snapshot().permitsOverridden()).isFalse();
+    assertThat(work.snapshot().controllers().permitsOverridden()).isFalse();
   }
 
   @Test

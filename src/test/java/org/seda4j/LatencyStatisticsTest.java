@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.seda4j.observe.Latency;
+import org.seda4j.observe.StageSnapshot;
 
 class LatencyStatisticsTest extends GraphTestSupport {
 
@@ -37,7 +39,7 @@ class LatencyStatisticsTest extends GraphTestSupport {
     AtomicReference<Latency> seen = new AtomicReference<>(ZERO);
     awaitUntil(
         () -> {
-          seen.set(stage.snapshot().serviceTime());
+          seen.set(stage.snapshot().latency().serviceTime());
           return seen.get().count() >= 3;
         });
     Latency service = seen.get();
@@ -64,7 +66,7 @@ class LatencyStatisticsTest extends GraphTestSupport {
     AtomicReference<Latency> seen = new AtomicReference<>(ZERO);
     awaitUntil(
         () -> {
-          seen.set(stage.snapshot().serviceTime());
+          seen.set(stage.snapshot().latency().serviceTime());
           return seen.get().count() >= 8;
         });
     // mostly full batches (the queue is backed up): 8 ms / 4 events; a short first batch costs more
@@ -85,21 +87,23 @@ class LatencyStatisticsTest extends GraphTestSupport {
     for (int i = 0; i < 5; i++) {
       stage.put(i);
     }
-    awaitUntil(() -> stage.snapshot().queueWait().count() == 1); // the first one is in the handler
-    long last = stage.snapshot().queueWait().maxNanos();
+    awaitUntil(
+        () ->
+            stage.snapshot().latency().queueWait().count() == 1); // the first one is in the handler
+    long last = stage.snapshot().latency().queueWait().maxNanos();
     for (int k = 0; k < 4; k++) {
       gate.release(); // the next event, queued since the start, is dispatched now
       long before = last;
       AtomicReference<Latency> seen = new AtomicReference<>(ZERO);
       awaitUntil(
           () -> {
-            seen.set(stage.snapshot().queueWait());
+            seen.set(stage.snapshot().latency().queueWait());
             return seen.get().maxNanos() > before;
           });
       last = seen.get().maxNanos();
     }
     assertThat(last).isPositive();
-    assertThat(stage.snapshot().queueWait().p50Nanos()).isPositive();
+    assertThat(stage.snapshot().latency().queueWait().p50Nanos()).isPositive();
     gate.release(10);
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
   }
@@ -113,11 +117,11 @@ class LatencyStatisticsTest extends GraphTestSupport {
     }
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
     // a sampled window without completions has passed: its (empty) rotation was skipped
-    awaitUntil(() -> stage.snapshot().throughput() == 0);
+    awaitUntil(() -> stage.snapshot().handlers().throughput() == 0);
     StageSnapshot s = stage.snapshot();
-    assertThat(s.completed()).isEqualTo(100);
-    assertThat(s.queueWait().count()).isEqualTo(100);
-    assertThat(s.serviceTime().count()).isEqualTo(100);
+    assertThat(s.counts().completed()).isEqualTo(100);
+    assertThat(s.latency().queueWait().count()).isEqualTo(100);
+    assertThat(s.latency().serviceTime().count()).isEqualTo(100);
   }
 
   @Test
@@ -130,9 +134,9 @@ class LatencyStatisticsTest extends GraphTestSupport {
     }
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
     StageSnapshot s = stage.snapshot();
-    assertThat(s.completed()).isEqualTo(50);
-    assertThat(s.queueWait()).isEqualTo(ZERO);
-    assertThat(s.serviceTime()).isEqualTo(ZERO);
+    assertThat(s.counts().completed()).isEqualTo(50);
+    assertThat(s.latency().queueWait()).isEqualTo(ZERO);
+    assertThat(s.latency().serviceTime()).isEqualTo(ZERO);
   }
 
   @Test
@@ -154,12 +158,12 @@ class LatencyStatisticsTest extends GraphTestSupport {
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
     StageSnapshot s = stage.snapshot();
     assertThat(s.balanced()).isTrue();
-    assertThat(s.completed() + s.dropped()).isEqualTo(100);
+    assertThat(s.counts().completed() + s.counts().dropped()).isEqualTo(100);
     // every dispatched event recorded one queue wait, none of them bogus (a stale or unwritten
     // slot would show as a wait of about the JVM's uptime or more)
-    assertThat(s.queueWait().count()).isEqualTo(s.completed());
-    assertThat(s.queueWait().maxNanos()).isLessThan(TIMEOUT.toNanos());
-    assertThat(s.serviceTime().count()).isEqualTo(s.completed());
+    assertThat(s.latency().queueWait().count()).isEqualTo(s.counts().completed());
+    assertThat(s.latency().queueWait().maxNanos()).isLessThan(TIMEOUT.toNanos());
+    assertThat(s.latency().serviceTime().count()).isEqualTo(s.counts().completed());
   }
 
   @Test

@@ -14,6 +14,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * The structured lifecycle of a graph: graceful close drains everything, forced shutdown cancels
@@ -27,9 +29,9 @@ class LifecycleTest extends GraphTestSupport {
 
   private static void assertQuiescentAndBalanced(StageGraph graph) {
     for (StageSnapshot s : graph.snapshot().stages()) {
-      assertThat(s.queued()).as("%s queued", s.name()).isZero();
-      assertThat(s.inFlight()).as("%s in flight", s.name()).isZero();
-      assertThat(s.activeHandlers()).as("%s active handlers", s.name()).isZero();
+      assertThat(s.queue().queued()).as("%s queued", s.name()).isZero();
+      assertThat(s.handlers().inFlight()).as("%s in flight", s.name()).isZero();
+      assertThat(s.handlers().active()).as("%s active handlers", s.name()).isZero();
       assertThat(s.balanced()).as("%s balanced: %s", s.name(), s).isTrue();
     }
   }
@@ -93,9 +95,13 @@ class LifecycleTest extends GraphTestSupport {
     assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
     assertThat(done).containsExactlyInAnyOrderElementsOf(range(n));
     for (StageSnapshot s : graph.snapshot().stages()) {
-      assertThat(s.admitted()).as("%s admitted", s.name()).isEqualTo(n);
-      assertThat(s.completed()).as("%s completed", s.name()).isEqualTo(n);
-      assertThat(s.failed() + s.cancelled() + s.dropped() + s.rejected())
+      assertThat(s.counts().admitted()).as("%s admitted", s.name()).isEqualTo(n);
+      assertThat(s.counts().completed()).as("%s completed", s.name()).isEqualTo(n);
+      assertThat(
+              s.counts().failed()
+                  + s.counts().cancelled()
+                  + s.counts().dropped()
+                  + s.counts().rejected())
           .as("%s failed+cancelled+dropped+rejected", s.name())
           .isZero();
     }
@@ -160,13 +166,13 @@ class LifecycleTest extends GraphTestSupport {
     }
     assertThat(received).isEqualTo(expected);
     StageSnapshot f = first.snapshot();
-    assertThat(f.admitted()).isEqualTo(3);
-    assertThat(f.completed()).isEqualTo(3);
-    assertThat(f.rejected()).isEqualTo(2); // x, z
+    assertThat(f.counts().admitted()).isEqualTo(3);
+    assertThat(f.counts().completed()).isEqualTo(3);
+    assertThat(f.counts().rejected()).isEqualTo(2); // x, z
     StageSnapshot s = second.snapshot();
-    assertThat(s.admitted()).isEqualTo(9);
-    assertThat(s.completed()).isEqualTo(9);
-    assertThat(s.rejected()).isEqualTo(4); // y, p, q, r
+    assertThat(s.counts().admitted()).isEqualTo(9);
+    assertThat(s.counts().completed()).isEqualTo(9);
+    assertThat(s.counts().rejected()).isEqualTo(4); // y, p, q, r
     assertQuiescentAndBalanced(graph);
   }
 
@@ -211,11 +217,12 @@ class LifecycleTest extends GraphTestSupport {
     assertThat(done).allSatisfy(e -> assertThat(e).isLessThan(quick));
 
     StageSnapshot s = work.snapshot();
-    assertThat(s.admitted()).isEqualTo(n);
-    assertThat(s.completed()).isEqualTo(done.size());
-    assertThat(s.cancelled()).isEqualTo(unprocessed.size());
-    assertThat(s.failed()).isZero();
-    assertThat(s.completed() + s.cancelled() + s.failed()).isEqualTo(s.admitted());
+    assertThat(s.counts().admitted()).isEqualTo(n);
+    assertThat(s.counts().completed()).isEqualTo(done.size());
+    assertThat(s.counts().cancelled()).isEqualTo(unprocessed.size());
+    assertThat(s.counts().failed()).isZero();
+    assertThat(s.counts().completed() + s.counts().cancelled() + s.counts().failed())
+        .isEqualTo(s.counts().admitted());
     assertQuiescentAndBalanced(graph);
   }
 
@@ -269,15 +276,16 @@ class LifecycleTest extends GraphTestSupport {
 
     StageSnapshot f = first.snapshot();
     StageSnapshot s = second.snapshot();
-    assertThat(f.admitted()).isEqualTo(n);
-    assertThat(f.failed()).isZero();
-    assertThat(f.completed() + f.cancelled()).isEqualTo(f.admitted());
-    assertThat(f.cancelled()).isEqualTo(byStage.getOrDefault("first", List.of()).size());
-    assertThat(s.admitted()).isEqualTo(f.completed()); // each completed first handler emitted once
-    assertThat(s.failed()).isZero();
-    assertThat(s.completed()).isEqualTo(done.size());
-    assertThat(s.completed() + s.cancelled()).isEqualTo(s.admitted());
-    assertThat(s.cancelled()).isEqualTo(byStage.getOrDefault("second", List.of()).size());
+    assertThat(f.counts().admitted()).isEqualTo(n);
+    assertThat(f.counts().failed()).isZero();
+    assertThat(f.counts().completed() + f.counts().cancelled()).isEqualTo(f.counts().admitted());
+    assertThat(f.counts().cancelled()).isEqualTo(byStage.getOrDefault("first", List.of()).size());
+    assertThat(s.counts().admitted())
+        .isEqualTo(f.counts().completed()); // each completed first handler emitted once
+    assertThat(s.counts().failed()).isZero();
+    assertThat(s.counts().completed()).isEqualTo(done.size());
+    assertThat(s.counts().completed() + s.counts().cancelled()).isEqualTo(s.counts().admitted());
+    assertThat(s.counts().cancelled()).isEqualTo(byStage.getOrDefault("second", List.of()).size());
     assertQuiescentAndBalanced(graph);
   }
 
@@ -306,7 +314,7 @@ class LifecycleTest extends GraphTestSupport {
     for (int i = 1; i <= 4; i++) {
       work.put(i);
     }
-    assertThat(work.snapshot().queued()).isEqualTo(4);
+    assertThat(work.snapshot().queue().queued()).isEqualTo(4);
 
     ShutdownReport report = graph.shutdownNow();
 
@@ -320,12 +328,12 @@ class LifecycleTest extends GraphTestSupport {
             new UnprocessedEvent("work", 3, false),
             new UnprocessedEvent("work", 4, false));
     StageSnapshot s = work.snapshot();
-    assertThat(s.admitted()).isEqualTo(5);
-    assertThat(s.cancelled()).isEqualTo(5);
-    assertThat(s.failed()).isZero();
-    assertThat(s.completed()).isZero();
+    assertThat(s.counts().admitted()).isEqualTo(5);
+    assertThat(s.counts().cancelled()).isEqualTo(5);
+    assertThat(s.counts().failed()).isZero();
+    assertThat(s.counts().completed()).isZero();
     assertThat(deadLetters).isEmpty();
-    assertThat(dl.snapshot().admitted()).isZero();
+    assertThat(dl.snapshot().counts().admitted()).isZero();
     assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
     assertThatThrownBy(() -> work.put(5)).isInstanceOf(StageClosedException.class);
     assertQuiescentAndBalanced(graph);
@@ -373,8 +381,8 @@ class LifecycleTest extends GraphTestSupport {
             new UnprocessedEvent("strict", 1, true), new UnprocessedEvent("lenient", 2, true));
     assertThat(graph.failure()).isEmpty();
     for (StageSnapshot s : graph.snapshot().stages()) {
-      assertThat(s.cancelled()).as(s.name()).isEqualTo(1);
-      assertThat(s.failed()).as(s.name()).isZero();
+      assertThat(s.counts().cancelled()).as(s.name()).isEqualTo(1);
+      assertThat(s.counts().failed()).as(s.name()).isZero();
     }
     assertQuiescentAndBalanced(graph);
   }
@@ -430,7 +438,7 @@ class LifecycleTest extends GraphTestSupport {
     assertThat(graph.shutdownNow().unprocessed()).isEmpty();
     assertThat(graph.awaitIdle(Duration.ZERO)).isTrue();
     assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
-    assertThat(work.snapshot().completed()).isEqualTo(2);
+    assertThat(work.snapshot().counts().completed()).isEqualTo(2);
     assertQuiescentAndBalanced(graph);
   }
 
@@ -488,8 +496,8 @@ class LifecycleTest extends GraphTestSupport {
     gate.countDown();
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
     // quiescent means: every counter settled, every queue empty, nothing in flight
-    assertThat(first.snapshot().completed()).isEqualTo(10);
-    assertThat(last.snapshot().completed()).isEqualTo(10);
+    assertThat(first.snapshot().counts().completed()).isEqualTo(10);
+    assertThat(last.snapshot().counts().completed()).isEqualTo(10);
     assertQuiescentAndBalanced(graph);
     assertThat(graph.state()).isEqualTo(StageGraph.State.OPEN);
 

@@ -12,6 +12,14 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.seda4j.control.AdmissionContext;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.control.AdmissionSample;
+import org.seda4j.control.ConcurrencyController;
+import org.seda4j.control.ControllerDecision;
+import org.seda4j.control.ControllerSample;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * More misuse a senior engineer would try, beyond {@link BadInputTest}: values at the edges of
@@ -41,7 +49,7 @@ class MisuseTest extends GraphTestSupport {
             .onFull(FullQueuePolicy.blockFor(FOREVER))
             .handler((e, ctx) -> gate.await());
     stage.put(1); // taken by the handler, which waits at the gate
-    awaitUntil(() -> stage.snapshot().inFlight() == 1);
+    awaitUntil(() -> stage.snapshot().handlers().inFlight() == 1);
     stage.put(2); // fills the queue
 
     Forked<Void> producer =
@@ -51,14 +59,14 @@ class MisuseTest extends GraphTestSupport {
               stage.put(3); // waits for room, without a bound
               return null;
             });
-    awaitUntil(() -> stage.snapshot().blockedProducers() == 1);
+    awaitUntil(() -> stage.snapshot().queue().blockedProducers() == 1);
     gate.countDown();
 
     assertThat(producer.future()).succeedsWithin(TIMEOUT);
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
     StageSnapshot s = stage.snapshot();
-    assertThat(s.completed()).isEqualTo(3);
-    assertThat(s.rejected()).isZero();
+    assertThat(s.counts().completed()).isEqualTo(3);
+    assertThat(s.counts().rejected()).isZero();
     assertThat(s.balanced()).isTrue();
   }
 
@@ -77,7 +85,7 @@ class MisuseTest extends GraphTestSupport {
 
     assertThat(report.graceful()).isTrue();
     assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
-    assertThat(stage.snapshot().completed()).isEqualTo(1);
+    assertThat(stage.snapshot().counts().completed()).isEqualTo(1);
   }
 
   @Test
@@ -106,7 +114,7 @@ class MisuseTest extends GraphTestSupport {
     assertThat(report.graceful()).isFalse();
     assertThat(report.unstoppedThreads()).isEmpty();
     assertThat(report.unprocessed()).hasSize(2);
-    assertThat(stage.snapshot().cancelled()).isEqualTo(2);
+    assertThat(stage.snapshot().counts().cancelled()).isEqualTo(2);
   }
 
   // ------------------------------------------------------------------ StageContext off its thread
@@ -155,8 +163,8 @@ class MisuseTest extends GraphTestSupport {
     assertThat(report.graceful()).isTrue();
     assertThat(report.unprocessed()).isEmpty();
     StageSnapshot t = target.snapshot();
-    assertThat(t.cancelled()).isZero();
-    assertThat(t.admitted()).isEqualTo(admitted.get()).isEqualTo(t.completed());
+    assertThat(t.counts().cancelled()).isZero();
+    assertThat(t.counts().admitted()).isEqualTo(admitted.get()).isEqualTo(t.counts().completed());
   }
 
   // ------------------------------------------------------------------ negative durations
@@ -209,7 +217,7 @@ class MisuseTest extends GraphTestSupport {
             .handler((e, ctx) -> gate.await());
     self.set(graph);
     stage.put(1); // taken by the handler
-    awaitUntil(() -> stage.snapshot().inFlight() == 1);
+    awaitUntil(() -> stage.snapshot().handlers().inFlight() == 1);
     stage.put(2); // fills the queue
 
     OfferResult r = stage.offer(3); // dropped; the listener closes the graph on this thread
@@ -219,8 +227,8 @@ class MisuseTest extends GraphTestSupport {
     assertThat(closedBy.get().graceful()).isTrue();
     assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
     StageSnapshot s = stage.snapshot();
-    assertThat(s.completed()).isEqualTo(2);
-    assertThat(s.dropped()).isEqualTo(1);
+    assertThat(s.counts().completed()).isEqualTo(2);
+    assertThat(s.counts().dropped()).isEqualTo(1);
     assertThat(s.balanced()).isTrue();
   }
 
@@ -272,9 +280,11 @@ class MisuseTest extends GraphTestSupport {
     assertThat(refused.get())
         .hasMessageContaining("close() called from a handler of stage 'source'")
         .hasMessageContaining("call it from outside the graph");
-    assertThat(source.snapshot().completed()).as("the emit returned normally").isEqualTo(1);
-    assertThat(target.snapshot().dropped()).isEqualTo(1);
-    assertThat(target.snapshot().completed()).isEqualTo(2);
+    assertThat(source.snapshot().counts().completed())
+        .as("the emit returned normally")
+        .isEqualTo(1);
+    assertThat(target.snapshot().counts().dropped()).isEqualTo(1);
+    assertThat(target.snapshot().counts().completed()).isEqualTo(2);
     graph.close();
   }
 
@@ -302,7 +312,7 @@ class MisuseTest extends GraphTestSupport {
     stage.put(0);
 
     awaitUntil(() -> graph.snapshot().deadlocked().equals(java.util.List.of("again")));
-    assertThat(stage.snapshot().blockedOnEmit()).isEqualTo(1);
+    assertThat(stage.snapshot().handlers().blockedOnEmit()).isEqualTo(1);
     ShutdownReport report = graph.shutdownNow();
     assertThat(report.unprocessed()).hasSize(2); // the blocked handler's event and the queued one
     assertThat(stage.snapshot().balanced()).isTrue();
@@ -332,7 +342,7 @@ class MisuseTest extends GraphTestSupport {
     }
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
 
-    assertThat(stage.snapshot().completed()).isEqualTo(2000);
+    assertThat(stage.snapshot().counts().completed()).isEqualTo(2000);
     assertThat(largest.get()).as("a batch holds at most what was queued").isLessThanOrEqualTo(1024);
     assertThat(stage.permits()).isEqualTo(Integer.MAX_VALUE);
     graph.close();
@@ -471,7 +481,7 @@ class MisuseTest extends GraphTestSupport {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("can never succeed");
     }
-    assertThat(stage.snapshot().offered()).isZero();
+    assertThat(stage.snapshot().counts().offered()).isZero();
     graph.close();
   }
 
@@ -502,8 +512,8 @@ class MisuseTest extends GraphTestSupport {
     assertThat(seen.get())
         .hasMessageContaining("stage 'foreign' does not admit events")
         .hasMessageContaining("graph 'mu_other_closed' is TERMINATED");
-    assertThat(stage.snapshot().failed()).isEqualTo(1);
-    assertThat(foreign.snapshot().rejected()).isEqualTo(1);
+    assertThat(stage.snapshot().counts().failed()).isEqualTo(1);
+    assertThat(foreign.snapshot().counts().rejected()).isEqualTo(1);
     graph.close();
   }
 
@@ -544,10 +554,10 @@ class MisuseTest extends GraphTestSupport {
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
 
     assertThat(modify.get()).isInstanceOf(UnsupportedOperationException.class);
-    assertThat(batches.snapshot().failed()).isEqualTo(1);
-    assertThat(batches.snapshot().completed()).isEqualTo(2);
-    assertThat(errors.snapshot().failed()).isEqualTo(1);
-    assertThat(errors.snapshot().completed()).isEqualTo(2);
+    assertThat(batches.snapshot().counts().failed()).isEqualTo(1);
+    assertThat(batches.snapshot().counts().completed()).isEqualTo(2);
+    assertThat(errors.snapshot().counts().failed()).isEqualTo(1);
+    assertThat(errors.snapshot().counts().completed()).isEqualTo(2);
     graph.close();
   }
 
@@ -571,15 +581,15 @@ class MisuseTest extends GraphTestSupport {
                           })
                       .handler((e, ctx) -> gate.await());
               stage.put(1);
-              awaitUntil(() -> stage.snapshot().inFlight() == 1);
+              awaitUntil(() -> stage.snapshot().handlers().inFlight() == 1);
               stage.put(2);
               OfferResult r = stage.offer(3);
               return () -> {
                 assertThat(r).isInstanceOf(OfferResult.Dropped.class);
                 gate.countDown();
                 assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
-                assertThat(stage.snapshot().dropped()).isEqualTo(1);
-                assertThat(stage.snapshot().completed()).isEqualTo(2);
+                assertThat(stage.snapshot().counts().dropped()).isEqualTo(1);
+                assertThat(stage.snapshot().counts().completed()).isEqualTo(2);
                 graph.close();
               };
             },
@@ -609,8 +619,8 @@ class MisuseTest extends GraphTestSupport {
                 assertThat(stage.offer(2)).isInstanceOf(OfferResult.Accepted.class);
                 assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
                 StageSnapshot snap = stage.snapshot();
-                assertThat(snap.rejected(RejectionReason.REFUSED)).isEqualTo(1);
-                assertThat(snap.completed()).isEqualTo(1);
+                assertThat(snap.counts().rejected(RejectionReason.REFUSED)).isEqualTo(1);
+                assertThat(snap.counts().completed()).isEqualTo(1);
                 assertThat(snap.balanced()).isTrue();
                 graph.close();
               };
@@ -655,8 +665,8 @@ class MisuseTest extends GraphTestSupport {
                   stage.put(i); // still admitted after the controller failed
                 }
                 assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
-                assertThat(stage.snapshot().completed()).isEqualTo(200);
-                assertThat(stage.snapshot().rejected()).isZero();
+                assertThat(stage.snapshot().counts().completed()).isEqualTo(200);
+                assertThat(stage.snapshot().counts().rejected()).isZero();
                 graph.close();
               };
             },

@@ -15,6 +15,8 @@ import org.awaitility.core.ConditionFactory;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Handlers emitting to other stages: routing over a sealed event type with an exhaustive {@code
@@ -113,10 +115,10 @@ class RoutingTest {
       assertThat(audits)
           .isEqualTo(commands.stream().filter(c -> c instanceof Audit).toList())
           .hasSize(10);
-      assertThat(router.snapshot().completed()).isEqualTo(70);
-      assertThat(depositStage.snapshot().completed()).isEqualTo(30);
-      assertThat(withdrawStage.snapshot().completed()).isEqualTo(30);
-      assertThat(auditStage.snapshot().completed()).isEqualTo(10);
+      assertThat(router.snapshot().counts().completed()).isEqualTo(70);
+      assertThat(depositStage.snapshot().counts().completed()).isEqualTo(30);
+      assertThat(withdrawStage.snapshot().counts().completed()).isEqualTo(30);
+      assertThat(auditStage.snapshot().counts().completed()).isEqualTo(10);
       GraphSnapshot g = graph.snapshot();
       assertThat(g.admitted()).isEqualTo(140);
       assertThat(g.finished()).isEqualTo(140);
@@ -164,10 +166,10 @@ class RoutingTest {
       }
       for (int i = 0; i < 3; i++) {
         assertThat(received.get(i)).as("sink%d", i).containsExactlyInAnyOrderElementsOf(expected);
-        assertThat(sinks.get(i).snapshot().admitted()).isEqualTo(100);
-        assertThat(sinks.get(i).snapshot().completed()).isEqualTo(100);
+        assertThat(sinks.get(i).snapshot().counts().admitted()).isEqualTo(100);
+        assertThat(sinks.get(i).snapshot().counts().completed()).isEqualTo(100);
       }
-      assertThat(fanOut.snapshot().completed()).isEqualTo(100);
+      assertThat(fanOut.snapshot().counts().completed()).isEqualTo(100);
       assertThat(graph.snapshot().admitted()).isEqualTo(400);
       assertThat(graph.snapshot().balanced()).isTrue();
     }
@@ -210,8 +212,8 @@ class RoutingTest {
       assertThat(seenWhenFirstIdle.get()).isEqualTo(2001);
       assertThat(seen).hasSize(2001).startsWith(2000, 1999).endsWith(1, 0);
       StageSnapshot s = countdown.snapshot();
-      assertThat(s.admitted()).isEqualTo(2001);
-      assertThat(s.completed()).isEqualTo(2001);
+      assertThat(s.counts().admitted()).isEqualTo(2001);
+      assertThat(s.counts().completed()).isEqualTo(2001);
       assertThat(s.balanced()).isTrue();
     }
   }
@@ -281,8 +283,8 @@ class RoutingTest {
       // (201 visits per ball, alternating, starting and ending at ping)
       assertThat(pingHits.get()).isEqualTo(5 * 101);
       assertThat(pongHits.get()).isEqualTo(5 * 100);
-      assertThat(ping.snapshot().completed()).isEqualTo(5 * 101);
-      assertThat(pong.snapshot().completed()).isEqualTo(5 * 100);
+      assertThat(ping.snapshot().counts().completed()).isEqualTo(5 * 101);
+      assertThat(pong.snapshot().counts().completed()).isEqualTo(5 * 100);
       assertThat(graph.snapshot().balanced()).isTrue();
       // and a blocking awaitIdle agrees
       assertIdle(graph);
@@ -317,7 +319,7 @@ class RoutingTest {
       // then awaitIdle returns true only after the last one
       assertThat(graph.awaitIdle(WAIT)).isTrue();
       assertThat(hops.get()).isEqualTo(301);
-      assertThat(loop.snapshot().completed()).isEqualTo(301);
+      assertThat(loop.snapshot().counts().completed()).isEqualTo(301);
     }
   }
 }

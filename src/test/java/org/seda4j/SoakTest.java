@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Soak: a three-stage pipeline with the default (adaptive) controllers, first saturated to measure
@@ -130,7 +132,7 @@ class SoakTest {
     int graphThreads() {
       int n = 1;
       for (StageSnapshot s : graph.snapshot().stages()) {
-        n += 1 + s.activeHandlers();
+        n += 1 + s.handlers().active();
       }
       return n;
     }
@@ -140,11 +142,11 @@ class SoakTest {
       for (StageSnapshot s : graph.snapshot().stages()) {
         b.append(s.name())
             .append(" q")
-            .append(s.queued())
+            .append(s.queue().queued())
             .append(" p")
-            .append(s.permits())
+            .append(s.handlers().permits())
             .append(" b")
-            .append(s.batchSize())
+            .append(s.handlers().batchSize())
             .append("  ");
       }
       return b.toString().trim();
@@ -289,8 +291,8 @@ class SoakTest {
       assertThat(end.balanced()).isTrue();
       assertThat(end.rejected()).isZero();
       for (StageSnapshot s : end.stages()) {
-        assertThat(s.admitted()).as(s.name()).isEqualTo(offered);
-        assertThat(s.completed()).as(s.name()).isEqualTo(offered);
+        assertThat(s.counts().admitted()).as(s.name()).isEqualTo(offered);
+        assertThat(s.counts().completed()).as(s.name()).isEqualTo(offered);
       }
       assertThat(p.sunk.sum()).isEqualTo(offered);
       line(

@@ -23,6 +23,8 @@ import net.jqwik.api.lifecycle.AfterTry;
 import net.jqwik.api.state.Action;
 import net.jqwik.api.state.ActionChain;
 import net.jqwik.api.state.Transformer;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Model-based test (jqwik): random sequences of API calls on one stage, each checked against a
@@ -485,19 +487,20 @@ class StageModelTest {
     /** The counters the model knows exactly, and the invariant. */
     void checkCounters() {
       StageSnapshot s = stage.snapshot();
-      assertThat(s.admitted()).as("admitted").isEqualTo(admittedIds.size());
-      assertThat(s.rejected()).as("rejected").isEqualTo(rejected);
-      assertThat(s.dropped()).as("dropped").isEqualTo(dropped.size());
-      assertThat(s.queued()).as("queued").isBetween(0, capacity);
-      assertThat(s.admitted())
+      assertThat(s.counts().admitted()).as("admitted").isEqualTo(admittedIds.size());
+      assertThat(s.counts().rejected()).as("rejected").isEqualTo(rejected);
+      assertThat(s.counts().dropped()).as("dropped").isEqualTo(dropped.size());
+      assertThat(s.queue().queued()).as("queued").isBetween(0, capacity);
+      assertThat(s.counts().admitted())
           .as("admitted >= ended + queued + in flight")
-          .isGreaterThanOrEqualTo(s.finished() + s.queued() + s.inFlight());
-      assertThat(s.completed())
+          .isGreaterThanOrEqualTo(
+              s.counts().finished() + s.queue().queued() + s.handlers().inFlight());
+      assertThat(s.counts().completed())
           .as("completed <= handler completions")
           .isLessThanOrEqualTo(completed.size());
-      assertThat(s.permits()).isEqualTo(permits);
-      assertThat(s.batchSize()).isEqualTo(batchSize);
-      assertThat(s.failed()).isZero();
+      assertThat(s.handlers().permits()).isEqualTo(permits);
+      assertThat(s.handlers().batchSize()).isEqualTo(batchSize);
+      assertThat(s.counts().failed()).isZero();
     }
 
     /** close() (-1), close(1 ms) (1) or shutdownNow() (0). */
@@ -526,8 +529,8 @@ class StageModelTest {
       assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
       StageSnapshot s = stage.snapshot();
       assertThat(s.balanced()).as("balanced: " + s).isTrue();
-      assertThat(s.queued() + s.inFlight()).isZero();
-      assertThat(s.completed()).isEqualTo(completed.size());
+      assertThat(s.queue().queued() + s.handlers().inFlight()).isZero();
+      assertThat(s.counts().completed()).isEqualTo(completed.size());
       // Every admitted event completed, was dropped, or is in the report.
       Set<Long> unfinished = new LinkedHashSet<>(admittedIds);
       unfinished.removeAll(dropped);
@@ -544,7 +547,7 @@ class StageModelTest {
           assertThat(u.started()).isEqualTo(entered.contains((Long) u.event()));
         }
         assertThat(reported).as("report == admitted - completed - dropped").isEqualTo(unfinished);
-        assertThat(s.cancelled()).isEqualTo(unfinished.size());
+        assertThat(s.counts().cancelled()).isEqualTo(unfinished.size());
       }
       checkCounters();
     }

@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.seda4j.observe.ShutdownReport;
 
 /**
  * Nothing a graph starts outlives it. Virtual threads are not in {@code
@@ -126,7 +127,7 @@ class ThreadLeakTest extends GraphTestSupport {
     graph.close();
 
     assertThat(threadsOf(graph)).isEmpty();
-    assertThat(last.snapshot().completed()).isEqualTo(50);
+    assertThat(last.snapshot().counts().completed()).isEqualTo(50);
   }
 
   @Test
@@ -219,7 +220,7 @@ class ThreadLeakTest extends GraphTestSupport {
               stage.put(3);
               return null;
             });
-    awaitUntil(() -> stage.snapshot().blockedProducers() == 1);
+    awaitUntil(() -> stage.snapshot().queue().blockedProducers() == 1);
     producer.thread().interrupt();
     assertThat(producer.future())
         .failsWithin(TIMEOUT)

@@ -13,6 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * The worker loop: a handler thread keeps draining batches while its stage has events and its
@@ -42,7 +44,7 @@ class WorkerLoopTest extends GraphTestSupport {
                     }
                   });
       stage.put(0);
-      eventually().until(() -> stage.snapshot().activeHandlers() == 1);
+      eventually().until(() -> stage.snapshot().handlers().active() == 1);
       // when 50 more events queue up behind it and the gate opens
       for (int i = 1; i <= 50; i++) {
         stage.put(i);
@@ -53,7 +55,7 @@ class WorkerLoopTest extends GraphTestSupport {
       // then the backlog was drained by workers that each took many batches, not one thread per
       // batch: 51 batches. (The worker that held the first event used up its 1 ms slice at the
       // gate, so it usually hands over once; a loaded machine may cost a few more slices.)
-      assertThat(stage.snapshot().completed()).isEqualTo(51);
+      assertThat(stage.snapshot().counts().completed()).isEqualTo(51);
       assertThat(threads)
           .hasSizeLessThanOrEqualTo(51 / 2)
           .allMatch(t -> t.startsWith("seda4j-loop-reuse-work-"));
@@ -84,22 +86,22 @@ class WorkerLoopTest extends GraphTestSupport {
     for (int i = 0; i < 2000; i++) {
       stage.put(i);
     }
-    eventually().until(() -> stage.snapshot().activeHandlers() == 4);
+    eventually().until(() -> stage.snapshot().handlers().active() == 4);
 
     // when the permits drop to 1 while the four loop
     stage.setPermits(1);
-    eventually().until(() -> stage.snapshot().activeHandlers() <= 1);
+    eventually().until(() -> stage.snapshot().handlers().active() <= 1);
     maxRunning.set(0);
-    long before = stage.snapshot().completed();
-    eventually().until(() -> stage.snapshot().completed() >= before + 50);
+    long before = stage.snapshot().counts().completed();
+    eventually().until(() -> stage.snapshot().counts().completed() >= before + 50);
 
     // then from then on at most one handler runs at a time, and the backlog still drains
     assertThat(maxRunning.get()).isEqualTo(1);
-    assertThat(stage.snapshot().queued()).isPositive();
+    assertThat(stage.snapshot().queue().queued()).isPositive();
     stage.setPermits(8);
     assertThat(graph.awaitIdle(Duration.ofSeconds(30))).isTrue();
     StageSnapshot s = stage.snapshot();
-    assertThat(s.completed()).isEqualTo(2000);
+    assertThat(s.counts().completed()).isEqualTo(2000);
     assertThat(s.balanced()).isTrue();
   }
 
@@ -122,14 +124,15 @@ class WorkerLoopTest extends GraphTestSupport {
             .stage("other", Integer.class)
             .permits(1)
             .batchSize(1)
-            .handler((round, ctx) -> hogBacklogWhenOtherRan.put(round, hog.snapshot().queued()));
+            .handler(
+                (round, ctx) -> hogBacklogWhenOtherRan.put(round, hog.snapshot().queue().queued()));
     // (several rounds: which carrier queue each thread lands in varies, and a scheduler that is
     // only sometimes unfair starved the other stage in about one round in ten)
     for (int round = 0; round < 10; round++) {
       for (int i = 0; i < 100 * carriers; i++) {
         hog.put(i); // about 100 ms of work per carrier
       }
-      eventually().until(() -> hog.snapshot().activeHandlers() == carriers);
+      eventually().until(() -> hog.snapshot().handlers().active() == carriers);
 
       // when the other stage gets an event
       other.put(round);
@@ -160,7 +163,7 @@ class WorkerLoopTest extends GraphTestSupport {
     for (int i = 0; i < 1000; i++) {
       stage.put(i);
     }
-    eventually().until(() -> stage.snapshot().completed() >= 20);
+    eventually().until(() -> stage.snapshot().counts().completed() >= 20);
 
     ShutdownReport report = graph.shutdownNow();
 
@@ -173,10 +176,10 @@ class WorkerLoopTest extends GraphTestSupport {
     assertThat(unprocessed).doesNotHaveDuplicates().doesNotContainAnyElementsOf(handled);
     assertThat(all).hasSize(1000);
     StageSnapshot s = stage.snapshot();
-    assertThat(s.completed()).isEqualTo(handled.size());
-    assertThat(s.cancelled()).isEqualTo(unprocessed.size());
-    assertThat(s.queued()).isZero();
-    assertThat(s.inFlight()).isZero();
+    assertThat(s.counts().completed()).isEqualTo(handled.size());
+    assertThat(s.counts().cancelled()).isEqualTo(unprocessed.size());
+    assertThat(s.queue().queued()).isZero();
+    assertThat(s.handlers().inFlight()).isZero();
     assertThat(s.balanced()).isTrue();
   }
 

@@ -268,7 +268,7 @@ public final class QuiescenceStress {
     @Actor
     public void observer(I_Result r) {
       int idle = 0;
-      while (a.snapshot().finished() == 0) {
+      while (a.snapshot().counts().finished() == 0) {
         if (idleNow(g)) {
           idle = 1;
         }

@@ -15,7 +15,7 @@ import org.openjdk.jcstress.infra.results.II_Result;
 import org.seda4j.FullQueuePolicy;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
-import org.seda4j.StageSnapshot;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * StageImpl.snapshot() while events move (admitted, queued, taken, ended, dropped) on the stage's
@@ -32,7 +32,10 @@ public final class SnapshotStress {
 
   /** 1 if admitted >= finished + queued + inFlight in this snapshot. */
   static int consistent(StageSnapshot s) {
-    return s.admitted() >= s.finished() + s.queued() + s.inFlight() ? 1 : 0;
+    return s.counts().admitted()
+            >= s.counts().finished() + s.queue().queued() + s.handlers().inFlight()
+        ? 1
+        : 0;
   }
 
   /** 1 if the graph became idle within 10 s and the stage's books balance; -1 if interrupted. */

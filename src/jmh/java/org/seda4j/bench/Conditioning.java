@@ -10,14 +10,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.AdmissionController;
-import org.seda4j.StageSnapshot;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.control.ResponseTimeSettings;
 import org.seda4j.lab.Arrivals;
 import org.seda4j.lab.Latencies;
 import org.seda4j.lab.Recorder;
 import org.seda4j.lab.Resource;
 import org.seda4j.lab.Services;
 import org.seda4j.lab.Trial;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * The "well-conditioned service" experiment of the SEDA papers (Welsh, Culler and Brewer, SOSP
@@ -100,8 +101,7 @@ public final class Conditioning {
           + "answered,rejected,p50_ms,p90_ms,p99_ms,max_ms";
 
   /** Welsh and Culler's controller's settings (default: the published ones). */
-  static AdmissionController.ResponseTimeSettings settings =
-      AdmissionController.ResponseTimeSettings.target(TARGET);
+  static ResponseTimeSettings settings = ResponseTimeSettings.builder(TARGET).build();
 
   /** Print the bottleneck stage's admission state every 200 ms (for experiments). */
   static boolean trace;
@@ -149,11 +149,11 @@ public final class Conditioning {
           Locale.ROOT,
           "  t=%.1fs queue=%d admitted=%d rejected=%d rt.p90=%.1fms | %s%n",
           (sample.nanoTime() - t.start()) / 1e9,
-          w.queued(),
-          w.admitted(),
-          w.rejected(),
-          w.responseTime().p90Nanos() / 1e6,
-          w.admission());
+          w.queue().queued(),
+          w.counts().admitted(),
+          w.counts().rejected(),
+          w.latency().responseTime().p90Nanos() / 1e6,
+          w.controllers().admission());
     }
     // Answers still in flight at the end of the window do not count (they are late anyway).
     long windowStart = t.start() + (long) (warmupSeconds * 1e9);
@@ -197,7 +197,7 @@ public final class Conditioning {
       } else if (a.equals("trace")) {
         trace = true;
       } else if (a.startsWith("decrease=")) {
-        settings = settings.withSteps(settings.increment(), Double.parseDouble(a.substring(9)));
+        settings = settings.toBuilder().decreaseFactor(Double.parseDouble(a.substring(9))).build();
       } else {
         out = Path.of(a);
       }

@@ -15,12 +15,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.BatchController;
-import org.seda4j.ConcurrencyController;
 import org.seda4j.EventHandler;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
-import org.seda4j.StageSnapshot;
+import org.seda4j.control.BatchController;
+import org.seda4j.control.ConcurrencyController;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * The controller scenarios of issue 3, as a benchmark harness (not a unit test): each scenario runs
@@ -136,8 +136,8 @@ public final class ControllerScenarios {
         adaptive.throughput,
         adaptive.throughput / best,
         bestPermits,
-        adaptive.end.permits(),
-        adaptive.end.batchSize(),
+        adaptive.end.handlers().permits(),
+        adaptive.end.handlers().batchSize(),
         adaptive.timeTo(0.9 * best));
     out.printf(
         Locale.ROOT,
@@ -150,8 +150,8 @@ public final class ControllerScenarios {
         "default adaptive",
         adaptive.throughput,
         adaptive.throughput / best,
-        adaptive.end.permits(),
-        adaptive.end.batchSize(),
+        adaptive.end.handlers().permits(),
+        adaptive.end.handlers().batchSize(),
         "90% of best after " + adaptive.timeTo(0.9 * best));
     record("1-blocking-10ms", "ThreadPoolExecutor(200)", tpe, tpe / best, 200, 1, "");
   }
@@ -188,17 +188,17 @@ public final class ControllerScenarios {
         adaptive.throughput,
         adaptive.throughput / best,
         bestPermits,
-        adaptive.end.permits(),
+        adaptive.end.handlers().permits(),
         adaptive.maxPermits,
-        adaptive.end.batchSize());
-    out.println("   last decision: " + adaptive.end.concurrencyDecision());
+        adaptive.end.handlers().batchSize());
+    out.println("   last decision: " + adaptive.end.controllers().concurrencyDecision());
     record(
         "2-downstream-20",
         "default adaptive",
         adaptive.throughput,
         adaptive.throughput / best,
-        adaptive.end.permits(),
-        adaptive.end.batchSize(),
+        adaptive.end.handlers().permits(),
+        adaptive.end.handlers().batchSize(),
         "max permits seen " + adaptive.maxPermits);
   }
 
@@ -254,21 +254,21 @@ public final class ControllerScenarios {
             + " batch %d%n",
         adaptive.throughput,
         adaptive.throughput / best,
-        adaptive.end.permits(),
+        adaptive.end.handlers().permits(),
         adaptive.maxPermits,
-        adaptive.end.batchSize());
+        adaptive.end.handlers().batchSize());
     out.println(
         "   last decisions: "
-            + adaptive.end.concurrencyDecision()
+            + adaptive.end.controllers().concurrencyDecision()
             + " | "
-            + adaptive.end.batchDecision());
+            + adaptive.end.controllers().batchDecision());
     record(
         "3-cpu-1us",
         "default adaptive",
         adaptive.throughput,
         adaptive.throughput / best,
-        adaptive.end.permits(),
-        adaptive.end.batchSize(),
+        adaptive.end.handlers().permits(),
+        adaptive.end.handlers().batchSize(),
         "best fixed " + bestConfig);
     Run agg =
         runStage(
@@ -285,14 +285,14 @@ public final class ControllerScenarios {
             + " batch %d%n",
         agg.throughput,
         agg.throughput / best,
-        agg.end.batchSize());
+        agg.end.handlers().batchSize());
     record(
         "3-cpu-1us",
         "adaptive permits + aggThrottle(256)",
         agg.throughput,
         agg.throughput / best,
-        agg.end.permits(),
-        agg.end.batchSize(),
+        agg.end.handlers().permits(),
+        agg.end.handlers().batchSize(),
         "Sandstorm's batching controller for comparison");
   }
 

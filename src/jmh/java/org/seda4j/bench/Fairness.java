@@ -74,13 +74,13 @@ public final class Fairness {
                 .batchSize(1)
                 .handler(
                     (e, ctx) -> {
-                      hogBacklog.set(hog.snapshot().queued());
+                      hogBacklog.set(hog.snapshot().queue().queued());
                       handledAt.set(System.nanoTime());
                     });
         for (int i = 0; i < backlogMs * carriers; i++) {
           hog.put(i);
         }
-        while (hog.snapshot().activeHandlers() < carriers) {
+        while (hog.snapshot().handlers().active() < carriers) {
           Thread.sleep(1);
         }
         long putAt = System.nanoTime();

@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
-import org.seda4j.StageSnapshot;
 import org.seda4j.lab.BlockingWorkload;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Workloads 3, 4 and 5 of the suite, one contender per JVM: {@link Suite} starts this class as a
@@ -175,11 +175,11 @@ public final class Harness {
       System.out.printf(
           Locale.ROOT,
           "controllers at the end: batchSize %d, active %d, queued %d; %s; %s%n",
-          s.batchSize(),
-          s.activeHandlers(),
-          s.queued(),
-          s.concurrencyDecision(),
-          s.batchDecision());
+          s.handlers().batchSize(),
+          s.handlers().active(),
+          s.queue().queued(),
+          s.controllers().concurrencyDecision(),
+          s.controllers().batchDecision());
     }
     w.close();
   }
@@ -198,13 +198,13 @@ public final class Harness {
             Locale.ROOT,
             "trace %5d ms: permits %d, batch %d, active %d, queued %d, %.0f/s; %s; %s%n",
             (System.nanoTime() - t0) / 1_000_000,
-            s.permits(),
-            s.batchSize(),
-            s.activeHandlers(),
-            s.queued(),
-            s.throughput(),
-            s.concurrencyDecision(),
-            s.batchDecision());
+            s.handlers().permits(),
+            s.handlers().batchSize(),
+            s.handlers().active(),
+            s.queue().queued(),
+            s.handlers().throughput(),
+            s.controllers().concurrencyDecision(),
+            s.controllers().batchDecision());
       }
     } catch (InterruptedException end) {
       // the run is over

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.seda4j.Stage;
-import org.seda4j.StageSnapshot;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * S6, a blocking handler with zero configuration: 10 ms blocking calls with 10,000 events
@@ -105,10 +105,12 @@ final class BlockingScenario extends Scenario {
         previous = c;
         if (stage != null) {
           StageSnapshot s = stage.snapshot();
-          r.put("permits", s.permits()).put("batch", s.batchSize()).put("queued", s.queued());
+          r.put("permits", s.handlers().permits())
+              .put("batch", s.handlers().batchSize())
+              .put("queued", s.queue().queued());
           if (i == n) {
-            r.put("concurrency_decision", s.concurrencyDecision())
-                .put("batch_decision", s.batchDecision());
+            r.put("concurrency_decision", s.controllers().concurrencyDecision())
+                .put("batch_decision", s.controllers().batchDecision());
           }
         }
         rows.add(r);

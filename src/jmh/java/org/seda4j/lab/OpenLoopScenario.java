@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.AdmissionController;
 import org.seda4j.FullQueuePolicy;
-import org.seda4j.StageSnapshot;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * S1, open loop: the conditioning service (parse → work, which calls a database of 8 connections ×
@@ -182,7 +182,7 @@ final class OpenLoopScenario extends Scenario {
         l.p90Ms(),
         t.recorder().rejections(),
         t.arrivals().length,
-        last == null ? "" : ", permits " + last.permits());
+        last == null ? "" : ", permits " + last.handlers().permits());
     return row;
   }
 

@@ -12,7 +12,7 @@ import java.util.function.IntSupplier;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
-import org.seda4j.StageSnapshot;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * S4, a resource behind a stage: (a) under saturating closed-loop producers, 4 connections whose
@@ -224,9 +224,9 @@ final class ResourceScenario extends Scenario {
         m.throughput(),
         res.maxInFlight(),
         res.meanInFlight(),
-        end.permits(),
+        end.handlers().permits(),
         m.maxPermits(),
-        end.batchSize());
+        end.handlers().batchSize());
   }
 
   /** A thread pool of the connections' size, one call per event, a bounded queue. */

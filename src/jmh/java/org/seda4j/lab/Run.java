@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.StageSnapshot;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * One scenario running in this JVM: its plan, the engine label written into every row, the rows,
@@ -73,12 +73,12 @@ final class Run {
     if (s == null) {
       return;
     }
-    row.put("permits_end", s.permits())
-        .put("batch_end", s.batchSize())
-        .put("queued_end", s.queued())
-        .put("concurrency_decision", s.concurrencyDecision())
-        .put("batch_decision", s.batchDecision())
-        .put("admission", s.admission());
+    row.put("permits_end", s.handlers().permits())
+        .put("batch_end", s.handlers().batchSize())
+        .put("queued_end", s.queue().queued())
+        .put("concurrency_decision", s.controllers().concurrencyDecision())
+        .put("batch_decision", s.controllers().batchDecision())
+        .put("admission", s.controllers().admission());
   }
 
   /** Parks until {@link System#nanoTime()} reaches {@code deadline}. */

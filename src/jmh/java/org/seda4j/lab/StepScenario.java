@@ -7,8 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.seda4j.StageSnapshot;
 import org.seda4j.lab.OpenLoopScenario.Contender;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * S3, a step and a cold start: a fresh service (the S1 service), 0.5 C for 3 s, 4 C for 5 s, 0.5 C
@@ -130,7 +130,9 @@ final class StepScenario extends Scenario {
               .put("rejected_per_s", rejected[b] * 1000.0 / BIN_MS, 0);
       StageSnapshot s = snapshots[b];
       if (s != null) {
-        row.put("permits", s.permits()).put("queued", s.queued()).put("admission", s.admission());
+        row.put("permits", s.handlers().permits())
+            .put("queued", s.queue().queued())
+            .put("admission", s.controllers().admission());
       }
     }
     double[] p90 = new double[p90Bins];

@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.Stage;
-import org.seda4j.StageSnapshot;
 import org.seda4j.lab.Services.Request;
 import org.seda4j.lab.Services.Service;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * One open-loop run of a fresh service: Poisson arrivals through some phases, every answer

@@ -2,10 +2,11 @@ package org.seda4j.internal;
 
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.AdmissionContext;
-import org.seda4j.AdmissionController;
 import org.seda4j.OfferResult;
 import org.seda4j.RejectionReason;
+import org.seda4j.control.AdmissionContext;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.spi.Refusal;
 
 /*
  * A stage's admission controllers, asked in order on the producer's thread (see

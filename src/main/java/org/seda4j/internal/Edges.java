@@ -3,7 +3,7 @@ package org.seda4j.internal;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
-import org.seda4j.GraphSnapshot;
+import org.seda4j.observe.GraphSnapshot;
 
 /*
  * Maintainer note. A stage's outgoing edges of the stage network, discovered from emits: the events

@@ -8,14 +8,14 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.AdmissionController;
 import org.seda4j.GraphFailedException;
-import org.seda4j.GraphSnapshot;
-import org.seda4j.ShutdownReport;
 import org.seda4j.Stage;
 import org.seda4j.StageClosedException;
 import org.seda4j.StageGraph;
-import org.seda4j.StageSnapshot;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.ShutdownReport;
+import org.seda4j.observe.StageSnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *   OPEN/CLOSING --deadline passed / shutdownNow / interrupt / failGraph failure--> TERMINATING
  *   --> TERMINATED
  */
-public final class GraphImpl implements StageGraph, GraphServices {
+final class GraphImpl implements StageGraph, GraphServices {
 
   private static final Duration DEFAULT_GRACE = Duration.ofSeconds(1);
   static final Duration DEFAULT_PERIOD = Duration.ofMillis(100);
@@ -90,8 +90,8 @@ public final class GraphImpl implements StageGraph, GraphServices {
         Checks.validName("graph", name), DEFAULT_GRACE, samplePeriod, nanoClock, false, true, true);
   }
 
-  /** Entry point of {@link StageGraph#builder(String)}. */
-  public static StageGraph.Builder builder(String name) {
+  /** Entry point of {@link StageGraph#builder(String)} (see EngineProvider). */
+  static StageGraph.Builder builder(String name) {
     return new GraphBuilder(Checks.validName("graph", name), DEFAULT_GRACE);
   }
 

@@ -11,7 +11,7 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import javax.management.StandardMBean;
 import org.seda4j.Stage;
-import org.seda4j.StageMXBean;
+import org.seda4j.observe.StageMXBean;
 import org.slf4j.Logger;
 
 /**

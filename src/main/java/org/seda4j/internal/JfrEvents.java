@@ -8,8 +8,8 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.ControllerDecision;
-import org.seda4j.StageSnapshot;
+import org.seda4j.control.ControllerDecision;
+import org.seda4j.observe.StageSnapshot;
 
 /*
  * JDK Flight Recorder events of seda4j (module jdk.jfr, part of every JDK; no dependency).
@@ -67,23 +67,23 @@ final class JfrEvents {
     StageSnapshot s = stage.snapshot();
     e.graph = stage.graphServices().name();
     e.stage = s.name();
-    e.queueLength = s.queued();
-    e.capacity = s.capacity();
-    e.permits = s.permits();
-    e.activeHandlers = s.activeHandlers();
-    e.inFlight = s.inFlight();
-    e.batchSize = s.batchSize();
-    e.admitted = s.admitted();
-    e.rejected = s.rejected();
-    e.completed = s.completed();
-    e.failed = s.failed();
-    e.cancelled = s.cancelled();
-    e.dropped = s.dropped();
-    e.blockedProducers = s.blockedProducers();
-    e.blockedOnEmit = s.blockedOnEmit();
-    e.throughput = s.throughput();
-    e.permitsOverridden = s.permitsOverridden();
-    e.batchSizeOverridden = s.batchSizeOverridden();
+    e.queueLength = s.queue().queued();
+    e.capacity = s.queue().capacity();
+    e.permits = s.handlers().permits();
+    e.activeHandlers = s.handlers().active();
+    e.inFlight = s.handlers().inFlight();
+    e.batchSize = s.handlers().batchSize();
+    e.admitted = s.counts().admitted();
+    e.rejected = s.counts().rejected();
+    e.completed = s.counts().completed();
+    e.failed = s.counts().failed();
+    e.cancelled = s.counts().cancelled();
+    e.dropped = s.counts().dropped();
+    e.blockedProducers = s.queue().blockedProducers();
+    e.blockedOnEmit = s.handlers().blockedOnEmit();
+    e.throughput = s.handlers().throughput();
+    e.permitsOverridden = s.controllers().permitsOverridden();
+    e.batchSizeOverridden = s.controllers().batchSizeOverridden();
     e.commit();
   }
 

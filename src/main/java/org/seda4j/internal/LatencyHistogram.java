@@ -2,7 +2,7 @@ package org.seda4j.internal;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
-import org.seda4j.Latency;
+import org.seda4j.observe.Latency;
 
 /*
  * A fixed-size concurrent histogram of durations in nanoseconds, for the per-stage latency

@@ -2,7 +2,7 @@ package org.seda4j.internal;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.seda4j.Latency;
+import org.seda4j.observe.Latency;
 
 /*
  * Maintainer note. A stage's latency statistics: queue wait and service time, each as two rotating

@@ -3,7 +3,7 @@ package org.seda4j.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import org.seda4j.Latency;
+import org.seda4j.observe.Latency;
 
 /*
  * Response times split by priority, for admission feedback (a stage's own response time, or a

@@ -6,10 +6,7 @@ import java.util.Objects;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.AdmissionController;
-import org.seda4j.BatchController;
 import org.seda4j.BatchHandler;
-import org.seda4j.ConcurrencyController;
 import org.seda4j.EventHandler;
 import org.seda4j.EventMapper;
 import org.seda4j.FailurePolicy;
@@ -17,6 +14,9 @@ import org.seda4j.FullQueuePolicy;
 import org.seda4j.OfferResult;
 import org.seda4j.RejectionReason;
 import org.seda4j.Stage;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.control.BatchController;
+import org.seda4j.control.ConcurrencyController;
 
 /** {@link Stage.Builder}: validates each setting, then builds the StageSpec and the stage. */
 final class StageBuilder<E> implements Stage.Builder<E> {

@@ -5,15 +5,15 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.AdmissionController;
 import org.seda4j.FullQueuePolicy;
-import org.seda4j.GraphSnapshot;
 import org.seda4j.OfferResult;
 import org.seda4j.Stage;
 import org.seda4j.StageClosedException;
 import org.seda4j.StageRejectedException;
-import org.seda4j.StageSnapshot;
 import org.seda4j.UnprocessedEvent;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.StageSnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -197,33 +197,33 @@ final class StageImpl<E> implements Stage<E> {
     long admitted = books.offered.sum() - unadmitted - parked;
     return new StageSnapshot(
         spec.name(),
-        spec.capacity(),
-        queued,
-        workers.permits.limit(),
-        workers.active(),
-        inFlight,
-        workers.batchSize(),
-        spec.policy().toString(),
-        spec.failurePolicy().toString(),
-        admitted,
-        books.rejectedTotal(),
-        completed,
-        failed,
-        cancelled,
-        dropped,
-        inbox.parked(),
-        emitWaits.waiting(),
-        tuning.throughput(),
-        tuning.permitsPinned(),
-        tuning.batchSizePinned(),
-        tuning.concurrencyDecision(),
-        tuning.batchDecision(),
-        stats != null ? stats.queueWait() : LatencyHistogram.summarize(),
-        stats != null ? stats.serviceTime() : LatencyHistogram.summarize(),
-        books.rejections(),
-        books.expired.sum(),
-        paths.ownResponseTime(),
-        gate.describe());
+        new StageSnapshot.Queue(spec.capacity(), queued, inbox.parked(), spec.policy().toString()),
+        new StageSnapshot.Handlers(
+            workers.permits.limit(),
+            workers.active(),
+            inFlight,
+            workers.batchSize(),
+            emitWaits.waiting(),
+            tuning.throughput(),
+            spec.failurePolicy().toString()),
+        new StageSnapshot.Counts(
+            admitted,
+            completed,
+            failed,
+            cancelled,
+            dropped,
+            books.expired.sum(),
+            books.rejections()),
+        new StageSnapshot.Latencies(
+            stats != null ? stats.queueWait() : LatencyHistogram.summarize(),
+            stats != null ? stats.serviceTime() : LatencyHistogram.summarize(),
+            paths.ownResponseTime()),
+        new StageSnapshot.Controllers(
+            tuning.concurrencyDecision(),
+            tuning.permitsPinned(),
+            tuning.batchDecision(),
+            tuning.batchSizePinned(),
+            gate.describe()));
   }
 
   @Override

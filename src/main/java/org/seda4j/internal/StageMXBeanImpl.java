@@ -1,7 +1,7 @@
 package org.seda4j.internal;
 
 import org.seda4j.Stage;
-import org.seda4j.StageMXBean;
+import org.seda4j.observe.StageMXBean;
 
 /** The JMX view of one stage: every attribute read takes a fresh snapshot. */
 final class StageMXBeanImpl implements StageMXBean {
@@ -24,7 +24,7 @@ final class StageMXBeanImpl implements StageMXBean {
 
   @Override
   public int getQueueLength() {
-    return stage.snapshot().queued();
+    return stage.snapshot().queue().queued();
   }
 
   @Override
@@ -39,12 +39,12 @@ final class StageMXBeanImpl implements StageMXBean {
 
   @Override
   public int getActiveHandlers() {
-    return stage.snapshot().activeHandlers();
+    return stage.snapshot().handlers().active();
   }
 
   @Override
   public long getInFlight() {
-    return stage.snapshot().inFlight();
+    return stage.snapshot().handlers().inFlight();
   }
 
   @Override
@@ -59,67 +59,67 @@ final class StageMXBeanImpl implements StageMXBean {
 
   @Override
   public long getAdmitted() {
-    return stage.snapshot().admitted();
+    return stage.snapshot().counts().admitted();
   }
 
   @Override
   public long getRejected() {
-    return stage.snapshot().rejected();
+    return stage.snapshot().counts().rejected();
   }
 
   @Override
   public long getCompleted() {
-    return stage.snapshot().completed();
+    return stage.snapshot().counts().completed();
   }
 
   @Override
   public long getFailed() {
-    return stage.snapshot().failed();
+    return stage.snapshot().counts().failed();
   }
 
   @Override
   public long getCancelled() {
-    return stage.snapshot().cancelled();
+    return stage.snapshot().counts().cancelled();
   }
 
   @Override
   public long getDropped() {
-    return stage.snapshot().dropped();
+    return stage.snapshot().counts().dropped();
   }
 
   @Override
   public double getThroughput() {
-    return stage.snapshot().throughput();
+    return stage.snapshot().handlers().throughput();
   }
 
   @Override
   public boolean isPermitsOverridden() {
-    return stage.snapshot().permitsOverridden();
+    return stage.snapshot().controllers().permitsOverridden();
   }
 
   @Override
   public boolean isBatchSizeOverridden() {
-    return stage.snapshot().batchSizeOverridden();
+    return stage.snapshot().controllers().batchSizeOverridden();
   }
 
   @Override
   public String getConcurrencyDecision() {
-    return stage.snapshot().concurrencyDecision();
+    return stage.snapshot().controllers().concurrencyDecision();
   }
 
   @Override
   public String getBatchDecision() {
-    return stage.snapshot().batchDecision();
+    return stage.snapshot().controllers().batchDecision();
   }
 
   @Override
   public String getFullQueuePolicy() {
-    return stage.snapshot().fullQueuePolicy();
+    return stage.snapshot().queue().fullQueuePolicy();
   }
 
   @Override
   public String getFailurePolicy() {
-    return stage.snapshot().failurePolicy();
+    return stage.snapshot().handlers().failurePolicy();
   }
 
   @Override

@@ -4,9 +4,10 @@ import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.AdmissionController;
-import org.seda4j.AdmissionSample;
-import org.seda4j.Latency;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.control.AdmissionSample;
+import org.seda4j.observe.Latency;
+import org.seda4j.spi.AdmissionLimit;
 
 /*
  * Maintainer note. A stage's part in measured paths and in response-time feedback. Owns: whether a
@@ -222,7 +223,7 @@ final class StagePaths<E> {
             path.saturated(),
             path.searching());
     boolean consumed;
-    long limitBefore = fb instanceof ResponseTimeLimit<?> l ? l.limit() : 0;
+    long limitBefore = fb instanceof AdmissionLimit l ? l.limit() : 0;
     try {
       consumed = fb.update(sample);
     } catch (Throwable e) {
@@ -245,7 +246,7 @@ final class StagePaths<E> {
       lastEnded = ended;
       lastBusy = busy;
       stage.log().debug("stage '{}' admission after {}: {}", stage.name(), sample, fb);
-      if (fb instanceof ResponseTimeLimit<?> l && l.limit() != limitBefore) {
+      if (fb instanceof AdmissionLimit l && l.limit() != limitBefore) {
         JfrEvents.decision(
             stage,
             "admission",

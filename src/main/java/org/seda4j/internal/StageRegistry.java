@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.AdmissionController;
+import org.seda4j.control.AdmissionController;
 
 /*
  * Maintainer note. A graph's stages, measured paths and worker threads. Owns: the stage array

@@ -7,14 +7,14 @@ import java.util.Objects;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.AdmissionController;
-import org.seda4j.BatchController;
 import org.seda4j.BatchHandler;
-import org.seda4j.ConcurrencyController;
 import org.seda4j.EventHandler;
 import org.seda4j.FailurePolicy;
 import org.seda4j.FullQueuePolicy;
 import org.seda4j.OfferResult;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.control.BatchController;
+import org.seda4j.control.ConcurrencyController;
 
 /**
  * Everything a stage is built from, as the builder validated it: the value object that replaces a

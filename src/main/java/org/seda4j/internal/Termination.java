@@ -9,9 +9,9 @@ import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.GraphFailedException;
-import org.seda4j.ShutdownReport;
 import org.seda4j.StageGraph.State;
 import org.seda4j.UnprocessedEvent;
+import org.seda4j.observe.ShutdownReport;
 
 /*
  * Maintainer note. How a graph ends: close(), close(Duration), shutdownNow() and the abort after a

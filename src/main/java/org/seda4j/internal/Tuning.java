@@ -3,10 +3,10 @@ package org.seda4j.internal;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.BatchController;
-import org.seda4j.ConcurrencyController;
-import org.seda4j.ControllerDecision;
-import org.seda4j.ControllerSample;
+import org.seda4j.control.BatchController;
+import org.seda4j.control.ConcurrencyController;
+import org.seda4j.control.ControllerDecision;
+import org.seda4j.control.ControllerSample;
 
 /*
  * Maintainer note. A stage's tuning: once per sampling window the graph's sampler hands the
@@ -194,8 +194,8 @@ final class Tuning {
             workers.batchSize(),
             perEvent,
             cpuLoad);
-    saturated = HillClimbingConcurrency.saturated(s);
-    workers.handlersWait(HillClimbingConcurrency.mostlyWaiting(s, processors));
+    saturated = s.saturated();
+    workers.handlersWait(s.handlersMostlyWait(processors));
     lastSampleNanos = now;
     lastAdmitted = adm;
     lastTurnedAway = away;

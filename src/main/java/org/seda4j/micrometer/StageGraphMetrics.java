@@ -17,11 +17,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
-import org.seda4j.Latency;
 import org.seda4j.RejectionReason;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
-import org.seda4j.StageSnapshot;
+import org.seda4j.observe.Latency;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Publishes the {@link StageSnapshot} of every stage of a {@link StageGraph} as Micrometer meters.
@@ -41,7 +41,7 @@ import org.seda4j.StageSnapshot;
  *   <thead><tr><th>name</th><th>type</th><th>value</th></tr></thead>
  *   <tbody>
  *   <tr><td>{@code seda4j.stage.queue.size}</td><td>gauge</td>
- *       <td>events waiting in the queue ({@link StageSnapshot#queued()})</td></tr>
+ *       <td>events waiting in the queue ({@link StageSnapshot.Queue#queued()})</td></tr>
  *   <tr><td>{@code seda4j.stage.queue.capacity}</td><td>gauge</td>
  *       <td>the queue's capacity</td></tr>
  *   <tr><td>{@code seda4j.stage.permits}</td><td>gauge</td>
@@ -99,14 +99,14 @@ public final class StageGraphMetrics implements MeterBinder {
           Map.entry("0.99", Latency::p99Nanos),
           Map.entry("1.0", Latency::maxNanos));
 
-  private static final List<Map.Entry<String, ToLongFunction<StageSnapshot>>> OUTCOMES =
+  private static final List<Map.Entry<String, ToLongFunction<StageSnapshot.Counts>>> OUTCOMES =
       List.of(
-          Map.entry("admitted", StageSnapshot::admitted),
-          Map.entry("rejected", StageSnapshot::rejected),
-          Map.entry("completed", StageSnapshot::completed),
-          Map.entry("failed", StageSnapshot::failed),
-          Map.entry("cancelled", StageSnapshot::cancelled),
-          Map.entry("dropped", StageSnapshot::dropped));
+          Map.entry("admitted", StageSnapshot.Counts::admitted),
+          Map.entry("rejected", StageSnapshot.Counts::rejected),
+          Map.entry("completed", StageSnapshot.Counts::completed),
+          Map.entry("failed", StageSnapshot.Counts::failed),
+          Map.entry("cancelled", StageSnapshot.Counts::cancelled),
+          Map.entry("dropped", StageSnapshot.Counts::dropped));
 
   private final StageGraph graph;
   private final Tags tags;
@@ -197,50 +197,57 @@ public final class StageGraphMetrics implements MeterBinder {
           "Events waiting in the stage's queue",
           t,
           stage,
-          s -> s.queued());
+          s -> s.queue().queued());
       gauge(
           "seda4j.stage.queue.capacity",
           "Capacity of the stage's queue",
           t,
           stage,
-          s -> s.capacity());
-      gauge("seda4j.stage.permits", "Concurrency limit of the stage", t, stage, s -> s.permits());
+          s -> s.queue().capacity());
+      gauge(
+          "seda4j.stage.permits",
+          "Concurrency limit of the stage",
+          t,
+          stage,
+          s -> s.handlers().permits());
       gauge(
           "seda4j.stage.active",
           "Handler invocations running now",
           t,
           stage,
-          s -> s.activeHandlers());
+          s -> s.handlers().active());
       gauge(
           "seda4j.stage.in.flight",
           "Events taken from the queue whose handling has not ended",
           t,
           stage,
-          s -> (double) s.inFlight());
+          s -> (double) s.handlers().inFlight());
       gauge(
           "seda4j.stage.batch.size",
           "Most events one handler invocation receives",
           t,
           stage,
-          s -> s.batchSize());
+          s -> s.handlers().batchSize());
       gauge(
           "seda4j.stage.blocked.producers",
           "Threads waiting for room in the stage's queue",
           t,
           stage,
-          s -> s.blockedProducers());
+          s -> s.queue().blockedProducers());
       gauge(
           "seda4j.stage.throughput",
           "Events per second whose handling ended in the last sampling window",
           t,
           stage,
-          s -> s.throughput());
+          s -> s.handlers().throughput());
       latency("seda4j.stage.queue.wait", "Time events waited in the queue", t, stage, true);
       latency("seda4j.stage.service.time", "Handler time per event", t, stage, false);
-      for (Map.Entry<String, ToLongFunction<StageSnapshot>> outcome : OUTCOMES) {
-        ToLongFunction<StageSnapshot> count = outcome.getValue();
+      for (Map.Entry<String, ToLongFunction<StageSnapshot.Counts>> outcome : OUTCOMES) {
+        ToLongFunction<StageSnapshot.Counts> count = outcome.getValue();
         FunctionCounter.builder(
-                "seda4j.stage.events", stage, st -> (double) count.applyAsLong(st.snapshot()))
+                "seda4j.stage.events",
+                stage,
+                st -> (double) count.applyAsLong(st.snapshot().counts()))
             .description("Events of the stage by outcome")
             .baseUnit("events")
             .tags(t)
@@ -249,14 +256,17 @@ public final class StageGraphMetrics implements MeterBinder {
       }
       for (RejectionReason reason : RejectionReason.values()) {
         FunctionCounter.builder(
-                "seda4j.stage.rejections", stage, st -> (double) st.snapshot().rejected(reason))
+                "seda4j.stage.rejections",
+                stage,
+                st -> (double) st.snapshot().counts().rejected(reason))
             .description("Events the stage rejected, by reason")
             .baseUnit("events")
             .tags(t)
             .tag("reason", reason.name().toLowerCase(Locale.ROOT))
             .register(registry);
       }
-      FunctionCounter.builder("seda4j.stage.expired", stage, st -> (double) st.snapshot().expired())
+      FunctionCounter.builder(
+              "seda4j.stage.expired", stage, st -> (double) st.snapshot().counts().expired())
           .description("Events dropped because their deadline passed while queued")
           .baseUnit("events")
           .tags(t)
@@ -279,7 +289,8 @@ public final class StageGraphMetrics implements MeterBinder {
                 st -> {
                   StageSnapshot snap = st.snapshot();
                   return (double)
-                      nanos.applyAsLong(queueWait ? snap.queueWait() : snap.serviceTime());
+                      nanos.applyAsLong(
+                          queueWait ? snap.latency().queueWait() : snap.latency().serviceTime());
                 })
             .description(description + " (recent window, see StageSnapshot)")
             .tags(t)

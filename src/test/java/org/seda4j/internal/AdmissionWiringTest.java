@@ -11,17 +11,18 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.seda4j.AdmissionContext;
-import org.seda4j.AdmissionController;
-import org.seda4j.AdmissionSample;
-import org.seda4j.ConcurrencyController;
-import org.seda4j.ControllerDecision;
-import org.seda4j.ControllerSample;
 import org.seda4j.OfferResult;
 import org.seda4j.RejectionReason;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
-import org.seda4j.StageSnapshot;
+import org.seda4j.control.AdmissionContext;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.control.AdmissionSample;
+import org.seda4j.control.ConcurrencyController;
+import org.seda4j.control.ControllerDecision;
+import org.seda4j.control.ControllerSample;
+import org.seda4j.control.ResponseTarget;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * How a stage feeds its admission controller: the events in the system along a measured path, the
@@ -87,7 +88,7 @@ class AdmissionWiringTest {
         entry.put(i);
       }
       // Two events held by mid's handlers, five waiting in mid's queue: all on the path.
-      await().atMost(PATIENCE).until(() -> mid.snapshot().queued() == 5);
+      await().atMost(PATIENCE).until(() -> mid.snapshot().queue().queued() == 5);
       entry.put(7);
       assertThat(recording.inSystemAtAdmit.get(7)).isEqualTo(7);
 
@@ -155,14 +156,15 @@ class AdmissionWiringTest {
               .stage("s", Req.class)
               .admission(
                   AdmissionController.responseTime(
-                      AdmissionController.ResponseTarget.of(Duration.ofMillis(50))
+                      ResponseTarget.builder(Duration.ofMillis(50))
                           .<Req>fairBy(
                               r -> {
                                 if (r.client() == 13) {
                                   throw new IllegalStateException("client 13 has no key");
                                 }
                                 return r.client() == 0 ? null : r.client();
-                              })))
+                              })
+                          .build()))
               .handler((r, ctx) -> handled.add(r));
       OfferResult threw = stage.offer(new Req(13));
       assertThat(threw).isInstanceOf(OfferResult.Rejected.class);
@@ -180,9 +182,9 @@ class AdmissionWiringTest {
       assertThat(graph.awaitIdle(PATIENCE)).isTrue();
       StageSnapshot s = stage.snapshot();
       assertThat(handled).hasSize(5);
-      assertThat(s.admitted()).isEqualTo(5);
-      assertThat(s.completed()).isEqualTo(5);
-      assertThat(s.rejected(RejectionReason.REFUSED)).isEqualTo(2);
+      assertThat(s.counts().admitted()).isEqualTo(5);
+      assertThat(s.counts().completed()).isEqualTo(5);
+      assertThat(s.counts().rejected(RejectionReason.REFUSED)).isEqualTo(2);
     }
   }
 }

@@ -8,7 +8,7 @@ import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.seda4j.Latency;
+import org.seda4j.observe.Latency;
 
 class LatencyHistogramTest {
 

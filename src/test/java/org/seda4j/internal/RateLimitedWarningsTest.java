@@ -59,7 +59,7 @@ class RateLimitedWarningsTest {
       boom.put(i);
     }
     assertThat(graph.awaitIdle(Duration.ofSeconds(30))).isTrue();
-    assertThat(boom.snapshot().failed()).isEqualTo(10_000);
+    assertThat(boom.snapshot().counts().failed()).isEqualTo(10_000);
 
     LogLimiter<StageLog.Kind> limiter = ((StageImpl<?>) boom).warnings().failures();
     assertThat(limiter.logged()).isEqualTo(StageLog.FAILURES_PER_WINDOW);
@@ -99,11 +99,11 @@ class RateLimitedWarningsTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .pollInterval(Duration.ofMillis(1))
-        .until(() -> shed.snapshot().activeHandlers() == 1);
+        .until(() -> shed.snapshot().handlers().active() == 1);
     for (int i = 1; i <= 1_000; i++) {
       shed.offer(i); // the first fills the queue; the others are dropped
     }
-    long dropped = shed.snapshot().dropped();
+    long dropped = shed.snapshot().counts().dropped();
     assertThat(dropped).isEqualTo(999);
     assertThat(count("WARN org.seda4j.stage.flood.shed - stage 'shed' dropped events"))
         .isEqualTo(1);

@@ -9,12 +9,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
-import org.seda4j.AdmissionController;
 import org.seda4j.DeadLetter;
 import org.seda4j.FailurePolicy;
 import org.seda4j.FullQueuePolicy;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
+import org.seda4j.control.AdmissionController;
 
 /**
  * The service shown in README.md ("A service"), compiled and tested here so that it cannot rot:

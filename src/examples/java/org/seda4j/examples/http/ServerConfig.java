@@ -27,8 +27,8 @@ import java.util.Objects;
  * @param disk what every file read goes through ({@link Disk#direct()} for the real disk)
  * @param responseTarget the target of the response-time admission controller on the parse stage:
  *     the 90th percentile of the time from admission to the response written ({@link
- *     org.seda4j.AdmissionController#responseTime}, measured on the path parse to write); {@link
- *     Duration#ZERO} for none (requests are then shed only when the parse queue is full)
+ *     org.seda4j.control.AdmissionController#responseTime}, measured on the path parse to write);
+ *     {@link Duration#ZERO} for none (requests are then shed only when the parse queue is full)
  * @param shedPace the least time between two 503s on one connection: a connection that asks again
  *     sooner after a 503 (ignoring its Retry-After) and is shed again gets its next 503 only when
  *     this much time has passed since the previous one, its reader parked meanwhile; {@link

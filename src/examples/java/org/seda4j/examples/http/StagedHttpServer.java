@@ -19,7 +19,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
-import org.seda4j.AdmissionController;
 import org.seda4j.DeadLetter;
 import org.seda4j.FailurePolicy;
 import org.seda4j.FullQueuePolicy;
@@ -28,6 +27,8 @@ import org.seda4j.Stage;
 import org.seda4j.StageClosedException;
 import org.seda4j.StageContext;
 import org.seda4j.StageGraph;
+import org.seda4j.control.AdmissionController;
+import org.seda4j.control.ResponseTarget;
 import org.seda4j.examples.http.Connection.Ended;
 import org.seda4j.examples.http.Connection.Head;
 import org.seda4j.examples.http.Connection.Oversized;
@@ -192,9 +193,10 @@ public final class StagedHttpServer implements ExampleServer {
         // first, so one that was just shed is not crowded out by one that comes straight back.
         parseBuilder.admission(
             AdmissionController.responseTime(
-                AdmissionController.ResponseTarget.of(config.responseTarget())
-                    .withPath(write)
-                    .<Received>fairBy(r -> r.exchange().connection())));
+                ResponseTarget.builder(config.responseTarget())
+                    .path(write)
+                    .<Received>fairBy(r -> r.exchange().connection())
+                    .build()));
       }
       parse = parseBuilder.handler(this::parseAndRoute);
       accept = graph.stage("accept", Accepted.class).capacity(256).handler(this::setUp);

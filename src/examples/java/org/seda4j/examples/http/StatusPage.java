@@ -5,13 +5,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.seda4j.GraphSnapshot;
-import org.seda4j.Latency;
 import org.seda4j.StageGraph;
-import org.seda4j.StageSnapshot;
 import org.seda4j.examples.http.Events.Bytes;
 import org.seda4j.examples.http.Events.Exchange;
 import org.seda4j.examples.http.Events.Response;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.Latency;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * The live status page {@code /_seda}: every stage's snapshot (queue, permits, active handlers,
@@ -171,23 +171,26 @@ final class StatusPage {
         .append("<th>batch</th><th>events/s</th><th>wait p50</th><th>p90</th><th>p99</th>")
         .append("<th>max</th><th>service p50</th><th>p90</th><th>p99</th><th>max</th></tr>\n");
     for (StageSnapshot s : stages) {
-      int fill = s.capacity() == 0 ? 0 : (int) Math.ceil(100.0 * s.queued() / s.capacity());
+      int fill =
+          s.queue().capacity() == 0
+              ? 0
+              : (int) Math.ceil(100.0 * s.queue().queued() / s.queue().capacity());
       h.append("<tr><td class=l><b>")
           .append(esc(s.name()))
           .append("</b></td><td class=l>")
-          .append(s.queued())
+          .append(s.queue().queued())
           .append('/')
-          .append(s.capacity())
+          .append(s.queue().capacity())
           .append("<span class=bar><i style=\"width:")
           .append(fill)
           .append("%\"></i></span></td>");
-      cell(h, s.permits() + (s.permitsOverridden() ? "*" : ""));
-      cell(h, s.activeHandlers());
-      cell(h, s.inFlight());
-      cell(h, s.batchSize() + (s.batchSizeOverridden() ? "*" : ""));
-      cell(h, String.format(Locale.ROOT, "%.0f", s.throughput()));
-      latency(h, s.queueWait());
-      latency(h, s.serviceTime());
+      cell(h, s.handlers().permits() + (s.controllers().permitsOverridden() ? "*" : ""));
+      cell(h, s.handlers().active());
+      cell(h, s.handlers().inFlight());
+      cell(h, s.handlers().batchSize() + (s.controllers().batchSizeOverridden() ? "*" : ""));
+      cell(h, String.format(Locale.ROOT, "%.0f", s.handlers().throughput()));
+      latency(h, s.latency().queueWait());
+      latency(h, s.latency().serviceTime());
       h.append("</tr>\n");
     }
     h.append("</table>\n");
@@ -199,17 +202,23 @@ final class StatusPage {
         .append(" + dropped + queued + in flight\">accounting</th></tr>\n");
     for (StageSnapshot s : stages) {
       h.append("<tr><td class=l><b>").append(esc(s.name())).append("</b></td>");
-      cell(h, s.admitted());
-      cell(h, s.completed());
-      cell(h, s.failed());
-      cell(h, s.cancelled());
-      cell(h, s.dropped());
-      cell(h, s.queued());
-      cell(h, s.inFlight());
-      h.append(s.rejected() > 0 ? "<td class=bad>" : "<td>").append(s.rejected()).append("</td>");
-      cell(h, s.blockedProducers() + "p/" + s.blockedOnEmit() + "e");
+      cell(h, s.counts().admitted());
+      cell(h, s.counts().completed());
+      cell(h, s.counts().failed());
+      cell(h, s.counts().cancelled());
+      cell(h, s.counts().dropped());
+      cell(h, s.queue().queued());
+      cell(h, s.handlers().inFlight());
+      h.append(s.counts().rejected() > 0 ? "<td class=bad>" : "<td>")
+          .append(s.counts().rejected())
+          .append("</td>");
+      cell(h, s.queue().blockedProducers() + "p/" + s.handlers().blockedOnEmit() + "e");
       // Taken while events flow, a snapshot may miss an event in transit (never counts one twice).
-      long unaccounted = s.admitted() - s.finished() - s.queued() - s.inFlight();
+      long unaccounted =
+          s.counts().admitted()
+              - s.counts().finished()
+              - s.queue().queued()
+              - s.handlers().inFlight();
       h.append(
           s.balanced()
               ? "<td class=\"l ok\">balanced</td>"
@@ -226,13 +235,13 @@ final class StatusPage {
       h.append("<tr><td class=l>")
           .append(esc(s.name()))
           .append("</td><td class=l>")
-          .append(esc(s.fullQueuePolicy()))
+          .append(esc(s.queue().fullQueuePolicy()))
           .append("</td><td class=l>")
-          .append(esc(s.failurePolicy()))
+          .append(esc(s.handlers().failurePolicy()))
           .append("</td><td class=l>")
-          .append(esc(s.concurrencyDecision()))
+          .append(esc(s.controllers().concurrencyDecision()))
           .append("</td><td class=l>")
-          .append(esc(s.batchDecision()))
+          .append(esc(s.controllers().batchDecision()))
           .append("</td></tr>\n");
     }
     h.append("</table>\n");
@@ -240,14 +249,14 @@ final class StatusPage {
     h.append("<h2>Admission control and end-to-end response time</h2><table class=wrap>")
         .append("<tr><th class=l>where</th><th class=l>state</th></tr>\n");
     for (StageSnapshot s : stages) {
-      if (!s.admission().isEmpty() || !s.rejections().isEmpty()) {
+      if (!s.controllers().admission().isEmpty() || !s.counts().rejections().isEmpty()) {
         h.append("<tr><td class=l>")
             .append(esc(s.name()))
             .append("</td><td class=l>")
-            .append(esc(s.admission()))
-            .append(s.admission().isEmpty() ? "" : "<br>")
+            .append(esc(s.controllers().admission()))
+            .append(s.controllers().admission().isEmpty() ? "" : "<br>")
             .append("rejected by reason: ")
-            .append(esc(s.rejections().toString()))
+            .append(esc(s.counts().rejections().toString()))
             .append("</td></tr>\n");
       }
     }

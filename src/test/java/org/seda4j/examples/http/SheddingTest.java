@@ -18,12 +18,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.seda4j.GraphSnapshot;
 import org.seda4j.RejectionReason;
-import org.seda4j.StageSnapshot;
 import org.seda4j.examples.http.RawClient.RawResponse;
 import org.seda4j.examples.http.ServerConfig.StageSettings;
 import org.seda4j.examples.http.ServerConfig.Wakeups;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * Overload, two ways. First the full-queue backstop: the file stage is stuck behind a closed gate
@@ -93,7 +93,7 @@ class SheddingTest {
           .until(
               () -> {
                 StageSnapshot parse = server.admissionStage().snapshot();
-                return parse.admitted() + parse.rejected() == arrived;
+                return parse.counts().admitted() + parse.counts().rejected() == arrived;
               });
     }
     // Every request was admitted or rejected at parse, and the rejected ones are answered while
@@ -103,9 +103,10 @@ class SheddingTest {
         .until(
             () -> {
               StageSnapshot parse = server.admissionStage().snapshot();
-              return parse.rejected() > 0
-                  && parse.queued() == parse.capacity() // full, and stays full while stuck
-                  && statuses.size() == parse.rejected();
+              return parse.counts().rejected() > 0
+                  && parse.queue().queued()
+                      == parse.queue().capacity() // full, and stays full while stuck
+                  && statuses.size() == parse.counts().rejected();
             });
     assertThat(statuses).containsOnly(503);
     long shedWhileStuck = server.counters().shed();
@@ -146,9 +147,9 @@ class SheddingTest {
     StageSnapshot parse = stageNamed(snapshot, "parse");
     // The admission point: each 503 is one rejection at parse's queue, each 200 one admission;
     // the status page request was rejected too, and answered all the same.
-    assertThat(parse.rejected()).isEqualTo(shed + 1);
-    assertThat(parse.admitted()).isEqualTo(ok);
-    assertThat(stageNamed(snapshot, "file").completed()).isEqualTo(ok);
+    assertThat(parse.counts().rejected()).isEqualTo(shed + 1);
+    assertThat(parse.counts().admitted()).isEqualTo(ok);
+    assertThat(stageNamed(snapshot, "file").counts().completed()).isEqualTo(ok);
     assertThat(snapshot.stages()).allMatch(StageSnapshot::balanced);
   }
 
@@ -190,16 +191,18 @@ class SheddingTest {
             .atMost(Duration.ofSeconds(30))
             .until(
                 () ->
-                    server.admissionStage().snapshot().rejected(RejectionReason.OVERLOADED) > 100);
+                    server.admissionStage().snapshot().counts().rejected(RejectionReason.OVERLOADED)
+                        > 100);
         stop.set(true);
       } // waits for the clients
       for (Future<Void> loop : loops) {
         loop.get(); // a client that failed fails the test
       }
       StageSnapshot parse = server.admissionStage().snapshot();
-      assertThat(parse.queued()).isLessThan(parse.capacity()); // shed long before the queue filled
-      assertThat(parse.rejected(RejectionReason.QUEUE_FULL)).isZero();
-      assertThat(parse.admission()).contains("responseTime(p90 target 20.0 ms");
+      assertThat(parse.queue().queued())
+          .isLessThan(parse.queue().capacity()); // shed long before the queue filled
+      assertThat(parse.counts().rejected(RejectionReason.QUEUE_FULL)).isZero();
+      assertThat(parse.controllers().admission()).contains("responseTime(p90 target 20.0 ms");
       assertThat(statuses).containsOnly(200, 503).contains(200, 503);
 
       await().until(() -> server.graph().awaitIdle(Duration.ofSeconds(1)));
@@ -209,7 +212,7 @@ class SheddingTest {
       assertThat(c.status(503)).isEqualTo(c.shed());
       assertThat(c.status(200) + c.status(503)).isEqualTo(statuses.size());
       GraphSnapshot snapshot = server.graph().snapshot();
-      assertThat(stageNamed(snapshot, "parse").rejected()).isEqualTo(c.shed());
+      assertThat(stageNamed(snapshot, "parse").counts().rejected()).isEqualTo(c.shed());
       assertThat(snapshot.paths())
           .singleElement()
           .satisfies(p -> assertThat(p.exit()).isEqualTo("write"));
@@ -418,7 +421,9 @@ class SheddingTest {
 
   /** Clients, one at a time, each on its own connection, until one of them is shed. */
   private static void fillUntilShedding(StagedHttpServer server, ExecutorService clients) {
-    for (int i = 0; i < CLIENTS && server.admissionStage().snapshot().rejected() == 0; i++) {
+    for (int i = 0;
+        i < CLIENTS && server.admissionStage().snapshot().counts().rejected() == 0;
+        i++) {
       clients.execute(
           () -> {
             try (RawClient c = new RawClient(server.port())) {
@@ -433,9 +438,9 @@ class SheddingTest {
           .until(
               () -> {
                 StageSnapshot parse = server.admissionStage().snapshot();
-                return parse.admitted() + parse.rejected() == arrived;
+                return parse.counts().admitted() + parse.counts().rejected() == arrived;
               });
     }
-    assertThat(server.admissionStage().snapshot().rejected()).isPositive();
+    assertThat(server.admissionStage().snapshot().counts().rejected()).isPositive();
   }
 }

@@ -17,10 +17,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.seda4j.GraphSnapshot;
 import org.seda4j.StageGraph;
-import org.seda4j.StageSnapshot;
 import org.seda4j.examples.http.RawClient.RawResponse;
+import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.StageSnapshot;
 
 /**
  * The staged server over loopback: correct responses, keep-alive, GET and HEAD, every error status,
@@ -65,7 +65,7 @@ class StagedHttpServerTest {
     GraphSnapshot snapshot = server.graph().snapshot();
     assertThat(snapshot.stages()).allMatch(StageSnapshot::balanced);
     // Every request that was admitted went through parse.
-    assertThat(stage(snapshot, "parse").admitted() + c.shed())
+    assertThat(stage(snapshot, "parse").counts().admitted() + c.shed())
         .isLessThanOrEqualTo(c.received())
         .isGreaterThanOrEqualTo(c.received() - c.status(414) - c.status(431) - c.status(408));
     server.close();

@@ -1,0 +1,272 @@
+package org.seda4j.control;
+
+import java.util.Locale;
+
+/*
+ * The search shared by the adaptive concurrency and batching controllers: throughput hill
+ * climbing over an integer setting, fed only with windows in which work was waiting (so measured
+ * throughput is capacity, not offered load).
+ *
+ * States: slow start (double while each doubling buys more than slowStartGain; decisions then
+ * say `searching`, so admission controllers do not judge the capacity yet; a doubling that buys
+ * less is undone and ends slow start, and the probes go on from the last doubling that paid), then
+ * steady (hold at `best`,
+ * probe every PROBE_EVERY windows alternately up by a quarter -- kept if it buys > GAIN -- and down
+ * by a quarter -- kept if throughput stays >= KEEP of the reference). A trial is a change whose
+ * effect is judged on the next window fed. A probe up whose gain is close to proportional to the
+ * step (at least PROPORTIONAL of it: throughput still follows the setting) means the plateau is
+ * far above: slow start again, instead of a quarter per PROBE_EVERY windows. A saturated CPU
+ * (mayGrow false) pauses slow start for up to PROBE_EVERY windows before it ends it: a JVM that
+ * just started keeps the CPU busy compiling for a few hundred milliseconds, and ending slow start
+ * then left a 10 ms blocking stage at 2 permits, growing by probes only.
+ *
+ * The reference is the throughput measured at `best`; in hold windows it follows the measurements
+ * (EWMA, weight 0.3 as in Sandstorm's autoMaxDetect). A sudden change (below 1/2 or above 2x the
+ * reference) means the workload changed: slow start again.
+ *
+ * The permits' climber needs a doubling to buy SLOW_START_GAIN (a quarter) to go on: past a
+ * limited resource a doubling buys nothing but noise, and a noisy window of +10% must not take
+ * the permits one more doubling past it (2 N calls in flight on a pool of N is the most slow
+ * start may cost). A batch size costs no resource, only latency, so its climber goes on doubling
+ * while a doubling buys more than GAIN.
+ *
+ * Not thread-safe: one instance per controller, called by the sampler thread only.
+ */
+final class HillClimber {
+  static final double GAIN = 1.05;
+
+  /** Permits: a doubling must buy a quarter to go on doubling (see the class comment). */
+  static final double SLOW_START_GAIN = 1.25;
+
+  static final double KEEP = 0.97;
+  static final int PROBE_EVERY = 5;
+  static final double PROPORTIONAL = 0.6;
+  private static final double EWMA_WEIGHT = 0.3;
+
+  private final String what;
+  private final int min;
+  private final int max;
+  private final double slowStartGain;
+
+  private boolean slowStart = true;
+  private double reference;
+  private int best;
+  private int trial; // 0: none, +1: stepped up, -1: stepped down
+  private int sinceProbe;
+  private boolean probeUpNext = true;
+  private int outliers; // consecutive windows far from the reference
+  private boolean mayGrow = true; // of the window being judged
+  private int pausedWindows; // slow start windows held back by a saturated CPU
+
+  /**
+   * A climber over [min, max] whose slow start goes on doubling while a doubling buys more than
+   * {@code slowStartGain} (a factor, at least GAIN).
+   */
+  HillClimber(String what, int min, int max, double slowStartGain) {
+    this.what = what;
+    this.min = min;
+    this.max = max;
+    this.slowStartGain = slowStartGain;
+  }
+
+  int min() {
+    return min;
+  }
+
+  int max() {
+    return max;
+  }
+
+  /** Forget everything learnt: the next saturated window starts a slow start. */
+  void reset() {
+    slowStart = true;
+    reference = 0;
+    trial = 0;
+    sinceProbe = 0;
+    outliers = 0;
+    pausedWindows = 0;
+  }
+
+  int clamp(long value) {
+    return (int) Math.max(min, Math.min(max, value));
+  }
+
+  /**
+   * One saturated window at setting {@code current} gave throughput {@code tput} (events/s). With
+   * {@code mayGrow == false} (e.g. the CPU is saturated) no step up is started: slow start pauses,
+   * and ends after {@link #PROBE_EVERY} such windows; then only steps down are probed.
+   */
+  ControllerDecision step(int current, double tput, boolean mayGrow) {
+    this.mayGrow = mayGrow;
+    if (trial != 0) {
+      int dir = trial;
+      trial = 0;
+      return dir > 0 ? judgeStepUp(current, tput) : judgeStepDown(current, tput);
+    }
+    if (reference <= 0) {
+      reference = tput;
+      best = current;
+      return slowStart
+          ? stepUp(current, 2L * current, fmt("saturated at %.0f/s: slow start", tput))
+          : hold(current, fmt("saturated at %.0f/s", tput));
+    }
+    if (tput < reference / 2 || tput > reference * 2) {
+      // One odd window is noise (a GC, a scheduling hiccup); two in a row mean the workload
+      // changed: forget the reference and search again from here.
+      if (++outliers < 2) {
+        return hold(current, fmt("outlier %.0f/s vs %.0f/s, waiting for another", tput, reference));
+      }
+      String why = fmt("throughput moved from %.0f/s to %.0f/s: new search", reference, tput);
+      reset();
+      reference = tput;
+      best = current;
+      return stepUp(current, 2L * current, why);
+    }
+    outliers = 0;
+    if (slowStart) {
+      return stepUp(current, 2L * current, fmt("slow start at %.0f/s", tput));
+    }
+    reference = (1 - EWMA_WEIGHT) * reference + EWMA_WEIGHT * tput;
+    if (++sinceProbe >= PROBE_EVERY) {
+      sinceProbe = 0;
+      boolean up = probeUpNext;
+      probeUpNext = !probeUpNext;
+      int step = Math.max(1, current / 4);
+      if (up && current < max) {
+        return stepUp(current, (long) current + step, fmt("probe up from %.0f/s", reference));
+      }
+      if (!up && current > min) {
+        trial = -1;
+        int next = clamp((long) current - step);
+        return new ControllerDecision(
+            next, fmt("probe: %s %d -> %d (throughput %.0f/s)", what, current, next, reference));
+      }
+    }
+    return hold(current, fmt("steady at %.0f/s", tput));
+  }
+
+  private ControllerDecision judgeStepUp(int current, double tput) {
+    if (tput < reference / 2 && ++outliers < 2) {
+      // More permits (or a bigger batch) do not halve throughput; a window measuring that is an
+      // outlier (a JIT compiling at start-up, a GC, a cold first reference): judge the step again
+      // on the next window rather than undo it, or end slow start, on it.
+      trial = 1;
+      return hold(
+          current,
+          fmt(
+              "%s %d measured %.0f/s vs %.0f/s: an outlier, measuring again",
+              what, current, tput, reference));
+    }
+    outliers = 0;
+    double change = reference > 0 ? tput / reference - 1 : 1;
+    if (slowStart && tput > reference * GAIN && change < slowStartGain - 1) {
+      // A doubling that bought something, but less than slowStartGain: the plateau is within this
+      // step, and most of the step buys nothing. Go back and probe from there (up by a quarter
+      // first): the next quarter may pay for itself, a whole doubling did not.
+      endSlowStart();
+      probeUpNext = true;
+      return new ControllerDecision(
+          best,
+          fmt(
+              "slow start ends: %s %d bought only %+.0f%% (%.0f/s vs %.0f/s): back to %d",
+              what, current, change * 100, tput, reference, best));
+    }
+    if (tput > reference * GAIN) {
+      double step = (double) current / best - 1;
+      reference = tput;
+      best = current;
+      if (slowStart) {
+        // Double, never more: a limited resource (a pool of N connections) is found at most one
+        // doubling past it, so at most 2 N calls are ever in flight.
+        return stepUp(
+            current,
+            2L * current,
+            fmt("slow start: %d bought %+.0f%% (%.0f/s)", current, change * 100, tput));
+      }
+      sinceProbe = 0;
+      if (change >= PROPORTIONAL * step) {
+        slowStart = true;
+        return stepUp(
+            current,
+            2L * current,
+            fmt(
+                "kept %d: %+.0f%% for %+.0f%% %s (%.0f/s): slow start again",
+                current, change * 100, step * 100, what, tput));
+      }
+      return hold(current, fmt("kept %d: %+.0f%% (%.0f/s)", current, change * 100, tput));
+    }
+    if (slowStart) {
+      endSlowStart();
+    }
+    sinceProbe = 0;
+    return new ControllerDecision(
+        best,
+        fmt(
+            "%s %d bought %+.0f%% (%.0f/s vs %.0f/s, need > +%.0f%%): back to %d",
+            what, current, change * 100, tput, reference, (GAIN - 1) * 100, best));
+  }
+
+  /** Slow start found the plateau: steady from now on, the first probe going down. */
+  private void endSlowStart() {
+    slowStart = false;
+    sinceProbe = 0;
+    probeUpNext = false;
+  }
+
+  private ControllerDecision judgeStepDown(int current, double tput) {
+    double change = tput / reference - 1;
+    sinceProbe = 0;
+    if (tput >= reference * KEEP) {
+      best = current;
+      return hold(
+          current, fmt("kept fewer: %d loses %+.0f%% (%.0f/s)", current, change * 100, tput));
+    }
+    return new ControllerDecision(
+        best,
+        fmt(
+            "%s %d lost %+.0f%% (%.0f/s vs %.0f/s): back to %d",
+            what, current, change * 100, tput, reference, best));
+  }
+
+  private ControllerDecision stepUp(int current, long target, String why) {
+    int next = clamp(target);
+    if (!mayGrow) {
+      if (slowStart && ++pausedWindows < PROBE_EVERY) {
+        return hold(current, why + "; paused: CPU saturated");
+      }
+      slowStart = false;
+      return hold(current, why + "; not growing: CPU saturated");
+    }
+    pausedWindows = 0;
+    if (next == current) {
+      slowStart = false;
+      return hold(current, why + "; at max " + max);
+    }
+    trial = 1;
+    return new ControllerDecision(
+        next, fmt("%s; %s %d -> %d", why, what, current, next), searching());
+  }
+
+  /** Keeps the setting; still searching while in slow start (e.g. paused by a busy CPU). */
+  private ControllerDecision hold(int current, String why) {
+    return new ControllerDecision(current, fmt("hold %s %d: %s", what, current, why), searching());
+  }
+
+  /** Whether the climber is (or, before its first saturated window, will be) in slow start. */
+  boolean slowStart() {
+    return slowStart;
+  }
+
+  /**
+   * Whether a slow start is under way: it began (a saturated window set the reference) and has not
+   * found the plateau yet, so the setting is still being raised.
+   */
+  boolean searching() {
+    return slowStart && reference > 0;
+  }
+
+  @SuppressWarnings("AnnotateFormatMethod") // error_prone_annotations is not a dependency
+  private static String fmt(String format, Object... args) {
+    return String.format(Locale.ROOT, format, args);
+  }
+}

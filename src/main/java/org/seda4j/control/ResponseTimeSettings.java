@@ -1,0 +1,468 @@
+package org.seda4j.control;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import org.seda4j.Stage;
+
+/**
+ * Target and tuning of Welsh and Culler's overload controller ({@link
+ * AdmissionController#welshCuller}, {@link AdmissionController#multiclass}). Built with {@link
+ * #builder(Duration)}, which starts from the published defaults; each setter checks its argument at
+ * once:
+ *
+ * {@snippet :
+ * ResponseTimeSettings settings =
+ *     ResponseTimeSettings.builder(Duration.ofMillis(50))
+ *         .percentile(99)
+ *         .sampleEvents(20)
+ *         .samplePeriod(Duration.ofMillis(200))
+ *         .build();
+ * AdmissionController<Object> controller = AdmissionController.welshCuller(settings);
+ * }
+ *
+ * <p>An immutable value: equal when every setting is equal; any thread may use it. {@link
+ * #toBuilder()} starts a builder from it, to derive variants.
+ */
+public final class ResponseTimeSettings {
+  private final Duration target;
+  private final double percentile;
+  private final @Nullable Stage<?> exit;
+  private final double increaseBelow;
+  private final double decreaseAbove;
+  private final double increment;
+  private final double decreaseFactor;
+  private final double smoothing;
+  private final int sampleEvents;
+  private final Duration samplePeriod;
+  private final double minRate;
+  private final double maxRate;
+
+  private ResponseTimeSettings(Builder b) {
+    this.target = b.target;
+    this.percentile = b.percentile;
+    this.exit = b.exit;
+    this.increaseBelow = b.increaseBelow;
+    this.decreaseAbove = b.decreaseAbove;
+    this.increment = b.increment;
+    this.decreaseFactor = b.decreaseFactor;
+    this.smoothing = b.smoothing;
+    this.sampleEvents = b.sampleEvents;
+    this.samplePeriod = b.samplePeriod;
+    this.minRate = b.minRate;
+    this.maxRate = b.maxRate;
+  }
+
+  /**
+   * Starts from the defaults of Welsh and Culler's controller for a target response time.
+   *
+   * @param target the response time to hold, positive
+   * @return a builder
+   * @throws IllegalArgumentException if {@code target} is not positive
+   */
+  public static Builder builder(Duration target) {
+    return new Builder(target);
+  }
+
+  /**
+   * A builder that starts from these settings.
+   *
+   * @return a new builder
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder(target);
+    b.percentile = percentile;
+    b.exit = exit;
+    b.increaseBelow = increaseBelow;
+    b.decreaseAbove = decreaseAbove;
+    b.increment = increment;
+    b.decreaseFactor = decreaseFactor;
+    b.smoothing = smoothing;
+    b.sampleEvents = sampleEvents;
+    b.samplePeriod = samplePeriod;
+    b.minRate = minRate;
+    b.maxRate = maxRate;
+    return b;
+  }
+
+  /**
+   * The response time to hold.
+   *
+   * @return the target, positive
+   */
+  public Duration target() {
+    return target;
+  }
+
+  /**
+   * Which percentile of the response time to hold at the target.
+   *
+   * @return 50, 90 (the default) or 99
+   */
+  public double percentile() {
+    return percentile;
+  }
+
+  /**
+   * Where responses end: {@code null} (the default) to measure the guarded stage's own response
+   * time; a stage to measure the path from the guarded stage to it (see {@link
+   * AdmissionController.Feedback#exit()}).
+   *
+   * @return the path's exit stage, or {@code null}
+   */
+  public @Nullable Stage<?> exit() {
+    return exit;
+  }
+
+  /**
+   * Raise the rate while the smoothed percentile is below this fraction of the target.
+   *
+   * @return the fraction (default 0.9)
+   */
+  public double increaseBelow() {
+    return increaseBelow;
+  }
+
+  /**
+   * Cut the rate when the smoothed percentile is above this multiple of the target.
+   *
+   * @return the multiple (default 1.2)
+   */
+  public double decreaseAbove() {
+    return decreaseAbove;
+  }
+
+  /**
+   * Events per second added per increase; 0 for 5% of the highest response rate measured (decaying
+   * by 2% per sample).
+   *
+   * @return the increment (default 0, automatic)
+   */
+  public double increment() {
+    return increment;
+  }
+
+  /**
+   * The rate is divided by it per decrease.
+   *
+   * @return the divisor, above 1 (default 1.2)
+   */
+  public double decreaseFactor() {
+    return decreaseFactor;
+  }
+
+  /**
+   * Weight of the old value in the moving average of the percentile.
+   *
+   * @return from 0 (none) to below 1 (default 0.7)
+   */
+  public double smoothing() {
+    return smoothing;
+  }
+
+  /**
+   * Responses to wait for before adjusting.
+   *
+   * @return at least 1 (default 100)
+   */
+  public int sampleEvents() {
+    return sampleEvents;
+  }
+
+  /**
+   * Or this long, whichever comes first.
+   *
+   * @return positive (default 1 s)
+   */
+  public Duration samplePeriod() {
+    return samplePeriod;
+  }
+
+  /**
+   * The lowest rate, in events per second.
+   *
+   * @return positive (default 1)
+   */
+  public double minRate() {
+    return minRate;
+  }
+
+  /**
+   * Above this rate, in events per second, the limit is lifted altogether.
+   *
+   * @return at least {@link #minRate()} (default 1,000,000)
+   */
+  public double maxRate() {
+    return maxRate;
+  }
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof ResponseTimeSettings s
+        && target.equals(s.target)
+        && percentile == s.percentile
+        && Objects.equals(exit, s.exit)
+        && increaseBelow == s.increaseBelow
+        && decreaseAbove == s.decreaseAbove
+        && increment == s.increment
+        && decreaseFactor == s.decreaseFactor
+        && smoothing == s.smoothing
+        && sampleEvents == s.sampleEvents
+        && samplePeriod.equals(s.samplePeriod)
+        && minRate == s.minRate
+        && maxRate == s.maxRate;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        target,
+        percentile,
+        exit,
+        increaseBelow,
+        decreaseAbove,
+        increment,
+        decreaseFactor,
+        smoothing,
+        sampleEvents,
+        samplePeriod,
+        minRate,
+        maxRate);
+  }
+
+  @Override
+  public String toString() {
+    return String.format(
+        Locale.ROOT,
+        "ResponseTimeSettings[target=%s, percentile=%.0f%s, increaseBelow=%s, decreaseAbove=%s,"
+            + " increment=%s, decreaseFactor=%s, smoothing=%s, sampleEvents=%d, samplePeriod=%s,"
+            + " minRate=%s, maxRate=%s]",
+        target,
+        percentile,
+        exit == null ? "" : ", exit=" + exit.name(),
+        increaseBelow,
+        decreaseAbove,
+        increment,
+        decreaseFactor,
+        smoothing,
+        sampleEvents,
+        samplePeriod,
+        minRate,
+        maxRate);
+  }
+
+  /**
+   * Builds {@link ResponseTimeSettings}; obtained from {@link ResponseTimeSettings#builder} or
+   * {@link ResponseTimeSettings#toBuilder()}. Each setter checks its argument at once and throws
+   * {@link IllegalArgumentException} (or {@link NullPointerException}) with a message saying what
+   * was wrong and what is allowed. Not thread-safe: one thread builds.
+   */
+  public static final class Builder {
+    private Duration target;
+    private double percentile = 90;
+    private @Nullable Stage<?> exit;
+    private double increaseBelow = 0.9;
+    private double decreaseAbove = 1.2;
+    private double increment;
+    private double decreaseFactor = 1.2;
+    private double smoothing = 0.7;
+    private int sampleEvents = 100;
+    private Duration samplePeriod = Duration.ofSeconds(1);
+    private double minRate = 1;
+    private double maxRate = 1_000_000;
+
+    private Builder(Duration target) {
+      this.target = checkTarget(target);
+    }
+
+    /**
+     * The response time to hold.
+     *
+     * @param target positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder target(Duration target) {
+      this.target = checkTarget(target);
+      return this;
+    }
+
+    /**
+     * Which percentile of the response time to hold at the target (default 90).
+     *
+     * @param percentile 50, 90 or 99
+     * @return this builder
+     * @throws IllegalArgumentException for any other value
+     */
+    public Builder percentile(double percentile) {
+      if (percentile != 50 && percentile != 90 && percentile != 99) {
+        throw new IllegalArgumentException(
+            "percentile must be 50, 90 or 99 (the percentiles stages measure), was " + percentile);
+      }
+      this.percentile = percentile;
+      return this;
+    }
+
+    /**
+     * Measures the path from the guarded stage to {@code exit} instead of the guarded stage alone.
+     *
+     * @param exit the path's exit stage, of the same graph
+     * @return this builder
+     */
+    public Builder path(Stage<?> exit) {
+      this.exit = Objects.requireNonNull(exit, "exit must not be null");
+      return this;
+    }
+
+    /**
+     * The band in which the rate holds (defaults 0.9 and 1.2): raised while the smoothed percentile
+     * is below {@code increaseBelow x target}, cut when it is above {@code decreaseAbove x target}.
+     *
+     * @param increaseBelow a fraction of the target, positive, at most {@code decreaseAbove}
+     * @param decreaseAbove a multiple of the target, finite
+     * @return this builder
+     * @throws IllegalArgumentException unless {@code 0 < increaseBelow <= decreaseAbove}
+     */
+    public Builder thresholds(double increaseBelow, double decreaseAbove) {
+      if (!(increaseBelow > 0)
+          || !(decreaseAbove >= increaseBelow)
+          || Double.isInfinite(decreaseAbove)) {
+        throw new IllegalArgumentException(
+            "thresholds need 0 < increaseBelow <= decreaseAbove (finite; defaults 0.9 and 1.2),"
+                + " were "
+                + increaseBelow
+                + " and "
+                + decreaseAbove);
+      }
+      this.increaseBelow = increaseBelow;
+      this.decreaseAbove = decreaseAbove;
+      return this;
+    }
+
+    /**
+     * Events per second added per increase (default 0: 5% of the highest response rate measured,
+     * decaying by 2% per sample).
+     *
+     * @param increment 0 for automatic, or a positive finite rate
+     * @return this builder
+     * @throws IllegalArgumentException if negative, infinite or NaN
+     */
+    public Builder increment(double increment) {
+      if (!(increment >= 0) || Double.isInfinite(increment)) {
+        throw new IllegalArgumentException(
+            "increment must be 0 (automatic) or a positive finite rate in events per second, was "
+                + increment);
+      }
+      this.increment = increment;
+      return this;
+    }
+
+    /**
+     * The divisor of the rate per decrease (default 1.2).
+     *
+     * @param decreaseFactor above 1, finite
+     * @return this builder
+     * @throws IllegalArgumentException if not above 1 or not finite
+     */
+    public Builder decreaseFactor(double decreaseFactor) {
+      if (!(decreaseFactor > 1) || Double.isInfinite(decreaseFactor)) {
+        throw new IllegalArgumentException(
+            "decreaseFactor must be above 1 and finite (the rate is divided by it), was "
+                + decreaseFactor);
+      }
+      this.decreaseFactor = decreaseFactor;
+      return this;
+    }
+
+    /**
+     * The weight of the old value in the moving average of the percentile (default 0.7).
+     *
+     * @param smoothing from 0 (no smoothing) to below 1
+     * @return this builder
+     * @throws IllegalArgumentException if outside [0, 1)
+     */
+    public Builder smoothing(double smoothing) {
+      if (!(smoothing >= 0 && smoothing < 1)) {
+        throw new IllegalArgumentException(
+            "smoothing must be in [0, 1) (the weight of the old value), was " + smoothing);
+      }
+      this.smoothing = smoothing;
+      return this;
+    }
+
+    /**
+     * Responses to wait for before adjusting (default 100), unless {@link #samplePeriod} passes
+     * first.
+     *
+     * @param sampleEvents at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder sampleEvents(int sampleEvents) {
+      if (sampleEvents < 1) {
+        throw new IllegalArgumentException("sampleEvents must be at least 1, was " + sampleEvents);
+      }
+      this.sampleEvents = sampleEvents;
+      return this;
+    }
+
+    /**
+     * How long to wait at most before adjusting (default 1 s), unless {@link #sampleEvents}
+     * responses come first.
+     *
+     * @param samplePeriod positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder samplePeriod(Duration samplePeriod) {
+      Objects.requireNonNull(samplePeriod, "samplePeriod must not be null");
+      if (samplePeriod.isNegative() || samplePeriod.isZero()) {
+        throw new IllegalArgumentException("samplePeriod must be positive, was " + samplePeriod);
+      }
+      this.samplePeriod = samplePeriod;
+      return this;
+    }
+
+    /**
+     * The range of the rate, in events per second (defaults 1 and 1,000,000): never cut below
+     * {@code minRate}; above {@code maxRate} the limit is lifted altogether.
+     *
+     * @param minRate positive
+     * @param maxRate at least {@code minRate}, finite
+     * @return this builder
+     * @throws IllegalArgumentException unless {@code 0 < minRate <= maxRate} (finite)
+     */
+    public Builder rateBounds(double minRate, double maxRate) {
+      if (!(minRate > 0) || !(maxRate >= minRate) || Double.isInfinite(maxRate)) {
+        throw new IllegalArgumentException(
+            "rate bounds need 0 < minRate <= maxRate (finite, in events per second), were "
+                + minRate
+                + " and "
+                + maxRate);
+      }
+      this.minRate = minRate;
+      this.maxRate = maxRate;
+      return this;
+    }
+
+    /**
+     * The settings.
+     *
+     * @return new, immutable settings
+     */
+    public ResponseTimeSettings build() {
+      return new ResponseTimeSettings(this);
+    }
+  }
+
+  private static Duration checkTarget(Duration target) {
+    Objects.requireNonNull(target, "target must not be null");
+    if (target.isNegative() || target.isZero()) {
+      throw new IllegalArgumentException(
+          "target response time must be positive (for example Duration.ofMillis(50)), was "
+              + target);
+    }
+    return target;
+  }
+}
