@@ -29,9 +29,14 @@ final class StageRegistry {
   private final ConcurrentHashMap<String, StageImpl<?>> byName = new ConcurrentHashMap<>();
   private final Set<Object> controllersInUse = Collections.newSetFromMap(new IdentityHashMap<>());
   private final CopyOnWriteArrayList<PathStats> paths = new CopyOnWriteArrayList<>();
+  // Worker threads, with those exited whose thread may still run (Worker.exited), pruned in passes.
   private final ConcurrentHashMap<Thread, Worker> workers = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<Thread, Worker> exiting = new ConcurrentHashMap<>();
-  private static final int EXITING_PRUNE_AT = 64;
+  private static final int PRUNE_AT = 256;
+  private final java.util.concurrent.atomic.AtomicInteger exitedSincePrune =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicBoolean pruning =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile int pruneAt = PRUNE_AT;
   private final java.util.concurrent.atomic.AtomicInteger nextId =
       new java.util.concurrent.atomic.AtomicInteger();
 
@@ -148,37 +153,62 @@ final class StageRegistry {
   }
 
   /**
-   * A worker is ending: it leaves the registry but stays among the exiting until its thread is seen
-   * ended (its last lines run after this), so that a termination can join it too.
+   * A worker is ending: it is marked exited but stays in the map until its thread is seen ended
+   * (its last lines run after this), so that a termination can join it too. The ended ones are
+   * removed in passes, each when as many workers exited since the last as the map held after it (at
+   * least {@value #PRUNE_AT}): a constant cost per worker however fast workers come and go.
    */
   void removeWorker(Worker w) {
-    exiting.put(w.thread, w); // first: a termination's look at both never misses it
-    workers.remove(w.thread, w);
-    if (exiting.size() > EXITING_PRUNE_AT) {
-      pruneExited();
+    w.exited = true;
+    if (exitedSincePrune.incrementAndGet() > pruneAt && pruning.compareAndSet(false, true)) {
+      try {
+        pruneExited();
+      } finally {
+        pruning.set(false);
+      }
     }
   }
 
-  /** Forgets the exiting workers whose thread has ended (the sampler calls this every period). */
+  /** Forgets the exited workers whose thread has ended (the sampler calls this every period). */
   void pruneExited() {
-    exiting.values().removeIf(w -> !w.thread.isAlive());
+    exitedSincePrune.set(0);
+    workers.values().removeIf(w -> w.exited && !w.thread.isAlive());
+    pruneAt = Math.max(PRUNE_AT, workers.size());
   }
 
   /** Workers that left the registry and whose thread may still be running (a snapshot). */
   List<Worker> exiting() {
-    return new ArrayList<>(exiting.values());
+    List<Worker> out = new ArrayList<>();
+    for (Worker w : workers.values()) {
+      if (w.exited) {
+        out.add(w);
+      }
+    }
+    return out;
   }
 
   @Nullable Worker worker(Thread t) {
-    return workers.get(t);
+    Worker w = workers.get(t);
+    return w == null || w.exited ? null : w;
   }
 
-  /** The workers now registered (a snapshot). */
+  /** The workers now registered and not exited (a snapshot). */
   List<Worker> workers() {
-    return new ArrayList<>(workers.values());
+    List<Worker> out = new ArrayList<>();
+    for (Worker w : workers.values()) {
+      if (!w.exited) {
+        out.add(w);
+      }
+    }
+    return out;
   }
 
   boolean hasWorkers() {
-    return !workers.isEmpty();
+    for (Worker w : workers.values()) {
+      if (!w.exited) {
+        return true;
+      }
+    }
+    return false;
   }
 }

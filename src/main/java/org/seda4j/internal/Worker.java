@@ -71,6 +71,8 @@ final class Worker implements Runnable {
   private volatile int late;
   private volatile @Nullable List<?> live;
   volatile long since; // System.nanoTime() when the current batch began; 0 between batches
+  volatile boolean
+      exited; // the worker left its loop (StageRegistry keeps it until its thread ends)
 
   private final Filler filler = new Filler();
   final BatchRunner.Tally tally = new BatchRunner.Tally(); // the worker thread's only
