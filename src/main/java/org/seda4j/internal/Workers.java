@@ -1,7 +1,6 @@
 package org.seda4j.internal;
 
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -63,10 +62,7 @@ final class Workers<E> {
   private volatile int batchSize;
   private volatile boolean handlersWait;
   private volatile boolean stopping;
-  // The lingering worker parks or is about to, and no producer has woken it since: the first
-  // producer that sees it set clears it and unparks the worker; the others leave it be (an unpark
-  // per event made the producer and the worker fight over the thread's park permit).
-  private final AtomicBoolean lingerParked = new AtomicBoolean();
+  private volatile boolean lingerParked; // the lingering worker parks or is about to
   private final int capacity;
 
   Workers(
@@ -94,7 +90,7 @@ final class Workers<E> {
    * none would look at the queue soon.
    */
   void eventQueued() {
-    if (lingerParked.get() && lingerParked.compareAndSet(true, false)) {
+    if (lingerParked) {
       Worker l = lingering.get();
       if (l != null) {
         LockSupport.unpark(l.thread);
@@ -211,9 +207,8 @@ final class Workers<E> {
   /**
    * The queue was empty: waits for an event if no other worker does, and returns the batch it then
    * began (n > 0); else returns 0 and the worker ends. The lingering worker parks; a producer that
-   * queued an event reads `lingerParked` after its offer and, the first to see it set, clears it
-   * and unparks the worker; the worker writes `lingerParked` before it looks at the queue once
-   * more: one of the two sees the other.
+   * queued an event reads `lingerParked` after its offer and unparks it; the worker writes
+   * `lingerParked` before it looks at the queue once more: one of the two sees the other.
    */
   private int linger(Worker w) {
     if (!lingering.compareAndSet(null, w)) {
@@ -221,7 +216,7 @@ final class Workers<E> {
     }
     try {
       while (true) {
-        lingerParked.set(true);
+        lingerParked = true;
         if (stopping || graph.phase() >= Phase.FORCING) {
           return 0;
         }
@@ -237,7 +232,7 @@ final class Workers<E> {
         Thread.interrupted(); // the stop comes with an interrupt; the flags above say it
       }
     } finally {
-      lingerParked.set(false);
+      lingerParked = false;
       lingering.set(null);
     }
   }
