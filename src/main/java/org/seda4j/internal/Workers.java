@@ -233,6 +233,10 @@ final class Workers<E> {
         if (!w.idle()) {
           return 0;
         }
+        if (!lingerParked.get()) {
+          continue; // a producer cleared it to wake this worker, and a lock's park in fill() may
+          // have taken its unpark (LockSupport has one permit per thread, whoever parks)
+        }
         LockSupport.park(this);
         Thread.interrupted(); // the stop comes with an interrupt; the flags above say it
       }
