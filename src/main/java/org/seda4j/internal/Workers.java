@@ -1,6 +1,7 @@
 package org.seda4j.internal;
 
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -62,7 +63,10 @@ final class Workers<E> {
   private volatile int batchSize;
   private volatile boolean handlersWait;
   private volatile boolean stopping;
-  private volatile boolean lingerParked; // the lingering worker parks or is about to
+  // The lingering worker parks or is about to, and no producer has woken it since: the first
+  // producer that sees it set clears it and unparks the worker; the others leave it be (an unpark
+  // per event made the producer and the worker fight over the thread's park permit).
+  private final AtomicBoolean lingerParked = new AtomicBoolean();
   private final int capacity;
 
   Workers(
@@ -90,7 +94,7 @@ final class Workers<E> {
    * none would look at the queue soon.
    */
   void eventQueued() {
-    if (lingerParked) {
+    if (lingerParked.get() && lingerParked.compareAndSet(true, false)) {
       Worker l = lingering.get();
       if (l != null) {
         LockSupport.unpark(l.thread);
@@ -207,8 +211,9 @@ final class Workers<E> {
   /**
    * The queue was empty: waits for an event if no other worker does, and returns the batch it then
    * began (n > 0); else returns 0 and the worker ends. The lingering worker parks; a producer that
-   * queued an event reads `lingerParked` after its offer and unparks it; the worker writes
-   * `lingerParked` before it looks at the queue once more: one of the two sees the other.
+   * queued an event reads `lingerParked` after its offer and, the first to see it set, clears it
+   * and unparks the worker; the worker writes `lingerParked` before it looks at the queue once
+   * more: one of the two sees the other.
    */
   private int linger(Worker w) {
     if (!lingering.compareAndSet(null, w)) {
@@ -216,7 +221,7 @@ final class Workers<E> {
     }
     try {
       while (true) {
-        lingerParked = true;
+        lingerParked.set(true);
         if (stopping || graph.phase() >= Phase.FORCING) {
           return 0;
         }
@@ -228,11 +233,15 @@ final class Workers<E> {
         if (!w.idle()) {
           return 0;
         }
+        if (!lingerParked.get()) {
+          continue; // a producer cleared it to wake this worker, and a lock's park in fill() may
+          // have taken its unpark (LockSupport has one permit per thread, whoever parks)
+        }
         LockSupport.park(this);
         Thread.interrupted(); // the stop comes with an interrupt; the flags above say it
       }
     } finally {
-      lingerParked = false;
+      lingerParked.set(false);
       lingering.set(null);
     }
   }
