@@ -440,6 +440,7 @@ class EngineContractTest extends GraphTestSupport {
    * carrier thread busy on the CPU, more spinning handlers than carriers, and a tight bound.
    */
   @Nested
+  @Slow
   class ShutdownWhileHandlersSpinOnEveryCarrier {
 
     private static final Duration GRACE = Duration.ofMillis(100);
@@ -1110,6 +1111,7 @@ class EngineContractTest extends GraphTestSupport {
    * found by name.
    */
   @Nested
+  @Slow
   class NoThreadOutlivesTheShutdown {
 
     /** The ways to shut a graph down. */
@@ -1185,6 +1187,7 @@ class EngineContractTest extends GraphTestSupport {
    * report: the waiter missed the wake-up of the last batch to end.
    */
   @Nested
+  @Slow
   class QuiescenceIsNoticedAtOnce {
 
     /*
@@ -1299,6 +1302,7 @@ class EngineContractTest extends GraphTestSupport {
    * said which handler it waited for. Not covered elsewhere.
    */
   @Nested
+  @Slow
   class CloseSaysWhatItWaitsFor {
 
     private final CountDownLatch release = new CountDownLatch(1);
@@ -1374,6 +1378,7 @@ class EngineContractTest extends GraphTestSupport {
    * carriers free. This test keeps every carrier busy while the grace runs out.
    */
   @Nested
+  @Slow
   class ForcedShutdownWhileCarriersAreBusy {
 
     private static final Duration GRACE = Duration.ofMillis(40);
@@ -1480,6 +1485,7 @@ class EngineContractTest extends GraphTestSupport {
    * benchmarks). Not covered elsewhere.
    */
   @Nested
+  @Slow
   class MemoryPerStage {
 
     private final com.sun.management.ThreadMXBean threads =

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Snapshots taken while events flow never count an event twice; at quiescence they balance. */
+@Slow
 @Timeout(60)
 class SnapshotConsistencyTest {
 

@@ -104,6 +104,7 @@ class WorkerLoopTest extends GraphTestSupport {
   }
 
   @Test
+  @Slow
   void aStageWhoseWorkersNeverParkStillLetsAnotherStageRun() throws Exception {
     int carriers = Runtime.getRuntime().availableProcessors();
     StageGraph graph = open("loop-fair");
