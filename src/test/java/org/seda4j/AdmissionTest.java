@@ -378,6 +378,7 @@ class AdmissionTest extends GraphTestSupport {
   }
 
   @Test
+  @Slow
   void underOverloadLowerPrioritiesAreCutFirst() throws InterruptedException {
     StageGraph graph =
         register(StageGraph.builder("classes").samplePeriod(Duration.ofMillis(20)).open());

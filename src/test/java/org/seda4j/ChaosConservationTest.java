@@ -39,6 +39,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       events in all (the long suite, {@code ./mvnw -B verify -Pchaos-long}, asks for 10^7).
  * </ul>
  */
+@Slow
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ChaosConservationTest {
 

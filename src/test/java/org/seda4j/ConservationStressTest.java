@@ -51,6 +51,7 @@ import org.seda4j.observe.StageSnapshot;
  * -Dtest=ConservationStressTest -Dseda4j.stress.seed=<seed>}. Which handler fails on which event is
  * a pure function of the seed and the event, so it does not depend on thread scheduling.
  */
+@Slow
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ConservationStressTest {
 

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * src/it/consumer-app}. An optional dependency declared {@code requires static transitive} (the bug
  * of issue 15: "module not found: micrometer.core") fails the module build here.
  */
+@Slow
 class ConsumerIT {
 
   private static List<Path> userClassPath = List.of();

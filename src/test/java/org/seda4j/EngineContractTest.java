@@ -451,6 +451,7 @@ class EngineContractTest extends GraphTestSupport {
    * carrier thread busy on the CPU, more spinning handlers than carriers, and a tight bound.
    */
   @Nested
+  @Slow
   class ShutdownWhileHandlersSpinOnEveryCarrier {
 
     private static final Duration GRACE = Duration.ofMillis(100);
@@ -1123,6 +1124,7 @@ class EngineContractTest extends GraphTestSupport {
    * found by name.
    */
   @Nested
+  @Slow
   class NoThreadOutlivesTheShutdown {
 
     /** The ways to shut a graph down. */
@@ -1198,6 +1200,7 @@ class EngineContractTest extends GraphTestSupport {
    * report: the waiter missed the wake-up of the last batch to end.
    */
   @Nested
+  @Slow
   class QuiescenceIsNoticedAtOnce {
 
     /*
@@ -1312,6 +1315,7 @@ class EngineContractTest extends GraphTestSupport {
    * said which handler it waited for. Not covered elsewhere.
    */
   @Nested
+  @Slow
   class CloseSaysWhatItWaitsFor {
 
     private final CountDownLatch release = new CountDownLatch(1);
@@ -1387,6 +1391,7 @@ class EngineContractTest extends GraphTestSupport {
    * carriers free. This test keeps every carrier busy while the grace runs out.
    */
   @Nested
+  @Slow
   class ForcedShutdownWhileCarriersAreBusy {
 
     private static final Duration GRACE = Duration.ofMillis(40);
@@ -1498,6 +1503,7 @@ class EngineContractTest extends GraphTestSupport {
    * benchmarks). Not covered elsewhere.
    */
   @Nested
+  @Slow
   class MemoryPerStage {
 
     private final com.sun.management.ThreadMXBean threads =

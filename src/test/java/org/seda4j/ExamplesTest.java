@@ -22,6 +22,7 @@ import org.junit.jupiter.api.TestFactory;
  * never rot: the script must finish, print no jshell error or exception, and print what its entry
  * below expects.
  */
+@Slow
 class ExamplesTest {
 
   /** Lines each example must print; every example must at least print a stats table. */

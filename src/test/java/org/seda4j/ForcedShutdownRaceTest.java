@@ -16,6 +16,7 @@ import org.seda4j.observe.StageSnapshot;
  * what the producers were told must match the stage's counters. (A producer that inserted just as
  * the shutdown swept the queues used to cancel events itself, after the report had been built.)
  */
+@Slow
 class ForcedShutdownRaceTest {
 
   @Test

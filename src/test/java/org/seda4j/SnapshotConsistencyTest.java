@@ -12,6 +12,7 @@ import org.seda4j.observe.GraphSnapshot;
 import org.seda4j.observe.StageSnapshot;
 
 /** Snapshots taken while events flow never count an event twice; at quiescence they balance. */
+@Slow
 @Timeout(60)
 class SnapshotConsistencyTest {
 

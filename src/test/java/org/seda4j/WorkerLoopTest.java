@@ -106,6 +106,7 @@ class WorkerLoopTest extends GraphTestSupport {
   }
 
   @Test
+  @Slow
   void aStageWhoseWorkersNeverParkStillLetsAnotherStageRun() throws Exception {
     int carriers = Runtime.getRuntime().availableProcessors();
     StageGraph graph = open("loop-fair");

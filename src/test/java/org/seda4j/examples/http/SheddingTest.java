@@ -34,6 +34,7 @@ import org.seda4j.observe.StageSnapshot;
  * serves; the controller sheds (503, reason OVERLOADED) long before the queues fill, and again
  * every request is answered and counted.
  */
+@org.seda4j.Slow
 class SheddingTest {
 
   private static final int CLIENTS = 40;
