@@ -647,6 +647,7 @@ final class Svg {
             .append(s.handlers().active())
             .append(", batch size ")
             .append(s.handlers().batchSize())
+            .append(s.controllers().batchSizeOverridden() ? " (set by hand)" : "")
             .append(", rejected ")
             .append(grouped(s.counts().rejected()))
             .append(" since the start");
@@ -725,6 +726,15 @@ final class Svg {
           "class=\"queue\"");
       text(
           out,
+          nx + NODE_W - 9,
+          ny + 50,
+          11,
+          INK,
+          "end",
+          "batch " + s.handlers().batchSize() + (s.controllers().batchSizeOverridden() ? "*" : ""),
+          "class=\"batch\"");
+      text(
+          out,
           nx + 9,
           ny + 66,
           11,
@@ -734,9 +744,7 @@ final class Svg {
               + s.handlers().permits()
               + (s.controllers().permitsOverridden() ? "*" : "")
               + " \u00b7 active "
-              + s.handlers().active()
-              + " \u00b7 batch "
-              + s.handlers().batchSize(),
+              + s.handlers().active(),
           "class=\"permits\"");
       out.append("</g>\n");
     }
@@ -902,7 +910,7 @@ final class Svg {
     private static void frame(StringBuilder out, int cx, int cy, String current, String max) {
       text(out, cx + CELL_W - 10, cy + 14, 11, INK, "end", current, "class=\"now\"");
       if (!max.isEmpty()) {
-        text(out, cx + 4, cy + 14, 9.5, MUTED, "start", max, "");
+        text(out, cx + 4, cy + 14, 9.5, MUTED, "start", max, "class=\"max\"");
       }
       out.append("<line x1=\"")
           .append(cx + 4)
