@@ -2,6 +2,7 @@ package org.seda4j.observe;
 
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import org.seda4j.StageGraph;
@@ -178,13 +179,8 @@ public final class SnapshotHistory {
    * @return the sample, or empty if it has left the history or was never added
    */
   public synchronized Optional<Sample> sample(long sequence) {
-    Sample first = samples.peekFirst();
-    if (first == null || sequence < first.sequence() || sequence >= next) {
-      return Optional.empty();
-    }
-    int i = 0;
     for (Sample s : samples) {
-      if (i++ == sequence - first.sequence()) {
+      if (s.sequence() == sequence) {
         return Optional.of(s);
       }
     }
@@ -204,7 +200,7 @@ public final class SnapshotHistory {
       return "SnapshotHistory[empty, keeps " + capacity + " samples]";
     }
     return String.format(
-        java.util.Locale.ROOT,
+        Locale.ROOT,
         "SnapshotHistory[graph '%s', %d of %d samples over %.1f s]",
         last.snapshot().graph(),
         samples.size(),

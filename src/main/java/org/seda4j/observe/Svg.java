@@ -72,15 +72,7 @@ final class Svg {
     int height = headerH + layout.height() + MARGIN;
     StringBuilder out = new StringBuilder(4096);
     open(out, width, height);
-    text(
-        out,
-        MARGIN,
-        17,
-        13,
-        INK,
-        "start",
-        "graph '" + snapshot.graph() + "' (" + snapshot.state() + ")" + deadlockNote(snapshot),
-        "font-weight=\"600\"");
+    title(out, snapshot);
     layout.draw(out, headerH, false);
     return out.append("</svg>\n").toString();
   }
@@ -139,15 +131,7 @@ final class Svg {
 
     StringBuilder out = new StringBuilder(32 * 1024);
     open(out, width, height);
-    text(
-        out,
-        MARGIN,
-        17,
-        13,
-        INK,
-        "start",
-        "graph '" + snapshot.graph() + "' (" + snapshot.state() + ")" + deadlockNote(snapshot),
-        "font-weight=\"600\"");
+    title(out, snapshot);
     text(
         out,
         MARGIN,
@@ -1014,10 +998,21 @@ final class Svg {
     return from + "\u0000" + to;
   }
 
-  private static String deadlockNote(GraphSnapshot snapshot) {
-    return snapshot.deadlocked().isEmpty()
-        ? ""
-        : " \u2014 DEADLOCK: " + String.join(", ", snapshot.deadlocked());
+  /** The first line: the graph, its state, and the deadlocked stages if any. */
+  private static void title(StringBuilder out, GraphSnapshot snapshot) {
+    String deadlock =
+        snapshot.deadlocked().isEmpty()
+            ? ""
+            : " \u2014 DEADLOCK: " + String.join(", ", snapshot.deadlocked());
+    text(
+        out,
+        MARGIN,
+        17,
+        13,
+        INK,
+        "start",
+        "graph '" + snapshot.graph() + "' (" + snapshot.state() + ")" + deadlock,
+        "font-weight=\"600\"");
   }
 
   private static void open(StringBuilder out, int width, int height) {

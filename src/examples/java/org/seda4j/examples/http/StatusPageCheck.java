@@ -433,7 +433,11 @@ public final class StatusPageCheck {
       }
       return new String(stdout, StandardCharsets.UTF_8);
     } finally {
-      SampleSite.delete(profile);
+      try {
+        SampleSite.delete(profile);
+      } catch (IOException e) {
+        // A helper process of Chromium may still be writing there: leave the temporary profile.
+      }
     }
   }
 
