@@ -3,13 +3,17 @@
 // tuned: permits and batch size are the defaults, and the admission controller is given only a
 // target (the 90th percentile of the response time: 50 ms). It sheds the excess with a quick 503,
 // holds the answered requests near the target, sheds nothing while the load is below capacity.
+// A snapshot a second goes into a SnapshotHistory, drawn at the end as an SVG picture (the stage
+// network and a sparkline per figure and stage: watch the permits and the rejections follow the load).
 // Run it: examples/run overload
+import java.nio.file.*;
 import java.time.Duration;
 import java.util.*;
 import java.util.concurrent.*;
 import java.util.concurrent.locks.LockSupport;
 import org.seda4j.*;
 import org.seda4j.control.*;
+import org.seda4j.observe.*;
 
 record Request(long arrivedNanos) {}
 record Answer(long arrivedNanos, int status) {}
@@ -19,6 +23,7 @@ long target = 50_000_000;                                // ns
 var answers = new ConcurrentLinkedQueue<long[]>();       // arrived, response time, status
 var graph = StageGraph.open("overload");
 var db = new Semaphore(8);
+var history = SnapshotHistory.ofLast(12);                // the whole run, a snapshot a second
 
 Stage<Answer> respond = graph.stage("respond", Answer.class).handler((a, ctx) ->
     answers.add(new long[] {a.arrivedNanos(), System.nanoTime() - a.arrivedNanos(), a.status()}));
@@ -39,6 +44,7 @@ long start = System.nanoTime() + 10_000_000;
 long at = start;
 // One line per second of arrivals, printed a second later (when its answers are in).
 void report(int second) {
+    history.add(graph.snapshot());
     long from = start + (second - 1) * 1_000_000_000L, to = from + 1_000_000_000L;
     var ok = new ArrayList<Long>(); long shed = 0;
     for (long[] a : answers) {
@@ -102,6 +108,9 @@ System.out.println(shedAfterFall == 0
     ? "back at half load: no request was shed in the 2 s after the load fell"
     : String.format("back at half load: %d requests were shed in the 2 s after the load fell, the last %d ms after it",
         shedAfterFall, (lastShed - fall) / 1_000_000));
+Path picture = Files.createTempFile("overload-", ".svg");
+Files.writeString(picture, Diagrams.svg(history));       // open it in a browser
+System.out.println("the run as a picture (" + history.samples().size() + " snapshots): " + picture);
 System.out.println(graph.snapshot());
 graph.close();
 /exit

@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -46,7 +48,10 @@ class ExamplesTest {
           List.of("100,000 readings in", "100,000 rows in table reading (16 sensors)", "batchSize"),
           "overload",
           List.of(
-              "answered 200/s", "responseTime(p90 target 50.0 ms)", "query rejected: OVERLOADED="),
+              "answered 200/s",
+              "responseTime(p90 target 50.0 ms)",
+              "query rejected: OVERLOADED=",
+              "the run as a picture ("),
           "shutdown",
           List.of("unprocessed event(s)", "(still queued)", "-> balanced: true"),
           "quickstart",
@@ -96,6 +101,20 @@ class ExamplesTest {
         .contains("admitted");
     for (String line : EXPECTED.getOrDefault(name, List.of())) {
       assertThat(output).as("output of %s", name).contains(line);
+    }
+    // A picture an example wrote (Diagrams.svg of its history): an SVG with a box per stage.
+    Matcher picture =
+        Pattern.compile("as a picture \\(\\d+ snapshots\\): (\\S+\\.svg)").matcher(output);
+    if (picture.find()) {
+      Path svg = Paths.get(picture.group(1));
+      try {
+        String text = Files.readString(svg, StandardCharsets.UTF_8);
+        assertThat(text).as("%s's picture", name).startsWith("<svg ").endsWith("</svg>\n");
+        assertThat(text.split("<g class=\"stage\"", -1)).as("%s's picture", name).hasSize(3);
+        assertThat(text).contains("data-series=\"rejected/s\"", "data-reason=\"OVERLOADED\"");
+      } finally {
+        Files.deleteIfExists(svg);
+      }
     }
   }
 

@@ -205,6 +205,7 @@ class ModuleExportsTest {
             "GraphSnapshot",
             "Latency",
             "ShutdownReport",
+            "SnapshotHistory",
             "StageMXBean",
             "StageSnapshot");
   }

@@ -110,7 +110,7 @@ final class Table {
   }
 
   /** A duration in human units, or "-" if {@code count} is 0 (nothing recorded). */
-  private static String nanos(long n, long count) {
+  static String nanos(long n, long count) {
     if (count == 0) {
       return "-";
     }

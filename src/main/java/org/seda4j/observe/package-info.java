@@ -7,7 +7,11 @@
  *       one {@link org.seda4j.observe.StageSnapshot} per stage ({@link
  *       org.seda4j.Stage#snapshot()}), the edges of the stage network and the measured paths; its
  *       {@code toString()} is a table meant for people (jshell prints it), and {@link
- *       org.seda4j.observe.Diagrams} draws the network as Mermaid or Graphviz DOT.
+ *       org.seda4j.observe.Diagrams} draws the network as Mermaid, Graphviz DOT or SVG.
+ *   <li>{@link org.seda4j.observe.SnapshotHistory} keeps the last snapshots a caller samples (a
+ *       minute at one a second, say); {@link
+ *       org.seda4j.observe.Diagrams#svg(org.seda4j.observe.SnapshotHistory)} draws them as the
+ *       network plus a row of sparklines per stage.
  *   <li>A stage snapshot groups its figures in small records: the {@link
  *       org.seda4j.observe.StageSnapshot.Queue queue}, the {@link
  *       org.seda4j.observe.StageSnapshot.Handlers handlers}, the event {@link
@@ -19,11 +23,11 @@
  *       figures and override its permits and batch size from a JMX console.
  * </ul>
  *
- * <p>Every type here is an immutable value (except the MXBean): its methods never block and any
- * thread may call them. Snapshots are taken without stopping the graph; each counter is exact, and
- * at a quiescent moment (after {@link org.seda4j.StageGraph#awaitIdle(java.time.Duration)} returned
- * {@code true}) every stage balances: {@code admitted = completed + failed + cancelled + dropped +
- * queued + inFlight}.
+ * <p>Every type here is an immutable value (except the MXBean and the history, which is
+ * thread-safe): its methods never block and any thread may call them. Snapshots are taken without
+ * stopping the graph; each counter is exact, and at a quiescent moment (after {@link
+ * org.seda4j.StageGraph#awaitIdle(java.time.Duration)} returned {@code true}) every stage balances:
+ * {@code admitted = completed + failed + cancelled + dropped + queued + inFlight}.
  *
  * <h2>Null policy</h2>
  *

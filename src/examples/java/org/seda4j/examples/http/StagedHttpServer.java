@@ -40,6 +40,7 @@ import org.seda4j.examples.http.Events.Persistence;
 import org.seda4j.examples.http.Events.Received;
 import org.seda4j.examples.http.Events.RequestEvent;
 import org.seda4j.examples.http.Events.Response;
+import org.seda4j.observe.SnapshotHistory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -289,6 +290,11 @@ public final class StagedHttpServer implements ExampleServer {
 
   FileCache.Stats cacheStats() {
     return site.cache().stats();
+  }
+
+  /** The status page's samples of the graph (one a second, the last minute). */
+  SnapshotHistory statusHistory() {
+    return statusPage.history();
   }
 
   // ---- accept ---------------------------------------------------------------------------------
@@ -765,6 +771,7 @@ public final class StagedHttpServer implements ExampleServer {
       closeQuietly(listener);
       joinUninterruptibly(listenerThread);
       graph.close();
+      statusPage.close();
       for (Connection c : connections) {
         c.close();
       }

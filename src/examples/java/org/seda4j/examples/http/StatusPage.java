@@ -1,25 +1,45 @@
 package org.seda4j.examples.http;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.seda4j.StageGraph;
 import org.seda4j.examples.http.Events.Bytes;
 import org.seda4j.examples.http.Events.Exchange;
 import org.seda4j.examples.http.Events.Response;
+import org.seda4j.observe.Diagrams;
 import org.seda4j.observe.GraphSnapshot;
 import org.seda4j.observe.Latency;
+import org.seda4j.observe.SnapshotHistory;
 import org.seda4j.observe.StageSnapshot;
 
 /**
- * The live status page {@code /_seda}: every stage's snapshot (queue, permits, active handlers,
- * batch size, throughput, queue-wait and service-time percentiles, the accounting counters and the
- * controllers' last decisions), the stage network's edges, and the server's request accounting. The
- * HTML refreshes itself every second; {@code /_seda.txt} is the graph's plain text table.
+ * The live status page {@code /_seda}: the server's request accounting, the stage network as a
+ * diagram with a row of sparklines per stage over the last minute ({@link Diagrams#svg(
+ * SnapshotHistory)}), then every stage's snapshot in tables (queue, permits, active handlers, batch
+ * size, throughput, queue-wait and service-time percentiles, the accounting counters and the
+ * controllers' last decisions) and the stage network's edges. {@code /_seda.txt} is the graph's
+ * plain text table.
+ *
+ * <p>How it stays live: a sampler thread of the page adds a snapshot of the graph to a {@link
+ * SnapshotHistory} of 60 once a second (off the request path: nothing is recorded per event), and
+ * the HTML is rendered on the server from the latest sample, SVG included. A few lines of script
+ * fetch the page again every second and swap its {@code <main>} in place (no flicker, the scroll
+ * position kept); without script the page reloads itself every two seconds. So there is one
+ * renderer, the library's, and the picture in the browser is the one jshell writes to a file.
  */
-final class StatusPage {
+final class StatusPage implements AutoCloseable {
+
+  /** Samples kept for the sparklines: a minute at one a second. */
+  static final int SAMPLES = 60;
+
+  /** Time between two samples. */
+  static final Duration SAMPLE_PERIOD = Duration.ofSeconds(1);
 
   /** Pipeline order; stages not listed follow in creation order. */
   private static final List<String> ORDER =
@@ -29,23 +49,82 @@ final class StatusPage {
   private final ServerStats stats;
   private final Site site;
   private final long startedNanos;
+  private final SnapshotHistory history = SnapshotHistory.ofLast(SAMPLES);
+  private final Object lock = new Object();
+  private final CountDownLatch stop = new CountDownLatch(1);
+  private final Thread sampler;
 
+  /** Creates the page and starts its sampler thread, which takes the first sample at once. */
   StatusPage(StageGraph graph, ServerStats stats, Site site, long startedNanos) {
     this.graph = graph;
     this.stats = stats;
     this.site = site;
     this.startedNanos = startedNanos;
+    history.add(inPipelineOrder(graph.snapshot()));
+    // A platform thread: under load the connections' virtual threads keep the carriers busy, and
+    // the samples should stay a second apart.
+    this.sampler =
+        Thread.ofPlatform().daemon().name("http-status-sampler").start(this::sampleEverySecond);
+  }
+
+  private void sampleEverySecond() {
+    long next = System.nanoTime();
+    try {
+      while (true) {
+        next += SAMPLE_PERIOD.toNanos();
+        long wait = next - System.nanoTime();
+        if (stop.await(Math.max(0, wait), TimeUnit.NANOSECONDS)) {
+          return;
+        }
+        if (wait < 0) {
+          next = System.nanoTime(); // fell behind (a long pause): start again from now
+        }
+        GraphSnapshot snapshot = inPipelineOrder(graph.snapshot());
+        synchronized (lock) {
+          history.add(snapshot);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * The samples behind the page's pictures. Any thread may call it.
+   *
+   * @return the history the sampler thread adds to
+   */
+  SnapshotHistory history() {
+    return history;
+  }
+
+  /** Stops the sampler thread and waits for it to end. */
+  @Override
+  public void close() {
+    stop.countDown();
+    boolean interrupted = false;
+    while (true) {
+      try {
+        sampler.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   Response response(Exchange exchange, HttpParser.Status status) {
-    GraphSnapshot snapshot = inPipelineOrder(graph.snapshot());
     String body;
     String type;
     if (status.text()) {
+      GraphSnapshot snapshot = inPipelineOrder(graph.snapshot());
       body = snapshot + "\n" + counters(stats.snapshot(), site.cache().stats()) + "\n";
       type = "text/plain; charset=utf-8";
     } else {
-      body = html(snapshot, stats.snapshot(), site.cache().stats());
+      body = html(stats.snapshot(), site.cache().stats());
       type = "text/html; charset=utf-8";
     }
     return new Response(
@@ -83,14 +162,31 @@ final class StatusPage {
         cache.evictions());
   }
 
-  private String html(GraphSnapshot g, ServerStats.Counters c, FileCache.Stats cache) {
-    StringBuilder h = new StringBuilder(16 * 1024);
-    long uptime = (System.nanoTime() - startedNanos) / 1_000_000_000L;
+  /**
+   * The page, rendered from the latest sample.
+   *
+   * @param c the request accounting now
+   * @param cache the cache's figures now
+   * @return the HTML
+   */
+  String html(ServerStats.Counters c, FileCache.Stats cache) {
+    List<SnapshotHistory.Sample> samples;
+    String picture;
+    // One read of the history for the picture and the tables: the sampler adds under this lock.
+    synchronized (lock) {
+      samples = history.samples();
+      picture = Diagrams.svg(history);
+    }
+    SnapshotHistory.Sample sample = samples.get(samples.size() - 1);
+    GraphSnapshot g = sample.snapshot();
+    StringBuilder h = new StringBuilder(64 * 1024);
+    long now = System.nanoTime();
+    long uptime = (now - startedNanos) / 1_000_000_000L;
     h.append(
         """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8">
-        <meta http-equiv="refresh" content="1">
+        <noscript><meta http-equiv="refresh" content="2"></noscript>
         <title>seda4j status</title>
         <style>
         body{font:14px system-ui,sans-serif;margin:16px 24px;color:#222}
@@ -106,9 +202,15 @@ final class StatusPage {
         .card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:200px}
         .card b{font-size:18px} .small{color:#666;font-size:12px}
         table.wrap td{white-space:normal;max-width:420px;font-size:12px}
+        svg.seda4j{max-width:100%;height:auto;display:block}
+        #paused{color:#b00}
         </style></head><body>
         """);
-    h.append("<h1>seda4j staged HTTP server</h1><div class=\"sub\">graph <b>")
+    h.append("<h1>seda4j staged HTTP server</h1><div class=\"sub\">Live: updated every second")
+        .append(" <span id=paused></span>; <a href=\"/_seda.txt\">text</a>.</div>\n");
+    h.append("<main id=\"live\" data-sequence=\"")
+        .append(sample.sequence())
+        .append("\">\n<div class=\"sub\">graph <b>")
         .append(esc(g.graph()))
         .append("</b> (")
         .append(g.state())
@@ -116,7 +218,11 @@ final class StatusPage {
         .append(esc(site.root().toString()))
         .append(", up ")
         .append(uptime)
-        .append(" s. This page refreshes every second; <a href=\"/_seda.txt\">text</a>.</div>\n");
+        .append(" s; stage figures from sample ")
+        .append(sample.sequence())
+        .append(", taken ")
+        .append((now - sample.nanoTime()) / 1_000_000)
+        .append(" ms ago.</div>\n");
 
     h.append("<div class=\"cards\">");
     card(
@@ -164,6 +270,8 @@ final class StatusPage {
               + " evictions");
     }
     h.append("</div>\n");
+
+    h.append("<h2>Stage network, and the last minute</h2>\n").append(picture).append('\n');
 
     List<StageSnapshot> stages = g.stages();
     h.append("<h2>Stages: load and latency</h2><table><tr><th class=l>stage</th>")
@@ -296,9 +404,46 @@ final class StatusPage {
         .append("in parse's <b>rejected</b>, by reason): at once, unless its connection asks ")
         .append("again sooner than its previous 503 allowed (then <b>paced</b>: held until then). ")
         .append("* = set by hand. blocked: producers waiting for room (p) / handlers waiting on ")
-        .append("an emit (e).</p>\n</body></html>\n");
+        .append("an emit (e).</p>\n</main>\n")
+        .append(LIVE_SCRIPT)
+        .append("</body></html>\n");
     return h.toString();
   }
+
+  /**
+   * Every second, fetches the page again and puts its {@code <main>} in place of the current one
+   * (which counts the swaps in {@code data-updates}, for the browser check); says so while the
+   * server does not answer, and keeps trying.
+   */
+  private static final String LIVE_SCRIPT =
+      """
+      <script>
+      (function () {
+        var updates = 0;
+        function tick() {
+          fetch(location.href, {cache: 'no-store'})
+            .then(function (r) {
+              if (!r.ok) { throw new Error('HTTP ' + r.status); }
+              return r.text();
+            })
+            .then(function (text) {
+              var next = new DOMParser().parseFromString(text, 'text/html').getElementById('live');
+              var live = document.getElementById('live');
+              if (next && live) {
+                next.setAttribute('data-updates', String(++updates));
+                live.replaceWith(document.importNode(next, true));
+              }
+              document.getElementById('paused').textContent = '';
+            })
+            .catch(function (e) {
+              document.getElementById('paused').textContent = '(not updating: ' + e.message + ')';
+            })
+            .finally(function () { setTimeout(tick, 1000); });
+        }
+        setTimeout(tick, 1000);
+      })();
+      </script>
+      """;
 
   /**
    * The snapshot with its stages in pipeline order (accept, parse, cache, file, write, errors).

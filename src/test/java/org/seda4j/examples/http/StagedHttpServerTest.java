@@ -3,6 +3,7 @@ package org.seda4j.examples.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,7 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,7 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.seda4j.StageGraph;
 import org.seda4j.examples.http.RawClient.RawResponse;
 import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.observe.SnapshotHistory;
 import org.seda4j.observe.StageSnapshot;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
 
 /**
  * The staged server over loopback: correct responses, keep-alive, GET and HEAD, every error status,
@@ -349,14 +356,62 @@ class StagedHttpServerTest {
     assertThat(html.statusCode()).isEqualTo(200);
     assertThat(html.headers().firstValue("content-type")).hasValue("text/html; charset=utf-8");
     assertThat(html.body())
-        .contains("<meta http-equiv=\"refresh\" content=\"1\">")
         .contains(">accept<", ">parse<", ">cache<", ">file<", ">write<", ">errors<")
-        .contains("wait p50", "service p50", "rejected", "balanced", "events/s");
+        .contains("wait p50", "service p50", "rejected", "balanced", "events/s")
+        // live: a script swaps <main> every second; without script the page reloads itself
+        .contains("<main id=\"live\" data-sequence=\"", "fetch(location.href")
+        .contains("<noscript><meta http-equiv=\"refresh\" content=\"2\"></noscript>");
+    // The picture inline: well-formed SVG with a box per stage and a row of sparklines per stage.
+    String body = html.body();
+    String svg = body.substring(body.indexOf("<svg "), body.indexOf("</svg>") + "</svg>".length());
+    Document picture =
+        DocumentBuilderFactory.newNSInstance()
+            .newDocumentBuilder()
+            .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
+    NodeList groups = picture.getElementsByTagNameNS("http://www.w3.org/2000/svg", "g");
+    List<String> stages = new ArrayList<>();
+    int sparklines = 0;
+    for (int i = 0; i < groups.getLength(); i++) {
+      Element g = (Element) groups.item(i);
+      if (g.getAttribute("class").equals("stage")) {
+        stages.add(g.getAttribute("data-stage"));
+      } else if (g.getAttribute("class").equals("spark")) {
+        sparklines++;
+      }
+    }
+    assertThat(stages).containsExactly("accept", "parse", "cache", "file", "write", "errors");
+    assertThat(sparklines).isEqualTo(6 * 7);
     HttpResponse<String> text =
         client.send(
             HttpRequest.newBuilder(server.uri().resolve("/_seda.txt")).build(),
             HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     assertThat(text.body()).contains("graph 'http'", "parse", "requests: received");
+  }
+
+  @Test
+  void statusPageSamplesTheGraphEverySecondUntilTheServerCloses() {
+    // The first sample is taken at start, the next ones a second apart, on the page's own thread.
+    assertThat(server.statusHistory().samples()).isNotEmpty();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> server.statusHistory().samples().size() >= 3);
+    List<SnapshotHistory.Sample> samples = server.statusHistory().samples();
+    assertThat(samples.get(samples.size() - 1).nanoTime() - samples.get(0).nanoTime())
+        .isGreaterThanOrEqualTo(Duration.ofMillis(1500).toNanos());
+    assertThat(samples.get(0).snapshot().stages())
+        .extracting(StageSnapshot::name)
+        .containsExactly("accept", "parse", "cache", "file", "write", "errors");
+    assertThat(samplerThreads()).isEqualTo(1);
+
+    server.close();
+
+    assertThat(samplerThreads()).as("the sampler thread was joined by close()").isZero();
+  }
+
+  private static long samplerThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals("http-status-sampler") && t.isAlive())
+        .count();
   }
 
   @Test
