@@ -36,7 +36,7 @@ class ContextPropagationTest extends GraphTestSupport {
 
   @BeforeEach
   void installAnMdcThatKeepsValues() throws ReflectiveOperationException {
-    original = MDC.getMDCAdapter();
+    original = MDC.getMDCAdapter(); // initialises SLF4J first, which would install its own
     setMdcAdapter(new BasicMDCAdapter());
   }
 
