@@ -235,31 +235,54 @@ final class BatchRunner<E> {
         ctx.current = origins[i];
       }
       w.progress(i + 1, t.ok);
-      Object restored = contexts != null ? restore(contexts[i]) : null;
+      Object context = contexts != null ? contexts[i] : null;
+      if (context != null) {
+        handleInContext(handler, e, i, context, ctx, t);
+        continue;
+      }
       try {
         handler.handle(e, ctx);
         t.ok++;
         t.handled(i);
       } catch (Throwable error) {
-        if (restored != null) {
-          requireCarrier().failed(stage, restored, error);
-        }
-        if (graph.phase() >= Phase.FORCING) {
-          t.cancelled(new UnprocessedEvent(stage.name(), e, true));
-          t.cancel++;
-        } else {
-          t.bad++;
-          t.handled(i);
-          Thread.interrupted(); // an interrupt not caused by a shutdown must not leak on
-          failures.handle(e, error);
-        }
-      } finally {
-        if (restored != null) {
-          requireCarrier().close(stage, restored);
-        }
+        failed(e, i, error, t);
       }
     }
     t.served = t.ok + t.bad;
+  }
+
+  /** A per-event handler's call on event {@code i}, inside the context the event carried. */
+  private void handleInContext(
+      EventHandler<? super E> handler, E e, int i, Object context, HandlerContext ctx, Tally t) {
+    ContextCarrier carried = requireCarrier();
+    Object restored = carried.restore(stage, context);
+    try {
+      handler.handle(e, ctx);
+      t.ok++;
+      t.handled(i);
+    } catch (Throwable error) {
+      if (restored != null) {
+        carried.failed(stage, restored, error);
+      }
+      failed(e, i, error, t);
+    } finally {
+      if (restored != null) {
+        carried.close(stage, restored);
+      }
+    }
+  }
+
+  /** A per-event handler's call on event {@code i} threw {@code error}. */
+  private void failed(E e, int i, Throwable error, Tally t) {
+    if (graph.phase() >= Phase.FORCING) {
+      t.cancelled(new UnprocessedEvent(stage.name(), e, true));
+      t.cancel++;
+    } else {
+      t.bad++;
+      t.handled(i);
+      Thread.interrupted(); // an interrupt not caused by a shutdown must not leak on
+      failures.handle(e, error);
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -350,11 +373,6 @@ final class BatchRunner<E> {
         requireCarrier().close(stage, restored);
       }
     }
-  }
-
-  /** Restores an event's context (null: it carried none); returns what to close, or null. */
-  private @Nullable Object restore(@Nullable Object context) {
-    return context == null ? null : requireCarrier().restore(stage, context);
   }
 
   private ContextCarrier requireCarrier() {
