@@ -5,7 +5,8 @@ import org.jspecify.annotations.NullMarked;
 // module): NullAway runs with OnlyNullMarked=true and checks exactly what is null-marked. The
 // exported packages say @NullMarked in their package-info too, for users' tools that read the jar
 // on the class path, where a module annotation is not seen.
-// micrometer-core 1.17.2 is an automatic module (Automatic-Module-Name: micrometer.core).
+// micrometer-core 1.17.2 and opentelemetry-api/-context 1.68.0 are automatic modules
+// (Automatic-Module-Name: micrometer.core, io.opentelemetry.api, io.opentelemetry.context).
 @NullMarked
 @SuppressWarnings("requires-automatic")
 module org.seda4j {
@@ -24,11 +25,17 @@ module org.seda4j {
   // `transitive`: Maven does not pass an optional dependency on, so a module that requires
   // org.seda4j alone would not compile.
   requires static micrometer.core;
+  // Optional in the same way: only org.seda4j.opentelemetry uses OpenTelemetry (its API shows
+  // OpenTelemetry; its spans use the context module too). A module that uses that package says
+  // `requires io.opentelemetry.api;` itself.
+  requires static io.opentelemetry.api;
+  requires static io.opentelemetry.context;
 
   exports org.seda4j;
   exports org.seda4j.control;
   exports org.seda4j.observe;
   exports org.seda4j.micrometer;
+  exports org.seda4j.opentelemetry;
 
   // The API reaches the engine only through this service (docs/decisions/0004-api-packages.md).
   uses org.seda4j.spi.Engine;

@@ -302,6 +302,30 @@ public interface StageGraph extends AutoCloseable {
     Builder jmx(boolean enabled);
 
     /**
+     * Carries context (MDC, tracing) from the thread that offers an event to the handler that
+     * processes it, through every stage of the graph: each propagator captures the producer's
+     * context when a stage admits an event, and restores it around the handler's call (see {@link
+     * ContextPropagator}). Default: none, and then the engine does no work for context at all.
+     * Several propagators are captured and restored in the order given. A later call replaces the
+     * earlier one's list; no argument turns propagation off. Non-blocking; call it before {@link
+     * #open()}.
+     *
+     * {@snippet :
+     * StageGraph graph =
+     *     StageGraph.builder("shop")
+     *         .contextPropagation(
+     *             ContextPropagator.mdc(), OpenTelemetryPropagation.spans(openTelemetry))
+     *         .open();
+     * }
+     *
+     * @param propagators the propagators, none {@code null}, each at most once
+     * @return this builder
+     * @throws NullPointerException if the array or one of its elements is {@code null}
+     * @throws IllegalArgumentException if a propagator is given twice
+     */
+    Builder contextPropagation(ContextPropagator... propagators);
+
+    /**
      * Opens the graph.
      *
      * @return the open graph

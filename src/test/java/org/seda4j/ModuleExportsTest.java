@@ -37,17 +37,22 @@ import org.seda4j.spi.Engine;
 
 /**
  * The public surface: the three API packages ({@code org.seda4j}, {@code .control}, {@code
- * .observe}) and the optional Micrometer binding are exported (Micrometer is a static,
- * compile-time-only requirement); the root package stays small; the engine stays hidden, public
- * only where the service loader needs it, never named by an API signature, and never referred to by
- * the API (no import cycle); the whole module is null-marked. See
- * docs/decisions/0004-api-packages.md.
+ * .observe}) and the optional Micrometer and OpenTelemetry bindings are exported (Micrometer and
+ * OpenTelemetry are static, compile-time-only requirements); the root package stays small; the
+ * engine stays hidden, public only where the service loader needs it, never named by an API
+ * signature, and never referred to by the API (no import cycle); the whole module is null-marked.
+ * See docs/decisions/0004-api-packages.md.
  */
 class ModuleExportsTest {
 
   /** The packages a user may see. */
   private static final List<String> EXPORTED =
-      List.of("org.seda4j", "org.seda4j.control", "org.seda4j.observe", "org.seda4j.micrometer");
+      List.of(
+          "org.seda4j",
+          "org.seda4j.control",
+          "org.seda4j.observe",
+          "org.seda4j.micrometer",
+          "org.seda4j.opentelemetry");
 
   /** The packages that must never name the engine: the exported ones and their bridge to it. */
   private static final List<String> API =
@@ -56,6 +61,7 @@ class ModuleExportsTest {
           "org.seda4j.control",
           "org.seda4j.observe",
           "org.seda4j.micrometer",
+          "org.seda4j.opentelemetry",
           "org.seda4j.spi");
 
   /** The engine's one public class: the provider of the Engine service. */
@@ -93,7 +99,9 @@ class ModuleExportsTest {
             "jdk.management",
             "java.management",
             "jdk.jfr",
-            "micrometer.core static");
+            "micrometer.core static",
+            "io.opentelemetry.api static",
+            "io.opentelemetry.context static");
     // The API reaches the engine through one service, which the engine provides.
     assertThat(descriptor.uses()).containsExactly(Engine.class.getName());
     assertThat(descriptor.provides())
@@ -106,9 +114,10 @@ class ModuleExportsTest {
     // An optional dependency is never `requires transitive`: a module that says only
     // `requires org.seda4j;` would then need it to compile (ConsumerIT builds such a module).
     assertThat(descriptor.requires())
-        .filteredOn(r -> r.name().equals("micrometer.core"))
-        .singleElement()
-        .satisfies(
+        .filteredOn(
+            r -> r.name().equals("micrometer.core") || r.name().startsWith("io.opentelemetry"))
+        .hasSize(3)
+        .allSatisfy(
             r ->
                 assertThat(r.modifiers())
                     .containsExactly(ModuleDescriptor.Requires.Modifier.STATIC));
@@ -146,6 +155,7 @@ class ModuleExportsTest {
             "org.seda4j.control",
             "org.seda4j.observe",
             "org.seda4j.micrometer",
+            "org.seda4j.opentelemetry",
             "org.seda4j.spi",
             "org.seda4j.internal");
 
@@ -172,6 +182,7 @@ class ModuleExportsTest {
         .hasSizeLessThanOrEqualTo(20)
         .containsExactlyInAnyOrder(
             "BatchHandler",
+            "ContextPropagator",
             "DeadLetter",
             "Deadline",
             "EventHandler",
@@ -208,6 +219,10 @@ class ModuleExportsTest {
             "SnapshotHistory",
             "StageMXBean",
             "StageSnapshot");
+    // The optional integrations: one entry point each, the rest package-private.
+    assertThat(publicTopLevelTypes("org.seda4j.micrometer")).containsExactly("StageGraphMetrics");
+    assertThat(publicTopLevelTypes("org.seda4j.opentelemetry"))
+        .containsExactly("OpenTelemetryPropagation");
   }
 
   @Test
@@ -469,9 +484,36 @@ class ModuleExportsTest {
   }
 
   private static boolean mentionsMicrometer(Path classFile) {
+    return mentions(classFile, "io/micrometer");
+  }
+
+  @Test
+  void onlyTheOpenTelemetryPackageRefersToOpenTelemetry() throws IOException, URISyntaxException {
+    // OpenTelemetry is optional too: ContextPropagator and the engine never mention it, so a JVM
+    // without it can load and use the rest of seda4j, context propagation (MDC) included.
+    Path classes =
+        Paths.get(StageGraph.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    List<Path> offenders;
+    List<Path> users;
+    try (Stream<Path> files = Files.walk(classes)) {
+      List<Path> mentioning =
+          files
+              .filter(p -> p.toString().endsWith(".class"))
+              .filter(p -> !p.getFileName().toString().equals("module-info.class"))
+              .filter(p -> mentions(p, "io/opentelemetry"))
+              .toList();
+      Path own = Paths.get("org/seda4j/opentelemetry");
+      offenders = mentioning.stream().filter(p -> !classes.relativize(p).startsWith(own)).toList();
+      users = mentioning.stream().filter(p -> classes.relativize(p).startsWith(own)).toList();
+    }
+    assertThat(offenders).isEmpty();
+    assertThat(users).as("the scan finds the package's own references").isNotEmpty();
+  }
+
+  private static boolean mentions(Path classFile, String internalName) {
     try {
       return new String(Files.readAllBytes(classFile), StandardCharsets.ISO_8859_1)
-          .contains("io/micrometer");
+          .contains(internalName);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

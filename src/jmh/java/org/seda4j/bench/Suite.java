@@ -260,9 +260,10 @@ public final class Suite {
 
   /**
    * The project's other benchmarks, run briefly so they never rot (CI's quick mode): {@link
-   * PipelineThroughput} (one case per benchmark method), {@link ControllerScenarios} {@code quick}
-   * and {@link Conditioning} {@code quick} at 1 C and 4 C, {@link Fairness} {@code quick}. Their
-   * published figures come from their own commands (docs/benchmarks.md), not from here.
+   * PipelineThroughput} and {@link ContextPropagationCost} (one case per benchmark method), {@link
+   * ControllerScenarios} {@code quick} and {@link Conditioning} {@code quick} at 1 C and 4 C,
+   * {@link Fairness} {@code quick}. Their published figures come from their own commands
+   * (docs/benchmarks.md), not from here.
    */
   private static void others(Plan plan) throws Exception {
     new Runner(
@@ -273,6 +274,21 @@ public final class Suite {
                 .param("permits", "1")
                 .param("threads", "virtual")
                 .param("stats", "true")
+                .forks(1)
+                .warmupIterations(1)
+                .warmupTime(TimeValue.milliseconds(plan.jmhIterationMs()))
+                .measurementIterations(1)
+                .measurementTime(TimeValue.milliseconds(plan.jmhIterationMs()))
+                .jvmArgs(Plan.JVM_ARGS.toArray(String[]::new))
+                .shouldFailOnError(true)
+                .build())
+        .run();
+    new Runner(
+            new OptionsBuilder()
+                .include(
+                    java.util.regex.Pattern.quote(ContextPropagationCost.class.getName()) + ".*")
+                .param("batchSize", "64")
+                .param("propagation", "otel-spans")
                 .forks(1)
                 .warmupIterations(1)
                 .warmupTime(TimeValue.milliseconds(plan.jmhIterationMs()))

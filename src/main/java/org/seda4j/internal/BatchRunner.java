@@ -11,17 +11,20 @@ import org.seda4j.Expiring;
 import org.seda4j.UnprocessedEvent;
 
 /*
- * Maintainer note. Runs one batch a worker took: unwraps the queue items (Stamped, Tracked),
- * drops the events whose deadline passed, calls the handler (per event, or once for the batch),
+ * Maintainer note. Runs one batch a worker took: unwraps the queue items (Stamped, Carried,
+ * Tracked), drops the events whose deadline passed, calls the handler (per event, or once for the
+ * batch) inside the context its event carried, if any (ContextCarrier: restored right before the
+ * call, closed after it and after the failure policy, so that a dead letter carries it on),
  * applies the failure policy, records response times of the paths ending here, and counts the
  * batch once (StageBooks, Workers.flow) if the worker still owns it (Worker.finish). Owns the
  * report of events cancelled by a forced shutdown (`unprocessed`), which the terminator collects.
  *
  * Every call into user code is guarded: the handler, Expiring.deadline() (a throw or a null fails
- * that event with an error naming the stage and the callback), the dead-letter routing and the
- * drop listener. A per-event handler's interrupt status is cleared before every event, so an
- * interrupt a handler restored (the usual idiom) cannot fail the next one; a forced shutdown is
- * seen through the phase, read after that clear.
+ * that event with an error naming the stage and the callback), the context propagators (inside
+ * ContextCarrier, which never throws), the dead-letter routing and the drop listener. A per-event
+ * handler's interrupt status is cleared before every event, so an interrupt a handler restored
+ * (the usual idiom) cannot fail the next one; a forced shutdown is seen through the phase, read
+ * after that clear.
  */
 final class BatchRunner<E> {
   private final StageImpl<E> stage;
@@ -29,6 +32,7 @@ final class BatchRunner<E> {
   private final StageBooks books;
   private final @Nullable LatencyStats stats;
   private final StagePaths<E> paths;
+  private final @Nullable ContextCarrier carrier; // null: no context propagation
   private final @Nullable EventHandler<? super E> eventHandler;
   private final @Nullable BatchHandler<E> batchHandler;
   private final FailureHandling<E> failures;
@@ -50,6 +54,7 @@ final class BatchRunner<E> {
     this.books = books;
     this.paths = paths;
     this.stats = stats;
+    this.carrier = graph.contextCarrier();
     this.eventHandler = spec.eventHandler();
     this.batchHandler = spec.batchHandler();
     this.failures = new FailureHandling<>(stage, graph, spec.failurePolicy());
@@ -65,19 +70,21 @@ final class BatchRunner<E> {
    * batch ended.
    */
   long run(Worker w, int n, long start) {
-    boolean tracked = unwrap(w, n, start);
-    HandlerContext ctx = tracked ? stage.newContext() : sharedContext;
     Tally t = w.tally;
     t.reset();
+    boolean tracked = unwrap(w, n, start, t);
+    HandlerContext ctx = tracked ? stage.newContext() : sharedContext;
+    @Nullable Object @Nullable [] contexts = t.carried ? t.contexts : null;
     try {
       if (eventHandler != null) {
-        runEach(eventHandler, w, n, tracked ? w.origins : null, ctx, t);
+        runEach(eventHandler, w, n, tracked ? w.origins : null, contexts, ctx, t);
       } else {
         runBatch(
             java.util.Objects.requireNonNull(batchHandler),
             w,
             n,
             tracked ? w.origins : null,
+            contexts,
             ctx,
             t);
       }
@@ -93,18 +100,29 @@ final class BatchRunner<E> {
         account(w, n, t);
       }
       w.clear();
+      if (contexts != null) {
+        java.util.Arrays.fill(contexts, 0, n, null);
+      }
     }
     return t.end;
   }
 
-  /** Replaces the queue items by their events; returns whether any was tracked. */
-  private boolean unwrap(Worker w, int n, long now) {
+  /**
+   * Replaces the queue items by their events, keeping their contexts in {@code tally}; returns
+   * whether any was tracked.
+   */
+  private boolean unwrap(Worker w, int n, long now, Tally tally) {
     Object[] items = w.events;
     boolean tracked = false;
     for (int i = 0; i < n; i++) {
       Object o = items[i];
       if (o instanceof Stamped s) {
         o = java.util.Objects.requireNonNull(stats).taken(s, now);
+      }
+      if (carrier != null && o instanceof Carried c) {
+        tally.contexts(items.length)[i] = c.context();
+        tally.carried = true;
+        o = c.item();
       }
       if (o instanceof Tracked t) {
         w.origins()[i] = t;
@@ -129,6 +147,10 @@ final class BatchRunner<E> {
     int @Nullable [] handled; // indices handled, when responses are recorded
     int handledCount;
     List<UnprocessedEvent> cancelled = List.of();
+    boolean carried; // some event of the batch carried a context (then `contexts` holds them)
+    // Per index, the context an event carried (null if none); created on first use, nulled after
+    // each batch that used it.
+    @Nullable Object @Nullable [] contexts;
 
     void reset() {
       ok = 0;
@@ -140,6 +162,17 @@ final class BatchRunner<E> {
       handled = null;
       handledCount = 0;
       cancelled = List.of();
+      carried = false;
+    }
+
+    /** The contexts array, at least {@code length} long. */
+    @Nullable Object[] contexts(int length) {
+      @Nullable Object[] c = contexts;
+      if (c == null || c.length < length) {
+        c = new Object[length];
+        contexts = c;
+      }
+      return c;
     }
 
     void handled(int i) {
@@ -163,6 +196,7 @@ final class BatchRunner<E> {
       Worker w,
       int n,
       @Nullable Tracked @Nullable [] origins,
+      @Nullable Object @Nullable [] contexts,
       HandlerContext ctx,
       Tally t) {
     Object[] events = w.events;
@@ -201,23 +235,54 @@ final class BatchRunner<E> {
         ctx.current = origins[i];
       }
       w.progress(i + 1, t.ok);
+      Object context = contexts != null ? contexts[i] : null;
+      if (context != null) {
+        handleInContext(handler, e, i, context, ctx, t);
+        continue;
+      }
       try {
         handler.handle(e, ctx);
         t.ok++;
         t.handled(i);
       } catch (Throwable error) {
-        if (graph.phase() >= Phase.FORCING) {
-          t.cancelled(new UnprocessedEvent(stage.name(), e, true));
-          t.cancel++;
-        } else {
-          t.bad++;
-          t.handled(i);
-          Thread.interrupted(); // an interrupt not caused by a shutdown must not leak on
-          failures.handle(e, error);
-        }
+        failed(e, i, error, t);
       }
     }
     t.served = t.ok + t.bad;
+  }
+
+  /** A per-event handler's call on event {@code i}, inside the context the event carried. */
+  private void handleInContext(
+      EventHandler<? super E> handler, E e, int i, Object context, HandlerContext ctx, Tally t) {
+    ContextCarrier carried = requireCarrier();
+    Object restored = carried.restore(stage, context);
+    try {
+      handler.handle(e, ctx);
+      t.ok++;
+      t.handled(i);
+    } catch (Throwable error) {
+      if (restored != null) {
+        carried.failed(stage, restored, error);
+      }
+      failed(e, i, error, t);
+    } finally {
+      if (restored != null) {
+        carried.close(stage, restored);
+      }
+    }
+  }
+
+  /** A per-event handler's call on event {@code i} threw {@code error}. */
+  private void failed(E e, int i, Throwable error, Tally t) {
+    if (graph.phase() >= Phase.FORCING) {
+      t.cancelled(new UnprocessedEvent(stage.name(), e, true));
+      t.cancel++;
+    } else {
+      t.bad++;
+      t.handled(i);
+      Thread.interrupted(); // an interrupt not caused by a shutdown must not leak on
+      failures.handle(e, error);
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -226,6 +291,7 @@ final class BatchRunner<E> {
       Worker w,
       int n,
       @Nullable Tracked @Nullable [] origins,
+      @Nullable Object @Nullable [] contexts,
       HandlerContext ctx,
       Tally t) {
     Object[] events = w.events;
@@ -273,6 +339,8 @@ final class BatchRunner<E> {
     List<E> view = Collections.unmodifiableList(live);
     w.live(view);
     w.progress(1, 0);
+    Object restored =
+        contexts != null ? requireCarrier().restoreBatch(stage, contexts, liveAt, m) : null;
     try {
       handler.handle(view, ctx);
       t.ok += m;
@@ -281,6 +349,9 @@ final class BatchRunner<E> {
         t.handled(liveAt[k]);
       }
     } catch (Throwable error) {
+      if (restored != null) {
+        requireCarrier().failed(stage, restored, error);
+      }
       if (graph.phase() >= Phase.FORCING) {
         for (E e : live) {
           t.cancelled(new UnprocessedEvent(stage.name(), e, true));
@@ -297,7 +368,15 @@ final class BatchRunner<E> {
           failures.handle(e, error);
         }
       }
+    } finally {
+      if (restored != null) {
+        requireCarrier().close(stage, restored);
+      }
     }
+  }
+
+  private ContextCarrier requireCarrier() {
+    return java.util.Objects.requireNonNull(carrier); // set whenever an event carried a context
   }
 
   /** Counts a batch its worker still owns. */

@@ -1,8 +1,11 @@
 package org.seda4j.internal;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
+import org.seda4j.ContextPropagator;
 import org.seda4j.StageGraph;
 
 /** {@link StageGraph.Builder}: validates the graph's settings and opens it. */
@@ -13,6 +16,7 @@ final class GraphBuilder implements StageGraph.Builder {
   private LongSupplier clock = System::nanoTime;
   private boolean jmx = true;
   private boolean latency = true;
+  private List<ContextPropagator> propagators = List.of();
 
   GraphBuilder(String name, Duration grace) {
     this.name = name;
@@ -59,7 +63,35 @@ final class GraphBuilder implements StageGraph.Builder {
   }
 
   @Override
+  public StageGraph.Builder contextPropagation(ContextPropagator... propagators) {
+    Objects.requireNonNull(propagators, "propagators must not be null");
+    List<ContextPropagator> list = new ArrayList<>(propagators.length);
+    for (int i = 0; i < propagators.length; i++) {
+      ContextPropagator p = propagators[i];
+      if (p == null) {
+        throw new NullPointerException(
+            "contextPropagation: propagator #" + i + " of " + propagators.length + " is null");
+      }
+      for (ContextPropagator q : list) {
+        if (q == p) {
+          throw new IllegalArgumentException(
+              "contextPropagation: "
+                  + p
+                  + " is given twice (#"
+                  + list.indexOf(q)
+                  + " and #"
+                  + i
+                  + "); each propagator captures and restores its context once per hop");
+        }
+      }
+      list.add(p);
+    }
+    this.propagators = List.copyOf(list);
+    return this;
+  }
+
+  @Override
   public StageGraph open() {
-    return new GraphImpl(name, grace, period, clock, jmx, latency, false);
+    return new GraphImpl(name, grace, period, clock, jmx, latency, propagators, false);
   }
 }

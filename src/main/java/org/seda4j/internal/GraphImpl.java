@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
+import org.seda4j.ContextPropagator;
 import org.seda4j.GraphFailedException;
 import org.seda4j.Stage;
 import org.seda4j.StageClosedException;
@@ -43,6 +44,7 @@ final class GraphImpl implements StageGraph, GraphServices {
   final Duration interruptGrace;
   private final LongSupplier nanoClock;
   private final boolean latencyStatistics;
+  private final @Nullable ContextCarrier contextCarrier;
   final Logger log;
   final StageRegistry registry = new StageRegistry();
   final Quiescence quiescence = new Quiescence(registry);
@@ -65,11 +67,13 @@ final class GraphImpl implements StageGraph, GraphServices {
       LongSupplier nanoClock,
       boolean jmx,
       boolean latencyStatistics,
+      List<ContextPropagator> propagators,
       boolean manualSampling) {
     this.name = name;
     this.interruptGrace = interruptGrace;
     this.nanoClock = nanoClock;
     this.latencyStatistics = latencyStatistics;
+    this.contextCarrier = ContextCarrier.of(propagators);
     this.log = LoggerFactory.getLogger("org.seda4j.graph." + name);
     this.jmx = jmx ? new GraphJmx(name, log) : null;
     this.deadlocks = new DeadlockDetector(name, log);
@@ -87,7 +91,14 @@ final class GraphImpl implements StageGraph, GraphServices {
    */
   static GraphImpl openManuallySampled(String name, Duration samplePeriod, LongSupplier nanoClock) {
     return new GraphImpl(
-        Checks.validName("graph", name), DEFAULT_GRACE, samplePeriod, nanoClock, false, true, true);
+        Checks.validName("graph", name),
+        DEFAULT_GRACE,
+        samplePeriod,
+        nanoClock,
+        false,
+        true,
+        List.of(),
+        true);
   }
 
   /** Entry point of {@link StageGraph#builder(String)} (see EngineProvider). */
@@ -251,6 +262,11 @@ final class GraphImpl implements StageGraph, GraphServices {
   @Override
   public boolean latencyStatistics() {
     return latencyStatistics;
+  }
+
+  @Override
+  public @Nullable ContextCarrier contextCarrier() {
+    return contextCarrier;
   }
 
   @Override

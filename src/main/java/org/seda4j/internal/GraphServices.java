@@ -38,6 +38,9 @@ interface GraphServices {
   /** Whether stages keep latency statistics. */
   boolean latencyStatistics();
 
+  /** The graph's context propagators, or null if it has none (propagation off). */
+  @Nullable ContextCarrier contextCarrier();
+
   /** The processors the JVM may use. */
   int processors();
 

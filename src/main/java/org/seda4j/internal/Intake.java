@@ -22,7 +22,8 @@ import org.seda4j.StageGraph;
  *  2. Screening, guarded: Expiring.deadline() (a throw or a null refuses the event: REFUSED with a
  *     message naming the callback) and the admission controllers (the same for a throw). Refused
  *     here: counted by reason only.
- *  3. The event is wrapped (path origin, queue-wait stamp) and counted in `offered`, then the
+ *  3. The event is wrapped (path origin; the producer's context, captured by the graph's context
+ *     propagators, guarded, if it has any; queue-wait stamp) and counted in `offered`, then the
  *     phase is read again (the quiescence Dekker pair with close(): see StageBooks), then offered
  *     to the queue. That stretch, from `offered` to the queue, runs engine code only (see Inbox's
  *     gap).
@@ -41,6 +42,7 @@ final class Intake<E> {
   private final Inbox inbox;
   private final StagePaths<E> paths;
   private final @Nullable LatencyStats stats;
+  private final @Nullable ContextCarrier carrier; // null: no context propagation
   private final AdmissionGate<E> gate;
   private final BooleanSupplier open;
 
@@ -65,6 +67,7 @@ final class Intake<E> {
     this.inbox = inbox;
     this.paths = paths;
     this.stats = stats;
+    this.carrier = graph.contextCarrier();
     this.gate = gate;
     this.open = graph::admitsCaller;
     this.rejections = new Rejections(stage, spec);
@@ -94,6 +97,9 @@ final class Intake<E> {
       return refused;
     }
     Object item = paths.wrap(e, origin);
+    if (carrier != null) {
+      item = carrier.wrap(item, stage); // the producer's context, captured on its thread
+    }
     if (stats != null) {
       item = stats.stamp(item);
     }
@@ -267,9 +273,13 @@ final class Intake<E> {
         return refused;
       }
     }
+    Object context = carrier != null ? carrier.capture(stage) : null; // once: the same thread
     List<Object> items = new ArrayList<>(n);
     for (E e : events) {
       Object item = paths.wrap(e, null);
+      if (context != null) {
+        item = new Carried(item, context);
+      }
       items.add(stats != null ? stats.stamp(item) : item);
     }
     boolean wait = mayWait && spec.blocks();

@@ -276,6 +276,9 @@ final class StageImpl<E> implements Stage<E> {
     if (o instanceof Stamped s) {
       o = stats != null ? stats.discarded(s) : s.item();
     }
+    if (o instanceof Carried c) {
+      o = c.item();
+    }
     return (E) (o instanceof Tracked t ? t.event() : o);
   }
 

@@ -34,7 +34,9 @@ final class StageLog {
     /** Expiring.deadline() or an admission controller threw or returned null on an event. */
     CALLBACK_FAILED("callback failures"),
     /** A concurrency or batching controller threw (every sampling period, if it keeps throwing). */
-    CONTROLLER_FAILED("controller failures");
+    CONTROLLER_FAILED("controller failures"),
+    /** A context propagator threw, or returned null from restore (see ContextCarrier). */
+    CONTEXT_FAILED("context propagator failures");
 
     private final String what;
 

@@ -83,8 +83,14 @@ final class Workers<E> {
     this.permits = new AdjustableSemaphore(permits);
     this.batchSize = batchSize;
     this.capacity = stage.capacity();
+    // A worker does not inherit the inheritable thread locals (an InheritableThreadLocal MDC, for
+    // one) of whichever producer happened to start it: a handler sees only the context restored
+    // for its event (ContextCarrier), never a stale copy of a stranger's.
     this.threads =
-        Thread.ofVirtual().name("seda4j-" + graph.name() + "-" + stage.name() + "-", 0).factory();
+        Thread.ofVirtual()
+            .name("seda4j-" + graph.name() + "-" + stage.name() + "-", 0)
+            .inheritInheritableThreadLocals(false)
+            .factory();
   }
 
   // ---------------------------------------------------------------- producers and tuning
