@@ -31,8 +31,10 @@ import java.util.Objects;
  *     Duration#ZERO} for none (requests are then shed only when the parse queue is full)
  * @param shedPace the least time between two 503s on one connection: a connection that asks again
  *     sooner after a 503 (ignoring its Retry-After) and is shed again gets its next 503 only when
- *     this much time has passed since the previous one, its reader parked meanwhile; {@link
- *     Duration#ZERO} answers every 503 at once (staged server only)
+ *     this much time has passed since the previous one, its reader parked meanwhile; with a pace,
+ *     every other 503 waits a random part of half the Retry-After (of half the pace if shorter), so
+ *     that clients shed together do not come back together; {@link Duration#ZERO} answers every 503
+ *     at once (staged server only)
  * @param wakeups how the staged server's connection readers wait for time to pass: for a keep-alive
  *     connection's idle timeout and for a paced 503 (staged server only; see {@link Wakeups})
  */
