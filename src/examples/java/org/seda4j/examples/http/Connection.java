@@ -76,9 +76,6 @@ final class Connection {
   // connection's last 503 was written, for pacing the next one.
   private long lastShedNanos;
   private boolean shedBefore;
-  // The owning thread only: whether the client's request after its previous 503 came only once the
-  // Retry-After was over.
-  private boolean waitedRetryAfter;
   private final Semaphore turn = new Semaphore(0);
   private final AtomicBoolean closed = new AtomicBoolean();
   // When the reader started waiting for the first byte of a head without a timer (an untimed idle
@@ -353,26 +350,6 @@ final class Connection {
    */
   long nanosUntilNextShed(long paceNanos, long nowNanos) {
     return shedBefore ? Math.max(0, lastShedNanos + paceNanos - nowNanos) : 0;
-  }
-
-  /**
-   * Whether the client's request after its previous 503 came only once the Retry-After was over.
-   * The owning thread only.
-   *
-   * @return true if it waited
-   */
-  boolean waitedRetryAfter() {
-    return waitedRetryAfter;
-  }
-
-  /**
-   * Records whether the client's request after a 503 came only once the Retry-After was over. The
-   * owning thread only.
-   *
-   * @param waited true if it waited
-   */
-  void waitedRetryAfter(boolean waited) {
-    waitedRetryAfter = waited;
   }
 
   /**

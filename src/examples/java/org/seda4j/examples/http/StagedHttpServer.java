@@ -96,6 +96,14 @@ public final class StagedHttpServer implements ExampleServer {
   static final Duration PACER_TICK = Duration.ofMillis(10);
 
   /**
+   * When the pacer looks a second time for the next request after a 503 that was not held, in ticks
+   * after the 503 ({@link ServerConfig.Wakeups#HANDED_OFF}): a client that asks again at once but
+   * is slower than a tick (a busy machine) would otherwise have its request read only a Retry-After
+   * later.
+   */
+  static final int SLOW_CLIENT_TICKS = 5;
+
+  /**
    * How long the pacer's write of a 503 may take ({@link ServerConfig.Wakeups#HANDED_OFF}) before
    * the sweeper closes the connection: only a client that sends requests and reads no responses can
    * make it wait (once its socket buffers are full), and the pacer serves every shed connection.
@@ -590,10 +598,7 @@ public final class StagedHttpServer implements ExampleServer {
    * On the pacer's thread, when a handed-off connection's 503 is due: writes it (a few hundred
    * bytes into a socket whose client has read its previous response: the write does not wait, and
    * if a client that reads nothing ever makes it wait, the sweeper closes the connection, see
-   * {@link #WRITE_STALL}), then looks for the next request a tick later; or, if the client waited
-   * its Retry-After after the previous 503 and this one was not held for the pace, when the
-   * Retry-After is over (a client that changes its ways then has its request read up to a
-   * Retry-After late).
+   * {@link #WRITE_STALL}), then looks for the next request a tick later.
    */
   private void answerHandedOff(Connection c, boolean headOnly, boolean paced, Pacer p) {
     pacerWritingSince = System.nanoTime();
@@ -615,13 +620,7 @@ public final class StagedHttpServer implements ExampleServer {
         return;
       }
       stats.answered(503);
-      if (!paced && c.waitedRetryAfter()) {
-        // Its client waited its Retry-After after the previous 503: look when that is over.
-        long again = written + RETRY_AFTER.toNanos() + PACER_TICK.toNanos();
-        p.at(again, () -> probeHandedOff(c, written, false, false, p));
-      } else {
-        p.at(written + PACER_TICK.toNanos(), () -> probeHandedOff(c, written, paced, true, p));
-      }
+      p.at(written + PACER_TICK.toNanos(), () -> probeHandedOff(c, written, paced, 0, p));
     } catch (RuntimeException e) {
       LOG.warn("the pacer failed on {}: {}", c, e.toString());
       c.close();
@@ -633,14 +632,15 @@ public final class StagedHttpServer implements ExampleServer {
   }
 
   /**
-   * On the pacer's thread, a tick after a handed-off connection's 503 (and, if nothing was there, a
-   * Retry-After and a tick after it): if the next request is there, reads and offers it; a refused
-   * one that can be answered here is answered when its 503 is due ({@link #answerHandedOff}),
-   * anything else goes back to the reader. If nothing is there and the client did not ask again at
-   * once before (its 503 was not held), it may be waiting its Retry-After: looks again when that is
-   * over. Else the reader takes the connection back and waits on the socket, as after any response.
+   * On the pacer's thread, a tick after a handed-off connection's 503: if the next request is
+   * there, reads and offers it; a refused one that can be answered here is answered when its 503 is
+   * due ({@link #answerHandedOff}), anything else goes back to the reader. If nothing is there and
+   * the client did not ask again at once before (its 503 was not held), it may be slow, or waiting
+   * its Retry-After: looks again {@link #SLOW_CLIENT_TICKS} ticks after the 503, then a Retry-After
+   * and a tick after it. Else the reader takes the connection back and waits on the socket, as
+   * after any response.
    */
-  private void probeHandedOff(Connection c, long written, boolean paced, boolean first, Pacer p) {
+  private void probeHandedOff(Connection c, long written, boolean paced, int look, Pacer p) {
     try {
       if (stopping) {
         c.handBack(READ_ON);
@@ -654,17 +654,21 @@ public final class StagedHttpServer implements ExampleServer {
         return;
       }
       if (next == null) {
-        if (!c.hasBufferedInput() && first && !paced) {
-          // Nothing there: the client may be waiting its Retry-After. Look again when it is over.
-          long again = written + RETRY_AFTER.toNanos() + PACER_TICK.toNanos();
-          p.at(again, () -> probeHandedOff(c, written, false, false, p));
+        if (!c.hasBufferedInput() && !paced && look < 2) {
+          // Nothing there: the client may be slow (a busy machine), or waiting its Retry-After.
+          // Look again a few ticks later, then when the Retry-After is over.
+          long again =
+              written
+                  + (look == 0
+                      ? SLOW_CLIENT_TICKS * PACER_TICK.toNanos()
+                      : RETRY_AFTER.toNanos() + PACER_TICK.toNanos());
+          p.at(again, () -> probeHandedOff(c, written, false, look + 1, p));
         } else {
           // A head not complete yet, or too large, or still nothing: the reader's business.
           c.handBack(READ_ON);
         }
         return;
       }
-      c.waitedRetryAfter(!first);
       String head = next.text();
       stats.received();
       Received received = new Received(new Exchange(c, System.nanoTime()), head);
