@@ -11,14 +11,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * Each key (a tenant, a client, a connection: whatever the user's key function returns) that
  * offered an event within ACTIVE_NANOS is active. The stages' measured capacity X is divided
  * equally, with HEADROOM: every key earns HEADROOM x X / (active keys) admissions per second,
- * banking at most BURST (the headroom lets keys that ask more use what others leave: a key waiting
- * out a Retry-After does not use its share while away). While
- * the limit is in force, an event is admitted only if its key has an admission banked (and it uses
- * it up); so a client that is answered and comes straight back runs out within a burst and is
- * shed, while a client that was shed, or asks rarely, finds its share banked when it returns.
- * Every key gets about the same number of admissions whatever the speed at which it comes back,
- * which is what a first-come rule cannot give closed-loop clients: the one just answered is always
- * first at a slot that just freed.
+ * banking at most what it earns in ACTIVE_NANOS (and at least BURST): a key counts as active, and
+ * its share is reserved, for that long after it last asked, so it may use that share when it comes
+ * back. With a bank of a couple of admissions, a key that waits out a Retry-After of a second
+ * between its turns would lose most of what it earned while away, and the stages would idle for
+ * the sake of fairness while the keys wait. (The headroom lets keys that ask more use what others
+ * leave.) While the limit is in force, an event is admitted only if its key has an admission banked
+ * (and it uses it up); so a client that is answered and comes straight back runs out within a
+ * burst and is shed, while a client that was shed, or asks rarely, finds its share banked when it
+ * returns. Every key gets about the same number of admissions whatever the speed at which it comes
+ * back, which is what a first-come rule cannot give closed-loop clients: the one just answered is
+ * always first at a slot that just freed.
  *
  * Work conservation: shares that keys do not use (a client waiting out its Retry-After) would
  * leave the stages idle, so while fewer than FLOOR x L events are in the system an event is admitted
@@ -60,7 +63,7 @@ final class KeyShares {
       if (inSystem >= limit) {
         return false; // the limit binds every key; nothing is charged
       }
-      double b = refill(now, rate);
+      double b = refill(now, rate, bank(rate));
       if (b >= 1 || (inSystem < FLOOR * limit && b - 1 >= -BURST)) {
         banked = b - 1;
         return true;
@@ -69,20 +72,25 @@ final class KeyShares {
       return false;
     }
 
-    private double refill(long now, double rate) {
+    private double refill(long now, double rate, double bank) {
       long dt = now - at;
       at = now;
-      return dt <= 0 ? banked : Math.min(BURST, banked + dt * rate / 1e9);
+      return dt <= 0 ? banked : Math.min(bank, banked + dt * rate / 1e9);
     }
 
     synchronized double banked(long now, double rate) {
-      banked = refill(now, rate);
+      banked = refill(now, rate, bank(rate));
       return banked;
     }
 
     synchronized long offeredAt() {
       return offeredAt;
     }
+  }
+
+  /** The most a key may bank at {@code rate} admissions per second: ACTIVE_NANOS of its share. */
+  static double bank(double rate) {
+    return Double.isInfinite(rate) ? BURST : Math.max(BURST, rate * ACTIVE_NANOS / 1e9);
   }
 
   private final ConcurrentHashMap<Object, Share> shares = new ConcurrentHashMap<>();
@@ -134,9 +142,9 @@ final class KeyShares {
     return active;
   }
 
-  /** Admissions {@code key} has banked at {@code now} (BURST if unknown). For tests. */
+  /** Admissions {@code key} has banked at {@code now} (the most it may bank if unknown). Tests. */
   double banked(Object key, long now) {
     Share s = shares.get(key);
-    return s == null ? BURST : s.banked(now, rate);
+    return s == null ? bank(rate) : s.banked(now, rate);
   }
 }

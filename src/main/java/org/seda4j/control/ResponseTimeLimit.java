@@ -57,7 +57,7 @@ import org.seda4j.spi.Refusal;
  *
  * Fairness (optional key function): while the limit is in force, the capacity is also shared
  * equally between the keys that offer events (KeyShares: a token bucket per key, refilled at
- * capacity / active keys per second, two admissions banked at most): a key that used its share is
+ * capacity / active keys per second, banking up to 2 s of it): a key that used its share is
  * shed however soon it comes back; while the system holds under a tenth of L every event is
  * admitted (charged all the same), so the stages never run dry for the sake of fairness. A key
  * function that throws or returns null refuses that event alone (REFUSED, naming the cause).

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,6 +22,11 @@ import org.jspecify.annotations.Nullable;
  * thread that writes a response calls {@link #write} and then {@link #complete}, which hands the
  * turn back to the reader. So at most one request per connection is in the server at a time, and
  * responses leave in request order. {@link #close} may be called from any thread.
+ *
+ * <p>A reader may also hand the connection off ({@link #handOff}, {@link #awaitHandBack}): while it
+ * is parked there, the thread it handed off to (the server's pacer) owns the connection, its buffer
+ * included ({@link #pollHead}, {@link #write}), until that thread hands it back ({@link
+ * #handBack}). The hand-off and the hand-back order the two threads' accesses.
  */
 final class Connection {
 
@@ -51,6 +57,9 @@ final class Connection {
   /** The connection ended between requests: closed by the client, idle too long, or failed. */
   record Ended() implements HeadResult {}
 
+  /** What the thread a reader handed the connection off to leaves it when it hands it back. */
+  interface HandBack {}
+
   private final long id = IDS.incrementAndGet();
   private final Socket socket;
   private final InputStream in;
@@ -63,7 +72,8 @@ final class Connection {
   // semaphore orders them.
   private long skip;
   private boolean keepAlive;
-  // Reader thread only: when this connection's last 503 was written, for pacing the next one.
+  // The thread that owns the connection (its reader, or the thread it is handed off to): when this
+  // connection's last 503 was written, for pacing the next one.
   private long lastShedNanos;
   private boolean shedBefore;
   private final Semaphore turn = new Semaphore(0);
@@ -76,6 +86,8 @@ final class Connection {
   // The reader's thread, so that the server can wake a reader parked for a paced 503 when it
   // closes.
   private volatile @Nullable Thread reader;
+  // Set by the thread the reader handed the connection off to, when it hands it back.
+  private volatile @Nullable HandBack handBack;
 
   Connection(Socket socket, int maxHeadBytes) throws IOException {
     this.socket = socket;
@@ -176,6 +188,53 @@ final class Connection {
     }
   }
 
+  /**
+   * The next request head if it is complete in what was read already and what the socket holds now,
+   * without waiting: reads only what the socket says it has ({@code available()}), so that a
+   * platform thread may call it. Returns null, consuming nothing, if the head is not complete, is
+   * larger than {@code maxHeadBytes}, or the previous request's body is still to be skipped: the
+   * bytes read stay buffered for {@link #readHead}. Called by the thread the connection is handed
+   * off to.
+   *
+   * @param maxHeadBytes the largest head accepted
+   * @return the head, or null
+   * @throws IOException if the connection failed
+   */
+  @Nullable Head pollHead(int maxHeadBytes) throws IOException {
+    if (skip > 0) {
+      return null;
+    }
+    if (start == end) {
+      start = 0;
+      end = 0;
+    }
+    int available = in.available();
+    if (available > 0) {
+      if (end == buf.length) {
+        System.arraycopy(buf, start, buf, 0, end - start);
+        end -= start;
+        start = 0;
+      }
+      int n = in.read(buf, end, Math.min(available, buf.length - end));
+      if (n > 0) {
+        end += n;
+      }
+    }
+    // RFC 9112 2.2: empty lines before a request line are ignored (as readHead does).
+    while (start < end
+        && (buf[start] == '\n'
+            || (buf[start] == '\r' && start + 1 < end && buf[start + 1] == '\n'))) {
+      start += buf[start] == '\r' ? 2 : 1;
+    }
+    int headEnd = endOfHead(start);
+    if (headEnd < 0 || headEnd - start > maxHeadBytes) {
+      return null;
+    }
+    String head = new String(buf, start, headEnd - start, StandardCharsets.ISO_8859_1);
+    start = headEnd;
+    return new Head(head);
+  }
+
   /** The index after the empty line that ends the head, or -1. */
   private int endOfHead(int from) {
     for (int i = from; i < end; i++) {
@@ -272,7 +331,7 @@ final class Connection {
   }
 
   /**
-   * Records that a 503 is being written on this connection. Reader thread only.
+   * Records that a 503 is being written on this connection. The owning thread only.
    *
    * @param nanos {@link System#nanoTime()} just before the write
    */
@@ -283,7 +342,7 @@ final class Connection {
 
   /**
    * How long until {@code pace} has passed since this connection's last 503; 0 if it has, or if the
-   * connection never got one. Reader thread only.
+   * connection never got one. The owning thread only.
    *
    * @param paceNanos the least time between two 503s
    * @param nowNanos {@link System#nanoTime()} now
@@ -336,6 +395,50 @@ final class Connection {
     } catch (IOException e) {
       return true;
     }
+  }
+
+  /** Hands the connection off: clears the previous hand-back. Reader thread only. */
+  void handOff() {
+    handBack = null;
+  }
+
+  /**
+   * Parks the reader until the thread it handed the connection off to hands it back. Not
+   * interruptible: that thread always hands it back, also when the server closes. Reader thread
+   * only.
+   *
+   * @return what that thread left
+   */
+  HandBack awaitHandBack() {
+    HandBack h;
+    while ((h = handBack) == null) {
+      LockSupport.park(this);
+    }
+    return h;
+  }
+
+  /**
+   * Hands the connection back to its reader, which wakes. Called once per hand-off, by the thread
+   * the connection was handed off to.
+   *
+   * @param what what the reader is to do next
+   */
+  void handBack(HandBack what) {
+    handBack = what;
+    Thread r = reader;
+    if (r != null) {
+      LockSupport.unpark(r);
+    }
+  }
+
+  /**
+   * Whether bytes of the client's next request were read already (and wait in the buffer). The
+   * owning thread only.
+   *
+   * @return true if the buffer holds unconsumed input
+   */
+  boolean hasBufferedInput() {
+    return start < end;
   }
 
   boolean isClosed() {

@@ -30,9 +30,10 @@ import org.jspecify.annotations.Nullable;
  *   --cache CAP:PERMITS  up to the default bound); the same for the cache and file stages;
  *   --file CAP:PERMITS   applied after --queues
  *   --shed-pace MS       the least time between two 503s on one connection (default 1000, the
- *                        Retry-After; 0 answers every 503 at once)
- *   --wakeups timers|swept|batched|probed-reads  how connection readers wait: for the idle
- *                        timeout, for a paced 503, after a 503 (default probed-reads; see
+ *                        Retry-After); other 503s are held up to half of it, spread; 0 answers
+ *                        every 503 at once
+ *   --wakeups timers|swept|batched|probed-reads|handed-off  how connection readers wait: for the
+ *                        idle timeout, for a paced 503, after a 503 (default handed-off; see
  *                        ServerConfig.Wakeups)
  * </pre>
  *
@@ -105,7 +106,7 @@ public final class HttpServerMain {
               "usage: examples/run http-server [--server staged|vthreads|jdk] [--threads N]"
                   + " [--cache-mb N] [--disk CH:MS] [--many N] [--queues N]"
                   + " [--response-target MS] [--parse|--cache|--file CAP:PERMITS]"
-                  + " [--shed-pace MS] [--wakeups timers|swept|batched|probed-reads] [DIR|-] [PORT]");
+                  + " [--shed-pace MS] [--wakeups timers|swept|batched|probed-reads|handed-off] [DIR|-] [PORT]");
           return;
         }
         default -> {

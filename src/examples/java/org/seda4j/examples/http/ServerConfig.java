@@ -31,8 +31,10 @@ import java.util.Objects;
  *     {@link Duration#ZERO} for none (requests are then shed only when the parse queue is full)
  * @param shedPace the least time between two 503s on one connection: a connection that asks again
  *     sooner after a 503 (ignoring its Retry-After) and is shed again gets its next 503 only when
- *     this much time has passed since the previous one, its reader parked meanwhile; {@link
- *     Duration#ZERO} answers every 503 at once (staged server only)
+ *     this much time has passed since the previous one, its reader parked meanwhile; with a pace,
+ *     every other 503 waits a random part of half the Retry-After (of half the pace if shorter), so
+ *     that clients shed together do not come back together; {@link Duration#ZERO} answers every 503
+ *     at once (staged server only)
  * @param wakeups how the staged server's connection readers wait for time to pass: for a keep-alive
  *     connection's idle timeout and for a paced 503 (staged server only; see {@link Wakeups})
  */
@@ -128,11 +130,24 @@ public record ServerConfig(
      * ticks after it arrived, and one of a client that waits its Retry-After up to two ticks after
      * that (if it comes later still, the read waits for it on the socket as usual).
      */
-    PROBED_READS;
+    PROBED_READS,
+    /**
+     * As {@link #PROBED_READS}, and the reader of a connection that is shed hands the connection to
+     * the pacer until one of its requests is admitted: the pacer writes the 503 when it is due,
+     * looks for the next request as above, reads it when it is there (only what the socket holds:
+     * the pacer never waits for a client) and offers it; a refused one gets its 503 from the pacer
+     * again. The reader wakes only for an admitted request or one the pacer leaves to it (the
+     * status page, a request with a body or "Connection: close", an incomplete head, a server
+     * closing). So a 503 costs no virtual-thread wake-up at all: a read, a write and a look, on one
+     * thread that wakes once per tick for all the shed connections. A write of the pacer's that
+     * waits (a client that reads none of its responses) is cut off by closing the connection after
+     * a second.
+     */
+    HANDED_OFF;
 
     /**
      * The value named on the command line ({@code timers}, {@code swept}, {@code batched}, {@code
-     * probed_reads}; a dash may stand for the underscore).
+     * probed_reads}, {@code handed_off}; a dash may stand for the underscore).
      *
      * @param name the name, any case
      * @return the value
@@ -188,8 +203,8 @@ public record ServerConfig(
    * @return port 8080, 10,000 connections, 8 KiB heads, 64 MiB of cache, a 50 ms response-time
    *     target for admission (shared fairly between connections), stages with seda4j's default
    *     controllers (nothing tuned by hand), 503s paced to one a second per connection (the
-   *     Retry-After they carry), the readers' waits batched and after a 503 probed ({@link
-   *     Wakeups#PROBED_READS})
+   *     Retry-After they carry), a shed connection handed to the pacer until one of its requests is
+   *     admitted ({@link Wakeups#HANDED_OFF})
    */
   public static ServerConfig defaults(Path root) {
     return new ServerConfig(
@@ -209,7 +224,7 @@ public record ServerConfig(
         Disk.direct(),
         Duration.ofMillis(50),
         Duration.ofSeconds(1),
-        Wakeups.PROBED_READS);
+        Wakeups.HANDED_OFF);
   }
 
   /**

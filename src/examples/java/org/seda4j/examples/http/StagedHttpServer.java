@@ -97,6 +97,21 @@ public final class StagedHttpServer implements ExampleServer {
    */
   static final Duration PACER_TICK = Duration.ofMillis(10);
 
+  /**
+   * When the pacer looks a second time for the next request after a 503 that was not held, in ticks
+   * after the 503 ({@link ServerConfig.Wakeups#HANDED_OFF}): a client that asks again at once but
+   * is slower than a tick (a busy machine) would otherwise have its request read only a Retry-After
+   * later.
+   */
+  static final int SLOW_CLIENT_TICKS = 5;
+
+  /**
+   * How long the pacer's write of a 503 may take ({@link ServerConfig.Wakeups#HANDED_OFF}) before
+   * the sweeper closes the connection: only a client that sends requests and reads no responses can
+   * make it wait (once its socket buffers are full), and the pacer serves every shed connection.
+   */
+  static final Duration WRITE_STALL = Duration.ofSeconds(1);
+
   private static final byte[] REFUSED =
       String.join(
               "\r\n",
@@ -148,6 +163,9 @@ public final class StagedHttpServer implements ExampleServer {
   // Closes connections idle longer than the idle timeout (Wakeups.SWEPT, BATCHED), else null.
   private final @Nullable Thread sweeper;
   private volatile boolean stopping;
+  // The connection the pacer is writing a 503 to, and since when (HANDED_OFF), for the sweeper.
+  private volatile @Nullable Connection pacerWriting;
+  private volatile long pacerWritingSince;
 
   private StagedHttpServer(ServerConfig config) throws IOException {
     this.config = config;
@@ -211,7 +229,8 @@ public final class StagedHttpServer implements ExampleServer {
     this.statusPage = new StatusPage(graph, stats, site, startedNanos);
     this.pacer =
         (config.wakeups() == ServerConfig.Wakeups.BATCHED
-                    || config.wakeups() == ServerConfig.Wakeups.PROBED_READS)
+                    || config.wakeups() == ServerConfig.Wakeups.PROBED_READS
+                    || config.wakeups() == ServerConfig.Wakeups.HANDED_OFF)
                 && config.shedPace().isPositive()
             ? new Pacer("http-pacer", PACER_TICK)
             : null;
@@ -408,9 +427,9 @@ public final class StagedHttpServer implements ExampleServer {
    * AdmissionController#responseTime}: the 90th percentile of the time from admission to the
    * response written is held near {@link ServerConfig#responseTarget()}), or when the parse queue
    * is full ({@link FullQueuePolicy#reject()}; {@code offer} never blocks whatever the policy).
-   * Either way the rejection lands in one branch: answered 503 with Retry-After, on the
-   * connection's own thread, without queueing anywhere; at once, unless the connection asks again
-   * sooner than its previous 503 allowed (then the answer is paced, see {@link #shed}). The
+   * Either way the rejection lands in one branch: answered 503 with Retry-After, without queueing
+   * anywhere, within half a pace (spread, so that clients shed together do not come back together),
+   * or a pace after the connection's previous 503 if it asks again sooner (see {@link #shed}). The
    * connection is kept when no request body can follow (HTTP/1.1, no Content-Length or
    * Transfer-Encoding, no "Connection: close"), so a shed client costs one short response, not a
    * reconnect.
@@ -420,8 +439,13 @@ public final class StagedHttpServer implements ExampleServer {
    * @throws InterruptedException if interrupted while waiting for the response to be written
    */
   private boolean admit(Received received) throws InterruptedException {
+    return afterOffer(received, parse.offer(received));
+  }
+
+  /** The reader's part once a request was offered (by the reader, or by the pacer for it). */
+  private boolean afterOffer(Received received, OfferResult result) throws InterruptedException {
     Connection c = received.exchange().connection();
-    return switch (parse.offer(received)) {
+    return switch (result) {
       case OfferResult.Accepted accepted -> {
         if (c.awaitTurn()) {
           yield true;
@@ -442,37 +466,41 @@ public final class StagedHttpServer implements ExampleServer {
   }
 
   /**
-   * Answers a request the admission point refused, on the connection's own thread: a 503 with
-   * Retry-After from bytes built once (no parsing, no formatting, no response object), counted as
-   * shed and answered.
+   * Answers a request the admission point refused: a 503 with Retry-After from bytes built once (no
+   * parsing, no formatting, no response object), counted as shed and answered.
    *
    * <p><b>Pacing.</b> A client that ignores Retry-After sends its next request the moment its 503
    * arrives; with many such clients on the same cores, answering rejections at loopback speed takes
    * the CPU from the requests that were admitted, and goodput collapses. So when a connection that
-   * got a 503 less than {@link ServerConfig#shedPace()} ago is shed again, its reader parks until
-   * the pace has passed since that previous 503 (a random half to whole pace, so that connections
-   * shed together do not come back together), and only then writes this one. A parked virtual
-   * thread costs no CPU, and the client, which waits for its response, sends nothing meanwhile: a
-   * connection that retries at once gets at most two 503s per pace, and TCP does the pushing back.
-   * The request was still offered to the admission point when it arrived, so a connection that
-   * comes back when there is room is admitted at once, however recently it was shed; only the
-   * answer "no" is slowed down. A client that waits its Retry-After before asking again is never
-   * held. Closing such connections instead would trade each rejection for a reconnect, which costs
-   * the server more than a 503.
+   * got a 503 less than {@link ServerConfig#shedPace()} ago is shed again, its 503 waits until the
+   * pace has passed since that previous 503 (a random half to whole pace, so that connections shed
+   * together do not come back together). A parked virtual thread costs no CPU, and the client,
+   * which waits for its response, sends nothing meanwhile: a connection that retries at once gets
+   * at most two 503s per pace, and TCP does the pushing back. The request was still offered to the
+   * admission point when it arrived, so a connection that comes back when there is room is admitted
+   * at once, however recently it was shed; only the answer "no" is slowed down. Closing such
+   * connections instead would trade each rejection for a reconnect, which costs the server more
+   * than a 503.
+   *
+   * <p><b>Spread.</b> Any other 503 (with pacing on) waits a random part of half a Retry-After
+   * ({@link #spreadWait}): clients that wait their Retry-After and were shed in the same burst
+   * would otherwise come back in the same burst, again and again, and leave the stages idle in
+   * between. A client that waits its Retry-After is never held for the pace.
    *
    * <p><b>Wake-ups.</b> What a 503 costs is mostly the wake-ups around it, not building it
    * (docs/http-overload.md, "Where a 503's CPU goes"), so how the reader waits is a setting of its
-   * own ({@link ServerConfig#wakeups()}): held 503s released in batches by one pacer thread, the
-   * idle wait without a timer, and by default, after a 503, no read until the pacer finds the next
-   * request there (a client that asks again at once: a tick later; one that waits its Retry-After:
-   * a tick after that), so that the read does not park on the socket and wake again through the
-   * poller. The price of the last: a request that follows a 503 is read up to two ticks ({@link
-   * #PACER_TICK}) after it arrived.
+   * own ({@link ServerConfig#wakeups()}). By default ({@link ServerConfig.Wakeups#HANDED_OFF}) the
+   * reader of a connection that stays open hands it to the pacer and parks: the pacer writes the
+   * 503 when it is due ({@link #answerHandedOff}), looks for the next request a tick later and, if
+   * nothing is there, a Retry-After later ({@link #probeHandedOff}), reads and offers it, and
+   * answers it in turn if it is refused; the reader wakes only when a request of its connection is
+   * admitted, or one comes that the pacer leaves to it. The price: a request that follows a 503 is
+   * read up to two ticks ({@link #PACER_TICK}) after it arrived.
    *
    * @param received the refused request
    * @return whether the connection goes on to its next request
    */
-  private boolean shed(Received received) {
+  private boolean shed(Received received) throws InterruptedException {
     String head = received.head();
     if (HttpParser.isStatusRequest(head)) {
       // The status page is exempt: under overload is when it is needed. Rendered right here.
@@ -483,9 +511,20 @@ public final class StagedHttpServer implements ExampleServer {
     boolean keep = !stopping && HttpParser.keepsConnectionWhenShed(head);
     byte[] answer = SHED_ANSWERS[shedAnswer(!keep, head.startsWith("HEAD "))];
     long now = System.nanoTime();
-    long wait = paceWait(c, now);
-    if (wait > 0) {
+    long paced = paceWait(c, now);
+    if (paced > 0) {
       stats.paced();
+    }
+    long wait = paced > 0 ? paced : spreadWait();
+    Pacer p = pacer;
+    if (keep && p != null && config.wakeups() == ServerConfig.Wakeups.HANDED_OFF) {
+      c.skipNext(0);
+      c.handOff();
+      boolean headOnly = head.startsWith("HEAD ");
+      p.at(now + wait, () -> answerHandedOff(c, headOnly, paced > 0, p));
+      return resume(c);
+    }
+    if (wait > 0) {
       hold(now, wait);
     }
     // Stamped before the write, so that the client, which can only read the 503 after this, and
@@ -501,13 +540,169 @@ public final class StagedHttpServer implements ExampleServer {
     stats.answered(503);
     if (keep) {
       c.skipNext(0);
-      if (pacer != null && config.wakeups() == ServerConfig.Wakeups.PROBED_READS && !stopping) {
-        pauseReading(c, pacer, wait > 0);
+      if (p != null && config.wakeups() == ServerConfig.Wakeups.PROBED_READS && !stopping) {
+        pauseReading(c, p, paced > 0);
       }
       return true;
     }
     c.closeGracefully(LINGER);
     return false;
+  }
+
+  // ---- shed connections handed off to the pacer (Wakeups.HANDED_OFF) ---------------------------
+
+  /** What the pacer hands back to a reader. */
+  private sealed interface Resumption extends Connection.HandBack
+      permits ReadOn, Gone, AnswerIt, Offered {}
+
+  /** Read the next request from the socket, as after any response. */
+  private record ReadOn() implements Resumption {}
+
+  /** The connection failed while the pacer wrote to it, and is closed. */
+  private record Gone() implements Resumption {}
+
+  /**
+   * The server is closing: answer the shed request yourself, and close.
+   *
+   * @param headOnly whether the request was a HEAD
+   */
+  private record AnswerIt(boolean headOnly) implements Resumption {}
+
+  /**
+   * The pacer read a request and offered it: the reader takes it from there (an admitted request,
+   * or one the pacer does not answer itself).
+   */
+  private record Offered(Received received, OfferResult result) implements Resumption {}
+
+  private static final ReadOn READ_ON = new ReadOn();
+  private static final Gone GONE = new Gone();
+
+  /**
+   * The reader's side of a hand-off: parks until the pacer hands the connection back, then goes on
+   * from there.
+   *
+   * @return whether the connection goes on to its next request
+   */
+  private boolean resume(Connection c) throws InterruptedException {
+    return switch ((Resumption) c.awaitHandBack()) {
+      case ReadOn readOn -> true;
+      case Gone gone -> false;
+      case AnswerIt answerIt -> {
+        byte[] answer = SHED_ANSWERS[shedAnswer(true, answerIt.headOnly())];
+        try {
+          c.write(answer, 0, answer.length);
+          stats.answered(503);
+        } catch (IOException e) {
+          stats.abandoned();
+        }
+        c.closeGracefully(Duration.ofMillis(1));
+        yield false;
+      }
+      case Offered offered -> afterOffer(offered.received(), offered.result());
+    };
+  }
+
+  /**
+   * On the pacer's thread, when a handed-off connection's 503 is due: writes it (a few hundred
+   * bytes into a socket whose client has read its previous response: the write does not wait, and
+   * if a client that reads nothing ever makes it wait, the sweeper closes the connection, see
+   * {@link #WRITE_STALL}), then looks for the next request a tick later.
+   */
+  private void answerHandedOff(Connection c, boolean headOnly, boolean paced, Pacer p) {
+    pacerWritingSince = System.nanoTime();
+    pacerWriting = c;
+    try {
+      if (stopping) {
+        c.handBack(new AnswerIt(headOnly));
+        return;
+      }
+      byte[] answer = SHED_ANSWERS[shedAnswer(false, headOnly)];
+      long written = System.nanoTime();
+      c.shedAnswered(written); // before the write: see shed()
+      try {
+        c.write(answer, 0, answer.length);
+      } catch (IOException e) {
+        c.close();
+        stats.abandoned();
+        c.handBack(GONE);
+        return;
+      }
+      stats.answered(503);
+      p.at(written + PACER_TICK.toNanos(), () -> probeHandedOff(c, written, paced, 0, p));
+    } catch (RuntimeException e) {
+      LOG.warn("the pacer failed on {}: {}", c, e.toString());
+      c.close();
+      stats.abandoned();
+      c.handBack(GONE);
+    } finally {
+      pacerWriting = null;
+    }
+  }
+
+  /**
+   * On the pacer's thread, a tick after a handed-off connection's 503: if the next request is
+   * there, reads and offers it; a refused one that can be answered here is answered when its 503 is
+   * due ({@link #answerHandedOff}), anything else goes back to the reader. If nothing is there and
+   * the client did not ask again at once before (its 503 was not held), it may be slow, or waiting
+   * its Retry-After: looks again {@link #SLOW_CLIENT_TICKS} ticks after the 503, then a Retry-After
+   * and a tick after it. Else the reader takes the connection back and waits on the socket, as
+   * after any response.
+   */
+  private void probeHandedOff(Connection c, long written, boolean paced, int look, Pacer p) {
+    try {
+      if (stopping) {
+        c.handBack(READ_ON);
+        return;
+      }
+      Connection.Head next;
+      try {
+        next = c.pollHead(config.maxHeadBytes());
+      } catch (IOException e) {
+        c.handBack(READ_ON); // the reader's read will fail too, and end the connection
+        return;
+      }
+      if (next == null) {
+        if (!c.hasBufferedInput() && !paced && look < 2) {
+          // Nothing there: the client may be slow (a busy machine), or waiting its Retry-After.
+          // Look again a few ticks later, then when the Retry-After is over.
+          long again =
+              written
+                  + (look == 0
+                      ? SLOW_CLIENT_TICKS * PACER_TICK.toNanos()
+                      : RETRY_AFTER.toNanos() + PACER_TICK.toNanos());
+          p.at(again, () -> probeHandedOff(c, written, false, look + 1, p));
+        } else {
+          // A head not complete yet, or too large, or still nothing: the reader's business.
+          c.handBack(READ_ON);
+        }
+        return;
+      }
+      String head = next.text();
+      stats.received();
+      Received received = new Received(new Exchange(c, System.nanoTime()), head);
+      OfferResult result = parse.offer(received);
+      boolean refused =
+          result instanceof OfferResult.Rejected || result instanceof OfferResult.Dropped;
+      if (refused
+          && !stopping
+          && !HttpParser.isStatusRequest(head)
+          && HttpParser.keepsConnectionWhenShed(head)) {
+        stats.shed();
+        boolean headOnly = head.startsWith("HEAD ");
+        long now = System.nanoTime();
+        long pacedWait = paceWait(c, now);
+        if (pacedWait > 0) {
+          stats.paced();
+        }
+        long wait = pacedWait > 0 ? pacedWait : spreadWait();
+        p.at(now + wait, () -> answerHandedOff(c, headOnly, pacedWait > 0, p));
+        return;
+      }
+      c.handBack(new Offered(received, result));
+    } catch (RuntimeException e) {
+      LOG.warn("the pacer failed on {}: {}", c, e.toString());
+      c.handBack(READ_ON);
+    }
   }
 
   /**
@@ -556,6 +751,20 @@ public final class StagedHttpServer implements ExampleServer {
     return c.nanosUntilNextShed(jittered, now);
   }
 
+  /**
+   * How long to hold a 503 that is not paced: a random part of half the Retry-After (of half the
+   * pace, if that is shorter). Clients shed in the same instant (a burst that met a full system)
+   * would otherwise all come back a Retry-After later in the same instant, find the system full
+   * again, and leave it idle until the next such burst: the bursts go on by themselves, since the
+   * clients they shed come back together again. Spread over half a Retry-After, they come back
+   * spread. 0 without pacing, which answers every 503 at once.
+   */
+  private long spreadWait() {
+    long pace = config.shedPace().toNanos();
+    long half = Math.min(pace, RETRY_AFTER.toNanos()) / 2;
+    return half == 0 ? 0 : (long) (half * ThreadLocalRandom.current().nextDouble());
+  }
+
   /** Parks the reader for a paced 503. Each way returns at once when the server starts closing. */
   private void hold(long now, long wait) {
     switch (config.wakeups()) {
@@ -578,7 +787,7 @@ public final class StagedHttpServer implements ExampleServer {
           LockSupport.parkNanos(this, left);
         }
       }
-      case BATCHED, PROBED_READS -> {
+      case BATCHED, PROBED_READS, HANDED_OFF -> {
         if (pacer != null && !stopping) {
           pacer.holdUntil(now + wait);
         }
@@ -593,6 +802,12 @@ public final class StagedHttpServer implements ExampleServer {
     try {
       while (!stopSignal.await(period, TimeUnit.NANOSECONDS)) {
         long now = System.nanoTime();
+        Connection writing = pacerWriting;
+        if (writing != null && now - pacerWritingSince > WRITE_STALL.toNanos()) {
+          LOG.warn(
+              "closing {}: the pacer's write of its 503 waits, its client reads nothing", writing);
+          writing.close(); // the write fails, and the pacer goes on
+        }
         for (Connection c : connections) {
           if (c.idleLongerThan(idleNanos, now)) {
             c.close(); // its reader's read fails: the connection ends as after an idle timeout
@@ -758,6 +973,10 @@ public final class StagedHttpServer implements ExampleServer {
     }
     stopping = true;
     stopSignal.countDown();
+    Connection writing = pacerWriting;
+    if (writing != null) {
+      writing.close(); // a pacer stuck in a write must not hold up close(); it sees stopping next
+    }
     if (pacer != null) {
       pacer.close(); // releases the held 503s
     }
