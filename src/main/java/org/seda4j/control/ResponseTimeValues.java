@@ -25,6 +25,9 @@ record ResponseTimeValues(
     double minRate,
     double maxRate) {
 
+  /**
+   * Also {@link ResponseTarget.Builder}'s check: one message for a bad target wherever it is given.
+   */
   static Duration checkTarget(Duration target) {
     Objects.requireNonNull(target, "target must not be null");
     if (target.isNegative() || target.isZero()) {
