@@ -46,6 +46,10 @@ import org.seda4j.observe.StageSnapshot;
  *   <li><b>admission controllers</b> (default none): overload control at the sink, see below.
  * </ul>
  *
+ * <p>A stage in front of a database with a pool of four connections, inserting in batches:
+ *
+ * {@snippet class=org.seda4j.readme.JavadocSnippetsTest region=stage}
+ *
  * <h2>Overload: admission control, deadlines and degradation</h2>
  *
  * <p>A full queue pushes back (or sheds) only once the queue is full, and a long queue means long

@@ -16,15 +16,7 @@ import org.seda4j.spi.Engine;
  * The owner of a network of stages: it creates them, runs their threads, and shuts them all down
  * together. Nothing a graph starts outlives it (structured concurrency, built on final JDK APIs).
  *
- * {@snippet :
- * try (StageGraph graph = StageGraph.open("hello")) {
- *   Stage<String> print = graph.stage("print", String.class).handler((s, ctx) -> System.out.println(s));
- *   Stage<String> upper =
- *       graph.stage("upper", String.class).map(s -> s.toUpperCase(Locale.ROOT), print);
- *   upper.put("hello, stages");
- *   graph.awaitIdle(Duration.ofSeconds(5));
- * } // close(): drains every queue, then joins every thread
- * }
+ * {@snippet class=org.seda4j.readme.JavadocSnippetsTest region=hello}
  *
  * <h2>Lifecycle</h2>
  *
@@ -310,13 +302,7 @@ public interface StageGraph extends AutoCloseable {
      * earlier one's list; no argument turns propagation off. Non-blocking; call it before {@link
      * #open()}.
      *
-     * {@snippet :
-     * StageGraph graph =
-     *     StageGraph.builder("shop")
-     *         .contextPropagation(
-     *             ContextPropagator.mdc(), OpenTelemetryPropagation.spans(openTelemetry))
-     *         .open();
-     * }
+     * {@snippet class=org.seda4j.readme.JavadocSnippetsTest region=context-propagation}
      *
      * @param propagators the propagators, none {@code null}, each at most once
      * @return this builder

@@ -7,7 +7,9 @@
  * org.seda4j.BatchHandler} or an {@link org.seda4j.EventMapper}), and a concurrency limit: at most
  * {@link org.seda4j.Stage#permits()} handler invocations run at once, each on its own virtual
  * thread, each over a batch of at most {@link org.seda4j.Stage#batchSize()} events drained from the
- * queue. Handlers emit events to other stages through their {@link org.seda4j.StageContext}.
+ * queue. Handlers emit events to other stages through their {@link org.seda4j.StageContext}:
+ *
+ * {@snippet class=org.seda4j.readme.JavadocSnippetsTest region=pipeline}
  *
  * <h2>Null policy</h2>
  *

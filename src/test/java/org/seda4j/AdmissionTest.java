@@ -2,7 +2,8 @@ package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.seda4j.Gate.eventually;
+import static org.seda4j.testing.Await.TIMEOUT;
+import static org.seda4j.testing.Await.eventually;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import org.seda4j.control.ResponseTarget;
 import org.seda4j.control.ResponseTimeSettings;
 import org.seda4j.observe.GraphSnapshot;
 import org.seda4j.observe.StageSnapshot;
+import org.seda4j.testing.Gate;
 
 /**
  * Admission control at a stage's sink, end to end: refusals reach the producer as typed results and
@@ -122,13 +124,13 @@ class AdmissionTest extends GraphTestSupport {
     StageGraph graph = open("threshold");
     try (Gate gate = new Gate()) {
       Stage<Req> s =
-          graph
-              .stage("s", Req.class)
-              .capacity(100)
-              .permits(1)
-              .batchSize(1)
-              .admission(AdmissionController.queueThreshold(3))
-              .handler((r, ctx) -> gate.pass());
+          gate.stage(
+              graph
+                  .stage("s", Req.class)
+                  .capacity(100)
+                  .permits(1)
+                  .batchSize(1)
+                  .admission(AdmissionController.queueThreshold(3)));
       s.put(new Req(0, 0));
       eventually().until(() -> s.snapshot().handlers().active() == 1);
       for (int i = 1; i <= 3; i++) {

@@ -2,7 +2,8 @@ package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.seda4j.Gate.eventually;
+import static org.seda4j.testing.Await.TIMEOUT;
+import static org.seda4j.testing.Await.eventually;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.seda4j.observe.StageSnapshot;
+import org.seda4j.testing.Gate;
 
 /**
  * {@link Stage#putAll} and {@link Stage#offerAll}: all or nothing (Sandstorm's {@code
@@ -27,21 +29,11 @@ import org.seda4j.observe.StageSnapshot;
 @Timeout(30)
 class BulkEnqueueTest {
 
-  private static final Duration WAIT = Duration.ofSeconds(10);
-
   private static Stage<String> gatedStage(
       StageGraph graph, int capacity, FullQueuePolicy policy, Gate gate, List<String> handled) {
-    return graph
-        .stage("sink", String.class)
-        .capacity(capacity)
-        .permits(1)
-        .batchSize(1)
-        .onFull(policy)
-        .handler(
-            (e, ctx) -> {
-              gate.pass();
-              handled.add(e);
-            });
+    return gate.stage(
+        graph.stage("sink", String.class).capacity(capacity).permits(1).batchSize(1).onFull(policy),
+        handled);
   }
 
   /** Puts {@code e1} into the (blocked) handler and {@code queued} more events into the queue. */
@@ -55,7 +47,7 @@ class BulkEnqueueTest {
   }
 
   private static void assertIdle(StageGraph graph) throws InterruptedException {
-    assertThat(graph.awaitIdle(WAIT)).as("graph quiescent").isTrue();
+    assertThat(graph.awaitIdle(TIMEOUT)).as("graph quiescent").isTrue();
   }
 
   @Test
@@ -153,18 +145,15 @@ class BulkEnqueueTest {
           Gate gate = new Gate()) {
         // given a queue of capacity 3 with room for one event
         Stage<String> stage =
-            graph
-                .stage("sink", String.class)
-                .capacity(3)
-                .permits(1)
-                .batchSize(1)
-                .onFull(policy)
-                .onDrop(dropped::add)
-                .handler(
-                    (e, ctx) -> {
-                      gate.pass();
-                      handled.add(e);
-                    });
+            gate.stage(
+                graph
+                    .stage("sink", String.class)
+                    .capacity(3)
+                    .permits(1)
+                    .batchSize(1)
+                    .onFull(policy)
+                    .onDrop(dropped::add),
+                handled);
         holdOneAndQueue(stage, 2);
 
         // when two events are put at once, then they are rejected together (drop policies apply
@@ -298,16 +287,13 @@ class BulkEnqueueTest {
           Gate gate = new Gate()) {
         // given an empty stage with room for every event, draining nothing until the gate opens
         Stage<String> stage =
-            graph
-                .stage("sink", String.class)
-                .capacity(3 * perProducer)
-                .permits(1)
-                .batchSize(3 * perProducer)
-                .handler(
-                    (e, ctx) -> {
-                      gate.pass();
-                      handled.add(e);
-                    });
+            gate.stage(
+                graph
+                    .stage("sink", String.class)
+                    .capacity(3 * perProducer)
+                    .permits(1)
+                    .batchSize(3 * perProducer),
+                handled);
         List<String> as = numbered("a", perProducer);
         List<String> bs = numbered("b", perProducer);
         List<String> cs = numbered("c", perProducer);
@@ -327,7 +313,7 @@ class BulkEnqueueTest {
                     }));
         start.countDown();
         for (Thread p : producers) {
-          assertThat(p.join(WAIT)).isTrue();
+          assertThat(p.join(TIMEOUT)).isTrue();
         }
         gate.open();
         assertIdle(graph);

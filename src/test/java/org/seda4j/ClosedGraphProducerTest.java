@@ -2,7 +2,8 @@ package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.seda4j.Gate.eventually;
+import static org.seda4j.testing.Await.TIMEOUT;
+import static org.seda4j.testing.Await.eventually;
 
 import java.time.Duration;
 import java.util.List;
@@ -14,6 +15,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.seda4j.observe.ShutdownReport;
 import org.seda4j.observe.StageSnapshot;
+import org.seda4j.testing.Background;
+import org.seda4j.testing.Gate;
 
 /**
  * What producers see once a graph is closing or closed: refusals that say so ({@link
@@ -21,8 +24,6 @@ import org.seda4j.observe.StageSnapshot;
  */
 @Timeout(30)
 class ClosedGraphProducerTest {
-
-  private static final Duration WAIT = Duration.ofSeconds(10);
 
   @Test
   void afterCloseEveryProducerCallIsRefusedAndCountedAsRejected() throws Exception {
@@ -32,7 +33,7 @@ class ClosedGraphProducerTest {
       Stage<String> stage = graph.stage("sink", String.class).handler((e, ctx) -> handled.add(e));
       stage.put("a");
       stage.put("b");
-      ShutdownReport report = graph.close(WAIT);
+      ShutdownReport report = graph.close(TIMEOUT);
       assertThat(report.graceful()).isTrue();
       assertThat(report.unprocessed()).isEmpty();
       assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
@@ -60,7 +61,7 @@ class ClosedGraphProducerTest {
           .hasMessageContaining("'late'");
 
       // then the closed graph is still quiescent and every refused event counts as rejected
-      assertThat(graph.awaitIdle(WAIT)).isTrue();
+      assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
       assertThat(handled).containsExactlyInAnyOrder("a", "b"); // two permits may run both at once
       StageSnapshot s = stage.snapshot();
       assertThat(s.counts().offered()).isEqualTo(8);
@@ -104,43 +105,35 @@ class ClosedGraphProducerTest {
         Gate gate = new Gate()) {
       // given a full queue (one event held in the handler, two queued) and a producer waiting
       Stage<String> stage =
-          graph
-              .stage("sink", String.class)
-              .capacity(2)
-              .permits(1)
-              .batchSize(1)
-              .onFull(policy)
-              .handler(
-                  (e, ctx) -> {
-                    gate.pass();
-                    handled.add(e);
-                  });
+          gate.stage(
+              graph.stage("sink", String.class).capacity(2).permits(1).batchSize(1).onFull(policy),
+              handled);
       stage.put("e1");
       eventually().until(() -> stage.snapshot().handlers().active() == 1);
       stage.put("e2");
       stage.put("e3");
-      Background producer = new Background("producer", () -> stage.put("e4"));
+      Background<Void> producer = Background.run("producer", () -> stage.put("e4"));
       eventually().until(() -> stage.snapshot().queue().blockedProducers() == 1);
 
       // when another thread begins to close the graph (it will wait for the held handler)
-      Background closer = new Background("closer", graph::close);
+      Background<Void> closer = Background.run("closer", graph::close);
       eventually().until(() -> graph.state() == StageGraph.State.CLOSING);
 
       // then the waiting producer is refused at once, while the graph is still draining
       producer.awaitEnd();
-      assertThat(producer.failure.get())
+      assertThat(producer.failure())
           .isInstanceOf(StageClosedException.class)
           .hasMessageContaining("'sink'")
           .hasMessageContaining("CLOSING");
       assertThat(stage.snapshot().queue().blockedProducers()).isZero();
-      assertThat(closer.thread.isAlive()).isTrue();
+      assertThat(closer.thread().isAlive()).isTrue();
       // and so is an outsider's offer
       assertThat(stage.offer("e5")).isInstanceOf(OfferResult.Closed.class);
 
       // when the handler is released, then close drains what was admitted, and only that
       gate.open();
       closer.awaitEnd();
-      assertThat(closer.failure.get()).isNull();
+      assertThat(closer.failure()).isNull();
       assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
       assertThat(handled).containsExactly("e1", "e2", "e3");
       StageSnapshot s = stage.snapshot();
@@ -174,7 +167,7 @@ class ClosedGraphProducerTest {
       eventually().until(() -> work.snapshot().handlers().active() == 1);
 
       // when the graph begins to close
-      Background closer = new Background("closer", graph::close);
+      Background<Void> closer = Background.run("closer", graph::close);
       eventually().until(() -> graph.state() == StageGraph.State.CLOSING);
 
       // then outsiders are refused, even on the stage the handler emits to
@@ -183,7 +176,7 @@ class ClosedGraphProducerTest {
       // and when the handler is released, its emits during CLOSING are admitted and drained
       gate.open();
       closer.awaitEnd();
-      assertThat(closer.failure.get()).isNull();
+      assertThat(closer.failure()).isNull();
       assertThat(audited).containsExactlyInAnyOrder("audited a", "audited b");
       assertThat(audit.snapshot().counts().admitted()).isEqualTo(2);
       assertThat(audit.snapshot().counts().rejected()).isEqualTo(1);

@@ -2,6 +2,7 @@ package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.seda4j.testing.Await.TIMEOUT;
 
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -16,6 +17,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.seda4j.observe.StageSnapshot;
+import org.seda4j.testing.Await;
+import org.seda4j.testing.Background;
+import org.seda4j.testing.Gate;
 import org.slf4j.MDC;
 import org.slf4j.helpers.BasicMDCAdapter;
 import org.slf4j.spi.MDCAdapter;
@@ -100,8 +104,8 @@ class ContextPropagationTest extends GraphTestSupport {
 
     // when every event is put under a request id of its own, by two producers
     int n = 500;
-    Forked<Void> other =
-        fork(
+    Background<Void> other =
+        Background.call(
             "producer-2",
             () -> {
               for (int i = n; i < 2 * n; i++) {
@@ -186,7 +190,7 @@ class ContextPropagationTest extends GraphTestSupport {
                   });
       MDC.put("requestId", "r0");
       s.put("hold");
-      awaitUntil(() -> batches.size() == 1);
+      Await.until(() -> batches.size() == 1);
       MDC.remove("requestId");
       s.put("no-context");
       for (int i = 1; i <= 2; i++) {

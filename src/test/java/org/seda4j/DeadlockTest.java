@@ -1,10 +1,10 @@
 package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.seda4j.testing.Await.TIMEOUT;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -15,6 +15,8 @@ import org.seda4j.control.ControllerSample;
 import org.seda4j.internal.Internals;
 import org.seda4j.observe.GraphSnapshot;
 import org.seda4j.observe.ShutdownReport;
+import org.seda4j.testing.Await;
+import org.seda4j.testing.Gate;
 
 /**
  * A cycle of full BLOCK queues whose handlers all wait on emits to each other is found and reported
@@ -60,7 +62,7 @@ class DeadlockTest extends GraphTestSupport {
     toA.set(a);
     a.put(new Hop(Integer.MAX_VALUE)); // grows without end: it must fill both queues
 
-    awaitUntil(() -> graph.snapshot().deadlocked().equals(List.of("a", "b")));
+    Await.until(() -> graph.snapshot().deadlocked().equals(List.of("a", "b")));
 
     GraphSnapshot snap = graph.snapshot();
     assertThat(snap.toString()).contains("DEADLOCK: every handler of [a, b] waits for room");
@@ -92,7 +94,7 @@ class DeadlockTest extends GraphTestSupport {
     self.set(s);
     s.put(new Hop(Integer.MAX_VALUE));
 
-    awaitUntil(() -> graph.snapshot().deadlocked().equals(List.of("self")));
+    Await.until(() -> graph.snapshot().deadlocked().equals(List.of("self")));
 
     assertThat(Internals.lastDeadlockWarning(graph)).contains("(self -> self)");
     assertThat(s.snapshot().handlers().blockedOnEmit()).isEqualTo(2);
@@ -110,12 +112,12 @@ class DeadlockTest extends GraphTestSupport {
     toA.set(a);
     a.put(new Hop(5)); // 63 events in all: with one permit each the cycle jams
 
-    awaitUntil(() -> !graph.snapshot().deadlocked().isEmpty());
+    Await.until(() -> !graph.snapshot().deadlocked().isEmpty());
     a.setPermits(64); // room for every event there can be: both stages drain
     b.setPermits(64);
 
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
-    awaitUntil(() -> graph.snapshot().deadlocked().isEmpty());
+    Await.until(() -> graph.snapshot().deadlocked().isEmpty());
     assertThat(a.snapshot().counts().completed() + b.snapshot().counts().completed()).isEqualTo(63);
     graph.close();
   }
@@ -123,7 +125,7 @@ class DeadlockTest extends GraphTestSupport {
   @Test
   void handlersWaitingForASlowStageAreNotADeadlock() throws Exception {
     StageGraph graph = openFast("dl_slow");
-    CountDownLatch gate = new CountDownLatch(1);
+    Gate gate = new Gate();
     AtomicInteger windows = new AtomicInteger();
     ConcurrencyController counting =
         sample -> {
@@ -131,12 +133,7 @@ class DeadlockTest extends GraphTestSupport {
           return new ControllerDecision(1, "fixed at 1, counting windows");
         };
     Stage<Integer> slow =
-        graph
-            .stage("slow", Integer.class)
-            .capacity(1)
-            .permits(1)
-            .batchSize(1)
-            .handler((e, ctx) -> gate.await());
+        gate.stage(graph.stage("slow", Integer.class).capacity(1).permits(1).batchSize(1));
     Stage<Integer> fast =
         graph
             .stage("fast", Integer.class)
@@ -158,13 +155,13 @@ class DeadlockTest extends GraphTestSupport {
     for (int i = 0; i < 3; i++) {
       fast.put(i); // 1 in slow's handler, 1 in slow's queue, 1 in fast's handler (blocked)
     }
-    awaitUntil(() -> fast.snapshot().handlers().blockedOnEmit() == 1);
+    Await.until(() -> fast.snapshot().handlers().blockedOnEmit() == 1);
     int seen = windows.get();
-    awaitUntil(() -> windows.get() >= seen + 10); // ten sampling periods with the wait going on
+    Await.until(() -> windows.get() >= seen + 10); // ten sampling periods with the wait going on
 
     assertThat(graph.snapshot().deadlocked()).isEmpty();
     assertThat(Internals.lastDeadlockWarning(graph)).isNull();
-    gate.countDown();
+    gate.open();
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
     graph.close();
   }

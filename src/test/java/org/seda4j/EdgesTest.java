@@ -2,6 +2,8 @@ package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.seda4j.testing.Await.TIMEOUT;
+import static org.seda4j.testing.Await.eventually;
 
 import java.util.List;
 import java.util.Objects;
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.seda4j.observe.Diagrams;
 import org.seda4j.observe.GraphSnapshot;
+import org.seda4j.testing.Gate;
 
 /**
  * The stage network as discovered from actual emits: {@link GraphSnapshot#edges()} counts the
@@ -135,13 +138,13 @@ class EdgesTest extends GraphTestSupport {
     try (Gate gate = new Gate()) {
       // given a target that holds its one handler and has room for one more event
       Stage<Integer> narrow =
-          graph
-              .stage("narrow", Integer.class)
-              .capacity(1)
-              .permits(1)
-              .batchSize(1)
-              .onFull(FullQueuePolicy.reject())
-              .handler((i, ctx) -> gate.pass());
+          gate.stage(
+              graph
+                  .stage("narrow", Integer.class)
+                  .capacity(1)
+                  .permits(1)
+                  .batchSize(1)
+                  .onFull(FullQueuePolicy.reject()));
       Stage<Integer> source =
           graph
               .stage("source", Integer.class)
@@ -159,7 +162,7 @@ class EdgesTest extends GraphTestSupport {
 
       // when the source offers five events at once
       source.put(5);
-      Gate.eventually().until(() -> admitted.get() + notAdmitted.get() == 5);
+      eventually().until(() -> admitted.get() + notAdmitted.get() == 5);
       gate.open();
       assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
     }

@@ -3,6 +3,7 @@ package org.seda4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
+import static org.seda4j.testing.Await.TIMEOUT;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -37,6 +38,9 @@ import org.seda4j.control.ControllerSample;
 import org.seda4j.control.ResponseTimeSettings;
 import org.seda4j.observe.ShutdownReport;
 import org.seda4j.observe.StageSnapshot;
+import org.seda4j.testing.Await;
+import org.seda4j.testing.Background;
+import org.seda4j.testing.Gate;
 
 /**
  * The acceptance tests of the engine rebuild: one nested class per correctness failure of the
@@ -78,8 +82,8 @@ class EngineContractTest extends GraphTestSupport {
 
   /** Whether {@code graph.close()} returns within {@code bound} (run on its own thread). */
   private static boolean closesWithin(StageGraph graph, Duration bound) throws Exception {
-    Forked<Void> closer =
-        fork(
+    Background<Void> closer =
+        Background.call(
             "closer-" + graph.name(),
             () -> {
               graph.close();
@@ -167,7 +171,7 @@ class EngineContractTest extends GraphTestSupport {
         throws Exception {
       // given a stage handling batches of 4, whose only permit is held while a batch is queued
       StageGraph graph = openQuiet("ec1_deadline_" + shape.name().toLowerCase(Locale.ROOT));
-      CountDownLatch gate = new CountDownLatch(1);
+      Gate gate = new Gate();
       List<Integer> handled = new CopyOnWriteArrayList<>();
       Stage.Builder<FlakyDeadline> builder =
           graph.stage("late", FlakyDeadline.class).permits(1).batchSize(4);
@@ -177,7 +181,7 @@ class EngineContractTest extends GraphTestSupport {
                 builder.handler(
                     (e, ctx) -> {
                       if (e.id == 0) {
-                        gate.await();
+                        gate.pass();
                       }
                       handled.add(e.id);
                     });
@@ -186,14 +190,14 @@ class EngineContractTest extends GraphTestSupport {
                     (batch, ctx) -> {
                       for (FlakyDeadline e : batch) {
                         if (e.id == 0) {
-                          gate.await();
+                          gate.pass();
                         }
                         handled.add(e.id);
                       }
                     });
           };
       stage.put(new FlakyDeadline(0, Integer.MAX_VALUE));
-      awaitUntil(() -> stage.snapshot().handlers().inFlight() == 1);
+      Await.until(() -> stage.snapshot().handlers().inFlight() == 1);
       try (CapturedErr err = new CapturedErr()) {
         // when an event's deadline() is fine at admission and null when the worker checks it
         stage.putAll(
@@ -201,7 +205,7 @@ class EngineContractTest extends GraphTestSupport {
                 new FlakyDeadline(1, Integer.MAX_VALUE),
                 new FlakyDeadline(2, 1),
                 new FlakyDeadline(3, Integer.MAX_VALUE)));
-        gate.countDown();
+        gate.open();
 
         // then that event is counted (failed or dropped), the others are handled, and the stage
         // balances
@@ -217,7 +221,7 @@ class EngineContractTest extends GraphTestSupport {
         assertThat(s.handlers().inFlight()).isZero();
         // and an error names the stage and the callback (a loose check: today's uncaught
         // NullPointerException, printed with the worker's thread name, passes it too)
-        awaitUntil(
+        Await.until(
             () ->
                 err.text()
                     .lines()
@@ -355,7 +359,7 @@ class EngineContractTest extends GraphTestSupport {
         }
         case EMIT -> {
           source.put(1);
-          awaitUntil(() -> source.snapshot().counts().finished() == 1 || fromEmit.get() != null);
+          Await.until(() -> source.snapshot().counts().finished() == 1 || fromEmit.get() != null);
           thrown = fromEmit.get();
         }
       }
@@ -544,7 +548,7 @@ class EngineContractTest extends GraphTestSupport {
       for (int i = 0; i < handlers + 4; i++) {
         stage.put(i);
       }
-      awaitUntil(() -> spinning.get() >= carriers); // every carrier is taken
+      Await.until(() -> spinning.get() >= carriers); // every carrier is taken
 
       // when the graph is shut down forcibly
       Duration deadline = call == Forced.SHUTDOWN_NOW ? Duration.ZERO : Duration.ofMillis(50);
@@ -597,7 +601,7 @@ class EngineContractTest extends GraphTestSupport {
         for (int i = 0; i < carriers + 3; i++) {
           stage.put(i);
         }
-        awaitUntil(() -> spinning.get() >= Math.min(carriers, 2));
+        Await.until(() -> spinning.get() >= Math.min(carriers, 2));
 
         // when it is closed with a deadline
         long start = System.nanoTime();
@@ -696,7 +700,7 @@ class EngineContractTest extends GraphTestSupport {
         for (int i = 0; i < 16; i++) {
           stage.put(i);
         }
-        awaitUntil(() -> running.get() == 16);
+        Await.until(() -> running.get() == 16);
 
         // when the permits are set to 1 and more work queues up
         stage.setPermits(1);
@@ -750,7 +754,7 @@ class EngineContractTest extends GraphTestSupport {
 
     private static void awaitTwoMorePasses(AtomicInteger passes) {
       int now = passes.get();
-      awaitUntil(() -> passes.get() >= now + 2);
+      Await.until(() -> passes.get() >= now + 2);
     }
 
     /**
@@ -1000,17 +1004,11 @@ class EngineContractTest extends GraphTestSupport {
       for (int i = 1; i <= 3; i++) {
         stage.put(i);
       }
-      awaitUntil(() -> !stubborn.get().isEmpty());
+      Await.until(() -> !stubborn.get().isEmpty());
 
       // when close() waits for it and is interrupted
-      Forked<Void> closer =
-          fork(
-              "closer-ec5",
-              () -> {
-                graph.close();
-                return null;
-              });
-      awaitUntil(() -> graph.state() == StageGraph.State.CLOSING);
+      Background<Void> closer = Background.run("closer-ec5", () -> graph.close());
+      Await.until(() -> graph.state() == StageGraph.State.CLOSING);
       closer.awaitBlocked();
       closer.thread().interrupt();
       assertThat(closer.future()).succeedsWithin(TIMEOUT);
@@ -1067,15 +1065,15 @@ class EngineContractTest extends GraphTestSupport {
         for (int i = 0; i < 6; i++) {
           stage.put(i);
         }
-        assertThat(started.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        Await.released(started);
 
         // when closers of every kind (two of each) race
         CountDownLatch go = new CountDownLatch(1);
-        List<Forked<Optional<ShutdownReport>>> closers = new ArrayList<>();
+        List<Background<Optional<ShutdownReport>>> closers = new ArrayList<>();
         for (int c = 0; c < 2 * Closer.values().length; c++) {
           Closer kind = Closer.values()[c % Closer.values().length];
           closers.add(
-              fork(
+              Background.call(
                   "closer-" + kind + "-" + c,
                   () -> {
                     go.await();
@@ -1095,7 +1093,7 @@ class EngineContractTest extends GraphTestSupport {
         // then every closer gets the same report, which the graph keeps, and which lists every
         // cancelled event
         List<Optional<ShutdownReport>> got = new ArrayList<>();
-        for (Forked<Optional<ShutdownReport>> c : closers) {
+        for (Background<Optional<ShutdownReport>> c : closers) {
           got.add(c.future().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
         }
         String context = "round " + round;
@@ -1271,7 +1269,7 @@ class EngineContractTest extends GraphTestSupport {
       // given a per-event handler in batches of 8 whose every call ends by restoring the interrupt
       // flag (as after catching an InterruptedException), and blocks briefly before that
       StageGraph graph = openQuiet("ec7_flag");
-      CountDownLatch gate = new CountDownLatch(1);
+      Gate gate = new Gate();
       Map<Integer, Boolean> flagOnEntry = new ConcurrentHashMap<>();
       Stage<Integer> stage =
           graph
@@ -1282,17 +1280,17 @@ class EngineContractTest extends GraphTestSupport {
                   (e, ctx) -> {
                     flagOnEntry.put(e, Thread.currentThread().isInterrupted());
                     if (e == 0) {
-                      gate.await(); // holds the only permit until the batches are queued
+                      gate.pass(); // holds the only permit until the batches are queued
                     }
                     Thread.sleep(1); // simulated work: throws if the flag is set
                     Thread.currentThread().interrupt(); // the idiom: restore, and return
                   });
       stage.put(0);
-      awaitUntil(() -> stage.snapshot().handlers().inFlight() == 1);
+      Await.until(() -> stage.snapshot().handlers().inFlight() == 1);
       for (int i = 1; i <= 24; i++) {
         stage.put(i); // three full batches
       }
-      gate.countDown();
+      gate.open();
 
       // then every event completes, none starts with the flag set
       assertThat(graph.awaitIdle(BRIEF)).isTrue();
@@ -1345,17 +1343,11 @@ class EngineContractTest extends GraphTestSupport {
                     release.await();
                   });
       stage.put(1);
-      awaitUntil(() -> !thread.get().isEmpty());
+      Await.until(() -> !thread.get().isEmpty());
 
       try (CapturedErr err = new CapturedErr()) {
         // when close() waits for it
-        Forked<Void> closer =
-            fork(
-                "closer-ec8",
-                () -> {
-                  graph.close();
-                  return null;
-                });
+        Background<Void> closer = Background.run("closer-ec8", () -> graph.close());
         java.util.function.Supplier<Long> warnings =
             () ->
                 err.text()
@@ -1365,7 +1357,7 @@ class EngineContractTest extends GraphTestSupport {
                     .count();
 
         // then, within seconds, a WARN line names the handler's thread and its stage ...
-        awaitUntil(() -> warnings.get() >= 1);
+        Await.until(() -> warnings.get() >= 1);
         // ... and the next ones come at a bounded rate (not one per poll of the wait)
         await()
             .during(Duration.ofSeconds(2))
@@ -1460,7 +1452,7 @@ class EngineContractTest extends GraphTestSupport {
         for (int i = 0; i < carriers + 2; i++) {
           spin.put(i);
         }
-        awaitUntil(() -> spinning.get() >= Math.min(carriers, 2));
+        Await.until(() -> spinning.get() >= Math.min(carriers, 2));
         for (int i = 0; i < 20; i++) {
           work.put(i); // its workers are started, but no carrier is free to run them
         }
@@ -1486,7 +1478,7 @@ class EngineContractTest extends GraphTestSupport {
         for (Thread t : handlerThreads) {
           assertThat(t.join(TIMEOUT)).as("%s: %s ends", context, t).isTrue();
         }
-        awaitUntil(() -> ThreadDump.threadsOf(name).isEmpty());
+        Await.until(() -> ThreadDump.threadsOf(name).isEmpty());
         assertThat(Ends.of(spin.snapshot())).as(context).isEqualTo(spinAtReturn);
         assertThat(Ends.of(work.snapshot())).as(context).isEqualTo(workAtReturn);
         handlerThreads.clear();

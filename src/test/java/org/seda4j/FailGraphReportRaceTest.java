@@ -3,9 +3,9 @@ package org.seda4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.seda4j.testing.Gate;
 
 /**
  * A close() racing the forced shutdown that a failGraph failure starts must still hand over the
@@ -20,18 +20,13 @@ class FailGraphReportRaceTest {
   void theExceptionOfACloseRacingTheAbortCarriesEveryCancelledEvent() throws Exception {
     for (int round = 0; round < 300; round++) {
       StageGraph graph = StageGraph.builder("fg-race-" + round).jmx(false).open();
-      CountDownLatch never = new CountDownLatch(1);
-      CountDownLatch started = new CountDownLatch(1);
+      Gate never = new Gate();
       Stage<Integer> slow =
-          graph
-              .stage("slow", Integer.class)
-              .permits(1)
-              .batchSize(1)
-              .handler(
-                  (e, ctx) -> {
-                    started.countDown();
-                    never.await(); // interrupted by the abort
-                  });
+          never.stage(
+              graph
+                  .stage("slow", Integer.class)
+                  .permits(1)
+                  .batchSize(1)); // interrupted by the abort
       Stage<Integer> failing =
           graph
               .stage("failing", Integer.class)
@@ -43,7 +38,7 @@ class FailGraphReportRaceTest {
       for (int i = 0; i < 3; i++) {
         slow.put(i);
       }
-      started.await();
+      never.awaitEntered(1);
       failing.put(0);
 
       GraphFailedException e = catchThrowableOfType(GraphFailedException.class, graph::close);

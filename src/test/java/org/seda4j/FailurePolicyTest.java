@@ -2,6 +2,7 @@ package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.seda4j.testing.Await.TIMEOUT;
 
 import java.util.List;
 import java.util.Map;
@@ -10,17 +11,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.seda4j.observe.ShutdownReport;
 import org.seda4j.observe.StageSnapshot;
+import org.seda4j.testing.Await;
+import org.seda4j.testing.Gate;
 
 /** What a stage does when its handler throws: log and count, dead-letter, or fail the graph. */
 class FailurePolicyTest extends GraphTestSupport {
-
-  private static void await(CountDownLatch latch) throws InterruptedException {
-    assertThat(latch.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-  }
 
   @Test
   void logAndCountCountsTheFailureAndGoesOnWithTheOtherEvents() throws Exception {
@@ -141,14 +139,14 @@ class FailurePolicyTest extends GraphTestSupport {
     for (int i = 0; i < 4; i++) {
       other.put(i); // one running, three queued
     }
-    await(otherStarted);
+    Await.released(otherStarted);
     failing.put(0);
-    await(gateStarted);
+    Await.released(gateStarted);
     failing.putAll(List.of(1, 2, 3, 4)); // drained as one batch once the gate opens
     gate.countDown();
 
-    awaitUntil(() -> graph.failure().isPresent());
-    await(otherInterrupted);
+    Await.until(() -> graph.failure().isPresent());
+    Await.released(otherInterrupted);
     assertThat(graph.failure().orElseThrow()).cause().isSameAs(boom);
 
     Throwable idle = catchThrowable(() -> graph.awaitIdle(TIMEOUT));
@@ -243,7 +241,7 @@ class FailurePolicyTest extends GraphTestSupport {
                   throw boom;
                 });
     failing.put(1);
-    awaitUntil(() -> graph.failure().isPresent());
+    Await.until(() -> graph.failure().isPresent());
 
     assertThat(catchThrowable(() -> failing.offer(2)))
         .isInstanceOfAny(GraphFailedException.class, StageClosedException.class);
@@ -263,7 +261,7 @@ class FailurePolicyTest extends GraphTestSupport {
   void aThrowingBatchHandlerFailsTheWholeBatch() throws Exception {
     RuntimeException boom = new IllegalStateException("batch insert failed");
     CountDownLatch gateStarted = new CountDownLatch(1);
-    CountDownLatch gate = new CountDownLatch(1);
+    Gate gate = new Gate();
     List<List<Integer>> batches = new CopyOnWriteArrayList<>();
     ConcurrentLinkedQueue<DeadLetter> letters = new ConcurrentLinkedQueue<>();
     StageGraph graph = open("fp_batch");
@@ -279,7 +277,7 @@ class FailurePolicyTest extends GraphTestSupport {
                   batches.add(List.copyOf(batch));
                   if (batch.contains(0)) {
                     gateStarted.countDown();
-                    gate.await();
+                    gate.pass();
                     return;
                   }
                   if (batch.contains(13)) {
@@ -287,9 +285,9 @@ class FailurePolicyTest extends GraphTestSupport {
                   }
                 });
     work.put(0);
-    await(gateStarted);
+    Await.released(gateStarted);
     work.putAll(List.of(11, 12, 13, 14));
-    gate.countDown();
+    gate.open();
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
 
     assertThat(batches).containsExactly(List.of(0), List.of(11, 12, 13, 14));
@@ -306,7 +304,7 @@ class FailurePolicyTest extends GraphTestSupport {
   void aThrowingBatchHandlerWithFailGraphFailsTheGraphOnceWithTheBatchException() throws Exception {
     RuntimeException boom = new IllegalStateException("batch insert failed");
     CountDownLatch gateStarted = new CountDownLatch(1);
-    CountDownLatch gate = new CountDownLatch(1);
+    Gate gate = new Gate();
     List<Throwable> uncaught = new CopyOnWriteArrayList<>();
     Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
     Thread.setDefaultUncaughtExceptionHandler((t, ex) -> uncaught.add(ex));
@@ -322,15 +320,15 @@ class FailurePolicyTest extends GraphTestSupport {
                   (batch, ctx) -> {
                     if (batch.contains(0)) {
                       gateStarted.countDown();
-                      gate.await();
+                      gate.pass();
                       return;
                     }
                     throw boom;
                   });
       work.put(0);
-      await(gateStarted);
+      Await.released(gateStarted);
       work.putAll(List.of(11, 12, 13, 14));
-      gate.countDown();
+      gate.open();
 
       Throwable closed = catchThrowable(graph::close);
       assertThat(closed).isInstanceOf(GraphFailedException.class).cause().isSameAs(boom);

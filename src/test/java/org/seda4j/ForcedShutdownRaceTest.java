@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.seda4j.observe.ShutdownReport;
 import org.seda4j.observe.StageSnapshot;
+import org.seda4j.testing.Gate;
 
 /**
  * Producers racing a forced shutdown: every event the shutdown cancels must be in its report, and
@@ -23,14 +24,14 @@ class ForcedShutdownRaceTest {
   void everyCancelledEventIsReportedAndCallersAreToldTheTruth() throws Exception {
     for (int round = 0; round < 200; round++) {
       StageGraph graph = StageGraph.open("race-" + round);
-      CountDownLatch never = new CountDownLatch(1);
+      Gate never = new Gate();
       Stage<Integer> stage =
-          graph
-              .stage("s", Integer.class)
-              .capacity(20_000)
-              .permits(1)
-              .batchSize(1)
-              .handler((e, ctx) -> never.await()); // interrupted by the shutdown
+          never.stage(
+              graph
+                  .stage("s", Integer.class)
+                  .capacity(20_000)
+                  .permits(1)
+                  .batchSize(1)); // interrupted by the shutdown
       AtomicLong offered = new AtomicLong();
       AtomicLong admitted = new AtomicLong();
       CountDownLatch running = new CountDownLatch(4);

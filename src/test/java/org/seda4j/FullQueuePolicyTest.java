@@ -2,7 +2,8 @@ package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.seda4j.Gate.eventually;
+import static org.seda4j.testing.Await.TIMEOUT;
+import static org.seda4j.testing.Await.eventually;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +17,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.seda4j.observe.StageSnapshot;
+import org.seda4j.testing.Background;
+import org.seda4j.testing.Gate;
 
 /**
  * What each {@link FullQueuePolicy} does to a producer when the stage's queue is full.
@@ -27,7 +30,6 @@ import org.seda4j.observe.StageSnapshot;
 @Timeout(30)
 class FullQueuePolicyTest {
 
-  private static final Duration WAIT = Duration.ofSeconds(10);
   private static final int CAPACITY = 2;
 
   /** A stage whose handler waits at the gate, then records the event. */
@@ -39,22 +41,19 @@ class FullQueuePolicyTest {
 
     GatedStage(StageGraph graph, String name, FullQueuePolicy policy, Gate gate) {
       this.stage =
-          graph
-              .stage(name, String.class)
-              .capacity(CAPACITY)
-              .permits(1)
-              .batchSize(1)
-              .onFull(policy)
-              .onDrop(
-                  e -> {
-                    droppedEvents.add(e);
-                    dropListenerThreads.add(Thread.currentThread());
-                  })
-              .handler(
-                  (e, ctx) -> {
-                    gate.pass();
-                    handled.add(e);
-                  });
+          gate.stage(
+              graph
+                  .stage(name, String.class)
+                  .capacity(CAPACITY)
+                  .permits(1)
+                  .batchSize(1)
+                  .onFull(policy)
+                  .onDrop(
+                      e -> {
+                        droppedEvents.add(e);
+                        dropListenerThreads.add(Thread.currentThread());
+                      }),
+              handled);
     }
 
     /** e1 into the blocked handler, e2 and e3 into the queue: the queue is then full. */
@@ -72,7 +71,7 @@ class FullQueuePolicyTest {
 
   /** Awaitility, polling often: the conditions here become true within microseconds. */
   private static void assertIdle(StageGraph graph) throws InterruptedException {
-    assertThat(graph.awaitIdle(WAIT)).as("graph quiescent").isTrue();
+    assertThat(graph.awaitIdle(TIMEOUT)).as("graph quiescent").isTrue();
   }
 
   // ------------------------------------------------------------------ BLOCK
@@ -86,12 +85,12 @@ class FullQueuePolicyTest {
       g.fill();
 
       // when a producer puts one more event
-      Background producer = new Background("producer", () -> g.stage.put("e4"));
+      Background<Void> producer = Background.run("producer", () -> g.stage.put("e4"));
 
       // then it waits for room, visibly, and nothing is admitted meanwhile
       eventually().until(() -> g.stage.snapshot().queue().blockedProducers() == 1);
-      eventually().until(() -> producer.thread.getState() == Thread.State.WAITING);
-      assertThat(producer.thread.isAlive()).isTrue();
+      eventually().until(() -> producer.thread().getState() == Thread.State.WAITING);
+      assertThat(producer.thread().isAlive()).isTrue();
       assertThat(g.stage.snapshot().counts().admitted()).isEqualTo(3);
       assertThat(g.stage.snapshot().queue().queued()).isEqualTo(CAPACITY);
 
@@ -100,7 +99,7 @@ class FullQueuePolicyTest {
 
       // then the put completes and every event is handled in order
       producer.awaitEnd();
-      assertThat(producer.failure.get()).isNull();
+      assertThat(producer.failure()).isNull();
       assertIdle(graph);
       assertThat(g.handled).containsExactly("e1", "e2", "e3", "e4");
       StageSnapshot s = g.stage.snapshot();
@@ -159,15 +158,15 @@ class FullQueuePolicyTest {
       // given a producer waiting for room under BLOCK
       GatedStage g = new GatedStage(graph, "sink", FullQueuePolicy.block(), gate);
       g.fill();
-      Background producer = new Background("producer", () -> g.stage.put("e4"));
+      Background<Void> producer = Background.run("producer", () -> g.stage.put("e4"));
       eventually().until(() -> g.stage.snapshot().queue().blockedProducers() == 1);
 
       // when the producer is interrupted
-      producer.thread.interrupt();
+      producer.thread().interrupt();
 
       // then its put throws InterruptedException and the event is rejected, not admitted
       producer.awaitEnd();
-      assertThat(producer.failure.get()).isInstanceOf(InterruptedException.class);
+      assertThat(producer.failure()).isInstanceOf(InterruptedException.class);
       assertThat(g.stage.snapshot().queue().blockedProducers()).isZero();
       assertThat(g.stage.snapshot().queue().queued()).isEqualTo(CAPACITY);
 
@@ -230,16 +229,16 @@ class FullQueuePolicyTest {
       GatedStage g =
           new GatedStage(graph, "sink", FullQueuePolicy.blockFor(Duration.ofMinutes(1)), gate);
       g.fill();
-      Background producer = new Background("producer", () -> g.stage.put("e4"));
+      Background<Void> producer = Background.run("producer", () -> g.stage.put("e4"));
       eventually().until(() -> g.stage.snapshot().queue().blockedProducers() == 1);
-      eventually().until(() -> producer.thread.getState() == Thread.State.TIMED_WAITING);
+      eventually().until(() -> producer.thread().getState() == Thread.State.TIMED_WAITING);
 
       // when room appears
       gate.open();
 
       // then the waiting put is admitted
       producer.awaitEnd();
-      assertThat(producer.failure.get()).isNull();
+      assertThat(producer.failure()).isNull();
       assertIdle(graph);
       assertThat(g.handled).containsExactly("e1", "e2", "e3", "e4");
       StageSnapshot s = g.stage.snapshot();
@@ -419,7 +418,7 @@ class FullQueuePolicyTest {
       }
       start.countDown();
       for (Thread t : threads) {
-        assertThat(t.join(WAIT)).isTrue();
+        assertThat(t.join(TIMEOUT)).isTrue();
       }
 
       // then every offer was accepted (the oldest dropped when needed), none failed

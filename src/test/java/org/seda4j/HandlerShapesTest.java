@@ -2,9 +2,9 @@ package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.seda4j.Gate.eventually;
+import static org.seda4j.testing.Await.TIMEOUT;
+import static org.seda4j.testing.Await.eventually;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,6 +13,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.seda4j.observe.StageSnapshot;
+import org.seda4j.testing.Gate;
 
 /**
  * The three handler shapes (per event, per batch, mapper) and the run-time knobs that shape their
@@ -21,10 +22,8 @@ import org.seda4j.observe.StageSnapshot;
 @Timeout(30)
 class HandlerShapesTest {
 
-  private static final Duration WAIT = Duration.ofSeconds(10);
-
   private static void assertIdle(StageGraph graph) throws InterruptedException {
-    assertThat(graph.awaitIdle(WAIT)).as("graph quiescent").isTrue();
+    assertThat(graph.awaitIdle(TIMEOUT)).as("graph quiescent").isTrue();
   }
 
   private static List<Integer> range(int fromInclusive, int toExclusive) {

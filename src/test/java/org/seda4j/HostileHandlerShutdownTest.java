@@ -1,11 +1,11 @@
 package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.seda4j.testing.Await.TIMEOUT;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import org.seda4j.control.ControllerDecision;
 import org.seda4j.observe.ShutdownReport;
 import org.seda4j.observe.StageSnapshot;
+import org.seda4j.testing.Await;
 
 /**
  * Shutdown under hostile handlers (and a hostile controller): close(deadline) and shutdownNow
@@ -54,10 +55,6 @@ class HostileHandlerShutdownTest extends GraphTestSupport {
     }
   }
 
-  private static void awaitLatch(CountDownLatch latch) throws InterruptedException {
-    assertThat(latch.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-  }
-
   private static Duration timed(Runnable call) {
     long start = System.nanoTime();
     call.run();
@@ -91,10 +88,10 @@ class HostileHandlerShutdownTest extends GraphTestSupport {
                   }
                 });
     stage.put(-1);
-    awaitUntil(() -> stage.snapshot().handlers().inFlight() == 1);
+    Await.until(() -> stage.snapshot().handlers().inFlight() == 1);
     stage.putAll(List.of(0, 1, 2, 3)); // the next batch: 0 completes, 1 fails, 2 hangs, 3 waits
     first.countDown();
-    awaitLatch(stuck);
+    Await.released(stuck);
     stage.putAll(List.of(4, 5)); // queued behind it
 
     ShutdownReport[] report = new ShutdownReport[1];
@@ -127,7 +124,7 @@ class HostileHandlerShutdownTest extends GraphTestSupport {
     // When it finally returns, what it did with its events no longer counts.
     released = true;
     hostile.forEach(LockSupport::unpark);
-    awaitUntil(() -> ThreadDump.threadsOf("hh_stubborn").isEmpty());
+    Await.until(() -> ThreadDump.threadsOf("hh_stubborn").isEmpty());
     StageSnapshot after = stage.snapshot();
     assertThat(after.counts().completed()).isEqualTo(2);
     assertThat(after.counts().cancelled()).isEqualTo(4);
@@ -155,10 +152,10 @@ class HostileHandlerShutdownTest extends GraphTestSupport {
                   }
                 });
     stage.put(-1);
-    awaitUntil(() -> stage.snapshot().handlers().inFlight() == 1);
+    Await.until(() -> stage.snapshot().handlers().inFlight() == 1);
     stage.putAll(List.of(0, 1, 2));
     first.countDown();
-    awaitLatch(stuck);
+    Await.released(stuck);
 
     ShutdownReport report = graph.shutdownNow();
 
@@ -185,7 +182,7 @@ class HostileHandlerShutdownTest extends GraphTestSupport {
     for (int i = 0; i < 5; i++) {
       stage.put(i);
     }
-    awaitLatch(started);
+    Await.released(started);
 
     ShutdownReport[] report = new ShutdownReport[1];
     Duration took = timed(() -> report[0] = graph.close(Duration.ofMillis(20)));
@@ -258,8 +255,8 @@ class HostileHandlerShutdownTest extends GraphTestSupport {
                 });
     a.put(1);
     b.put(2);
-    awaitLatch(stuck);
-    awaitLatch(polite);
+    Await.released(stuck);
+    Await.released(polite);
 
     ShutdownReport report = graph.shutdownNow();
 
@@ -292,7 +289,7 @@ class HostileHandlerShutdownTest extends GraphTestSupport {
                 })
             .handler((e, ctx) -> {});
     stage.put(1);
-    awaitLatch(deciding);
+    Await.released(deciding);
 
     ShutdownReport[] report = new ShutdownReport[1];
     Duration took = timed(() -> report[0] = graph.shutdownNow());

@@ -1,6 +1,7 @@
 package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.seda4j.testing.Await.TIMEOUT;
 
 import java.time.Duration;
 import java.util.List;
@@ -13,34 +14,25 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.seda4j.observe.ShutdownReport;
 import org.seda4j.observe.StageSnapshot;
+import org.seda4j.testing.Await;
+import org.seda4j.testing.Background;
+import org.seda4j.testing.Gate;
 
 /** Interrupts are honoured: by blocked producers, and by a thread that is closing the graph. */
 class InterruptTest extends GraphTestSupport {
 
-  private static void await(CountDownLatch latch) throws InterruptedException {
-    assertThat(latch.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-  }
-
-  /** A stage of capacity 1 whose single handler waits for {@code gate}. */
-  private static Stage<Integer> gatedStage(
-      StageGraph graph, CountDownLatch started, CountDownLatch gate, Set<Integer> done) {
-    return graph
-        .stage("gated", Integer.class)
-        .capacity(1)
-        .permits(1)
-        .batchSize(1)
-        .handler(
-            (e, ctx) -> {
-              started.countDown();
-              gate.await();
-              done.add(e);
-            });
+  /**
+   * A stage of capacity 1 whose single handler waits at {@code gate}, then adds to {@code done}.
+   */
+  private static Stage<Integer> gatedStage(StageGraph graph, Gate gate, Set<Integer> done) {
+    return gate.stage(
+        graph.stage("gated", Integer.class).capacity(1).permits(1).batchSize(1), done);
   }
 
   /** Fills the gated stage: one event running (waiting for the gate), one queued. */
-  private static void fill(Stage<Integer> stage, CountDownLatch started) throws Exception {
+  private static void fill(Stage<Integer> stage, Gate gate) throws Exception {
     stage.put(1);
-    await(started);
+    gate.awaitEntered(1);
     stage.put(2);
     assertThat(stage.snapshot().queue().queued()).isEqualTo(1);
   }
@@ -48,21 +40,14 @@ class InterruptTest extends GraphTestSupport {
   @Test
   void aProducerBlockedOnAFullQueueThrowsInterruptedExceptionAndItsEventIsNotAdmitted()
       throws Exception {
-    CountDownLatch started = new CountDownLatch(1);
-    CountDownLatch gate = new CountDownLatch(1);
+    Gate gate = new Gate();
     Set<Integer> done = ConcurrentHashMap.newKeySet();
     StageGraph graph = open("it_put");
-    Stage<Integer> stage = gatedStage(graph, started, gate, done);
-    fill(stage, started);
+    Stage<Integer> stage = gatedStage(graph, gate, done);
+    fill(stage, gate);
 
-    Forked<Void> producer =
-        fork(
-            "producer",
-            () -> {
-              stage.put(3);
-              return null;
-            });
-    awaitUntil(() -> stage.snapshot().queue().blockedProducers() == 1);
+    Background<Void> producer = Background.run("producer", () -> stage.put(3));
+    Await.until(() -> stage.snapshot().queue().blockedProducers() == 1);
     producer.thread().interrupt();
 
     assertThat(producer.future())
@@ -75,21 +60,16 @@ class InterruptTest extends GraphTestSupport {
     assertThat(s.counts().admitted()).isEqualTo(2);
 
     // the same for putAll: all or nothing, so nothing
-    Forked<Void> batchProducer =
-        fork(
-            "batch-producer",
-            () -> {
-              stage.putAll(List.of(4));
-              return null;
-            });
-    awaitUntil(() -> stage.snapshot().queue().blockedProducers() == 1);
+    Background<Void> batchProducer =
+        Background.run("batch-producer", () -> stage.putAll(List.of(4)));
+    Await.until(() -> stage.snapshot().queue().blockedProducers() == 1);
     batchProducer.thread().interrupt();
     assertThat(batchProducer.future())
         .failsWithin(TIMEOUT)
         .withThrowableOfType(ExecutionException.class)
         .withCauseInstanceOf(InterruptedException.class);
 
-    gate.countDown();
+    gate.open();
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
     assertThat(done).containsExactlyInAnyOrder(1, 2);
     s = stage.snapshot();
@@ -105,28 +85,15 @@ class InterruptTest extends GraphTestSupport {
   @Test
   void aProducerBlockedOnAFullQueueIsReleasedWithStageClosedExceptionWhenCloseBegins()
       throws Exception {
-    CountDownLatch started = new CountDownLatch(1);
-    CountDownLatch gate = new CountDownLatch(1);
+    Gate gate = new Gate();
     Set<Integer> done = ConcurrentHashMap.newKeySet();
     StageGraph graph = open("it_close_releases");
-    Stage<Integer> stage = gatedStage(graph, started, gate, done);
-    fill(stage, started);
-    Forked<Void> producer =
-        fork(
-            "producer",
-            () -> {
-              stage.put(3);
-              return null;
-            });
-    awaitUntil(() -> stage.snapshot().queue().blockedProducers() == 1);
+    Stage<Integer> stage = gatedStage(graph, gate, done);
+    fill(stage, gate);
+    Background<Void> producer = Background.run("producer", () -> stage.put(3));
+    Await.until(() -> stage.snapshot().queue().blockedProducers() == 1);
 
-    Forked<Void> closer =
-        fork(
-            "closer",
-            () -> {
-              graph.close();
-              return null;
-            });
+    Background<Void> closer = Background.run("closer", () -> graph.close());
     // the producer is released by close() itself, while the handler still holds the gate
     assertThat(producer.future())
         .failsWithin(TIMEOUT)
@@ -138,7 +105,7 @@ class InterruptTest extends GraphTestSupport {
     assertThat(closer.future()).isNotDone();
     assertThat(graph.state()).isEqualTo(StageGraph.State.CLOSING);
 
-    gate.countDown();
+    gate.open();
     assertThat(closer.future()).succeedsWithin(TIMEOUT);
     assertThat(done).containsExactlyInAnyOrder(1, 2); // admitted events were still drained
     StageSnapshot s = stage.snapshot();
@@ -151,20 +118,13 @@ class InterruptTest extends GraphTestSupport {
 
   @Test
   void aProducerBlockedOnAFullQueueIsReleasedWhenAForcedShutdownBegins() throws Exception {
-    CountDownLatch started = new CountDownLatch(1);
-    CountDownLatch gate = new CountDownLatch(1);
+    Gate gate = new Gate();
     Set<Integer> done = ConcurrentHashMap.newKeySet();
     StageGraph graph = open("it_now_releases");
-    Stage<Integer> stage = gatedStage(graph, started, gate, done);
-    fill(stage, started);
-    Forked<Void> producer =
-        fork(
-            "producer",
-            () -> {
-              stage.put(3);
-              return null;
-            });
-    awaitUntil(() -> stage.snapshot().queue().blockedProducers() == 1);
+    Stage<Integer> stage = gatedStage(graph, gate, done);
+    fill(stage, gate);
+    Background<Void> producer = Background.run("producer", () -> stage.put(3));
+    Await.until(() -> stage.snapshot().queue().blockedProducers() == 1);
 
     ShutdownReport report = graph.shutdownNow();
 
@@ -184,20 +144,19 @@ class InterruptTest extends GraphTestSupport {
   @Test
   void aHandlerBlockedOnEmitIsInterruptedByAForcedShutdownAndItsEmitIsNotAdmitted()
       throws Exception {
-    CountDownLatch started = new CountDownLatch(1);
-    CountDownLatch gate = new CountDownLatch(1);
+    Gate gate = new Gate();
     Set<Integer> done = ConcurrentHashMap.newKeySet();
     StageGraph graph = open("it_emit");
-    Stage<Integer> target = gatedStage(graph, started, gate, done);
+    Stage<Integer> target = gatedStage(graph, gate, done);
     Stage<Integer> source =
         graph
             .stage("source", Integer.class)
             .permits(1)
             .batchSize(1)
             .handler((e, ctx) -> ctx.emit(target, e));
-    fill(target, started);
+    fill(target, gate);
     source.put(3);
-    awaitUntil(() -> source.snapshot().handlers().blockedOnEmit() == 1);
+    Await.until(() -> source.snapshot().handlers().blockedOnEmit() == 1);
 
     ShutdownReport report = graph.close(Duration.ofMillis(10));
 
@@ -241,23 +200,23 @@ class InterruptTest extends GraphTestSupport {
     for (int i = 1; i <= 3; i++) {
       stage.put(i);
     }
-    await(started);
+    Await.released(started);
 
-    Forked<Void> closer =
-        fork(
+    Background<Void> closer =
+        Background.call(
             "closer",
             () -> {
               graph.close();
               flagAfterClose.set(Thread.currentThread().isInterrupted());
               return null;
             });
-    awaitUntil(() -> graph.state() == StageGraph.State.CLOSING);
+    Await.until(() -> graph.state() == StageGraph.State.CLOSING);
     closer.awaitBlocked();
     closer.thread().interrupt();
 
     assertThat(closer.future()).succeedsWithin(TIMEOUT);
     assertThat(flagAfterClose).isTrue();
-    await(handlerInterrupted);
+    Await.released(handlerInterrupted);
     assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
     StageSnapshot s = stage.snapshot();
     assertThat(s.counts().cancelled()).isEqualTo(3); // the interrupted one and the two queued
@@ -284,17 +243,17 @@ class InterruptTest extends GraphTestSupport {
                 });
     stage.put(1);
     stage.put(2);
-    await(started);
+    Await.released(started);
 
-    Forked<ShutdownReport> closer =
-        fork(
+    Background<ShutdownReport> closer =
+        Background.call(
             "closer",
             () -> {
               ShutdownReport r = graph.close(Duration.ofMinutes(5));
               flagAfterClose.set(Thread.currentThread().isInterrupted());
               return r;
             });
-    awaitUntil(() -> graph.state() == StageGraph.State.CLOSING);
+    Await.until(() -> graph.state() == StageGraph.State.CLOSING);
     closer.awaitBlocked();
     closer.thread().interrupt();
 

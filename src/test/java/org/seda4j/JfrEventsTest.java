@@ -1,6 +1,7 @@
 package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.seda4j.testing.Await.TIMEOUT;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +18,8 @@ import org.seda4j.control.BatchController;
 import org.seda4j.control.ConcurrencyController;
 import org.seda4j.control.ControllerDecision;
 import org.seda4j.control.ControllerSample;
+import org.seda4j.testing.Await;
+import org.seda4j.testing.Gate;
 
 /**
  * Records seda4j's Flight Recorder events while a small graph produces each kind, then reads the
@@ -48,19 +51,14 @@ class JfrEventsTest extends GraphTestSupport {
   /** A stage with one slot, one permit and batch size 1 whose handler waits at {@code gate}. */
   private static Stage<String> gated(
       StageGraph graph, String name, FullQueuePolicy policy, Gate gate) {
-    return graph
-        .stage(name, String.class)
-        .capacity(1)
-        .permits(1)
-        .batchSize(1)
-        .onFull(policy)
-        .handler((e, ctx) -> gate.pass());
+    return gate.stage(
+        graph.stage(name, String.class).capacity(1).permits(1).batchSize(1).onFull(policy));
   }
 
   /** Handler in, queue full: the next offer meets a full queue. */
   private static void fill(Stage<String> stage) throws InterruptedException {
     stage.put("in-handler");
-    awaitUntil(() -> stage.snapshot().handlers().active() == 1);
+    Await.until(() -> stage.snapshot().handlers().active() == 1);
     stage.put("queued");
   }
 
@@ -73,7 +71,7 @@ class JfrEventsTest extends GraphTestSupport {
     StageGraph before =
         register(StageGraph.builder("jfr-before").samplePeriod(Duration.ofMillis(5)).open());
     before.stage("s", String.class).concurrency(warmUp).handler((e, ctx) -> {});
-    awaitUntil(() -> warmUp.calls.get() >= 2);
+    Await.until(() -> warmUp.calls.get() >= 2);
     before.close();
 
     List<RecordedEvent> events;
@@ -117,7 +115,7 @@ class JfrEventsTest extends GraphTestSupport {
       // The stages sample in creation order, "flip" first: two more calls of its controller mean
       // one whole sampling pass (statistics of every stage) after the graph became idle.
       int calls = flip.calls.get();
-      awaitUntil(() -> flip.calls.get() >= calls + 2);
+      Await.until(() -> flip.calls.get() >= calls + 2);
       graph.close();
       assertThat(failing.offer("late")).isInstanceOf(OfferResult.Closed.class);
 

@@ -2,6 +2,7 @@ package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.seda4j.testing.Await.TIMEOUT;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -15,6 +16,8 @@ import javax.management.RuntimeMBeanException;
 import org.junit.jupiter.api.Test;
 import org.seda4j.observe.StageMXBean;
 import org.seda4j.observe.StageSnapshot;
+import org.seda4j.testing.Await;
+import org.seda4j.testing.Gate;
 
 /** Each stage is a StageMXBean in the platform MBeanServer while its graph lives. */
 class JmxTest extends GraphTestSupport {
@@ -89,16 +92,16 @@ class JmxTest extends GraphTestSupport {
     StageGraph graph = open("jmxLoad");
     try (Gate gate = new Gate()) {
       Stage<Integer> shed =
-          graph
-              .stage("shed", Integer.class)
-              .capacity(1)
-              .permits(1)
-              .batchSize(1)
-              .onFull(FullQueuePolicy.reject())
-              .handler((event, ctx) -> gate.pass());
+          gate.stage(
+              graph
+                  .stage("shed", Integer.class)
+                  .capacity(1)
+                  .permits(1)
+                  .batchSize(1)
+                  .onFull(FullQueuePolicy.reject()));
       ObjectName on = name("jmxLoad", "shed");
       shed.put(1);
-      awaitUntil(() -> SERVER.getAttribute(on, "ActiveHandlers").equals(1));
+      Await.until(() -> SERVER.getAttribute(on, "ActiveHandlers").equals(1));
       assertThat(shed.offer(2)).isInstanceOf(OfferResult.Accepted.class);
       assertThat(shed.offer(3)).isInstanceOf(OfferResult.Rejected.class);
 
@@ -167,8 +170,7 @@ class JmxTest extends GraphTestSupport {
   void shutdownNowUnregisters() throws Exception {
     StageGraph graph = open("jmxShutdownNow");
     try (Gate gate = new Gate()) {
-      Stage<Integer> a =
-          graph.stage("a", Integer.class).permits(1).handler((event, ctx) -> gate.pass());
+      Stage<Integer> a = gate.stage(graph.stage("a", Integer.class).permits(1));
       a.put(1);
       a.put(2);
       assertThat(namesOf("jmxShutdownNow")).hasSize(1);
@@ -190,7 +192,7 @@ class JmxTest extends GraphTestSupport {
                 });
     assertThat(namesOf("jmxFailed")).hasSize(1);
     a.put(1);
-    awaitUntil(() -> namesOf("jmxFailed").isEmpty());
+    Await.until(() -> namesOf("jmxFailed").isEmpty());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.seda4j.testing.Await.TIMEOUT;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.seda4j.observe.Latency;
 import org.seda4j.observe.StageSnapshot;
+import org.seda4j.testing.Await;
 
 class LatencyStatisticsTest extends GraphTestSupport {
 
@@ -37,7 +39,7 @@ class LatencyStatisticsTest extends GraphTestSupport {
       stage.put(i);
     }
     AtomicReference<Latency> seen = new AtomicReference<>(ZERO);
-    awaitUntil(
+    Await.until(
         () -> {
           seen.set(stage.snapshot().latency().serviceTime());
           return seen.get().count() >= 3;
@@ -64,7 +66,7 @@ class LatencyStatisticsTest extends GraphTestSupport {
     }
     stage.putAll(events);
     AtomicReference<Latency> seen = new AtomicReference<>(ZERO);
-    awaitUntil(
+    Await.until(
         () -> {
           seen.set(stage.snapshot().latency().serviceTime());
           return seen.get().count() >= 8;
@@ -87,7 +89,7 @@ class LatencyStatisticsTest extends GraphTestSupport {
     for (int i = 0; i < 5; i++) {
       stage.put(i);
     }
-    awaitUntil(
+    Await.until(
         () ->
             stage.snapshot().latency().queueWait().count() == 1); // the first one is in the handler
     long last = stage.snapshot().latency().queueWait().maxNanos();
@@ -95,7 +97,7 @@ class LatencyStatisticsTest extends GraphTestSupport {
       gate.release(); // the next event, queued since the start, is dispatched now
       long before = last;
       AtomicReference<Latency> seen = new AtomicReference<>(ZERO);
-      awaitUntil(
+      Await.until(
           () -> {
             seen.set(stage.snapshot().latency().queueWait());
             return seen.get().maxNanos() > before;
@@ -117,7 +119,7 @@ class LatencyStatisticsTest extends GraphTestSupport {
     }
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
     // a sampled window without completions has passed: its (empty) rotation was skipped
-    awaitUntil(() -> stage.snapshot().handlers().throughput() == 0);
+    Await.until(() -> stage.snapshot().handlers().throughput() == 0);
     StageSnapshot s = stage.snapshot();
     assertThat(s.counts().completed()).isEqualTo(100);
     assertThat(s.latency().queueWait().count()).isEqualTo(100);

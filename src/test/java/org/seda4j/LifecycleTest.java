@@ -2,6 +2,7 @@ package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.seda4j.testing.Await.TIMEOUT;
 
 import java.time.Duration;
 import java.util.HashSet;
@@ -16,6 +17,9 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.seda4j.observe.ShutdownReport;
 import org.seda4j.observe.StageSnapshot;
+import org.seda4j.testing.Await;
+import org.seda4j.testing.Background;
+import org.seda4j.testing.Gate;
 
 /**
  * The structured lifecycle of a graph: graceful close drains everything, forced shutdown cancels
@@ -40,7 +44,7 @@ class LifecycleTest extends GraphTestSupport {
   void gracefulCloseDrainsEveryQueueOfAMultiStagePipeline() throws Exception {
     int n = 60;
     Set<Integer> done = ConcurrentHashMap.newKeySet();
-    CountDownLatch gate = new CountDownLatch(1);
+    Gate gate = new Gate();
     StageGraph graph = open("lc_drain");
     Stage<Integer> sink =
         graph
@@ -72,7 +76,7 @@ class LifecycleTest extends GraphTestSupport {
             .batchSize(4)
             .handler(
                 (e, ctx) -> {
-                  gate.await(); // no event leaves the source before close() began
+                  gate.pass(); // no event leaves the source before close() began
                   Thread.sleep(1);
                   ctx.emit(middle, e);
                 });
@@ -80,16 +84,10 @@ class LifecycleTest extends GraphTestSupport {
       source.put(i);
     }
 
-    Forked<Void> closer =
-        fork(
-            "closer",
-            () -> {
-              graph.close();
-              return null;
-            });
-    awaitUntil(() -> graph.state() == StageGraph.State.CLOSING);
+    Background<Void> closer = Background.run("closer", () -> graph.close());
+    Await.until(() -> graph.state() == StageGraph.State.CLOSING);
     assertThat(done).isEmpty();
-    gate.countDown();
+    gate.open();
 
     assertThat(closer.future()).succeedsWithin(TIMEOUT);
     assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
@@ -112,7 +110,7 @@ class LifecycleTest extends GraphTestSupport {
   void whileClosingExternalPutsAreRefusedButHandlerEmitsAreAdmitted() throws Exception {
     Set<String> received = ConcurrentHashMap.newKeySet();
     CountDownLatch started = new CountDownLatch(1);
-    CountDownLatch gate = new CountDownLatch(1);
+    Gate gate = new Gate();
     StageGraph graph = open("lc_closing");
     Stage<String> second = graph.stage("second", String.class).handler((e, ctx) -> received.add(e));
     Stage<String> first =
@@ -123,7 +121,7 @@ class LifecycleTest extends GraphTestSupport {
             .handler(
                 (e, ctx) -> {
                   started.countDown();
-                  gate.await();
+                  gate.pass();
                   // three ways a handler hands work on; all run after close() began
                   ctx.emit(second, e + "-emit");
                   assertThat(ctx.offer(second, e + "-offer")).isEqualTo(OfferResult.accepted());
@@ -132,17 +130,10 @@ class LifecycleTest extends GraphTestSupport {
     first.put("a");
     first.put("b");
     first.put("c");
-    assertThat(started.await(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
-        .isTrue();
+    Await.released(started);
 
-    Forked<Void> closer =
-        fork(
-            "closer",
-            () -> {
-              graph.close();
-              return null;
-            });
-    awaitUntil(() -> graph.state() == StageGraph.State.CLOSING);
+    Background<Void> closer = Background.run("closer", () -> graph.close());
+    Await.until(() -> graph.state() == StageGraph.State.CLOSING);
 
     assertThatThrownBy(() -> first.put("x"))
         .isInstanceOf(StageClosedException.class)
@@ -157,7 +148,7 @@ class LifecycleTest extends GraphTestSupport {
     assertThat(graph.state()).isEqualTo(StageGraph.State.CLOSING);
     assertThat(received).isEmpty();
 
-    gate.countDown();
+    gate.open();
     assertThat(closer.future()).succeedsWithin(TIMEOUT);
 
     Set<String> expected = new HashSet<>();
@@ -309,8 +300,7 @@ class LifecycleTest extends GraphTestSupport {
                   Thread.sleep(60_000); // simulated long work; only an interrupt ends it
                 });
     work.put(0);
-    assertThat(started.await(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
-        .isTrue();
+    Await.released(started);
     for (int i = 1; i <= 4; i++) {
       work.put(i);
     }
@@ -370,8 +360,7 @@ class LifecycleTest extends GraphTestSupport {
                 });
     strict.put(1);
     lenient.put(2);
-    assertThat(started.await(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
-        .isTrue();
+    Await.released(started);
 
     ShutdownReport report = graph.close(Duration.ofMillis(20));
 
@@ -389,41 +378,22 @@ class LifecycleTest extends GraphTestSupport {
 
   @Test
   void closeIsIdempotentAndLaterCallsReturnAtOnce() throws Exception {
-    CountDownLatch gate = new CountDownLatch(1);
+    Gate gate = new Gate();
     Set<Integer> done = ConcurrentHashMap.newKeySet();
     StageGraph graph = open("lc_idem");
-    Stage<Integer> work =
-        graph
-            .stage("work", Integer.class)
-            .handler(
-                (e, ctx) -> {
-                  gate.await();
-                  done.add(e);
-                });
+    Stage<Integer> work = gate.stage(graph.stage("work", Integer.class), done);
     work.put(1);
     work.put(2);
 
     // two closers at once: both wait until the graph drained and terminated
-    Forked<Void> c1 =
-        fork(
-            "closer-1",
-            () -> {
-              graph.close();
-              return null;
-            });
-    Forked<Void> c2 =
-        fork(
-            "closer-2",
-            () -> {
-              graph.close();
-              return null;
-            });
-    awaitUntil(() -> graph.state() == StageGraph.State.CLOSING);
+    Background<Void> c1 = Background.run("closer-1", () -> graph.close());
+    Background<Void> c2 = Background.run("closer-2", () -> graph.close());
+    Await.until(() -> graph.state() == StageGraph.State.CLOSING);
     c1.awaitBlocked();
     c2.awaitBlocked();
     assertThat(c1.future()).isNotDone();
     assertThat(c2.future()).isNotDone();
-    gate.countDown();
+    gate.open();
     assertThat(c1.future()).succeedsWithin(TIMEOUT);
     assertThat(c2.future()).succeedsWithin(TIMEOUT);
     assertThat(done).containsExactlyInAnyOrder(1, 2);
@@ -456,8 +426,7 @@ class LifecycleTest extends GraphTestSupport {
                   Thread.sleep(60_000);
                 });
     work.put(1);
-    assertThat(started.await(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
-        .isTrue();
+    Await.released(started);
     ShutdownReport first = graph.shutdownNow();
     assertThat(first.unprocessed()).hasSize(1);
 
@@ -471,10 +440,10 @@ class LifecycleTest extends GraphTestSupport {
 
   @Test
   void awaitIdleIsFalseOnTimeoutAndTrueOnceQuiescent() throws Exception {
-    CountDownLatch gate = new CountDownLatch(1);
+    Gate gate = new Gate();
     StageGraph graph = open("lc_idle");
     assertThat(graph.awaitIdle(Duration.ZERO)).as("a new graph is idle").isTrue();
-    Stage<Integer> last = graph.stage("last", Integer.class).handler((e, ctx) -> gate.await());
+    Stage<Integer> last = gate.stage(graph.stage("last", Integer.class));
     Stage<Integer> first =
         graph
             .stage("first", Integer.class)
@@ -493,7 +462,7 @@ class LifecycleTest extends GraphTestSupport {
         .isGreaterThanOrEqualTo(Duration.ofMillis(50));
     assertThat(graph.awaitIdle(Duration.ZERO)).isFalse();
 
-    gate.countDown();
+    gate.open();
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
     // quiescent means: every counter settled, every queue empty, nothing in flight
     assertThat(first.snapshot().counts().completed()).isEqualTo(10);

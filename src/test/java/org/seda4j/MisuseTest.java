@@ -2,12 +2,12 @@ package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.seda4j.testing.Await.TIMEOUT;
 
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -20,6 +20,9 @@ import org.seda4j.control.ControllerDecision;
 import org.seda4j.control.ControllerSample;
 import org.seda4j.observe.ShutdownReport;
 import org.seda4j.observe.StageSnapshot;
+import org.seda4j.testing.Await;
+import org.seda4j.testing.Background;
+import org.seda4j.testing.Gate;
 
 /**
  * More misuse a senior engineer would try, beyond {@link BadInputTest}: values at the edges of
@@ -49,17 +52,17 @@ class MisuseTest extends GraphTestSupport {
             .onFull(FullQueuePolicy.blockFor(FOREVER))
             .handler((e, ctx) -> gate.await());
     stage.put(1); // taken by the handler, which waits at the gate
-    awaitUntil(() -> stage.snapshot().handlers().inFlight() == 1);
+    Await.until(() -> stage.snapshot().handlers().inFlight() == 1);
     stage.put(2); // fills the queue
 
-    Forked<Void> producer =
-        fork(
+    Background<Void> producer =
+        Background.call(
             "producer",
             () -> {
               stage.put(3); // waits for room, without a bound
               return null;
             });
-    awaitUntil(() -> stage.snapshot().queue().blockedProducers() == 1);
+    Await.until(() -> stage.snapshot().queue().blockedProducers() == 1);
     gate.countDown();
 
     assertThat(producer.future()).succeedsWithin(TIMEOUT);
@@ -106,8 +109,7 @@ class MisuseTest extends GraphTestSupport {
                 });
     stage.put(1);
     stage.put(2);
-    assertThat(started.await(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
-        .isTrue();
+    Await.released(started);
 
     ShutdownReport report = graph.shutdownNow();
 
@@ -137,8 +139,8 @@ class MisuseTest extends GraphTestSupport {
 
     java.util.concurrent.atomic.AtomicLong admitted = new java.util.concurrent.atomic.AtomicLong();
     CountDownLatch emitting = new CountDownLatch(1);
-    Forked<Throwable> emitter =
-        fork(
+    Background<Throwable> emitter =
+        Background.call(
             "leaked-context-emitter",
             () -> {
               for (int i = 0; ; i++) {
@@ -151,8 +153,7 @@ class MisuseTest extends GraphTestSupport {
                 }
               }
             });
-    assertThat(emitting.await(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
-        .isTrue();
+    Await.released(emitting);
 
     ShutdownReport report = graph.close(TIMEOUT);
 
@@ -185,7 +186,7 @@ class MisuseTest extends GraphTestSupport {
                 });
     stage.put(1);
     stage.put(2);
-    assertThat(started.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    Await.released(started);
 
     assertThat(graph.awaitIdle(Duration.ofSeconds(-5))).isFalse();
     ShutdownReport report = graph.close(Duration.ofSeconds(-5));
@@ -199,25 +200,25 @@ class MisuseTest extends GraphTestSupport {
   @Test
   void aDropListenerOnAProducerThreadMayCloseTheGraph() throws Exception {
     StageGraph graph = open("mu_drop_close");
-    CountDownLatch gate = new CountDownLatch(1);
+    Gate gate = new Gate();
     AtomicReference<ShutdownReport> closedBy = new AtomicReference<>();
     AtomicReference<StageGraph> self = new AtomicReference<>();
     Stage<Integer> stage =
-        graph
-            .stage("s", Integer.class)
-            .capacity(1)
-            .permits(1)
-            .batchSize(1)
-            .onFull(FullQueuePolicy.dropNewest())
-            .onDrop(
-                e -> {
-                  gate.countDown();
-                  closedBy.set(Objects.requireNonNull(self.get()).close(TIMEOUT));
-                })
-            .handler((e, ctx) -> gate.await());
+        gate.stage(
+            graph
+                .stage("s", Integer.class)
+                .capacity(1)
+                .permits(1)
+                .batchSize(1)
+                .onFull(FullQueuePolicy.dropNewest())
+                .onDrop(
+                    e -> {
+                      gate.open();
+                      closedBy.set(Objects.requireNonNull(self.get()).close(TIMEOUT));
+                    }));
     self.set(graph);
     stage.put(1); // taken by the handler
-    awaitUntil(() -> stage.snapshot().handlers().inFlight() == 1);
+    Await.until(() -> stage.snapshot().handlers().inFlight() == 1);
     stage.put(2); // fills the queue
 
     OfferResult r = stage.offer(3); // dropped; the listener closes the graph on this thread
@@ -273,7 +274,7 @@ class MisuseTest extends GraphTestSupport {
                   ctx.emit(target, 2); // dropped: the listener runs on this handler thread
                 });
     source.put(0);
-    awaitUntil(() -> refused.get() != null);
+    Await.until(() -> refused.get() != null);
     gate.countDown();
 
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
@@ -311,7 +312,7 @@ class MisuseTest extends GraphTestSupport {
     self.set(stage);
     stage.put(0);
 
-    awaitUntil(() -> graph.snapshot().deadlocked().equals(java.util.List.of("again")));
+    Await.until(() -> graph.snapshot().deadlocked().equals(java.util.List.of("again")));
     assertThat(stage.snapshot().handlers().blockedOnEmit()).isEqualTo(1);
     ShutdownReport report = graph.shutdownNow();
     assertThat(report.unprocessed()).hasSize(2); // the blocked handler's event and the queued one
@@ -567,26 +568,26 @@ class MisuseTest extends GraphTestSupport {
         captureErr(
             () -> {
               StageGraph graph = open("mu_listener_throws");
-              CountDownLatch gate = new CountDownLatch(1);
+              Gate gate = new Gate();
               Stage<Integer> stage =
-                  graph
-                      .stage("s", Integer.class)
-                      .capacity(1)
-                      .permits(1)
-                      .batchSize(1)
-                      .onFull(FullQueuePolicy.dropNewest())
-                      .onDrop(
-                          e -> {
-                            throw new IllegalStateException("listener fails on " + e);
-                          })
-                      .handler((e, ctx) -> gate.await());
+                  gate.stage(
+                      graph
+                          .stage("s", Integer.class)
+                          .capacity(1)
+                          .permits(1)
+                          .batchSize(1)
+                          .onFull(FullQueuePolicy.dropNewest())
+                          .onDrop(
+                              e -> {
+                                throw new IllegalStateException("listener fails on " + e);
+                              }));
               stage.put(1);
-              awaitUntil(() -> stage.snapshot().handlers().inFlight() == 1);
+              Await.until(() -> stage.snapshot().handlers().inFlight() == 1);
               stage.put(2);
               OfferResult r = stage.offer(3);
               return () -> {
                 assertThat(r).isInstanceOf(OfferResult.Dropped.class);
-                gate.countDown();
+                gate.open();
                 assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
                 assertThat(stage.snapshot().counts().dropped()).isEqualTo(1);
                 assertThat(stage.snapshot().counts().completed()).isEqualTo(2);

@@ -1,7 +1,8 @@
 package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import static org.seda4j.testing.Await.TIMEOUT;
+import static org.seda4j.testing.Await.eventually;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,7 +12,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.awaitility.core.ConditionFactory;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -26,8 +26,6 @@ import org.seda4j.observe.StageSnapshot;
 @Timeout(30)
 class RoutingTest {
 
-  private static final Duration WAIT = Duration.ofSeconds(10);
-
   /** The events of a small bank: the router switches over them exhaustively. */
   sealed interface Command permits Deposit, Withdraw, Audit {}
 
@@ -40,12 +38,8 @@ class RoutingTest {
   /** A token travelling round a cycle; it stops when {@code remaining} reaches 0. */
   record Ball(int token, int remaining) {}
 
-  private static ConditionFactory eventually() {
-    return await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1));
-  }
-
   private static void assertIdle(StageGraph graph) throws InterruptedException {
-    assertThat(graph.awaitIdle(WAIT)).as("graph quiescent").isTrue();
+    assertThat(graph.awaitIdle(TIMEOUT)).as("graph quiescent").isTrue();
   }
 
   /** A stage created later than the handler that refers to it. */
@@ -317,7 +311,7 @@ class RoutingTest {
       loop.put(300);
 
       // then awaitIdle returns true only after the last one
-      assertThat(graph.awaitIdle(WAIT)).isTrue();
+      assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
       assertThat(hops.get()).isEqualTo(301);
       assertThat(loop.snapshot().counts().completed()).isEqualTo(301);
     }

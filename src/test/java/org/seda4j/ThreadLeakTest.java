@@ -2,6 +2,7 @@ package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.seda4j.testing.Await.TIMEOUT;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import java.io.IOException;
@@ -13,13 +14,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.seda4j.observe.ShutdownReport;
+import org.seda4j.testing.Await;
+import org.seda4j.testing.Background;
+import org.seda4j.testing.Gate;
 
 /**
  * Nothing a graph starts outlives it. Virtual threads are not in {@code
@@ -58,35 +61,21 @@ class ThreadLeakTest extends GraphTestSupport {
     return threadNames().stream().filter(n -> n.startsWith(prefix)).toList();
   }
 
-  private static void await(CountDownLatch latch) throws InterruptedException {
-    assertThat(latch.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-  }
-
-  /** A graph of two stages whose handlers block until interrupted or {@code gate} opens. */
-  private Stage<Integer> blockingStage(
-      StageGraph graph, String name, CountDownLatch started, CountDownLatch gate) {
-    return graph
-        .stage(name, Integer.class)
-        .permits(2)
-        .batchSize(1)
-        .handler(
-            (e, ctx) -> {
-              started.countDown();
-              gate.await();
-            });
+  /** A stage of two permits whose handlers wait at {@code gate} (until it opens or interrupted). */
+  private Stage<Integer> blockingStage(StageGraph graph, String name, Gate gate) {
+    return gate.stage(graph.stage(name, Integer.class).permits(2).batchSize(1));
   }
 
   @Test
   void theDumpShowsTheWorkersRunningHandlersOfAnOpenGraph() throws Exception {
-    CountDownLatch started = new CountDownLatch(3);
-    CountDownLatch gate = new CountDownLatch(1);
+    Gate gate = new Gate();
     StageGraph graph = open("tl_open");
-    Stage<Integer> a = blockingStage(graph, "a", started, gate);
-    Stage<Integer> b = blockingStage(graph, "b", started, gate);
+    Stage<Integer> a = blockingStage(graph, "a", gate);
+    Stage<Integer> b = blockingStage(graph, "b", gate);
     a.put(1);
     a.put(2);
     b.put(3);
-    await(started);
+    gate.awaitEntered(3);
 
     List<String> live = threadsOf(graph);
     assertThat(live)
@@ -99,7 +88,7 @@ class ThreadLeakTest extends GraphTestSupport {
     // the method sees platform threads too, so an empty result later means something
     assertThat(threadNames()).contains(Thread.currentThread().getName());
 
-    gate.countDown();
+    gate.open();
     graph.close();
     assertThat(threadsOf(graph)).isEmpty();
   }
@@ -132,14 +121,13 @@ class ThreadLeakTest extends GraphTestSupport {
 
   @Test
   void noThreadSurvivesCloseWithADeadline() throws Exception {
-    CountDownLatch started = new CountDownLatch(2);
-    CountDownLatch never = new CountDownLatch(1);
+    Gate never = new Gate();
     StageGraph graph = open("tl_deadline");
-    Stage<Integer> stage = blockingStage(graph, "s", started, never);
+    Stage<Integer> stage = blockingStage(graph, "s", never);
     for (int i = 0; i < 5; i++) {
       stage.put(i);
     }
-    await(started);
+    never.awaitEntered(2);
     assertThat(threadsOf(graph)).hasSize(3); // sampler + 2 workers in their handlers
 
     ShutdownReport report = graph.close(Duration.ofMillis(20));
@@ -151,16 +139,15 @@ class ThreadLeakTest extends GraphTestSupport {
 
   @Test
   void noThreadSurvivesShutdownNow() throws Exception {
-    CountDownLatch started = new CountDownLatch(4);
-    CountDownLatch never = new CountDownLatch(1);
+    Gate never = new Gate();
     StageGraph graph = open("tl_now");
-    Stage<Integer> a = blockingStage(graph, "a", started, never);
-    Stage<Integer> b = blockingStage(graph, "b", started, never);
+    Stage<Integer> a = blockingStage(graph, "a", never);
+    Stage<Integer> b = blockingStage(graph, "b", never);
     for (int i = 0; i < 4; i++) {
       a.put(i);
       b.put(i);
     }
-    await(started);
+    never.awaitEntered(4);
 
     ShutdownReport report = graph.shutdownNow();
 
@@ -170,10 +157,9 @@ class ThreadLeakTest extends GraphTestSupport {
 
   @Test
   void noThreadSurvivesAFailGraphFailure() throws Exception {
-    CountDownLatch started = new CountDownLatch(2);
-    CountDownLatch never = new CountDownLatch(1);
+    Gate never = new Gate();
     StageGraph graph = open("tl_fail");
-    Stage<Integer> slow = blockingStage(graph, "slow", started, never);
+    Stage<Integer> slow = blockingStage(graph, "slow", never);
     Stage<Integer> failing =
         graph
             .stage("failing", Integer.class)
@@ -184,9 +170,9 @@ class ThreadLeakTest extends GraphTestSupport {
                 });
     slow.put(1);
     slow.put(2);
-    await(started);
+    never.awaitEntered(2);
     failing.put(1);
-    awaitUntil(() -> graph.failure().isPresent());
+    Await.until(() -> graph.failure().isPresent());
 
     assertThat(catchThrowable(graph::close)).isInstanceOf(GraphFailedException.class);
 
@@ -196,45 +182,23 @@ class ThreadLeakTest extends GraphTestSupport {
 
   @Test
   void noThreadSurvivesInterruptedProducersAndAnInterruptedClose() throws Exception {
-    CountDownLatch started = new CountDownLatch(1);
-    CountDownLatch never = new CountDownLatch(1);
+    Gate never = new Gate();
     StageGraph graph = open("tl_interrupts");
     Stage<Integer> stage =
-        graph
-            .stage("s", Integer.class)
-            .capacity(1)
-            .permits(1)
-            .batchSize(1)
-            .handler(
-                (e, ctx) -> {
-                  started.countDown();
-                  never.await();
-                });
+        never.stage(graph.stage("s", Integer.class).capacity(1).permits(1).batchSize(1));
     stage.put(1);
-    await(started);
+    never.awaitEntered(1);
     stage.put(2);
-    Forked<Void> producer =
-        fork(
-            "producer",
-            () -> {
-              stage.put(3);
-              return null;
-            });
-    awaitUntil(() -> stage.snapshot().queue().blockedProducers() == 1);
+    Background<Void> producer = Background.run("producer", () -> stage.put(3));
+    Await.until(() -> stage.snapshot().queue().blockedProducers() == 1);
     producer.thread().interrupt();
     assertThat(producer.future())
         .failsWithin(TIMEOUT)
         .withThrowableOfType(ExecutionException.class)
         .withCauseInstanceOf(InterruptedException.class);
 
-    Forked<Void> closer =
-        fork(
-            "closer",
-            () -> {
-              graph.close();
-              return null;
-            });
-    awaitUntil(() -> graph.state() == StageGraph.State.CLOSING);
+    Background<Void> closer = Background.run("closer", () -> graph.close());
+    Await.until(() -> graph.state() == StageGraph.State.CLOSING);
     closer.awaitBlocked();
     closer.thread().interrupt();
     assertThat(closer.future()).succeedsWithin(TIMEOUT);
@@ -245,7 +209,7 @@ class ThreadLeakTest extends GraphTestSupport {
   @Test
   void aHandlerIgnoringInterruptsIsNamedInTheReportAndIsTheOnlyThreadLeft() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
+    Gate release = new Gate();
     StageGraph graph =
         register(StageGraph.builder("tl_stubborn").interruptGrace(Duration.ofMillis(20)).open());
     Stage<Integer> stage =
@@ -257,7 +221,7 @@ class ThreadLeakTest extends GraphTestSupport {
                   started.countDown();
                   while (true) {
                     try {
-                      release.await(); // ignores interrupts until the test releases it
+                      release.pass(); // ignores interrupts until the test releases it
                       return;
                     } catch (InterruptedException ignored) {
                       // keep waiting: this is the misbehaving handler under test
@@ -265,7 +229,7 @@ class ThreadLeakTest extends GraphTestSupport {
                   }
                 });
     stage.put(1);
-    await(started);
+    Await.released(started);
 
     ShutdownReport report = graph.shutdownNow();
 
@@ -277,7 +241,7 @@ class ThreadLeakTest extends GraphTestSupport {
         .containsExactly(new UnprocessedEvent("stubborn", 1, true));
     assertThat(threadsOf(graph)).containsExactly("seda4j-tl_stubborn-stubborn-0");
 
-    release.countDown();
-    awaitUntil(() -> threadsOf(graph).isEmpty());
+    release.open();
+    Await.until(() -> threadsOf(graph).isEmpty());
   }
 }

@@ -1,7 +1,8 @@
 package org.seda4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.seda4j.Gate.eventually;
+import static org.seda4j.testing.Await.TIMEOUT;
+import static org.seda4j.testing.Await.eventually;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.seda4j.observe.ShutdownReport;
 import org.seda4j.observe.StageSnapshot;
+import org.seda4j.testing.Gate;
 
 /**
  * The worker loop: a handler thread keeps draining batches while its stage has events and its

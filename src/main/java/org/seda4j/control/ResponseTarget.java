@@ -116,7 +116,7 @@ public final class ResponseTarget<E> {
     private @Nullable Function<? super E, ?> fairnessKey;
 
     private Builder(Duration target) {
-      this.target = checkTarget(target);
+      this.target = ResponseTimeValues.checkTarget(target);
     }
 
     /**
@@ -155,15 +155,5 @@ public final class ResponseTarget<E> {
     public ResponseTarget<E> build() {
       return new ResponseTarget<>(target, exit, fairnessKey);
     }
-  }
-
-  private static Duration checkTarget(Duration target) {
-    Objects.requireNonNull(target, "target must not be null");
-    if (target.isNegative() || target.isZero()) {
-      throw new IllegalArgumentException(
-          "target response time must be positive (for example Duration.ofMillis(50)), was "
-              + target);
-    }
-    return target;
   }
 }

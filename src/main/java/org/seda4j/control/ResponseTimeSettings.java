@@ -1,5 +1,15 @@
 package org.seda4j.control;
 
+import static org.seda4j.control.ResponseTimeValues.checkDecreaseFactor;
+import static org.seda4j.control.ResponseTimeValues.checkIncrement;
+import static org.seda4j.control.ResponseTimeValues.checkPercentile;
+import static org.seda4j.control.ResponseTimeValues.checkRateBounds;
+import static org.seda4j.control.ResponseTimeValues.checkSampleEvents;
+import static org.seda4j.control.ResponseTimeValues.checkSamplePeriod;
+import static org.seda4j.control.ResponseTimeValues.checkSmoothing;
+import static org.seda4j.control.ResponseTimeValues.checkTarget;
+import static org.seda4j.control.ResponseTimeValues.checkThresholds;
+
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -26,32 +36,10 @@ import org.seda4j.Stage;
  * #toBuilder()} starts a builder from it, to derive variants.
  */
 public final class ResponseTimeSettings {
-  private final Duration target;
-  private final double percentile;
-  private final @Nullable Stage<?> exit;
-  private final double increaseBelow;
-  private final double decreaseAbove;
-  private final double increment;
-  private final double decreaseFactor;
-  private final double smoothing;
-  private final int sampleEvents;
-  private final Duration samplePeriod;
-  private final double minRate;
-  private final double maxRate;
+  private final ResponseTimeValues values;
 
-  private ResponseTimeSettings(Builder b) {
-    this.target = b.target;
-    this.percentile = b.percentile;
-    this.exit = b.exit;
-    this.increaseBelow = b.increaseBelow;
-    this.decreaseAbove = b.decreaseAbove;
-    this.increment = b.increment;
-    this.decreaseFactor = b.decreaseFactor;
-    this.smoothing = b.smoothing;
-    this.sampleEvents = b.sampleEvents;
-    this.samplePeriod = b.samplePeriod;
-    this.minRate = b.minRate;
-    this.maxRate = b.maxRate;
+  private ResponseTimeSettings(ResponseTimeValues values) {
+    this.values = values;
   }
 
   /**
@@ -71,19 +59,7 @@ public final class ResponseTimeSettings {
    * @return a new builder
    */
   public Builder toBuilder() {
-    Builder b = new Builder(target);
-    b.percentile = percentile;
-    b.exit = exit;
-    b.increaseBelow = increaseBelow;
-    b.decreaseAbove = decreaseAbove;
-    b.increment = increment;
-    b.decreaseFactor = decreaseFactor;
-    b.smoothing = smoothing;
-    b.sampleEvents = sampleEvents;
-    b.samplePeriod = samplePeriod;
-    b.minRate = minRate;
-    b.maxRate = maxRate;
-    return b;
+    return new Builder(values);
   }
 
   /**
@@ -92,7 +68,7 @@ public final class ResponseTimeSettings {
    * @return the target, positive
    */
   public Duration target() {
-    return target;
+    return values.target();
   }
 
   /**
@@ -101,7 +77,7 @@ public final class ResponseTimeSettings {
    * @return 50, 90 (the default) or 99
    */
   public double percentile() {
-    return percentile;
+    return values.percentile();
   }
 
   /**
@@ -112,7 +88,7 @@ public final class ResponseTimeSettings {
    * @return the path's exit stage, or {@code null}
    */
   public @Nullable Stage<?> exit() {
-    return exit;
+    return values.exit();
   }
 
   /**
@@ -121,7 +97,7 @@ public final class ResponseTimeSettings {
    * @return the fraction (default 0.9)
    */
   public double increaseBelow() {
-    return increaseBelow;
+    return values.increaseBelow();
   }
 
   /**
@@ -130,7 +106,7 @@ public final class ResponseTimeSettings {
    * @return the multiple (default 1.2)
    */
   public double decreaseAbove() {
-    return decreaseAbove;
+    return values.decreaseAbove();
   }
 
   /**
@@ -140,7 +116,7 @@ public final class ResponseTimeSettings {
    * @return the increment (default 0, automatic)
    */
   public double increment() {
-    return increment;
+    return values.increment();
   }
 
   /**
@@ -149,7 +125,7 @@ public final class ResponseTimeSettings {
    * @return the divisor, above 1 (default 1.2)
    */
   public double decreaseFactor() {
-    return decreaseFactor;
+    return values.decreaseFactor();
   }
 
   /**
@@ -158,7 +134,7 @@ public final class ResponseTimeSettings {
    * @return from 0 (none) to below 1 (default 0.7)
    */
   public double smoothing() {
-    return smoothing;
+    return values.smoothing();
   }
 
   /**
@@ -167,7 +143,7 @@ public final class ResponseTimeSettings {
    * @return at least 1 (default 100)
    */
   public int sampleEvents() {
-    return sampleEvents;
+    return values.sampleEvents();
   }
 
   /**
@@ -176,7 +152,7 @@ public final class ResponseTimeSettings {
    * @return positive (default 1 s)
    */
   public Duration samplePeriod() {
-    return samplePeriod;
+    return values.samplePeriod();
   }
 
   /**
@@ -185,7 +161,7 @@ public final class ResponseTimeSettings {
    * @return positive (default 1)
    */
   public double minRate() {
-    return minRate;
+    return values.minRate();
   }
 
   /**
@@ -194,62 +170,39 @@ public final class ResponseTimeSettings {
    * @return at least {@link #minRate()} (default 1,000,000)
    */
   public double maxRate() {
-    return maxRate;
+    return values.maxRate();
   }
 
   @Override
   public boolean equals(@Nullable Object o) {
-    return o instanceof ResponseTimeSettings s
-        && target.equals(s.target)
-        && percentile == s.percentile
-        && Objects.equals(exit, s.exit)
-        && increaseBelow == s.increaseBelow
-        && decreaseAbove == s.decreaseAbove
-        && increment == s.increment
-        && decreaseFactor == s.decreaseFactor
-        && smoothing == s.smoothing
-        && sampleEvents == s.sampleEvents
-        && samplePeriod.equals(s.samplePeriod)
-        && minRate == s.minRate
-        && maxRate == s.maxRate;
+    return o instanceof ResponseTimeSettings s && values.equals(s.values);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(
-        target,
-        percentile,
-        exit,
-        increaseBelow,
-        decreaseAbove,
-        increment,
-        decreaseFactor,
-        smoothing,
-        sampleEvents,
-        samplePeriod,
-        minRate,
-        maxRate);
+    return values.hashCode();
   }
 
   @Override
   public String toString() {
+    Stage<?> exit = values.exit();
     return String.format(
         Locale.ROOT,
         "ResponseTimeSettings[target=%s, percentile=%.0f%s, increaseBelow=%s, decreaseAbove=%s,"
             + " increment=%s, decreaseFactor=%s, smoothing=%s, sampleEvents=%d, samplePeriod=%s,"
             + " minRate=%s, maxRate=%s]",
-        target,
-        percentile,
+        values.target(),
+        values.percentile(),
         exit == null ? "" : ", exit=" + exit.name(),
-        increaseBelow,
-        decreaseAbove,
-        increment,
-        decreaseFactor,
-        smoothing,
-        sampleEvents,
-        samplePeriod,
-        minRate,
-        maxRate);
+        values.increaseBelow(),
+        values.decreaseAbove(),
+        values.increment(),
+        values.decreaseFactor(),
+        values.smoothing(),
+        values.sampleEvents(),
+        values.samplePeriod(),
+        values.minRate(),
+        values.maxRate());
   }
 
   /**
@@ -276,6 +229,21 @@ public final class ResponseTimeSettings {
       this.target = checkTarget(target);
     }
 
+    private Builder(ResponseTimeValues v) {
+      target = v.target();
+      percentile = v.percentile();
+      exit = v.exit();
+      increaseBelow = v.increaseBelow();
+      decreaseAbove = v.decreaseAbove();
+      increment = v.increment();
+      decreaseFactor = v.decreaseFactor();
+      smoothing = v.smoothing();
+      sampleEvents = v.sampleEvents();
+      samplePeriod = v.samplePeriod();
+      minRate = v.minRate();
+      maxRate = v.maxRate();
+    }
+
     /**
      * The response time to hold.
      *
@@ -296,11 +264,7 @@ public final class ResponseTimeSettings {
      * @throws IllegalArgumentException for any other value
      */
     public Builder percentile(double percentile) {
-      if (percentile != 50 && percentile != 90 && percentile != 99) {
-        throw new IllegalArgumentException(
-            "percentile must be 50, 90 or 99 (the percentiles stages measure), was " + percentile);
-      }
-      this.percentile = percentile;
+      this.percentile = checkPercentile(percentile);
       return this;
     }
 
@@ -325,16 +289,7 @@ public final class ResponseTimeSettings {
      * @throws IllegalArgumentException unless {@code 0 < increaseBelow <= decreaseAbove}
      */
     public Builder thresholds(double increaseBelow, double decreaseAbove) {
-      if (!(increaseBelow > 0)
-          || !(decreaseAbove >= increaseBelow)
-          || Double.isInfinite(decreaseAbove)) {
-        throw new IllegalArgumentException(
-            "thresholds need 0 < increaseBelow <= decreaseAbove (finite; defaults 0.9 and 1.2),"
-                + " were "
-                + increaseBelow
-                + " and "
-                + decreaseAbove);
-      }
+      checkThresholds(increaseBelow, decreaseAbove);
       this.increaseBelow = increaseBelow;
       this.decreaseAbove = decreaseAbove;
       return this;
@@ -349,12 +304,7 @@ public final class ResponseTimeSettings {
      * @throws IllegalArgumentException if negative, infinite or NaN
      */
     public Builder increment(double increment) {
-      if (!(increment >= 0) || Double.isInfinite(increment)) {
-        throw new IllegalArgumentException(
-            "increment must be 0 (automatic) or a positive finite rate in events per second, was "
-                + increment);
-      }
-      this.increment = increment;
+      this.increment = checkIncrement(increment);
       return this;
     }
 
@@ -366,12 +316,7 @@ public final class ResponseTimeSettings {
      * @throws IllegalArgumentException if not above 1 or not finite
      */
     public Builder decreaseFactor(double decreaseFactor) {
-      if (!(decreaseFactor > 1) || Double.isInfinite(decreaseFactor)) {
-        throw new IllegalArgumentException(
-            "decreaseFactor must be above 1 and finite (the rate is divided by it), was "
-                + decreaseFactor);
-      }
-      this.decreaseFactor = decreaseFactor;
+      this.decreaseFactor = checkDecreaseFactor(decreaseFactor);
       return this;
     }
 
@@ -383,11 +328,7 @@ public final class ResponseTimeSettings {
      * @throws IllegalArgumentException if outside [0, 1)
      */
     public Builder smoothing(double smoothing) {
-      if (!(smoothing >= 0 && smoothing < 1)) {
-        throw new IllegalArgumentException(
-            "smoothing must be in [0, 1) (the weight of the old value), was " + smoothing);
-      }
-      this.smoothing = smoothing;
+      this.smoothing = checkSmoothing(smoothing);
       return this;
     }
 
@@ -400,10 +341,7 @@ public final class ResponseTimeSettings {
      * @throws IllegalArgumentException if below 1
      */
     public Builder sampleEvents(int sampleEvents) {
-      if (sampleEvents < 1) {
-        throw new IllegalArgumentException("sampleEvents must be at least 1, was " + sampleEvents);
-      }
-      this.sampleEvents = sampleEvents;
+      this.sampleEvents = checkSampleEvents(sampleEvents);
       return this;
     }
 
@@ -416,11 +354,7 @@ public final class ResponseTimeSettings {
      * @throws IllegalArgumentException if not positive
      */
     public Builder samplePeriod(Duration samplePeriod) {
-      Objects.requireNonNull(samplePeriod, "samplePeriod must not be null");
-      if (samplePeriod.isNegative() || samplePeriod.isZero()) {
-        throw new IllegalArgumentException("samplePeriod must be positive, was " + samplePeriod);
-      }
-      this.samplePeriod = samplePeriod;
+      this.samplePeriod = checkSamplePeriod(samplePeriod);
       return this;
     }
 
@@ -434,13 +368,7 @@ public final class ResponseTimeSettings {
      * @throws IllegalArgumentException unless {@code 0 < minRate <= maxRate} (finite)
      */
     public Builder rateBounds(double minRate, double maxRate) {
-      if (!(minRate > 0) || !(maxRate >= minRate) || Double.isInfinite(maxRate)) {
-        throw new IllegalArgumentException(
-            "rate bounds need 0 < minRate <= maxRate (finite, in events per second), were "
-                + minRate
-                + " and "
-                + maxRate);
-      }
+      checkRateBounds(minRate, maxRate);
       this.minRate = minRate;
       this.maxRate = maxRate;
       return this;
@@ -452,17 +380,20 @@ public final class ResponseTimeSettings {
      * @return new, immutable settings
      */
     public ResponseTimeSettings build() {
-      return new ResponseTimeSettings(this);
+      return new ResponseTimeSettings(
+          new ResponseTimeValues(
+              target,
+              percentile,
+              exit,
+              increaseBelow,
+              decreaseAbove,
+              increment,
+              decreaseFactor,
+              smoothing,
+              sampleEvents,
+              samplePeriod,
+              minRate,
+              maxRate));
     }
-  }
-
-  private static Duration checkTarget(Duration target) {
-    Objects.requireNonNull(target, "target must not be null");
-    if (target.isNegative() || target.isZero()) {
-      throw new IllegalArgumentException(
-          "target response time must be positive (for example Duration.ofMillis(50)), was "
-              + target);
-    }
-    return target;
   }
 }

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -23,6 +22,7 @@ import org.seda4j.control.ControllerDecision;
 import org.seda4j.control.ControllerSample;
 import org.seda4j.control.ResponseTarget;
 import org.seda4j.observe.StageSnapshot;
+import org.seda4j.testing.Gate;
 
 /**
  * How a stage feeds its admission controller: the events in the system along a measured path, the
@@ -64,7 +64,7 @@ class AdmissionWiringTest {
 
   @Test
   void theEventsInTheSystemAreCountedAlongTheWholeMeasuredPath() throws Exception {
-    CountDownLatch release = new CountDownLatch(1);
+    Gate release = new Gate();
     AtomicLong now = new AtomicLong(1_000_000_000L);
     GraphImpl graph = GraphImpl.openManuallySampled("path", Duration.ofMillis(100), now::get);
     try {
@@ -75,7 +75,7 @@ class AdmissionWiringTest {
               .permits(2)
               .handler(
                   (i, ctx) -> {
-                    release.await();
+                    release.pass();
                     ctx.emit(exit, i);
                   });
       Recording recording = new Recording(exit);
@@ -99,10 +99,10 @@ class AdmissionWiringTest {
       // mid: every permit busy and events waiting: the path worked at its capacity.
       assertThat(s.saturated()).isTrue();
       assertThat(s.elapsedNanos()).isEqualTo(100_000_000L);
-      release.countDown();
+      release.open();
       assertThat(graph.awaitIdle(PATIENCE)).isTrue();
     } finally {
-      release.countDown();
+      release.open();
       graph.shutdownNow();
     }
   }

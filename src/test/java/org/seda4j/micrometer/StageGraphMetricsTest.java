@@ -1,15 +1,14 @@
 package org.seda4j.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.seda4j.testing.Await.TIMEOUT;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -18,6 +17,7 @@ import org.seda4j.FailurePolicy;
 import org.seda4j.FullQueuePolicy;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
+import org.seda4j.testing.Gate;
 
 class StageGraphMetricsTest {
 
@@ -89,7 +89,7 @@ class StageGraphMetricsTest {
     for (int i = 1; i <= 100; i++) {
       work.put(i);
     }
-    assertThat(graph.awaitIdle(Duration.ofSeconds(10))).isTrue();
+    assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
 
     assertThat(events("work", "admitted")).isEqualTo(100.0);
     assertThat(events("work", "completed")).isEqualTo(90.0);
@@ -137,7 +137,7 @@ class StageGraphMetricsTest {
     for (int i = 0; i < 10; i++) {
       slow.put(i);
     }
-    assertThat(graph.awaitIdle(Duration.ofSeconds(10))).isTrue();
+    assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
 
     assertThat(
             registry.find("seda4j.stage.service.time").tags("stage", "slow").timeGauges().stream()
@@ -162,24 +162,19 @@ class StageGraphMetricsTest {
 
   @Test
   void gaugesShowQueuedAndRunningWorkAndDropsAreCounted() throws InterruptedException {
-    CountDownLatch started = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
+    Gate release = new Gate();
     Stage<Integer> slow =
-        graph
-            .stage("slow", Integer.class)
-            .permits(1)
-            .batchSize(1)
-            .capacity(2)
-            .onFull(FullQueuePolicy.dropNewest())
-            .handler(
-                (e, c) -> {
-                  started.countDown();
-                  release.await();
-                });
+        release.stage(
+            graph
+                .stage("slow", Integer.class)
+                .permits(1)
+                .batchSize(1)
+                .capacity(2)
+                .onFull(FullQueuePolicy.dropNewest()));
     new StageGraphMetrics(graph).bindTo(registry);
     try {
       slow.put(0);
-      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+      release.awaitEntered(1);
       slow.put(1);
       slow.put(2);
       slow.offer(3); // queue full: dropped
@@ -189,9 +184,9 @@ class StageGraphMetricsTest {
       assertThat(events("slow", "dropped")).isEqualTo(1.0);
       assertThat(events("slow", "admitted")).isEqualTo(4.0);
     } finally {
-      release.countDown();
+      release.open();
     }
-    assertThat(graph.awaitIdle(Duration.ofSeconds(10))).isTrue();
+    assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
     assertThat(events("slow", "completed")).isEqualTo(3.0);
   }
 

@@ -3,6 +3,7 @@ package org.seda4j.opentelemetry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.seda4j.testing.Await.TIMEOUT;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -17,11 +18,9 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,6 +29,7 @@ import org.seda4j.DeadLetter;
 import org.seda4j.FailurePolicy;
 import org.seda4j.Stage;
 import org.seda4j.StageGraph;
+import org.seda4j.testing.Gate;
 
 /**
  * OpenTelemetryPropagation against the OpenTelemetry SDK, spans collected by its in-memory
@@ -39,7 +39,6 @@ import org.seda4j.StageGraph;
  */
 class OpenTelemetryPropagationTest {
 
-  private static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final AttributeKey<String> STAGE = AttributeKey.stringKey("seda4j.stage");
 
   private final InMemorySpanExporter exporter = InMemorySpanExporter.create();
@@ -159,7 +158,7 @@ class OpenTelemetryPropagationTest {
   void aBatchsSpanIsTheFirstEventsChildAndLinksToTheOthers() throws Exception {
     // given a batch handler held on its first batch, so that the next events queue up
     StageGraph graph = open("batch", OpenTelemetryPropagation.spans(openTelemetry));
-    CountDownLatch gate = new CountDownLatch(1);
+    Gate gate = new Gate();
     List<List<String>> batches = new CopyOnWriteArrayList<>();
     Stage<String> s =
         graph
@@ -170,7 +169,7 @@ class OpenTelemetryPropagationTest {
                 (events, ctx) -> {
                   batches.add(List.copyOf(events));
                   if (events.contains("hold")) {
-                    gate.await();
+                    gate.pass();
                   }
                 });
     s.put("hold");
@@ -186,7 +185,7 @@ class OpenTelemetryPropagationTest {
               s.put("e3");
               s.put("e4");
             });
-    gate.countDown();
+    gate.open();
     assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
     assertThat(batches).containsExactly(List.of("hold"), List.of("e1", "e2", "e3", "e4"));
 
