@@ -201,7 +201,12 @@ final class BatchRunner<E> {
 
   /** A per-event handler's call on event {@code i}, inside the context the event carried. */
   private void handleInContext(
-      EventHandler<? super E> handler, E e, int i, Object context, HandlerContext ctx, BatchTally t) {
+      EventHandler<? super E> handler,
+      E e,
+      int i,
+      Object context,
+      HandlerContext ctx,
+      BatchTally t) {
     ContextCarrier carried = requireCarrier();
     Object restored = carried.restore(stage, context);
     try {

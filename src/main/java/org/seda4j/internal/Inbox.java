@@ -25,8 +25,7 @@ import java.util.function.BooleanSupplier;
  * signals it if `parked` > 0. The producer holds that lock from its failed offer to its await and
  * counts itself parked before that offer; the consumer removes before it reads `parked`: either
  * the producer's offer sees the room or the consumer sees the producer (the queue's lock orders
- * the two). State
- * changes (close, shutdown) wake every waiter through wakeAll().
+ * the two). State changes (close, shutdown) wake every waiter through wakeAll().
  *
  * putAll/offerAll: all or nothing, contiguous. A bulk holds bulkLock (one bulk at a time), counts
  * its events, sets `exclusive` and then waits until no single producer is in the *gap*: counted in

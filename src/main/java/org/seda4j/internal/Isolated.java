@@ -18,7 +18,7 @@ final class Isolated {
   private Isolated() {}
 
   /** A long on a cache line of its own: the subset of AtomicLong that the engine uses. */
-  static final class Long {
+  static final class Counter {
     private final AtomicLongArray cells = new AtomicLongArray(LENGTH);
 
     long get() {

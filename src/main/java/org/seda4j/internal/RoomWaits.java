@@ -55,16 +55,19 @@ final class RoomWaits {
   }
 
   /** Waits for a change; under the lock. */
+  @SuppressWarnings("WaitNotInLoop") // the Inbox re-checks its condition in a loop
   void await() throws InterruptedException {
     changed.await();
   }
 
   /** Waits for a change, ignoring interrupts; under the lock. */
+  @SuppressWarnings("WaitNotInLoop") // the Inbox re-checks its condition in a loop
   void awaitUninterruptibly() {
     changed.awaitUninterruptibly();
   }
 
   /** Waits for a change at most {@code nanos}; returns the time left. Under the lock. */
+  @SuppressWarnings("WaitNotInLoop") // the Inbox re-checks its condition in a loop
   long awaitNanos(long nanos) throws InterruptedException {
     return changed.awaitNanos(nanos);
   }
@@ -95,5 +98,4 @@ final class RoomWaits {
   long parkedEvents() {
     return parkedEvents.get();
   }
-
 }

@@ -190,7 +190,6 @@ final class StageImpl<E> implements Stage<E> {
     return snapshots.take();
   }
 
-
   @Override
   public String toString() {
     return "Stage[" + graph.name() + "/" + spec.name() + "]";

@@ -55,7 +55,7 @@ final class Workers<E> {
   private final BatchRunner<E> runner;
   private final ThreadFactory threads;
   final AdjustableSemaphore permits;
-  private final Isolated.Long flow = new Isolated.Long(); // read by producers per event
+  private final Isolated.Counter flow = new Isolated.Counter(); // read by producers per event
   private final AtomicInteger running = new AtomicInteger();
   private final AtomicReference<@Nullable Worker> lingering = new AtomicReference<>();
   private volatile int batchSize;
