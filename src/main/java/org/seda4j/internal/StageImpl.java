@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * Maintainer note. One stage: the facade of its parts, and what the graph calls on it. The parts,
  * each owning its own fields (dependencies run down this list, never up):
  *   Intake       the way in: gates, counting, full-queue policies (one event or all-or-nothing)
- *   Inbox        the ArrayBlockingQueue, waiting for room, bulk exclusivity
+ *   Inbox        the ArrayBlockingQueue, bulk exclusivity; RoomWaits: producers waiting for room
  *   Workers      the virtual threads that drain and run batches, within the permits
  *   BatchRunner  one batch: unwrap, expiry, handler, failure policy, counting (BatchTally)
  *   Cancellations  events cancelled by a forced shutdown: abandoned batches, the sweep, the report
@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
  *   StagePaths   measured paths and response-time feedback to the admission controller
  *   LatencyStats queue wait and service time (absent when the graph turned statistics off)
  *   StageBooks   the counters; EmitWaits: this stage's handlers waiting for room elsewhere
+ *   StageSnapshots  reads the parts' counters into a StageSnapshot (no state of its own)
  *   Edges        the events it emitted, per target; StageListeners: the reject and drop listeners
  *   HandlerContext  the StageContext handlers get
  * This class holds no lock and no mutable state of its own.
