@@ -3,7 +3,6 @@ package org.seda4j.internal;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.BatchHandler;
 import org.seda4j.EventHandler;
@@ -16,8 +15,9 @@ import org.seda4j.UnprocessedEvent;
  * batch) inside the context its event carried, if any (ContextCarrier: restored right before the
  * call, closed after it and after the failure policy, so that a dead letter carries it on),
  * applies the failure policy, records response times of the paths ending here, and counts the
- * batch once (StageBooks, Workers.flow) if the worker still owns it (Worker.finish). Owns the
- * report of events cancelled by a forced shutdown (`unprocessed`), which the terminator collects.
+ * batch once (StageBooks, Workers.flow) if the worker still owns it (Worker.finish); the events
+ * it cancels because a forced shutdown began go to Cancellations, which owns that report. Owns no
+ * shared state: what one batch did is in the worker's BatchTally.
  *
  * Every call into user code is guarded: the handler, Expiring.deadline() (a throw or a null fails
  * that event with an error naming the stage and the callback), the context propagators (inside
@@ -37,7 +37,7 @@ final class BatchRunner<E> {
   private final @Nullable BatchHandler<E> batchHandler;
   private final FailureHandling<E> failures;
   private final HandlerContext sharedContext;
-  private final ConcurrentLinkedQueue<UnprocessedEvent> unprocessed = new ConcurrentLinkedQueue<>();
+  private final Cancellations<E> cancellations;
 
   @SuppressWarnings("NullAway.Init") // set by StageImpl right after construction
   private Workers<E> workers;
@@ -48,7 +48,8 @@ final class BatchRunner<E> {
       StageBooks books,
       StagePaths<E> paths,
       @Nullable LatencyStats stats,
-      StageSpec<E> spec) {
+      StageSpec<E> spec,
+      Cancellations<E> cancellations) {
     this.stage = stage;
     this.graph = graph;
     this.books = books;
@@ -59,6 +60,7 @@ final class BatchRunner<E> {
     this.batchHandler = spec.batchHandler();
     this.failures = new FailureHandling<>(stage, graph, spec.failurePolicy());
     this.sharedContext = stage.newContext();
+    this.cancellations = cancellations;
   }
 
   void workers(Workers<E> workers) {
@@ -70,7 +72,7 @@ final class BatchRunner<E> {
    * batch ended.
    */
   long run(Worker w, int n, long start) {
-    Tally t = w.tally;
+    BatchTally t = w.tally;
     t.reset();
     boolean tracked = unwrap(w, n, start, t);
     HandlerContext ctx = tracked ? stage.newContext() : sharedContext;
@@ -111,7 +113,7 @@ final class BatchRunner<E> {
    * Replaces the queue items by their events, keeping their contexts in {@code tally}; returns
    * whether any was tracked.
    */
-  private boolean unwrap(Worker w, int n, long now, Tally tally) {
+  private boolean unwrap(Worker w, int n, long now, BatchTally tally) {
     Object[] items = w.events;
     boolean tracked = false;
     for (int i = 0; i < n; i++) {
@@ -136,60 +138,6 @@ final class BatchRunner<E> {
     return tracked;
   }
 
-  /** What one batch did: one per worker, reset for each of its batches (nothing allocated). */
-  static final class Tally {
-    int ok;
-    int bad;
-    int cancel;
-    int late;
-    int served; // handler calls that ended (completed or failed)
-    long end;
-    int @Nullable [] handled; // indices handled, when responses are recorded
-    int handledCount;
-    List<UnprocessedEvent> cancelled = List.of();
-    boolean carried; // some event of the batch carried a context (then `contexts` holds them)
-    // Per index, the context an event carried (null if none); created on first use, nulled after
-    // each batch that used it.
-    @Nullable Object @Nullable [] contexts;
-
-    void reset() {
-      ok = 0;
-      bad = 0;
-      cancel = 0;
-      late = 0;
-      served = 0;
-      end = 0;
-      handled = null;
-      handledCount = 0;
-      cancelled = List.of();
-      carried = false;
-    }
-
-    /** The contexts array, at least {@code length} long. */
-    @Nullable Object[] contexts(int length) {
-      @Nullable Object[] c = contexts;
-      if (c == null || c.length < length) {
-        c = new Object[length];
-        contexts = c;
-      }
-      return c;
-    }
-
-    void handled(int i) {
-      int[] h = handled;
-      if (h != null) {
-        h[handledCount++] = i;
-      }
-    }
-
-    void cancelled(UnprocessedEvent u) {
-      if (cancelled.isEmpty()) {
-        cancelled = new ArrayList<>();
-      }
-      cancelled.add(u);
-    }
-  }
-
   @SuppressWarnings("unchecked")
   private void runEach(
       EventHandler<? super E> handler,
@@ -198,7 +146,7 @@ final class BatchRunner<E> {
       @Nullable Tracked @Nullable [] origins,
       @Nullable Object @Nullable [] contexts,
       HandlerContext ctx,
-      Tally t) {
+      BatchTally t) {
     Object[] events = w.events;
     if (origins != null && paths.recordsResponses()) {
       t.handled = new int[n];
@@ -253,7 +201,12 @@ final class BatchRunner<E> {
 
   /** A per-event handler's call on event {@code i}, inside the context the event carried. */
   private void handleInContext(
-      EventHandler<? super E> handler, E e, int i, Object context, HandlerContext ctx, Tally t) {
+      EventHandler<? super E> handler,
+      E e,
+      int i,
+      Object context,
+      HandlerContext ctx,
+      BatchTally t) {
     ContextCarrier carried = requireCarrier();
     Object restored = carried.restore(stage, context);
     try {
@@ -273,7 +226,7 @@ final class BatchRunner<E> {
   }
 
   /** A per-event handler's call on event {@code i} threw {@code error}. */
-  private void failed(E e, int i, Throwable error, Tally t) {
+  private void failed(E e, int i, Throwable error, BatchTally t) {
     if (graph.phase() >= Phase.FORCING) {
       t.cancelled(new UnprocessedEvent(stage.name(), e, true));
       t.cancel++;
@@ -293,7 +246,7 @@ final class BatchRunner<E> {
       @Nullable Tracked @Nullable [] origins,
       @Nullable Object @Nullable [] contexts,
       HandlerContext ctx,
-      Tally t) {
+      BatchTally t) {
     Object[] events = w.events;
     Thread.interrupted();
     if (graph.phase() >= Phase.FORCING) {
@@ -380,7 +333,7 @@ final class BatchRunner<E> {
   }
 
   /** Counts a batch its worker still owns. */
-  private void account(Worker w, int n, Tally t) {
+  private void account(Worker w, int n, BatchTally t) {
     int[] handled = t.handled;
     if (handled != null && t.handledCount > 0) {
       paths.recordResponses(
@@ -393,7 +346,7 @@ final class BatchRunner<E> {
     }
     if (t.cancel > 0) {
       books.cancelled.add(t.cancel);
-      unprocessed.addAll(t.cancelled);
+      cancellations.add(t.cancelled);
     }
     if (t.late > 0) {
       books.expired.add(t.late);
@@ -423,70 +376,5 @@ final class BatchRunner<E> {
       }
     }
     return first;
-  }
-
-  // ---------------------------------------------------------------- forced shutdown
-
-  /**
-   * The terminator took over {@code w}'s batch (its thread still runs after the grace): counts the
-   * batch as if it stopped there. Events whose handler call ended count as completed or failed; the
-   * one in progress and the rest are cancelled and reported. Returns the report line, or null if
-   * the worker had no batch to take over.
-   */
-  @Nullable String abandon(Worker w, Runnable fence) {
-    Worker.Abandoned a = w.abandon(fence);
-    if (a == null) {
-      return null;
-    }
-    List<Object> batch = a.events();
-    int n = batch.size();
-    int late = a.late();
-    int ended;
-    int ok;
-    List<?> unfinished;
-    if (eventHandler != null) {
-      int begun = Math.min(a.begun(), n);
-      ended = Math.max(0, begun - 1);
-      ok = Math.min(a.completed(), ended);
-      late = Math.min(late, ended - ok);
-      unfinished = batch.subList(ended, n);
-    } else {
-      List<?> live = a.live(); // a batch handler ends all its live events at once, or none
-      ended = late;
-      ok = 0;
-      unfinished = live != null ? live : batch.subList(Math.min(late, n), n);
-      ended = n - unfinished.size();
-    }
-    workers.batchAbandoned(n);
-    books.completed.add(ok);
-    books.failed.add(Math.max(0, ended - ok - late));
-    books.expired.add(late);
-    boolean first = true;
-    for (Object e : unfinished) {
-      boolean started = eventHandler == null || first;
-      unprocessed.add(new UnprocessedEvent(stage.name(), e, started && a.begun() > 0));
-      first = false;
-    }
-    books.cancelled.add(n - ended);
-    return w.thread.getName()
-        + ": ignoring the interrupt; its "
-        + (n - ended)
-        + " unfinished event(s) are reported as cancelled";
-  }
-
-  /** Moves the events cancelled so far to {@code out}. */
-  void takeUnprocessed(List<UnprocessedEvent> out) {
-    UnprocessedEvent u;
-    while ((u = unprocessed.poll()) != null) {
-      out.add(u);
-    }
-  }
-
-  /** Cancels queued items swept by a shutdown: counted, reported. */
-  void cancelSwept(List<Object> items) {
-    for (Object item : items) {
-      unprocessed.add(new UnprocessedEvent(stage.name(), stage.unwrapDiscarded(item), false));
-    }
-    books.cancelled.add(items.size());
   }
 }

@@ -4,31 +4,28 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
 /*
  * Maintainer note. A stage's queue (an ArrayBlockingQueue, fixed by the design) and the rules for
- * putting events into it and taking them out. Owns: the queue, `taken`, the producers' wait
- * (waitLock, `changed`, `parked`) and bulk exclusivity (bulkLock, `exclusive`,
- * `bulkWaitsForRoom`). Reads the StageBooks producer counters for the gap (below); writes none of
- * them but `offered`/`unadmitted` for bulks.
+ * putting events into it and taking them out. Owns: the queue, `taken` and bulk exclusivity
+ * (bulkLock, `exclusive`, `bulkWaitsForRoom`); the producers that wait are counted and woken by
+ * its RoomWaits (its lock, `parked`, `parkedEvents`), which it alone uses. Reads the StageBooks
+ * producer counters for the gap (below); writes none of them but `offered` for bulks.
  *
- * One hand-off per hop. A single event on the fast path costs the queue's own offer and two
- * volatile reads (the caller counted it in `offered` first); a consumer's batch costs one drainTo,
+ * One hand-off per hop. A single event on the fast path costs the queue's own offer and one
+ * volatile read (the caller counted it in `offered` first); a consumer's batch costs one drainTo,
  * one LongAdder add and one volatile read. Nothing else is shared between producers and consumers.
  *
  * Waiting for room. A producer that may wait (block/blockFor) and finds the queue full parks on
- * `changed` under waitLock, counted in `parked`; a consumer that removed events signals `changed`
- * if `parked` > 0. The producer holds waitLock from its failed offer to its await and counts itself
- * parked before that offer; the consumer removes before it reads `parked`: either the producer's
- * offer sees the room or the consumer sees the producer (the queue's lock orders the two). State
- * changes (close, shutdown) wake every waiter through wakeAll().
+ * the RoomWaits condition under its lock, counted in `parked`; a consumer that removed events
+ * signals it if `parked` > 0. The producer holds that lock from its failed offer to its await and
+ * counts itself parked before that offer; the consumer removes before it reads `parked`: either
+ * the producer's offer sees the room or the consumer sees the producer (the queue's lock orders
+ * the two). State changes (close, shutdown) wake every waiter through wakeAll().
  *
  * putAll/offerAll: all or nothing, contiguous. A bulk holds bulkLock (one bulk at a time), counts
  * its events, sets `exclusive` and then waits until no single producer is in the *gap*: counted in
@@ -67,10 +64,7 @@ final class Inbox {
   private final ArrayBlockingQueue<Object> queue;
   private final StageBooks books;
   private final LongAdder taken = new LongAdder(); // every removal: consumers, drops, sweeps
-  private final ReentrantLock waitLock = new ReentrantLock();
-  private final Condition changed = waitLock.newCondition();
-  private final AtomicInteger parked = new AtomicInteger(); // producers waiting
-  private final AtomicLong parkedEvents = new AtomicLong(); // the events they hold
+  private final RoomWaits waits = new RoomWaits(); // producers waiting, and the events they hold
   private final ReentrantLock bulkLock = new ReentrantLock();
   private volatile boolean exclusive;
   private volatile boolean bulkWaitsForRoom;
@@ -100,12 +94,12 @@ final class Inbox {
       throws InterruptedException {
     long remaining = nanos;
     if (mayWait) {
-      waitLock.lockInterruptibly();
+      waits.lockInterruptibly();
     } else {
-      waitLock.lock();
+      waits.lock();
     }
     boolean isParked = true;
-    park(1);
+    waits.park(1);
     try {
       while (true) {
         if (!open.getAsBoolean()) {
@@ -116,12 +110,12 @@ final class Inbox {
           // Back in the gap to offer (see the class comment), but still counted in `parked` from
           // before the offer to after the wait, so a consumer that makes room after this offer
           // failed sees it and signals.
-          parkedEvents.addAndGet(-1);
+          waits.holding(-1);
           isParked = false;
           if (!exclusive && queue.offer(item)) {
             return Outcome.INSERTED;
           }
-          parkedEvents.addAndGet(1);
+          waits.holding(1);
           isParked = true;
           if (!mayWait && !exclusive) {
             return Outcome.FULL;
@@ -130,21 +124,21 @@ final class Inbox {
           return Outcome.FULL;
         }
         if (!mayWait) {
-          changed.awaitUninterruptibly(); // a bulk is inserting: a moment
+          waits.awaitUninterruptibly(); // a bulk is inserting: a moment
         } else if (remaining == Long.MAX_VALUE) {
-          changed.await();
+          waits.await();
         } else if (remaining <= 0) {
           return Outcome.TIMED_OUT;
         } else {
-          remaining = changed.awaitNanos(remaining);
+          remaining = waits.awaitNanos(remaining);
         }
       }
     } finally {
       if (isParked) {
-        parkedEvents.addAndGet(-1);
+        waits.holding(-1);
       }
-      parked.decrementAndGet();
-      waitLock.unlock();
+      waits.leave();
+      waits.unlock();
     }
   }
 
@@ -176,15 +170,15 @@ final class Inbox {
 
   /** Parks, counted in `parked`, until no bulk holds the queue. Ignores interrupts. */
   private void awaitBulk() {
-    waitLock.lock();
-    park(1);
+    waits.lock();
+    waits.park(1);
     try {
       while (exclusive) {
-        changed.awaitUninterruptibly();
+        waits.awaitUninterruptibly();
       }
     } finally {
-      unpark(1);
-      waitLock.unlock();
+      waits.unpark(1);
+      waits.unlock();
     }
   }
 
@@ -223,9 +217,7 @@ final class Inbox {
       } finally {
         exclusive = false;
         bulkWaitsForRoom = false;
-        if (parked.get() > 0) {
-          wakeAll();
-        }
+        waits.wakeIfAny();
       }
     } finally {
       bulkLock.unlock();
@@ -253,35 +245,23 @@ final class Inbox {
         return Outcome.FULL;
       }
       bulkWaitsForRoom = true;
-      waitLock.lockInterruptibly();
-      park(n);
+      waits.lockInterruptibly();
+      waits.park(n);
       try {
         if (queue.remainingCapacity() < n && open.getAsBoolean()) {
           if (remaining == Long.MAX_VALUE) {
-            changed.await();
+            waits.await();
           } else if (remaining <= 0) {
             return Outcome.TIMED_OUT;
           } else {
-            remaining = changed.awaitNanos(remaining);
+            remaining = waits.awaitNanos(remaining);
           }
         }
       } finally {
-        unpark(n);
-        waitLock.unlock();
+        waits.unpark(n);
+        waits.unlock();
       }
     }
-  }
-
-  /** A producer holding {@code events} events starts waiting (out of the gap). */
-  private void park(int events) {
-    parkedEvents.addAndGet(events); // gap() reads parkedEvents; consumers signal on `parked`
-    parked.incrementAndGet();
-  }
-
-  /** A producer holding {@code events} events stops waiting (back in the gap). */
-  private void unpark(int events) {
-    parked.decrementAndGet();
-    parkedEvents.addAndGet(-events);
   }
 
   /**
@@ -311,7 +291,7 @@ final class Inbox {
   private long gap(int own) {
     long t = taken.sum();
     long q = queue.size();
-    long p = parkedEvents.get();
+    long p = waits.parkedEvents();
     long un = books.unadmitted.sum();
     long dn = books.droppedNew.sum();
     long off = books.offered.sum();
@@ -339,30 +319,25 @@ final class Inbox {
               }
               return false;
             });
-    if (removed && parked.get() > 0) {
-      wakeAll();
+    if (removed) {
+      waits.wakeIfAny();
     }
     return removed;
   }
 
   /** Wakes every waiting producer, so that it re-checks room and the graph's phase. */
   void wakeAll() {
-    waitLock.lock();
-    try {
-      changed.signalAll();
-    } finally {
-      waitLock.unlock();
-    }
+    waits.wakeAll();
   }
 
   /** Producers now waiting for room or for a bulk. */
   int parked() {
-    return parked.get();
+    return waits.parked();
   }
 
   /** The events the waiting producers hold (counted in offered, not admitted yet). */
   long parkedEvents() {
-    return parkedEvents.get();
+    return waits.parkedEvents();
   }
 
   // ---------------------------------------------------------------- consumers
@@ -392,9 +367,7 @@ final class Inbox {
 
   private void removed(int n) {
     taken.add(n);
-    if (parked.get() > 0) {
-      wakeAll();
-    }
+    waits.wakeIfAny();
   }
 
   int size() {

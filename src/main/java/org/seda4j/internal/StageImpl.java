@@ -21,13 +21,15 @@ import org.slf4j.LoggerFactory;
  * Maintainer note. One stage: the facade of its parts, and what the graph calls on it. The parts,
  * each owning its own fields (dependencies run down this list, never up):
  *   Intake       the way in: gates, counting, full-queue policies (one event or all-or-nothing)
- *   Inbox        the ArrayBlockingQueue, waiting for room, bulk exclusivity
+ *   Inbox        the ArrayBlockingQueue, bulk exclusivity; RoomWaits: producers waiting for room
  *   Workers      the virtual threads that drain and run batches, within the permits
- *   BatchRunner  one batch: unwrap, expiry, handler, failure policy, counting
+ *   BatchRunner  one batch: unwrap, expiry, handler, failure policy, counting (BatchTally)
+ *   Cancellations  events cancelled by a forced shutdown: abandoned batches, the sweep, the report
  *   Tuning       the concurrency and batching controllers, overrides
  *   StagePaths   measured paths and response-time feedback to the admission controller
  *   LatencyStats queue wait and service time (absent when the graph turned statistics off)
  *   StageBooks   the counters; EmitWaits: this stage's handlers waiting for room elsewhere
+ *   StageSnapshots  reads the parts' counters into a StageSnapshot (no state of its own)
  *   Edges        the events it emitted, per target; StageListeners: the reject and drop listeners
  *   HandlerContext  the StageContext handlers get
  * This class holds no lock and no mutable state of its own.
@@ -46,8 +48,10 @@ final class StageImpl<E> implements Stage<E> {
   private final StagePaths<E> paths;
   private final Intake<E> intake;
   private final BatchRunner<E> runner;
+  private final Cancellations<E> cancellations;
   private final Workers<E> workers;
   private final Tuning tuning;
+  private final StageSnapshots snapshots;
   private final Edges edges = new Edges();
   private final StageListeners<E> listeners;
 
@@ -75,10 +79,12 @@ final class StageImpl<E> implements Stage<E> {
               + "; both must be at least 1");
     }
     this.intake = new Intake<>(this, graph, spec, books, inbox, paths, stats, gate);
-    this.runner = new BatchRunner<>(this, graph, books, paths, stats, spec);
+    this.cancellations = new Cancellations<>(this, books, spec.eventHandler() != null);
+    this.runner = new BatchRunner<>(this, graph, books, paths, stats, spec, cancellations);
     this.workers = new Workers<>(this, graph, inbox, runner, permits, batchSize);
     this.intake.workers(workers);
     this.runner.workers(workers);
+    this.cancellations.workers(workers);
     this.tuning =
         new Tuning(
             this,
@@ -88,6 +94,8 @@ final class StageImpl<E> implements Stage<E> {
             spec.eventHandler() != null,
             graph.processors(),
             startNanos);
+    this.snapshots =
+        new StageSnapshots(spec, books, inbox, workers, tuning, stats, paths, gate, emitWaits);
   }
 
   /** The stateful controllers of the stage (each must serve one stage only). */
@@ -180,50 +188,7 @@ final class StageImpl<E> implements Stage<E> {
 
   @Override
   public StageSnapshot snapshot() {
-    // Read in the reverse of the order events move (ended <- in flight <- queued <- admitted).
-    // Every move lowers the count an event leaves before raising the one it enters (in flight is
-    // lowered before the ends are counted; the queue shrinks before in flight grows), so a
-    // snapshot can miss an event in transit but never count one twice: under load admitted >=
-    // ended + inFlight + queued in every snapshot, with equality at quiescence.
-    long completed = books.completed.sum();
-    long failed = books.failed.sum();
-    long cancelled = books.cancelled.sum();
-    long dropped = books.dropped();
-    long inFlight = workers.inFlight();
-    int queued = inbox.size();
-    // Producers move from `offered` to parked to queued or `unadmitted`: read those in reverse.
-    long unadmitted = books.unadmitted.sum();
-    long parked = inbox.parkedEvents();
-    long admitted = books.offered.sum() - unadmitted - parked;
-    return new StageSnapshot(
-        spec.name(),
-        new StageSnapshot.Queue(spec.capacity(), queued, inbox.parked(), spec.policy().toString()),
-        new StageSnapshot.Handlers(
-            workers.permits.limit(),
-            workers.active(),
-            inFlight,
-            workers.batchSize(),
-            emitWaits.waiting(),
-            tuning.throughput(),
-            spec.failurePolicy().toString()),
-        new StageSnapshot.Counts(
-            admitted,
-            completed,
-            failed,
-            cancelled,
-            dropped,
-            books.expired.sum(),
-            books.rejections()),
-        new StageSnapshot.Latencies(
-            stats != null ? stats.queueWait() : LatencyHistogram.summarize(),
-            stats != null ? stats.serviceTime() : LatencyHistogram.summarize(),
-            paths.ownResponseTime()),
-        new StageSnapshot.Controllers(
-            tuning.concurrencyDecision(),
-            tuning.permitsPinned(),
-            tuning.batchDecision(),
-            tuning.batchSizePinned(),
-            gate.describe()));
+    return snapshots.take();
   }
 
   @Override
@@ -421,17 +386,17 @@ final class StageImpl<E> implements Stage<E> {
   void cancelQueued() {
     List<Object> swept = new ArrayList<>();
     if (inbox.sweep(swept) > 0) {
-      runner.cancelSwept(swept);
+      cancellations.cancelSwept(swept);
     }
   }
 
   /** The terminator takes over a running worker's batch (see BatchRunner.abandon). */
   @Nullable String abandon(Worker w) {
-    return runner.abandon(w, inbox::size);
+    return cancellations.abandon(w, inbox::size);
   }
 
   /** Moves the events cancelled so far into {@code out}. */
   void takeUnprocessed(List<UnprocessedEvent> out) {
-    runner.takeUnprocessed(out);
+    cancellations.takeUnprocessed(out);
   }
 }

@@ -75,7 +75,7 @@ final class Worker implements Runnable {
       exited; // the worker left its loop (StageRegistry keeps it until its thread ends)
 
   private final Filler filler = new Filler();
-  final BatchRunner.Tally tally = new BatchRunner.Tally(); // the worker thread's only
+  final BatchTally tally = new BatchTally(); // the worker thread's only
 
   Worker(Workers<?> owner) {
     this.owner = owner;

@@ -1,9 +1,7 @@
 package org.seda4j.internal;
 
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
@@ -57,7 +55,7 @@ final class Workers<E> {
   private final BatchRunner<E> runner;
   private final ThreadFactory threads;
   final AdjustableSemaphore permits;
-  private final AtomicLong flow = new AtomicLong();
+  private final Isolated.Counter flow = new Isolated.Counter(); // read by producers per event
   private final AtomicInteger running = new AtomicInteger();
   private final AtomicReference<@Nullable Worker> lingering = new AtomicReference<>();
   private volatile int batchSize;
@@ -66,7 +64,7 @@ final class Workers<E> {
   // The lingering worker parks or is about to, and no producer has woken it since: the first
   // producer that sees it set clears it and unparks the worker; the others leave it be (an unpark
   // per event made the producer and the worker fight over the thread's park permit).
-  private final AtomicBoolean lingerParked = new AtomicBoolean();
+  private final Isolated.Flag lingerParked = new Isolated.Flag();
   private final int capacity;
 
   Workers(

@@ -1,0 +1,53 @@
+package org.seda4j.internal;
+
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/*
+ * Maintainer note. Atomic cells on cache lines of their own, for state that one side writes and
+ * the other reads on every event. A plain AtomicLong is a 24-byte object that the garbage collector
+ * may place next to any other object, for instance a worker's per-event progress word: then every
+ * write of that word invalidates the line a producer reads on every put, and the producer misses
+ * in its cache once per event instead of once per batch. Each cell is one slot in the middle of a
+ * long array: 64 bytes of the array on either side of it, whatever the array's alignment, so no
+ * other object shares its line. No lock; the memory effects are those of AtomicLongArray.
+ */
+final class Isolated {
+  private static final int SLOT = 8; // 8 longs = 64 bytes of padding before the slot
+  private static final int LENGTH = 2 * SLOT + 1; // and at least 64 after it
+
+  private Isolated() {}
+
+  /** A long on a cache line of its own: the subset of AtomicLong that the engine uses. */
+  static final class Counter {
+    private final AtomicLongArray cells = new AtomicLongArray(LENGTH);
+
+    long get() {
+      return cells.get(SLOT);
+    }
+
+    long getAndAdd(long delta) {
+      return cells.getAndAdd(SLOT, delta);
+    }
+
+    long addAndGet(long delta) {
+      return cells.addAndGet(SLOT, delta);
+    }
+  }
+
+  /** A boolean on a cache line of its own: the subset of AtomicBoolean that the engine uses. */
+  static final class Flag {
+    private final AtomicLongArray cells = new AtomicLongArray(LENGTH);
+
+    boolean get() {
+      return cells.get(SLOT) != 0;
+    }
+
+    void set(boolean value) {
+      cells.set(SLOT, value ? 1 : 0);
+    }
+
+    boolean compareAndSet(boolean expected, boolean value) {
+      return cells.compareAndSet(SLOT, expected ? 1 : 0, value ? 1 : 0);
+    }
+  }
+}
