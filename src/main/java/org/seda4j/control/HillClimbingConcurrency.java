@@ -169,6 +169,11 @@ final class HillClimbingConcurrency implements ConcurrencyController {
     }
     double throughput = measurement.add(s, p, climber.slowStart());
     if (Double.isNaN(throughput)) {
+      // A saturated window too short to judge is part of the search it feeds: in slow start (or
+      // before the first one, which this measurement starts) the permits are about to be raised,
+      // so the throughput measured now is a lower bound. Said otherwise, a cold stage at 1 permit
+      // (the idle rule's floor) with 10 ms handlers, whose first windows hold 10 calls each, told
+      // its admission controller that it had settled at 100/s.
       return new ControllerDecision(
           p,
           String.format(
@@ -176,7 +181,7 @@ final class HillClimbingConcurrency implements ConcurrencyController {
               "hold permits %d: measuring (%d windows, too few handler calls to judge yet)",
               p,
               measurement.windows()),
-          climber.searching());
+          climber.slowStart());
     }
     return climber.step(p, throughput, mayGrow);
   }
