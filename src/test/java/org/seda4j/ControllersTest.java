@@ -378,6 +378,18 @@ class ControllersTest {
     }
 
     @Test
+    void computingHandlersDescheduledByOtherProcessesAreNotTakenForBlockingOnes() {
+      // Two processors, two permits computing for the whole window (handler time 2 x the window),
+      // but other processes took half the CPU: the JVM used 0.8 of a processor. Handler time is
+      // 2.5 x the JVM's CPU time, yet the handlers did not wait for a call: they waited for the
+      // CPU, holding their carriers. At most 2 x the window of handler time fits on 2 carriers.
+      S s = new S().cpu(0.4);
+      assertThat(s.at(2, 1).handlersMostlyWait(2)).isFalse();
+      // Sixteen permits busy for the whole window on two carriers: they left them (blocking calls).
+      assertThat(s.at(16, 1).handlersMostlyWait(2)).isTrue();
+    }
+
+    @Test
     void aCpuBoundStageDoesNotGrowOnASaturatedCpu() {
       // Handler time about equal to the CPU time the JVM used: the handlers compute. Throughput
       // that wobbles upwards must not grow the permits while the CPU is saturated.

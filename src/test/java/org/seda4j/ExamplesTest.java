@@ -48,7 +48,7 @@ class ExamplesTest {
           List.of("100,000 readings in", "100,000 rows in table reading (16 sensors)", "batchSize"),
           "overload",
           List.of(
-              "answered 200/s",
+              "offered  answered 200  answered 503   waiting",
               "responseTime(p90 target 50.0 ms)",
               "query rejected: OVERLOADED=",
               "the run as a picture ("),
@@ -102,6 +102,9 @@ class ExamplesTest {
     for (String line : EXPECTED.getOrDefault(name, List.of())) {
       assertThat(output).as("output of %s", name).contains(line);
     }
+    if (name.equals("overload")) {
+      checkOverloadAccounts(output);
+    }
     // A picture an example wrote (Diagrams.svg of its history): an SVG with a box per stage.
     Matcher picture =
         Pattern.compile("as a picture \\(\\d+ snapshots\\): (\\S+\\.svg)").matcher(output);
@@ -116,6 +119,113 @@ class ExamplesTest {
         Files.deleteIfExists(svg);
       }
     }
+  }
+
+  private static final Pattern SECOND =
+      Pattern.compile(
+          "(?m)^\\s*(\\d+)s\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+\\d+\\.\\d ms\\s+\\d+\\s+responseTime");
+  private static final Pattern ACCOUNTED =
+      Pattern.compile(
+          "accounted: (\\d+) offered = (\\d+) answered 200 \\+ (\\d+) answered 503 \\+ (\\d+)"
+              + " unanswered; the query stage counted (\\d+) admitted \\+ (\\d+) rejected");
+  private static final Pattern VERDICT =
+      Pattern.compile("(?m)^VERDICT S3 (\\S+) (MET|MISSED) measured=(.*) target(\\S+)$");
+
+  /**
+   * overload.jsh measures scenario S3 and judges it: its figures must add up and its verdicts must
+   * follow from them. Whether the targets were met depends on the machine (a loaded one may miss
+   * them, and the example says so); the test checks that what it prints is computed.
+   */
+  private static void checkOverloadAccounts(String output) {
+    // A line a second: offered = answered 200 + answered 503 + waiting, seconds 1 to 11.
+    long[][] seconds = new long[12][];
+    Matcher line = SECOND.matcher(output);
+    int lines = 0;
+    while (line.find()) {
+      int second = Integer.parseInt(line.group(1));
+      assertThat(second).as("second of %s", line.group()).isBetween(1, 11);
+      long[] f = new long[4];
+      for (int i = 0; i < 4; i++) {
+        f[i] = Long.parseLong(line.group(i + 2));
+      }
+      assertThat(f[0])
+          .as("offered = 200 + 503 + waiting in: %s", line.group())
+          .isEqualTo(f[1] + f[2] + f[3]);
+      assertThat(f[0]).as("offered in %s", line.group()).isPositive();
+      seconds[second] = f;
+      lines++;
+    }
+    assertThat(lines).as("lines a second; output:%n%s", output).isEqualTo(11);
+    long offered = 0;
+    for (int s = 1; s <= 11; s++) {
+      assertThat(seconds[s]).as("the line of second %d", s).isNotNull();
+      offered += seconds[s][0];
+    }
+    // Every request accounted for, by the example and by the stage's own counts.
+    Matcher acc = ACCOUNTED.matcher(output);
+    assertThat(acc.find()).as("accounting line; output:%n%s", output).isTrue();
+    long total = Long.parseLong(acc.group(1));
+    long ok = Long.parseLong(acc.group(2));
+    long shed = Long.parseLong(acc.group(3));
+    long unanswered = Long.parseLong(acc.group(4));
+    assertThat(total).as("offered, all seconds").isEqualTo(offered);
+    assertThat(ok + shed + unanswered).as("answered or not").isEqualTo(total);
+    assertThat(unanswered).as("unanswered once the graph is idle").isZero();
+    assertThat(Long.parseLong(acc.group(5))).as("query admitted").isEqualTo(ok);
+    assertThat(Long.parseLong(acc.group(6))).as("query rejected").isEqualTo(shed);
+    // One verdict per S3 target, each following from its measurement.
+    Map<String, String[]> verdicts = new java.util.HashMap<>();
+    Matcher v = VERDICT.matcher(output);
+    while (v.find()) {
+      verdicts.put(v.group(1), new String[] {v.group(2), v.group(3), v.group(4)});
+    }
+    assertThat(verdicts)
+        .as("S3 verdicts; output:%n%s", output)
+        .containsOnlyKeys(
+            "no-rejection-in-first-phase",
+            "p90<=1.2*target-within-2s-of-step",
+            "no-rejection-within-2s-after-fall");
+    checkNoRejection(verdict(verdicts, "no-rejection-in-first-phase"), seconds, 1, 3);
+    checkNoRejection(verdict(verdicts, "no-rejection-within-2s-after-fall"), seconds, 9, 10);
+    String[] recovery = verdict(verdicts, "p90<=1.2*target-within-2s-of-step");
+    Matcher after = Pattern.compile("^(\\d+\\.\\d\\d) s after the step").matcher(recovery[1]);
+    if (after.find()) {
+      double s = Double.parseDouble(after.group(1));
+      assertThat(s).as("recovery: %s", recovery[1]).isBetween(0.0, 4.75);
+      assertThat(s * 4).as("recovery in 250 ms bins: %s", recovery[1]).isEqualTo(Math.rint(s * 4));
+      assertThat(recovery[0])
+          .as("verdict for %s", recovery[1])
+          .isEqualTo(s <= 2 ? "MET" : "MISSED");
+    } else {
+      assertThat(recovery[1]).startsWith("never");
+      assertThat(recovery[0]).isEqualTo("MISSED");
+    }
+    assertThat(recovery[2]).isEqualTo("<=2s");
+  }
+
+  private static String[] verdict(Map<String, String[]> verdicts, String target) {
+    return java.util.Objects.requireNonNull(verdicts.get(target), target);
+  }
+
+  /**
+   * A no-rejection verdict: MET exactly when it counted none, and its count within what the lines
+   * of seconds {@code from} to {@code to} (by arrival time) showed as 503 or still waiting.
+   */
+  private static void checkNoRejection(String[] verdict, long[][] seconds, int from, int to) {
+    Matcher m = Pattern.compile("^(\\d+) rejections").matcher(verdict[1]);
+    assertThat(m.find()).as("measured: %s", verdict[1]).isTrue();
+    long n = Long.parseLong(m.group(1));
+    assertThat(verdict[0]).as("verdict for %s", verdict[1]).isEqualTo(n == 0 ? "MET" : "MISSED");
+    assertThat(verdict[2]).isEqualTo("=0");
+    long shed = 0;
+    long waiting = 0;
+    for (int s = from; s <= to; s++) {
+      shed += seconds[s][2];
+      waiting += seconds[s][3];
+    }
+    assertThat(n)
+        .as("rejections of seconds %d-%d: %s", from, to, verdict[1])
+        .isBetween(shed, shed + waiting);
   }
 
   /**

@@ -91,15 +91,24 @@ final class HillClimbingConcurrency implements ConcurrencyController {
 
   /**
    * Whether the handlers spent the window mostly waiting rather than computing: their handler time
-   * is more than WAITING times the CPU time the whole JVM used (see above); false if the CPU use is
-   * unknown.
+   * is more than WAITING times the CPU time the whole JVM used (see above), and more than the
+   * carriers could hold (processors x the window); false if the CPU use is unknown.
+   *
+   * <p>The second part tells waiting for a blocking call from waiting for the CPU. A handler that
+   * computes holds its carrier, so computing handlers together account for at most processors x the
+   * window of handler time, however much of it they spent descheduled while other processes took
+   * the CPU (then the JVM's CPU time is a fraction of their handler time, and the first part alone
+   * took them for blocking calls: their workers stopped taking turns, and a stage beside them
+   * waited until their backlog ran dry). Only handlers that leave their carrier (block) can add up
+   * to more.
    */
   static boolean mostlyWaiting(ControllerSample s, int processors) {
     if (s.cpuLoad() < 0) {
       return false;
     }
     double cpuNanos = s.cpuLoad() * processors * s.elapsedNanos();
-    return s.busyNanos() > WAITING * cpuNanos;
+    return s.busyNanos() > WAITING * cpuNanos
+        && s.busyNanos() > (double) processors * s.elapsedNanos();
   }
 
   private ControllerDecision decideWithoutCpuNote(ControllerSample s) {
@@ -169,6 +178,11 @@ final class HillClimbingConcurrency implements ConcurrencyController {
     }
     double throughput = measurement.add(s, p, climber.slowStart());
     if (Double.isNaN(throughput)) {
+      // A saturated window too short to judge is part of the search it feeds: in slow start (or
+      // before the first one, which this measurement starts) the permits are about to be raised,
+      // so the throughput measured now is a lower bound. Said otherwise, a cold stage at 1 permit
+      // (the idle rule's floor) with 10 ms handlers, whose first windows hold 10 calls each, once
+      // told its admission controller that it had settled at 100/s, and the cold start was shed.
       return new ControllerDecision(
           p,
           String.format(
@@ -176,7 +190,7 @@ final class HillClimbingConcurrency implements ConcurrencyController {
               "hold permits %d: measuring (%d windows, too few handler calls to judge yet)",
               p,
               measurement.windows()),
-          climber.searching());
+          climber.slowStart());
     }
     return climber.step(p, throughput, mayGrow);
   }

@@ -243,6 +243,7 @@ final class ResponseTimeLimit<E>
       shares.update(s.nanoTime(), capacity);
     }
     if (Double.isNaN(capacity)) {
+      lastInSystem = s.inSystem(); // what a first backlog is seen to drain from
       setLimit(UNLIMITED);
       state = describe("no limit: the measured stages have not worked at capacity yet");
       return true;

@@ -220,6 +220,17 @@ class ResponseTimeLimitTest {
   }
 
   @Test
+  void aFirstBacklogThatDrainsIsNotCutEvenWithoutASearch() {
+    ResponseTimeLimit<Object> c = limitOf(Duration.ofMillis(50));
+    // Fixed permits never search: a burst arrives at a cold stage whose handlers are held up (a
+    // JVM compiling), so the window is not saturated, then the stage drains it at its capacity.
+    c.update(w().idle().rate(100).inSystem(90).sample());
+    c.update(w().rate(800).inSystem(80).sample());
+    assertThat(c.limit()).isEqualTo(Long.MAX_VALUE);
+    assertThat(c.toString()).contains("drains by itself").contains("80 in system, 90 before");
+  }
+
+  @Test
   void aColdStartBacklogThatDoesNotDrainIsCut() {
     ResponseTimeLimit<Object> c = limitOf(Duration.ofMillis(50));
     c.update(w().rate(400).inSystem(900).searching().sample());
