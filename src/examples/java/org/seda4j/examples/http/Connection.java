@@ -76,6 +76,9 @@ final class Connection {
   // connection's last 503 was written, for pacing the next one.
   private long lastShedNanos;
   private boolean shedBefore;
+  // The owning thread: whether the client's last request after a 503 came only once the
+  // Retry-After was over (it waits as it is told), so that the next look for it can wait as long.
+  private boolean waitsRetryAfter;
   private final Semaphore turn = new Semaphore(0);
   private final AtomicBoolean closed = new AtomicBoolean();
   // When the reader started waiting for the first byte of a head without a timer (an untimed idle
@@ -350,6 +353,25 @@ final class Connection {
    */
   long nanosUntilNextShed(long paceNanos, long nowNanos) {
     return shedBefore ? Math.max(0, lastShedNanos + paceNanos - nowNanos) : 0;
+  }
+
+  /**
+   * Records how the client asked again after its last 503. The owning thread only.
+   *
+   * @param waited true if its request came only once the Retry-After was over, false if sooner
+   */
+  void askedAgain(boolean waited) {
+    waitsRetryAfter = waited;
+  }
+
+  /**
+   * Whether the client's last request after a 503 came only once the Retry-After was over. The
+   * owning thread only.
+   *
+   * @return true if it waits as it is told
+   */
+  boolean waitsRetryAfter() {
+    return waitsRetryAfter;
   }
 
   /**

@@ -5,16 +5,18 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Holds threads until their time has come and releases them in batches: one platform thread ticks
- * while some are held and, at each tick, unparks every thread whose time has passed. So a thousand
- * held threads due within one tick cost one timer wake-up, not a thousand (a virtual thread's timed
- * park schedules a timer of its own, and each one that fires wakes a thread to run it). A thread is
- * released at the first tick at or after its time: late by at most one tick, never early. When
- * nothing is held the pacer's thread parks without a timer.
+ * Holds threads until their time has come and releases them in batches: one platform thread wakes
+ * when the earliest held thread is due, but at most once a tick, and unparks every thread whose
+ * time has passed. So a thousand held threads due within one tick cost one timer wake-up, not a
+ * thousand (a virtual thread's timed park schedules a timer of its own, and each one that fires
+ * wakes a thread to run it), and nothing held for a second costs no wake-ups in between. A thread
+ * is released late by at most one tick, never early. When nothing is held the pacer's thread parks
+ * without a timer.
  *
  * <p>Used by {@link StagedHttpServer} to pace the 503s of a connection ({@link
  * ServerConfig.Wakeups#BATCHED}).
@@ -55,7 +57,11 @@ final class Pacer implements AutoCloseable {
       new PriorityQueue<>(Comparator.comparingLong((Due d) -> d.dueNanos));
   // Guarded by lock: the ticking thread parked without a timer, to be unparked by the next hold.
   private boolean parkedIdle;
+  // Guarded by lock: when the ticking thread, parked, will look next (System.nanoTime()).
+  private long nextLookNanos;
   private volatile boolean closed;
+  // How often the ticking thread has looked for due actions.
+  private final AtomicLong looks = new AtomicLong();
   private final Thread ticker;
 
   /**
@@ -84,10 +90,10 @@ final class Pacer implements AutoCloseable {
   }
 
   /**
-   * Parks the calling thread until an action released it: at the first tick at or after {@code
-   * dueNanos}, the pacer runs the action that {@code decide} made of the thread's release, which
-   * may release it, or leave it to another action it schedules ({@link #at}). Returns at once if
-   * the pacer closes or the thread is interrupted (the interrupt stays set).
+   * Parks the calling thread until an action released it: no sooner than {@code dueNanos} and at
+   * most a tick after, the pacer runs the action that {@code decide} made of the thread's release,
+   * which may release it, or leave it to another action it schedules ({@link #at}). Returns at once
+   * if the pacer closes or the thread is interrupted (the interrupt stays set).
    *
    * @param dueNanos when the action runs
    * @param decide makes the action from the release
@@ -101,9 +107,9 @@ final class Pacer implements AutoCloseable {
   }
 
   /**
-   * Runs an action on the pacer's thread at the first tick at or after {@code dueNanos}, or on the
-   * thread that closes the pacer if it closes first (at once if it is closed already). The action
-   * must be short and must not block for long: the pacer's other actions wait for it.
+   * Runs an action on the pacer's thread no sooner than {@code dueNanos} and at most a tick after,
+   * or on the thread that closes the pacer if it closes first (at once if it is closed already).
+   * The action must be short and must not block for long: the pacer's other actions wait for it.
    *
    * @param dueNanos when ({@link System#nanoTime()})
    * @param action what
@@ -116,8 +122,12 @@ final class Pacer implements AutoCloseable {
       if (!closed) {
         held.add(new Due(dueNanos, action));
         added = true;
-        wake = parkedIdle;
+        // Woken only if it would otherwise look more than a tick after this action's time.
+        wake = parkedIdle || nextLookNanos - dueNanos > tickNanos;
         parkedIdle = false;
+        if (wake) {
+          nextLookNanos = dueNanos;
+        }
       }
     } finally {
       lock.unlock();
@@ -132,6 +142,7 @@ final class Pacer implements AutoCloseable {
   private void tick() {
     List<Due> ready = new ArrayList<>();
     while (!closed) {
+      looks.incrementAndGet();
       lock.lock();
       try {
         long now = System.nanoTime();
@@ -143,19 +154,34 @@ final class Pacer implements AutoCloseable {
       }
       release(ready); // an action may add another: looked at only now
       boolean empty;
+      long sleep;
       lock.lock();
       try {
         empty = held.isEmpty();
         parkedIdle = empty;
+        long now = System.nanoTime();
+        // Until the next action is due, but a tick at least: the actions due within a tick of each
+        // other run in one wake-up.
+        sleep = empty ? 0 : Math.max(tickNanos, held.element().dueNanos - now);
+        nextLookNanos = now + sleep;
       } finally {
         lock.unlock();
       }
       if (empty) {
         LockSupport.park(this); // until the next hold (or close); a spurious return just loops
       } else {
-        LockSupport.parkNanos(this, tickNanos);
+        LockSupport.parkNanos(this, sleep);
       }
     }
+  }
+
+  /**
+   * How often the pacer's thread has woken to look for due actions, for tests.
+   *
+   * @return the looks so far
+   */
+  long looks() {
+    return looks.get();
   }
 
   private static void release(List<Due> ready) {

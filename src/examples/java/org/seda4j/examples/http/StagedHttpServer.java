@@ -628,7 +628,10 @@ public final class StagedHttpServer implements ExampleServer {
         return;
       }
       stats.answered(503);
-      p.at(written + PACER_TICK.toNanos(), () -> probeHandedOff(c, written, paced, 0, p));
+      // A client that waited its Retry-After after its last 503 is looked for when this one's is
+      // over, not at the next tick: looks that find nothing cost a system call each.
+      int look = !paced && c.waitsRetryAfter() ? LOOK_AFTER_RETRY_AFTER : 0;
+      p.at(written + lookDelay(look), () -> probeHandedOff(c, written, paced, look, p));
     } catch (RuntimeException e) {
       LOG.warn("the pacer failed on {}: {}", c, e.toString());
       c.close();
@@ -646,7 +649,9 @@ public final class StagedHttpServer implements ExampleServer {
    * the client did not ask again at once before (its 503 was not held), it may be slow, or waiting
    * its Retry-After: looks again {@link #SLOW_CLIENT_TICKS} ticks after the 503, then a Retry-After
    * and a tick after it. Else the reader takes the connection back and waits on the socket, as
-   * after any response.
+   * after any response. A client whose request came at that last look waits its Retry-After, so
+   * after its next 503 only that look is made ({@link #lookDelay}): should it ask sooner after all,
+   * its request is read when the Retry-After it was sent is over.
    */
   private void probeHandedOff(Connection c, long written, boolean paced, int look, Pacer p) {
     try {
@@ -662,21 +667,17 @@ public final class StagedHttpServer implements ExampleServer {
         return;
       }
       if (next == null) {
-        if (!c.hasBufferedInput() && !paced && look < 2) {
+        if (!c.hasBufferedInput() && !paced && look < LOOK_AFTER_RETRY_AFTER) {
           // Nothing there: the client may be slow (a busy machine), or waiting its Retry-After.
           // Look again a few ticks later, then when the Retry-After is over.
-          long again =
-              written
-                  + (look == 0
-                      ? SLOW_CLIENT_TICKS * PACER_TICK.toNanos()
-                      : RETRY_AFTER.toNanos() + PACER_TICK.toNanos());
-          p.at(again, () -> probeHandedOff(c, written, false, look + 1, p));
+          p.at(written + lookDelay(look + 1), () -> probeHandedOff(c, written, false, look + 1, p));
         } else {
           // A head not complete yet, or too large, or still nothing: the reader's business.
           c.handBack(READ_ON);
         }
         return;
       }
+      c.askedAgain(look == LOOK_AFTER_RETRY_AFTER);
       String head = next.text();
       stats.received();
       Received received = new Received(new Exchange(c, System.nanoTime()), head);
@@ -703,6 +704,25 @@ public final class StagedHttpServer implements ExampleServer {
       LOG.warn("the pacer failed on {}: {}", c, e.toString());
       c.handBack(READ_ON);
     }
+  }
+
+  /**
+   * The last of the pacer's looks for the next request after a 503: when its Retry-After is over.
+   */
+  private static final int LOOK_AFTER_RETRY_AFTER = 2;
+
+  /**
+   * When the pacer looks for the next request after a 503 ({@link
+   * ServerConfig.Wakeups#HANDED_OFF}), after the 503: look 0 a tick later (a client that asks at
+   * once), 1 after {@link #SLOW_CLIENT_TICKS} ticks (one that asks at once on a busy machine),
+   * {@link #LOOK_AFTER_RETRY_AFTER} a tick after the Retry-After (one that waits it).
+   */
+  private static long lookDelay(int look) {
+    return switch (look) {
+      case 0 -> PACER_TICK.toNanos();
+      case 1 -> SLOW_CLIENT_TICKS * PACER_TICK.toNanos();
+      default -> RETRY_AFTER.toNanos() + PACER_TICK.toNanos();
+    };
   }
 
   /**

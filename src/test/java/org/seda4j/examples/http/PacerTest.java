@@ -59,4 +59,23 @@ class PacerTest {
     pacer.holdUntil(start + Duration.ofMinutes(10).toNanos());
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
   }
+
+  @Test
+  void whileItsActionsAreDueLaterThanATickThePacerSleepsUntilTheFirstIsDue() throws Exception {
+    List<String> ran = new CopyOnWriteArrayList<>();
+    try (Pacer pacer = new Pacer("test-pacer", Duration.ofMillis(10))) {
+      // Given an action due in 600 ms (60 ticks) ...
+      long start = System.nanoTime();
+      long looksBefore = pacer.looks();
+      pacer.at(start + Duration.ofMillis(600).toNanos(), () -> ran.add("late"));
+      // ... when one due sooner is added, the pacer wakes for it: it runs long before the first ...
+      pacer.at(start + Duration.ofMillis(100).toNanos(), () -> ran.add("soon"));
+      await().atMost(Duration.ofMillis(450)).until(() -> ran.contains("soon"));
+      assertThat(ran).containsExactly("soon");
+      await().atMost(Duration.ofSeconds(5)).until(() -> ran.size() == 2);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(600));
+      // ... and it looked a few times, not once a tick for 600 ms.
+      assertThat(pacer.looks() - looksBefore).isLessThan(10);
+    }
+  }
 }

@@ -419,6 +419,51 @@ class SheddingTest {
   }
 
   @Test
+  void aClientThatWaitedItsRetryAfterIsNextLookedForWhenItsRetryAfterIsOver() throws Exception {
+    Duration pace = Duration.ofSeconds(1);
+    Semaphore gate = new Semaphore(0);
+    try (StagedHttpServer server =
+            StagedHttpServer.start(stuckServer(gate, pace, Wakeups.HANDED_OFF));
+        ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+      try {
+        fillUntilShedding(server, clients);
+        try (RawClient c = new RawClient(server.port())) {
+          // Given a client that waited its Retry-After after a 503 before it asked again ...
+          assertThat(c.exchange(RawClient.get("/files/1k.txt")).status()).isEqualTo(503);
+          // (the behaviour under test: a client that waits about as long as it is told)
+          Thread.sleep(pace.minusMillis(200));
+          assertThat(c.exchange(RawClient.get("/files/1k.txt")).status()).isEqualTo(503);
+          // ... when it asks again at once after its next 503 ...
+          long received = server.counters().received();
+          long asked = System.nanoTime();
+          c.send(RawClient.get("/files/1k.txt"));
+          // ... its request is left in the socket until that 503's Retry-After is over ...
+          await()
+              .during(pace.dividedBy(2))
+              .atMost(pace)
+              .pollInterval(Duration.ofMillis(20))
+              .until(() -> server.counters().received() == received);
+          // ... and read then, and answered.
+          await()
+              .atMost(pace.multipliedBy(3))
+              .pollInterval(Duration.ofMillis(5))
+              .until(() -> server.counters().received() == received + 1);
+          assertThat(Duration.ofNanos(System.nanoTime() - asked))
+              .isLessThan(pace.plus(StagedHttpServer.PACER_TICK.multipliedBy(20)));
+          assertThat(c.read().status()).isEqualTo(503);
+        }
+      } finally {
+        gate.release(CLIENTS);
+      }
+      await().until(() -> server.graph().awaitIdle(Duration.ofSeconds(1)));
+      await().until(() -> server.counters().inProgress() == 0);
+      ServerStats.Counters c = server.counters();
+      assertThat(c.answered()).isEqualTo(c.received());
+      assertThat(c.status(503)).isEqualTo(c.shed());
+    }
+  }
+
+  @Test
   void aHandedOffConnectionIsServedAsSoonAsOneOfItsRequestsIsAdmitted() throws Exception {
     Semaphore gate = new Semaphore(0);
     try (StagedHttpServer server =
