@@ -24,40 +24,9 @@ class AdmissionControllersTest {
   private static final long MS = 1_000_000L;
   private static final long SECOND = 1_000_000_000L;
 
-  /** A sink whose time and queue length the test sets. */
-  private static final class FakeSink implements AdmissionContext {
-    long now = 1_000 * SECOND;
-    int queued;
-
-    @Override
-    public String stageName() {
-      return "s";
-    }
-
-    @Override
-    public int queued() {
-      return queued;
-    }
-
-    @Override
-    public long inSystem() {
-      return queued;
-    }
-
-    @Override
-    public int capacity() {
-      return 1000;
-    }
-
-    @Override
-    public long nanoTime() {
-      return now;
-    }
-  }
-
   /** How many of {@code n} events offered evenly over {@code nanos} the controller admits. */
   private static <E> int admittedOver(
-      AdmissionController<E> c, E event, FakeSink sink, int n, long nanos) {
+      AdmissionController<E> c, E event, FakeAdmissionContext sink, int n, long nanos) {
     int ok = 0;
     for (int i = 0; i < n; i++) {
       sink.now += nanos / n;
@@ -81,7 +50,7 @@ class AdmissionControllersTest {
     @Test
     void burstThenRate() {
       AdmissionController<Object> c = AdmissionController.tokenBucket(10, 5);
-      FakeSink sink = new FakeSink();
+      FakeAdmissionContext sink = new FakeAdmissionContext("s", 1000, 1_000 * SECOND);
       int burst = 0;
       for (int i = 0; i < 20; i++) {
         if (c.admit("e", sink)) {
@@ -101,7 +70,7 @@ class AdmissionControllersTest {
     @Test
     void quietPeriodRefillsAtMostTheBurst() {
       AdmissionController<Object> c = AdmissionController.tokenBucket(100, 3);
-      FakeSink sink = new FakeSink();
+      FakeAdmissionContext sink = new FakeAdmissionContext("s", 1000, 1_000 * SECOND);
       sink.now += 60 * SECOND;
       int n = 0;
       while (c.admit("e", sink)) {
@@ -113,7 +82,9 @@ class AdmissionControllersTest {
     @Test
     void concurrentProducersNeverTakeMoreThanTheBucketHolds() throws InterruptedException {
       AdmissionController<Object> c = AdmissionController.tokenBucket(1, 1000);
-      FakeSink sink = new FakeSink(); // the clock stands still: exactly 1000 tokens
+      FakeAdmissionContext sink =
+          new FakeAdmissionContext(
+              "s", 1000, 1_000 * SECOND); // the clock stands still: exactly 1000 tokens
       AtomicInteger passed = new AtomicInteger();
       CountDownLatch start = new CountDownLatch(1);
       List<Thread> threads = new ArrayList<>();
@@ -175,10 +146,10 @@ class AdmissionControllersTest {
   @Test
   void queueThresholdRefusesFromTheThreshold() {
     AdmissionController<Object> c = AdmissionController.queueThreshold(3);
-    FakeSink sink = new FakeSink();
-    sink.queued = 2;
+    FakeAdmissionContext sink = new FakeAdmissionContext("s", 1000, 1_000 * SECOND);
+    sink.inSystem = 2;
     assertThat(c.admit("e", sink)).isTrue();
-    sink.queued = 3;
+    sink.inSystem = 3;
     assertThat(c.admit("e", sink)).isFalse();
     assertThat(c.rejectionReason()).isEqualTo(RejectionReason.OVERLOADED);
     assertThatThrownBy(() -> AdmissionController.queueThreshold(0))
@@ -195,7 +166,7 @@ class AdmissionControllersTest {
     final Duration target = Duration.ofMillis(50);
     final long t = 50 * MS;
     final double band = 60 * MS; // 1.2 x target
-    final FakeSink sink = new FakeSink();
+    final FakeAdmissionContext sink = new FakeAdmissionContext("s", 1000, 1_000 * SECOND);
 
     ResponseTimeAdmission<Object> controller() {
       return (ResponseTimeAdmission<Object>)
@@ -447,7 +418,7 @@ class AdmissionControllersTest {
   class Multiclass {
     final long t = 50 * MS;
     final long slow = 60 * MS + 1; // just above the band: a cut divides by the factor (2)
-    final FakeSink sink = new FakeSink();
+    final FakeAdmissionContext sink = new FakeAdmissionContext("s", 1000, 1_000 * SECOND);
 
     /** Events are their own priority. */
     ResponseTimeAdmission<Integer> controller(int priorities) {

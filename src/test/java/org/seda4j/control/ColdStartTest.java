@@ -23,37 +23,6 @@ class ColdStartTest {
   private static final int CALLS_PER_CONNECTION = 10; // in a window: 10 ms a call
   private static final int ARRIVALS = 40; // in a window: 400/s
 
-  /** A sink whose in-system count the model sets before each offer. */
-  private static final class Sink implements AdmissionContext {
-    long now;
-    long inSystem;
-
-    @Override
-    public String stageName() {
-      return "query";
-    }
-
-    @Override
-    public int queued() {
-      return (int) inSystem;
-    }
-
-    @Override
-    public long inSystem() {
-      return inSystem;
-    }
-
-    @Override
-    public int capacity() {
-      return 1024;
-    }
-
-    @Override
-    public long nanoTime() {
-      return now;
-    }
-  }
-
   /** What the model saw: refusals, the permits and the decisions, window by window. */
   private record Run(long refused, int permits, List<String> decisions) {}
 
@@ -67,7 +36,7 @@ class ColdStartTest {
     HillClimbingConcurrency concurrency = new HillClimbingConcurrency(1, 16_384, 2);
     ResponseTimeLimit<Object> admission =
         (ResponseTimeLimit<Object>) AdmissionController.responseTime(Duration.ofMillis(50));
-    Sink sink = new Sink();
+    FakeAdmissionContext sink = new FakeAdmissionContext("query", 1024, 0);
     int p = permits;
     long inSystem = 0;
     long refused = 0;

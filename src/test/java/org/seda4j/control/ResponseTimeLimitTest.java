@@ -20,37 +20,6 @@ class ResponseTimeLimitTest {
   private static final long MS = 1_000_000L;
   private static final long WINDOW = 100 * MS;
 
-  /** A sink whose time and in-system count the test sets. */
-  private static final class Sink implements AdmissionContext {
-    long now = 1_000_000 * MS;
-    long inSystem;
-
-    @Override
-    public String stageName() {
-      return "s";
-    }
-
-    @Override
-    public int queued() {
-      return (int) inSystem;
-    }
-
-    @Override
-    public long inSystem() {
-      return inSystem;
-    }
-
-    @Override
-    public int capacity() {
-      return 10_000;
-    }
-
-    @Override
-    public long nanoTime() {
-      return now;
-    }
-  }
-
   /** One 100 ms window of samples, built fluently. */
   private final class W {
     long responses = 80; // 800/s
@@ -109,7 +78,7 @@ class ResponseTimeLimitTest {
     }
   }
 
-  private final Sink sink = new Sink();
+  private final FakeAdmissionContext sink = new FakeAdmissionContext("s", 10_000, 1_000_000 * MS);
 
   private static ResponseTimeLimit<Object> limitOf(Duration target) {
     return (ResponseTimeLimit<Object>) AdmissionController.responseTime(target);
@@ -455,7 +424,7 @@ class ResponseTimeLimitTest {
    * later. Measured over ticks 1,000 to 3,000.
    */
   private ClosedLoop closedLoop(boolean fairness, int clients, int retryTicks, int spreadTicks) {
-    Sink clock = new Sink();
+    FakeAdmissionContext clock = new FakeAdmissionContext("s", 10_000, 1_000_000 * MS);
     Duration target = Duration.ofMillis(20); // 1,000/s x 20 ms: a limit of 20 in the system
     ResponseTimeLimit<Req> c =
         fairness ? fair(target) : new ResponseTimeLimit<Req>(target, null, null);
@@ -502,7 +471,7 @@ class ResponseTimeLimitTest {
   }
 
   /** A window of the simulated service: 100 responses (1,000/s), p90 just under the target. */
-  private static AdmissionSample window(Sink clock, int inSystem) {
+  private static AdmissionSample window(FakeAdmissionContext clock, int inSystem) {
     Latency l = new Latency(100, 10 * MS, 18 * MS, 19 * MS, 20 * MS);
     return new AdmissionSample(
         clock.now, WINDOW, l, List.of(l), 100, 1, 0, 10_000, MS, inSystem, true, false);
