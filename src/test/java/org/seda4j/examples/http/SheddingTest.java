@@ -276,11 +276,7 @@ class SheddingTest {
       } finally {
         gate.release(CLIENTS);
       }
-      await().until(() -> server.graph().awaitIdle(Duration.ofSeconds(1)));
-      await().until(() -> server.counters().inProgress() == 0);
-      ServerStats.Counters c = server.counters();
-      assertThat(c.answered()).isEqualTo(c.received());
-      assertThat(c.status(503)).isEqualTo(c.shed());
+      ServerStats.Counters c = awaitBooksBalanced(server);
       // Held: the request sent at once after the first 503, and the one sent at once after the
       // polite one's; not the polite one itself.
       assertThat(c.paced()).isEqualTo(2);
@@ -368,11 +364,7 @@ class SheddingTest {
       } finally {
         gate.release(CLIENTS);
       }
-      await().until(() -> server.graph().awaitIdle(Duration.ofSeconds(1)));
-      await().until(() -> server.counters().inProgress() == 0);
-      ServerStats.Counters c = server.counters();
-      assertThat(c.answered()).isEqualTo(c.received());
-      assertThat(c.status(503)).isEqualTo(c.shed());
+      awaitBooksBalanced(server);
     }
   }
 
@@ -410,11 +402,7 @@ class SheddingTest {
       } finally {
         gate.release(CLIENTS);
       }
-      await().until(() -> server.graph().awaitIdle(Duration.ofSeconds(1)));
-      await().until(() -> server.counters().inProgress() == 0);
-      ServerStats.Counters c = server.counters();
-      assertThat(c.answered()).isEqualTo(c.received());
-      assertThat(c.status(503)).isEqualTo(c.shed());
+      awaitBooksBalanced(server);
     }
   }
 
@@ -455,11 +443,7 @@ class SheddingTest {
       } finally {
         gate.release(CLIENTS);
       }
-      await().until(() -> server.graph().awaitIdle(Duration.ofSeconds(1)));
-      await().until(() -> server.counters().inProgress() == 0);
-      ServerStats.Counters c = server.counters();
-      assertThat(c.answered()).isEqualTo(c.received());
-      assertThat(c.status(503)).isEqualTo(c.shed());
+      awaitBooksBalanced(server);
     }
   }
 
@@ -490,11 +474,7 @@ class SheddingTest {
       } finally {
         gate.release(CLIENTS);
       }
-      await().until(() -> server.graph().awaitIdle(Duration.ofSeconds(1)));
-      await().until(() -> server.counters().inProgress() == 0);
-      ServerStats.Counters c = server.counters();
-      assertThat(c.answered()).isEqualTo(c.received());
-      assertThat(c.status(503)).isEqualTo(c.shed());
+      ServerStats.Counters c = awaitBooksBalanced(server);
       assertThat(c.abandoned()).isZero();
     }
   }
@@ -535,5 +515,18 @@ class SheddingTest {
               });
     }
     assertThat(server.admissionStage().snapshot().counts().rejected()).isPositive();
+  }
+
+  /**
+   * Waits until the server is idle with no request in progress, then checks its books: every
+   * request received was answered, and every 503 was a shed request. Returns the counters.
+   */
+  private static ServerStats.Counters awaitBooksBalanced(StagedHttpServer server) {
+    await().until(() -> server.graph().awaitIdle(Duration.ofSeconds(1)));
+    await().until(() -> server.counters().inProgress() == 0);
+    ServerStats.Counters c = server.counters();
+    assertThat(c.answered()).isEqualTo(c.received());
+    assertThat(c.status(503)).isEqualTo(c.shed());
+    return c;
   }
 }
