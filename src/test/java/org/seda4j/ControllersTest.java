@@ -510,6 +510,24 @@ class ControllersTest {
     }
 
     @Test
+    void aBatchSizeStepIsJudgedOnAsManyBatchesAsAProbeEvenInSlowStart() {
+      // Slow start doubles the batch while a doubling buys 5%. Judged on a window of 20 batches
+      // (one batch more or less is 5%), a doubling that bought 9% could measure under 5% and end
+      // the search a step short: the step is judged once its windows hold 48 batches.
+      BatchController b = BatchController.adaptive(1024);
+      S s = new S().batchHandler();
+      int batch = 256;
+      s.tput(20.0 * batch / 0.1); // 20 batches a window
+      ControllerDecision first = b.decide(s.at(4, batch));
+      assertThat(first.value()).isEqualTo(batch);
+      assertThat(first.reason()).contains("measuring");
+      assertThat(b.decide(s.at(4, batch)).value()).isEqualTo(batch);
+      ControllerDecision third = b.decide(s.at(4, batch)); // 60 batches: judged
+      assertThat(third.value()).isEqualTo(2 * batch);
+      assertThat(third.searching()).isTrue();
+    }
+
+    @Test
     void aBatchHandlerSaysItIsSearchingWhileItDoublesItsBatch() {
       BatchController b = BatchController.adaptive(1024);
       S s = new S().batchHandler();

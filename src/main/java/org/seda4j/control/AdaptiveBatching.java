@@ -58,12 +58,15 @@ final class AdaptiveBatching implements BatchController {
       return new ControllerDecision(b, "hold batchSize " + b + ": no backlog");
     }
     quietWindows = 0;
-    double throughput = measurement.add(s, b, climber.slowStart());
+    // Every step of the batch size looks for GAIN (5%), slow start included: judged as finely.
+    double throughput = measurement.add(s, b, false);
     if (Double.isNaN(throughput)) {
+      // Part of the search it feeds (slow start, or before the first judgement): the permits wait
+      // for it, as they do for the batch size's steps.
       return new ControllerDecision(
           b,
           "hold batchSize " + b + ": measuring (too few batches to judge yet)",
-          climber.searching());
+          climber.slowStart());
     }
     return climber.step(b, throughput, true);
   }
