@@ -8,10 +8,9 @@ package org.seda4j.control;
  * while the stage is saturated, until they hold enough invocations (or MAX_WINDOWS windows, for
  * very slow handlers); the climber is fed their total. Enough is SEARCH_BATCHES for a step that must
  * buy a quarter (the permits' slow start: a few percent of noise cannot fake that), and
- * STEADY_BATCHES for one that looks for 5% (every probe, and every step of the batch size, whose
- * slow start goes on while a doubling buys 5%: judged on 12 batches, the doubling from 256 to 512
- * rows of a four-connection resource, +9%, measured under 5% now and then and the search ended a
- * step short). A stage with thousands of invocations a window is judged every window.
+ * STEADY_BATCHES for one that looks for a few percent (every probe, and every step of the batch
+ * size, whose slow start goes on while a doubling buys 2%: on 12 batches, one batch more or less is
+ * 8%). A stage with thousands of invocations a window is judged every window.
  *
  * Sampler thread only (one instance per controller).
  */
