@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.function.IntToDoubleFunction;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.seda4j.control.BatchController;
@@ -507,6 +508,43 @@ class ControllersTest {
       batch = d.value();
       assertThat(batch).isEqualTo(1024);
       assertThat(d.searching()).isFalse();
+    }
+
+    @Test
+    void aResourceWithAFixedAndAPerRowCostGetsBatchesPastItsKnee() {
+      // Four connections, 1 ms + 20 us per row a call: each doubling buys less (+9% from 256 to
+      // 512 rows, +4.5% from 512 to 1,024). A batch costs no resource: the search goes on while a
+      // doubling buys more than 2%, to the largest batch, not the first that buys under 5%. Then
+      // the probes down keep a smaller batch only within 3% of the peak: not 3% more per probe.
+      BatchController b = BatchController.adaptive(1024);
+      S s = new S().batchHandler();
+      IntToDoubleFunction tput = n -> 4 * n / (0.001 + n * 0.000_020);
+      int batch = 1;
+      int largest = 1;
+      for (int window = 0; window < 300; window++) {
+        batch = b.decide(s.tput(tput.applyAsDouble(batch)).at(4, batch)).value();
+        largest = Math.max(largest, batch);
+      }
+      assertThat(largest).isEqualTo(1024);
+      assertThat(tput.applyAsDouble(batch)).isGreaterThanOrEqualTo(0.97 * tput.applyAsDouble(1024));
+    }
+
+    @Test
+    void aBatchSizeStepIsJudgedOnAsManyBatchesAsAProbeEvenInSlowStart() {
+      // Slow start doubles the batch while a doubling buys 5%. Judged on a window of 20 batches
+      // (one batch more or less is 5%), a doubling that bought 9% could measure under 5% and end
+      // the search a step short: the step is judged once its windows hold 48 batches.
+      BatchController b = BatchController.adaptive(1024);
+      S s = new S().batchHandler();
+      int batch = 256;
+      s.tput(20.0 * batch / 0.1); // 20 batches a window
+      ControllerDecision first = b.decide(s.at(4, batch));
+      assertThat(first.value()).isEqualTo(batch);
+      assertThat(first.reason()).contains("measuring");
+      assertThat(b.decide(s.at(4, batch)).value()).isEqualTo(batch);
+      ControllerDecision third = b.decide(s.at(4, batch)); // 60 batches: judged
+      assertThat(third.value()).isEqualTo(2 * batch);
+      assertThat(third.searching()).isTrue();
     }
 
     @Test

@@ -38,7 +38,8 @@ final class AdaptiveBatching implements BatchController {
    */
   AdaptiveBatching(int max) {
     Bounds.check("batchSize", 1, max);
-    this.climber = new HillClimber("batchSize", 1, max, HillClimber.GAIN);
+    this.climber =
+        new HillClimber("batchSize", 1, max, HillClimber.BATCH_GAIN, HillClimber.BATCH_GAIN);
   }
 
   @Override
@@ -58,12 +59,15 @@ final class AdaptiveBatching implements BatchController {
       return new ControllerDecision(b, "hold batchSize " + b + ": no backlog");
     }
     quietWindows = 0;
-    double throughput = measurement.add(s, b, climber.slowStart());
+    // Every step of the batch size looks for BATCH_GAIN, slow start included: judged as finely.
+    double throughput = measurement.add(s, b, false);
     if (Double.isNaN(throughput)) {
+      // Part of the search it feeds (slow start, or before the first judgement): the permits wait
+      // for it, as they do for the batch size's steps.
       return new ControllerDecision(
           b,
           "hold batchSize " + b + ": measuring (too few batches to judge yet)",
-          climber.searching());
+          climber.slowStart());
     }
     return climber.step(b, throughput, true);
   }

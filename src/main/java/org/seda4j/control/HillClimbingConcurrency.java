@@ -51,7 +51,8 @@ final class HillClimbingConcurrency implements ConcurrencyController {
   /** Creates the controller for a machine of {@code processors} processors (tests). */
   HillClimbingConcurrency(int min, int max, int processors) {
     Bounds.check("permits", min, max);
-    this.climber = new HillClimber("permits", min, max, HillClimber.SLOW_START_GAIN);
+    this.climber =
+        new HillClimber("permits", min, max, HillClimber.GAIN, HillClimber.SLOW_START_GAIN);
     this.processors = Math.max(1, processors);
   }
 

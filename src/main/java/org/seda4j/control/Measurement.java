@@ -6,10 +6,11 @@ package org.seda4j.control;
  * batches of 20 ms on four connections, about 18 a window, one batch more or less is 5%, as much
  * as the gain a hill climber looks for. So windows are added up, at the same setting and only
  * while the stage is saturated, until they hold enough invocations (or MAX_WINDOWS windows, for
- * very slow handlers); the climber is fed their total. Enough is SEARCH_BATCHES during slow start,
- * whose steps must buy a quarter (a few percent of noise cannot fake that), and STEADY_BATCHES for
- * the probes, which look for 5%. A stage with thousands of invocations a window is judged every
- * window.
+ * very slow handlers); the climber is fed their total. Enough is SEARCH_BATCHES for a step that must
+ * buy a quarter (the permits' slow start: a few percent of noise cannot fake that), and
+ * STEADY_BATCHES for one that looks for a few percent (every probe, and every step of the batch
+ * size, whose slow start goes on while a doubling buys 2%: on 12 batches, one batch more or less is
+ * 8%). A stage with thousands of invocations a window is judged every window.
  *
  * Sampler thread only (one instance per controller).
  */
@@ -29,7 +30,7 @@ final class Measurement {
   /**
    * Adds a saturated window of {@code s} at {@code value} (its permits or batch size); returns the
    * throughput over the windows added since the last result, or NaN while they are too few to judge
-   * ({@code searching}: for a slow-start step).
+   * ({@code coarse}: for a step that must buy a quarter, judged on fewer invocations).
    *
    * <p>The throughput is never more than the permits can do at the measured handler time per event
    * (Little's law: permits / time per event). A window can count more: completions that were held
@@ -37,7 +38,7 @@ final class Measurement {
    * once) land in the next window; judging a step on such a burst once took a stage back to two
    * permits.
    */
-  double add(ControllerSample s, int value, boolean searching) {
+  double add(ControllerSample s, int value, boolean coarse) {
     if (value != setting) {
       clear();
       setting = value;
@@ -47,7 +48,7 @@ final class Measurement {
     elapsedNanos += s.elapsedNanos();
     busyNanos += s.busyNanos();
     windows++;
-    if (batches < (searching ? SEARCH_BATCHES : STEADY_BATCHES) && windows < MAX_WINDOWS) {
+    if (batches < (coarse ? SEARCH_BATCHES : STEADY_BATCHES) && windows < MAX_WINDOWS) {
       return Double.NaN;
     }
     double throughput = completions * 1e9 / elapsedNanos;

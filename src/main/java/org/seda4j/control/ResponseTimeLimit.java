@@ -59,7 +59,14 @@ import org.seda4j.spi.Refusal;
  * equally between the keys that offer events (KeyShares: a token bucket per key, refilled at
  * capacity / active keys per second, banking up to 2 s of it): a key that used its share is
  * shed however soon it comes back; while the system holds under a tenth of L every event is
- * admitted (charged all the same), so the stages never run dry for the sake of fairness. A key
+ * admitted (charged all the same), so the stages never run dry for the sake of fairness. The shares
+ * are in force only while the limit is near: after QUIET_WINDOWS windows in which the system held
+ * under a tenth of L (at the window's end) and the limit refused nothing, no key is refused for
+ * its share (its offers still make it active) until a window ends with the system at a tenth of L
+ * or more, or the limit refuses. Without that, a drop in clients was taken for overload: keys
+ * that left count as active for a while (so that a client waiting out its Retry-After keeps its
+ * share), the share of each key still there is a fraction of what it asks, and keys of a nearly
+ * empty system ran out of credit and were shed. A key
  * function that throws or returns null refuses that event alone (REFUSED, naming the cause).
  *
  * Threads: admit/screen on producers' threads (two volatile reads, plus a map lookup and one
@@ -81,6 +88,7 @@ final class ResponseTimeLimit<E>
   static final double STARVED = 0.8;
   static final double FORGET_STARVED = 0.99;
   static final int STEADY_WINDOWS = 3;
+  static final int QUIET_WINDOWS = 2;
   private static final long UNLIMITED = Long.MAX_VALUE;
 
   private final long targetNanos;
@@ -91,6 +99,7 @@ final class ResponseTimeLimit<E>
   private final Refusal overShare;
 
   private volatile long limit = UNLIMITED;
+  private volatile boolean sharesInForce = true;
   // Producers count their refusals by the limit here; the sampler reads and resets it.
   private final LongAdder overLimitRefusals = new LongAdder();
   private volatile String state;
@@ -104,6 +113,7 @@ final class ResponseTimeLimit<E>
   private long lastInSystem;
   private int steadyWindows;
   private int searchingWindows;
+  private int quietWindows;
 
   /**
    * Creates the controller.
@@ -167,6 +177,10 @@ final class ResponseTimeLimit<E>
               + " return a key for every event)");
     }
     // Offered to the shares even over the limit: a key that asks is active, and has its share.
+    if (!sharesInForce) {
+      shares.offer(key, sink.nanoTime(), n, UNLIMITED); // active, not charged
+      return n >= l ? refuseOverLimit() : null;
+    }
     if (shares.offer(key, sink.nanoTime(), n, l)) {
       return null;
     }
@@ -296,6 +310,9 @@ final class ResponseTimeLimit<E>
     if (settled && s.inSystem() <= limit) {
       drained = true;
     }
+    boolean quiet = s.inSystem() < KeyShares.FLOOR * next && refusedByLimit == 0;
+    quietWindows = quiet ? quietWindows + 1 : 0;
+    sharesInForce = quietWindows < QUIET_WINDOWS;
     state =
         describe(
             String.format(
@@ -310,9 +327,14 @@ final class ResponseTimeLimit<E>
                     ? ""
                     : String.format(
                         Locale.ROOT,
-                        ", fair share %.1f/s for each of %d keys",
+                        ", fair share %.1f/s for each of %d keys%s",
                         shares.rate(),
-                        shares.active())));
+                        shares.active(),
+                        sharesInForce
+                            ? ""
+                            : " (not in force: under a tenth of the limit for "
+                                + quietWindows
+                                + " windows)")));
     return true;
   }
 

@@ -2,6 +2,7 @@ package org.seda4j.internal;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
@@ -54,6 +55,8 @@ final class Workers<E> {
   private final Inbox inbox;
   private final BatchRunner<E> runner;
   private final ThreadFactory threads;
+  private final String namePrefix;
+  private final AtomicLong started = new AtomicLong();
   final AdjustableSemaphore permits;
   private final Isolated.Counter flow = new Isolated.Counter(); // read by producers per event
   private final AtomicInteger running = new AtomicInteger();
@@ -84,11 +87,10 @@ final class Workers<E> {
     // A worker does not inherit the inheritable thread locals (an InheritableThreadLocal MDC, for
     // one) of whichever producer happened to start it: a handler sees only the context restored
     // for its event (ContextCarrier), never a stale copy of a stranger's.
-    this.threads =
-        Thread.ofVirtual()
-            .name("seda4j-" + graph.name() + "-" + stage.name() + "-", 0)
-            .inheritInheritableThreadLocals(false)
-            .factory();
+    // Numbered here rather than by a naming factory: the JDK's (ThreadBuilders.nextThreadName)
+    // adapts a VarHandle call on every name, a cost a stage that starts a worker per event feels.
+    this.threads = Thread.ofVirtual().inheritInheritableThreadLocals(false).factory();
+    this.namePrefix = "seda4j-" + graph.name() + "-" + stage.name() + "-";
   }
 
   // ---------------------------------------------------------------- producers and tuning
@@ -125,7 +127,9 @@ final class Workers<E> {
     flow.getAndAdd(TAKER);
     Worker w = new Worker(this);
     try {
-      w.thread = threads.newThread(w);
+      Thread t = threads.newThread(w);
+      t.setName(namePrefix + started.getAndIncrement());
+      w.thread = t;
       graph.addWorker(w);
       w.thread.start();
     } catch (RuntimeException | OutOfMemoryError e) {

@@ -325,6 +325,38 @@ class ResponseTimeLimitTest {
   }
 
   @Test
+  void sharesAreNotInForceWhileTheSystemStaysFarUnderItsLimit() {
+    ResponseTimeLimit<Req> c = fair(Duration.ofMillis(50));
+    settle(c, 800); // limit 40, the shares in force
+    // A thousand clients asked, then most left (a load generator's run ended, a new one opened
+    // fewer connections): the ones gone still count as active for a while, so each key's share
+    // is a sliver of what the few left ask.
+    for (int k = 1; k <= 1000; k++) {
+      c.admit(new Req(k), sink);
+    }
+    c.update(w().rate(800).inSystem(3).sample());
+    sink.inSystem = 3;
+    int admitted = 0;
+    for (int i = 0; i < 10; i++) {
+      admitted += c.admit(new Req(1), sink) ? 1 : 0;
+    }
+    assertThat(admitted).as("one quiet window: still in force").isLessThan(10);
+    // Two windows under a tenth of the limit, nothing refused by it: not overload, nobody shed.
+    c.update(w().rate(800).inSystem(3).sample());
+    assertThat(c.toString()).contains("not in force");
+    for (int i = 0; i < 100; i++) {
+      assertThat(c.admit(new Req(1), sink)).isTrue();
+    }
+    sink.inSystem = 40;
+    assertThat(c.admit(new Req(2), sink)).as("the limit itself still binds").isFalse();
+    // A window that ends at a tenth of the limit or more puts them back in force at once.
+    c.update(w().rate(800).inSystem(10).sample());
+    assertThat(c.toString()).doesNotContain("not in force");
+    sink.inSystem = 3;
+    assertThat(c.admit(new Req(1), sink)).isFalse(); // it owes what it took on credit
+  }
+
+  @Test
   void aKeyThatUsedItsShareIsShedUntilItEarnsMore() {
     ResponseTimeLimit<Req> c = fair(Duration.ofMillis(50));
     settle(c, 800); // limit 40
