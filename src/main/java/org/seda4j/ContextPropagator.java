@@ -10,12 +10,7 @@ import org.jspecify.annotations.Nullable;
  * StageGraph.Builder#contextPropagation}; by default it has none, and then nothing is captured or
  * restored.
  *
- * {@snippet :
- * StageGraph graph =
- *     StageGraph.builder("shop").contextPropagation(ContextPropagator.mdc()).open();
- * MDC.put("requestId", "r-42");
- * orders.put(order); // the handler of orders, and of every stage it emits to, sees requestId r-42
- * }
+ * {@snippet class=org.seda4j.readme.JavadocSnippetsTest region=mdc}
  *
  * <h2>One hop</h2>
  *

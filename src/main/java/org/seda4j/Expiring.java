@@ -8,14 +8,7 @@ package org.seda4j;
  * <p>Deadlines are not copied by seda4j: a handler that emits follow-up events gives them the
  * deadline it wants (typically the request's own), as in
  *
- * {@snippet :
- * record Lookup(String key, Deadline deadline) implements Expiring {}
- * record Render(String html, Deadline deadline) implements Expiring {}
- *
- * Stage<Lookup> lookup = graph.stage("lookup", Lookup.class)
- *     .handler((l, ctx) -> ctx.emit(render, new Render(find(l.key()), l.deadline())));
- * lookup.put(new Lookup("home", Deadline.after(Duration.ofMillis(200))));
- * }
+ * {@snippet class=org.seda4j.readme.JavadocSnippetsTest region=expiring}
  *
  * <p>{@link #deadline()} is called on producer and handler threads, possibly more than once per
  * event; it must be quick and must not block (a record component is ideal).

@@ -4,12 +4,8 @@ package org.seda4j;
  * The outcome of a non-blocking {@link Stage#offer(Object) offer}: a closed set a caller can {@code
  * switch} on exhaustively.
  *
- * {@snippet :
- * switch (stage.offer(request)) {
- *   case OfferResult.Accepted a -> { }
- *   case OfferResult.Dropped d -> metrics.shed();
- *   case OfferResult.Rejected r -> respond503(r.message());
- * }
+ * {@snippet class=org.seda4j.readme.JavadocSnippetsTest region=offer}
+ *
  * }
  */
 public sealed interface OfferResult {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.seda4j.testing.Await.TIMEOUT;
 
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -20,9 +19,8 @@ import org.seda4j.observe.StageSnapshot;
 import org.seda4j.testing.Await;
 import org.seda4j.testing.Background;
 import org.seda4j.testing.Gate;
+import org.seda4j.testing.KeptMdc;
 import org.slf4j.MDC;
-import org.slf4j.helpers.BasicMDCAdapter;
-import org.slf4j.spi.MDCAdapter;
 
 /**
  * Context propagation (StageGraph.Builder.contextPropagation, ContextPropagator): the MDC of the
@@ -30,31 +28,21 @@ import org.slf4j.spi.MDCAdapter;
  * that throws, returns null or fails to close loses no event and leaves the accounting exact; bad
  * arguments fail at the builder.
  *
- * <p>slf4j-simple, the tests' log backend, keeps no MDC (its adapter discards everything), so these
- * tests install SLF4J's reference adapter, {@link BasicMDCAdapter} (an inheritable thread-local
- * map, like reload4j's), for their duration.
+ * <p>slf4j-simple, the tests' log backend, keeps no MDC, so these tests install one that does
+ * ({@link KeptMdc}) for their duration.
  */
 class ContextPropagationTest extends GraphTestSupport {
 
-  private @Nullable MDCAdapter original;
+  private @Nullable KeptMdc mdc;
 
   @BeforeEach
   void installAnMdcThatKeepsValues() throws ReflectiveOperationException {
-    original = MDC.getMDCAdapter(); // initialises SLF4J first, which would install its own
-    setMdcAdapter(new BasicMDCAdapter());
+    mdc = KeptMdc.install();
   }
 
   @AfterEach
   void restoreTheBackendsMdc() throws ReflectiveOperationException {
-    MDC.clear();
-    setMdcAdapter(Objects.requireNonNull(original));
-  }
-
-  /** SLF4J's own hook (package-private in slf4j-api 2.0.x) to replace the provider's adapter. */
-  private static void setMdcAdapter(MDCAdapter adapter) throws ReflectiveOperationException {
-    Method set = MDC.class.getDeclaredMethod("setMDCAdapter", MDCAdapter.class);
-    set.setAccessible(true);
-    set.invoke(null, adapter);
+    Objects.requireNonNull(mdc).close();
   }
 
   private StageGraph openWith(String name, ContextPropagator... propagators) {

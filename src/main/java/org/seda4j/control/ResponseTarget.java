@@ -12,13 +12,7 @@ import org.seda4j.Stage;
  * where it is measured, and optionally a key to share the capacity fairly by. Built with {@link
  * #builder(Duration)}, whose setters check their arguments at once:
  *
- * {@snippet :
- * ResponseTarget<Request> target =
- *     ResponseTarget.builder(Duration.ofMillis(50))
- *         .path(reply)                        // measure from the guarded stage to `reply`
- *         .<Request>fairBy(Request::client)   // share the capacity equally between clients
- *         .build();
- * }
+ * {@snippet class=org.seda4j.readme.ControlSnippetsTest region=response-target}
  *
  * <p>An immutable value: equal when its target, exit and key function are equal; any thread may use
  * it.

@@ -22,15 +22,7 @@ import org.seda4j.Stage;
  * #builder(Duration)}, which starts from the published defaults; each setter checks its argument at
  * once:
  *
- * {@snippet :
- * ResponseTimeSettings settings =
- *     ResponseTimeSettings.builder(Duration.ofMillis(50))
- *         .percentile(99)
- *         .sampleEvents(20)
- *         .samplePeriod(Duration.ofMillis(200))
- *         .build();
- * AdmissionController<Object> controller = AdmissionController.welshCuller(settings);
- * }
+ * {@snippet class=org.seda4j.readme.ControlSnippetsTest region=response-time-settings}
  *
  * <p>An immutable value: equal when every setting is equal; any thread may use it. {@link
  * #toBuilder()} starts a builder from it, to derive variants.

@@ -26,10 +26,7 @@ import org.seda4j.observe.StageSnapshot;
 /**
  * Publishes the {@link StageSnapshot} of every stage of a {@link StageGraph} as Micrometer meters.
  *
- * {@snippet :
- * StageGraph graph = StageGraph.open("shop");
- * new StageGraphMetrics(graph).bindTo(registry); // any MeterRegistry
- * }
+ * {@snippet class=org.seda4j.readme.JavadocSnippetsTest region=micrometer}
  *
  * <h2>Meters</h2>
  *

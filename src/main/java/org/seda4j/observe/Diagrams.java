@@ -127,9 +127,7 @@ public final class Diagrams {
    * page. Elements carry a class for scripts and tests: {@code g.stage[data-stage]}, {@code
    * g.edge[data-from][data-to]}. Lines end with {@code \n}.
    *
-   * {@snippet :
-   * Files.writeString(Path.of("graph.svg"), Diagrams.svg(graph.snapshot()));
-   * }
+   * {@snippet class=org.seda4j.readme.ObserveSnippetsTest region=svg}
    *
    * @param snapshot the graph's snapshot
    * @return the SVG source
@@ -159,14 +157,9 @@ public final class Diagrams {
    * #svg(GraphSnapshot)}. The history is read once ({@link SnapshotHistory#samples()}), so a
    * sampler thread may keep adding meanwhile.
    *
-   * {@snippet :
-   * SnapshotHistory history = SnapshotHistory.ofLast(60);
-   * for (int second = 0; second < 30; second++) {
-   *   Thread.sleep(1000);
-   *   history.add(graph.snapshot());
-   * }
-   * Files.writeString(Path.of("graph.svg"), Diagrams.svg(history));
-   * }
+   * {@snippet class=org.seda4j.readme.ObserveSnippetsTest region=svg-history}
+   *
+   * Files.writeString(Path.of("graph.svg"), Diagrams.svg(history)); }
    *
    * @param history the samples to draw
    * @return the SVG source

@@ -14,13 +14,7 @@ import org.seda4j.StageGraph;
  * second from a thread of its own (or between steps in jshell); the history never touches the graph
  * itself, so it costs the graph nothing but the snapshots taken for it.
  *
- * {@snippet :
- * SnapshotHistory history = SnapshotHistory.ofLast(60);
- * // once a second, on a thread of your own:
- * history.add(graph.snapshot());
- * // whenever you want the picture:
- * Files.writeString(Path.of("graph.svg"), Diagrams.svg(history));
- * }
+ * {@snippet class=org.seda4j.readme.ObserveSnippetsTest region=history}
  *
  * <p>The oldest sample leaves when a new one arrives at capacity, so memory stays bounded: a graph
  * snapshot holds a few hundred bytes of figures and text per stage, so 60 samples of a graph of ten

@@ -18,13 +18,7 @@ import org.seda4j.control.AdmissionSample;
  * counts} of the accounting invariant, the {@link Latencies latencies} it measures and the state of
  * its {@link Controllers controllers}.
  *
- * {@snippet :
- * StageSnapshot s = stage.snapshot();
- * System.out.println(s.queue().queued() + "/" + s.queue().capacity() + " queued, "
- *     + s.handlers().permits() + " permits, "
- *     + s.counts().completed() + " completed, p99 wait "
- *     + s.latency().queueWait().p99Nanos() + " ns");
- * }
+ * {@snippet class=org.seda4j.readme.ObserveSnippetsTest region=stage-snapshot}
  *
  * <p>Each counter is exact; the snapshot as a whole is taken without stopping the stage. While
  * events flow it may miss events in transit between two states, but it never counts an event twice:

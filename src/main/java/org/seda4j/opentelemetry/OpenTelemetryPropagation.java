@@ -12,17 +12,8 @@ import org.seda4j.StageGraph;
  * an event to the handler that processes it, through every stage of a graph: the {@link
  * ContextPropagator}s to give to {@link StageGraph.Builder#contextPropagation}.
  *
- * {@snippet :
- * StageGraph graph =
- *     StageGraph.builder("shop")
- *         .contextPropagation(OpenTelemetryPropagation.spans(openTelemetry))
- *         .open();
- * Span request = tracer.spanBuilder("GET /order").startSpan();
- * try (Scope s = request.makeCurrent()) {
- *   orders.put(order); // one trace: GET /order -> process orders -> process payments -> ...
- * } finally {
- *   request.end();
- * }
+ * {@snippet class=org.seda4j.readme.JavadocSnippetsTest region=opentelemetry}
+ *
  * }
  *
  * <h2>Spans per hop ({@link #spans(OpenTelemetry)})</h2>
