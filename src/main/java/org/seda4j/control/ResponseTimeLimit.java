@@ -63,7 +63,11 @@ import org.seda4j.spi.Refusal;
  * are in force only while the limit is near: after QUIET_WINDOWS windows in which the system held
  * under a tenth of L (at the window's end) and the limit refused nothing, no key is refused for
  * its share (its offers still make it active) until a window ends with the system at a tenth of L
- * or more, or the limit refuses. Without that, a drop in clients was taken for overload: keys
+ * or more, or the limit refuses. An idle spell (windows in which the stage offered and handled
+ * nothing are not sampled) counts as quiet windows, and while the last sample is more than
+ * QUIET_WINDOWS windows old (an idle spell, or the first window after one) no key is shed for its
+ * share either: the connections a client opens after a pause would each be refused once their
+ * first admission and credit were spent, on a stale share. Without that, a drop in clients was taken for overload: keys
  * that left count as active for a while (so that a client waiting out its Retry-After keeps its
  * share), the share of each key still there is a fraction of what it asks, and keys of a nearly
  * empty system ran out of credit and were shed. A key
@@ -100,6 +104,10 @@ final class ResponseTimeLimit<E>
 
   private volatile long limit = UNLIMITED;
   private volatile boolean sharesInForce = true;
+  // When the last sample ended and how long its window was (producers read them): a stage that
+  // offers and handles nothing gets no samples, so the shares' last state would outlive the spell.
+  private volatile long lastUpdateNanos; // 0: none yet
+  private volatile long windowNanos = Long.MAX_VALUE / (2 * QUIET_WINDOWS);
   // Producers count their refusals by the limit here; the sampler reads and resets it.
   private final LongAdder overLimitRefusals = new LongAdder();
   private volatile String state;
@@ -177,11 +185,12 @@ final class ResponseTimeLimit<E>
               + " return a key for every event)");
     }
     // Offered to the shares even over the limit: a key that asks is active, and has its share.
-    if (!sharesInForce) {
-      shares.offer(key, sink.nanoTime(), n, UNLIMITED); // active, not charged
+    long now = sink.nanoTime();
+    if (!sharesInForce || now - lastUpdateNanos > QUIET_WINDOWS * windowNanos) {
+      shares.offer(key, now, n, UNLIMITED); // active, not charged
       return n >= l ? refuseOverLimit() : null;
     }
-    if (shares.offer(key, sink.nanoTime(), n, l)) {
+    if (shares.offer(key, now, n, l)) {
       return null;
     }
     return n >= l ? refuseOverLimit() : overShare;
@@ -210,6 +219,14 @@ final class ResponseTimeLimit<E>
 
   @Override
   public boolean update(AdmissionSample s) {
+    // Windows in which the stage offered and handled nothing are not sampled: an idle spell of a
+    // window or more before this one counts as quiet windows (far under any limit).
+    long windowStart = s.nanoTime() - s.elapsedNanos();
+    if (lastUpdateNanos != 0 && windowStart - lastUpdateNanos >= s.elapsedNanos()) {
+      quietWindows = Math.max(quietWindows, QUIET_WINDOWS);
+    }
+    lastUpdateNanos = s.nanoTime();
+    windowNanos = s.elapsedNanos();
     double rate = s.responseRate();
     // Governed by the limit: it refused events and the system holds about what it allows (not an
     // older backlog draining).

@@ -357,6 +357,28 @@ class ResponseTimeLimitTest {
   }
 
   @Test
+  void anIdleSpellLeavesTheSharesOutOfForce() {
+    ResponseTimeLimit<Req> c = fair(Duration.ofMillis(50));
+    settle(c, 800); // limit 40
+    for (int k = 1; k <= 1000; k++) {
+      c.admit(new Req(k), sink); // a thousand clients ask, the system near its limit
+    }
+    c.update(w().rate(800).inSystem(30).sample()); // shares in force, 1,000 active keys
+    // Then nothing for five seconds: a stage that offers and handles nothing gets no samples.
+    sink.now += 5_000 * MS;
+    sink.inSystem = 3;
+    for (int i = 0; i < 50; i++) {
+      assertThat(c.admit(new Req(2_000), sink)).as("a new client after the idle spell").isTrue();
+    }
+    // The first window after it is quiet too, and the spell counts as quiet windows.
+    c.update(w().rate(800).inSystem(3).sample());
+    assertThat(c.toString()).contains("not in force");
+    // A window that ends at a tenth of the limit or more puts the shares back in force.
+    c.update(w().rate(800).inSystem(10).sample());
+    assertThat(c.toString()).doesNotContain("not in force");
+  }
+
+  @Test
   void aKeyThatUsedItsShareIsShedUntilItEarnsMore() {
     ResponseTimeLimit<Req> c = fair(Duration.ofMillis(50));
     settle(c, 800); // limit 40
@@ -382,12 +404,21 @@ class ResponseTimeLimitTest {
     assertThat(c.admit(new Req(1), sink)).isTrue();
     // A client that was away banks what it earned, up to two seconds of its share (the time a key
     // counts as active): one that waits out a Retry-After finds its share when it comes back.
-    sink.now += 3_000 * MS;
+    // Three seconds pass, the other nine clients asking and the system near its limit.
+    for (int window = 0; window < 30; window++) {
+      for (int k = 1; k <= 10; k++) {
+        if (k != 3) {
+          c.admit(new Req(k), sink);
+        }
+      }
+      c.update(w().rate(800).inSystem(10).sample());
+    }
+    assertThat(c.toString()).contains("fair share 106.7/s for each of 9 keys");
     int admitted = 0;
     while (c.admit(new Req(3), sink)) {
       admitted++;
     }
-    assertThat(admitted).isEqualTo(192);
+    assertThat(admitted).isEqualTo(213); // two seconds of 106.7/s
     sink.inSystem = 40;
     assertThat(c.admit(new Req(4), sink)).isFalse(); // the limit binds every key
   }
