@@ -81,7 +81,8 @@ final class StageImpl<E> implements Stage<E> {
     this.intake = new Intake<>(this, graph, spec, books, inbox, paths, stats, gate);
     this.cancellations = new Cancellations<>(this, books, spec.eventHandler() != null);
     this.runner = new BatchRunner<>(this, graph, books, paths, stats, spec, cancellations);
-    this.workers = new Workers<>(this, graph, inbox, runner, permits, batchSize);
+    this.workers =
+        new Workers<>(this, graph, inbox, runner, permits, batchSize, spec.eventHandler() != null);
     this.intake.workers(workers);
     this.runner.workers(workers);
     this.cancellations.workers(workers);

@@ -61,6 +61,8 @@ final class Worker implements Runnable {
   // Per index, the origin of a tracked event (null for an untracked one); null until one is seen.
   @Nullable Tracked @Nullable [] origins;
   int size;
+  // The first batch was handed over by a producer (handed()); the worker thread clears it.
+  boolean handed;
 
   @SuppressWarnings("UnusedVariable") // read and written through WORD
   private volatile long word = PUBLISHED; // no batch yet
@@ -150,6 +152,19 @@ final class Worker implements Runnable {
     since = now;
     long w = (long) WORD.getVolatile(this);
     WORD.setVolatile(this, ((w >>> 2) + 1) << 2 | RUNNING);
+  }
+
+  /**
+   * A producer, before the worker's thread starts: the worker's first batch is {@code item}, handed
+   * over past the queue (Workers.handOff), begun at {@code now}. Written before the worker is
+   * registered, so a forced shutdown that finds the worker finds the batch too.
+   */
+  void handed(Object item, long now) {
+    begin(now);
+    events[0] = item;
+    filler.size = 1;
+    size = 1;
+    handed = true;
   }
 
   /**

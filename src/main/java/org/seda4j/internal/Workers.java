@@ -22,10 +22,18 @@ import org.jspecify.annotations.Nullable;
  *
  * Who starts workers (liveness: an event in the queue always has a worker coming for it, within
  * the permits):
+ *  - A producer whose stage's handlers mostly wait (`handlersWait`, per-event handler) hands its
+ *    event to a new worker past the queue (handOff) if the queue is empty, no bulk holds it and a
+ *    permit is free: what a virtual thread per task does (a lingering worker, if any, stays parked:
+ *    it would have to be woken, which costs about what a start does). Queued, each
+ *    such event took a fresh worker anyway (a worker whose blocking call ended found the queue
+ *    empty and ended), plus the queue's lock on both sides and the takers' bookkeeping. The event
+ *    is in flight at once; it leaves Inbox's gap (counted as taken) only once its worker is
+ *    registered, so a forced shutdown finds it in one or the other; the worker runs it first,
+ *    whatever the stage's state (the runner cancels it if a forced shutdown began), then loops.
  *  - A producer that queued an event and reads takers == 0 starts one (if a permit is free): every
  *    running worker is busy in a handler, so none would look at the queue soon. (Not whenever a
- *    permit is free: a worker per event, ending when its event is done, cost 2-3x the CPU per
- *    event of workers that loop, measured on 10 ms blocking handlers.)
+ *    permit is free: for handlers that compute, workers that loop cost far less per event.)
  *  - A worker that drained a full batch (the queue may hold more) and reads takers == 0 starts one,
  *    so a backlog spreads over the permits without producers' help (and at once when the
  *    permits are raised: see permitsRaised). If the stage's handlers mostly wait (blocking
@@ -69,6 +77,7 @@ final class Workers<E> {
   // per event made the producer and the worker fight over the thread's park permit).
   private final Isolated.Flag lingerParked = new Isolated.Flag();
   private final int capacity;
+  private final boolean perEvent; // a per-event handler (hand-offs: see the class comment)
 
   Workers(
       StageImpl<E> stage,
@@ -76,7 +85,8 @@ final class Workers<E> {
       Inbox inbox,
       BatchRunner<E> runner,
       int permits,
-      int batchSize) {
+      int batchSize,
+      boolean perEvent) {
     this.stage = stage;
     this.graph = graph;
     this.inbox = inbox;
@@ -84,6 +94,7 @@ final class Workers<E> {
     this.permits = new AdjustableSemaphore(permits);
     this.batchSize = batchSize;
     this.capacity = stage.capacity();
+    this.perEvent = perEvent;
     // A worker does not inherit the inheritable thread locals (an InheritableThreadLocal MDC, for
     // one) of whichever producer happened to start it: a handler sees only the context restored
     // for its event (ContextCarrier), never a stale copy of a stranger's.
@@ -116,6 +127,54 @@ final class Workers<E> {
     for (int i = 0; i < waiting && (flow.get() >>> 40) < waiting && trySpawn(); i++) {
       // each new worker is a taker
     }
+  }
+
+  /**
+   * A producer's event, counted in offered and past admission: starts a worker with it as its first
+   * batch, past the queue, if the stage's handlers mostly wait, it has a per-event handler, the
+   * queue is empty and a permit is free (see the class comment). Returns whether it did; if not,
+   * the caller queues the event.
+   */
+  boolean handOff(Object item) {
+    if (!handlersWait
+        || !perEvent
+        || stopping
+        || graph.phase() >= Phase.FORCING
+        || !inbox.emptyForHandOff()
+        || !permits.tryAcquire()) {
+      return false;
+    }
+    running.incrementAndGet();
+    flow.getAndAdd(1); // in flight from now on, and not a taker
+    Worker w = new Worker(this);
+    Thread t;
+    try {
+      w.handed(item, System.nanoTime());
+      t = threads.newThread(w);
+      t.setName(namePrefix + started.getAndIncrement());
+      w.thread = t;
+      graph.addWorker(w);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      flow.getAndAdd(-1);
+      running.decrementAndGet();
+      permits.release();
+      return false; // the caller queues the event
+    }
+    inbox.handedOff(); // out of the gap only now that a forced shutdown finds the worker
+    try {
+      t.start();
+    } catch (RuntimeException | OutOfMemoryError e) {
+      graph.removeWorker(w);
+      running.decrementAndGet();
+      permits.release();
+      if (!w.idle()) {
+        return true; // a forced shutdown took the batch over: it counts the event
+      }
+      flow.getAndAdd(-1);
+      inbox.handOffUndone();
+      return false; // the caller queues the event
+    }
+    return true;
   }
 
   /** Starts a worker if a permit is free and the stage runs; returns whether it did. */
@@ -159,8 +218,22 @@ final class Workers<E> {
   /** The loop of worker {@code w} (its thread's run()). */
   void run(Worker w) {
     long sliceEnd = System.nanoTime() + SLICE_NANOS;
-    boolean taker = true;
+    boolean taker = !w.handed;
     try {
+      if (w.handed) {
+        // The first batch came from a producer (handOff), counted in flight already; it runs
+        // whatever the stage's state (the runner cancels it if a forced shutdown began).
+        w.handed = false;
+        if (w.abandoned()) {
+          return; // a forced shutdown took it over before this thread ran; it counted it
+        }
+        runner.run(w, 1, w.since);
+        if (w.abandoned()) {
+          return;
+        }
+        taker = true;
+        Thread.interrupted();
+      }
       while (!stopping && graph.phase() < Phase.FORCING && permits.availablePermits() >= 0) {
         int max = Math.min(batchSize, capacity);
         long start = System.nanoTime();
