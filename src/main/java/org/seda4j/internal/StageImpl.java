@@ -400,4 +400,9 @@ final class StageImpl<E> implements Stage<E> {
   void takeUnprocessed(List<UnprocessedEvent> out) {
     cancellations.takeUnprocessed(out);
   }
+
+  /** The workers, for the tests' Internals only. */
+  Workers<E> workersForTest() {
+    return workers;
+  }
 }
