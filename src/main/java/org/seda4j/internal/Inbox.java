@@ -365,6 +365,29 @@ final class Inbox {
     return drain(out, Integer.MAX_VALUE);
   }
 
+  /**
+   * Whether a producer's event may go to a new worker past the queue (Workers.handOff): the queue
+   * is empty and no bulk holds it. A moment's view: a racing producer's event may be queued
+   * meanwhile (the order of events from different producers is not defined anyway).
+   */
+  boolean emptyForHandOff() {
+    return !exclusive && queue.isEmpty();
+  }
+
+  /**
+   * An event went to a new worker past the queue: counted in `taken`, as if it had passed through,
+   * so that it leaves the gap (see the class comment) only once the worker holding it is registered
+   * where a forced shutdown looks for it.
+   */
+  void handedOff() {
+    taken.increment();
+  }
+
+  /** A hand-off was undone before any shutdown took its event over (its thread did not start). */
+  void handOffUndone() {
+    taken.decrement();
+  }
+
   private void removed(int n) {
     taken.add(n);
     waits.wakeIfAny();

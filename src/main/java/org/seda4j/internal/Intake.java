@@ -108,6 +108,9 @@ final class Intake<E> {
       discard(item);
       return closed(1, true);
     }
+    if (workers.handOff(item)) {
+      return OfferResult.accepted(); // to a new worker, past the empty queue (see Workers)
+    }
     if (inbox.offer(item)) {
       return queued(item);
     }

@@ -81,7 +81,8 @@ final class StageImpl<E> implements Stage<E> {
     this.intake = new Intake<>(this, graph, spec, books, inbox, paths, stats, gate);
     this.cancellations = new Cancellations<>(this, books, spec.eventHandler() != null);
     this.runner = new BatchRunner<>(this, graph, books, paths, stats, spec, cancellations);
-    this.workers = new Workers<>(this, graph, inbox, runner, permits, batchSize);
+    this.workers =
+        new Workers<>(this, graph, inbox, runner, permits, batchSize, spec.eventHandler() != null);
     this.intake.workers(workers);
     this.runner.workers(workers);
     this.cancellations.workers(workers);
@@ -398,5 +399,10 @@ final class StageImpl<E> implements Stage<E> {
   /** Moves the events cancelled so far into {@code out}. */
   void takeUnprocessed(List<UnprocessedEvent> out) {
     cancellations.takeUnprocessed(out);
+  }
+
+  /** The workers, for the tests' Internals only. */
+  Workers<E> workersForTest() {
+    return workers;
   }
 }

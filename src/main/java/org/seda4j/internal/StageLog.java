@@ -1,5 +1,7 @@
 package org.seda4j.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
@@ -45,10 +47,30 @@ final class StageLog {
     }
   }
 
+  private static final VarHandle FAILURES;
+  private static final VarHandle DROPS;
+
+  static {
+    try {
+      MethodHandles.Lookup l = MethodHandles.lookup();
+      FAILURES = l.findVarHandle(StageLog.class, "failures", LogLimiter.class);
+      DROPS = l.findVarHandle(StageLog.class, "drops", LogLimiter.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final Logger log;
   private final String stage;
-  private final LogLimiter<Kind> failures;
-  private final LogLimiter<String> drops;
+  private final LongSupplier clock;
+
+  // Created on the first message of their sort: most stages never warn, and the two limiters
+  // (a map and two adders each) were ~340 of an idle stage's bytes.
+  @SuppressWarnings("UnusedVariable") // read and written through FAILURES
+  private volatile @Nullable LogLimiter<Kind> failures;
+
+  @SuppressWarnings("UnusedVariable") // read and written through DROPS
+  private volatile @Nullable LogLimiter<String> drops;
 
   /**
    * @param log the stage's logger
@@ -58,9 +80,7 @@ final class StageLog {
   StageLog(Logger log, String stage, LongSupplier clock) {
     this.log = log;
     this.stage = stage;
-    long window = TimeUnit.SECONDS.toNanos(WINDOW_SECONDS);
-    this.failures = new LogLimiter<>(FAILURES_PER_WINDOW, window, clock);
-    this.drops = new LogLimiter<>(1, window, clock);
+    this.clock = clock;
   }
 
   /**
@@ -72,7 +92,7 @@ final class StageLog {
    * @param args its arguments; a trailing {@link Throwable} is logged with its stack trace
    */
   void warn(Kind kind, String format, @Nullable Object... args) {
-    long unreported = failures.acquire(kind);
+    long unreported = failures().acquire(kind);
     if (unreported == LogLimiter.SUPPRESSED || !log.isWarnEnabled()) {
       return;
     }
@@ -90,7 +110,7 @@ final class StageLog {
    * @param droppedSoFar the stage's dropped counter, this drop included
    */
   void dropped(Object policy, long droppedSoFar) {
-    if (drops.acquire(policy.toString()) == LogLimiter.SUPPRESSED || !log.isWarnEnabled()) {
+    if (drops().acquire(policy.toString()) == LogLimiter.SUPPRESSED || !log.isWarnEnabled()) {
       return;
     }
     log.warn(
@@ -103,8 +123,14 @@ final class StageLog {
 
   /** Logs the summaries of windows that ended. Called by the graph's sampler thread. */
   void flush() {
-    failures.flushExpired(this::summary);
-    drops.flushExpired((key, n) -> {}); // the next drop message carries the count
+    LogLimiter<Kind> f = failures;
+    if (f != null) {
+      f.flushExpired(this::summary);
+    }
+    LogLimiter<String> d = drops;
+    if (d != null) {
+      d.flushExpired((key, n) -> {}); // the next drop message carries the count
+    }
   }
 
   private void summary(Kind kind, long suppressed) {
@@ -116,13 +142,29 @@ final class StageLog {
         WINDOW_SECONDS);
   }
 
-  /** The limiter of failure messages (for tests). */
+  /** The limiter of failure messages, created on first use. */
+  @SuppressWarnings("unchecked")
   LogLimiter<Kind> failures() {
-    return failures;
+    LogLimiter<Kind> f = failures;
+    if (f == null) {
+      f = new LogLimiter<>(FAILURES_PER_WINDOW, TimeUnit.SECONDS.toNanos(WINDOW_SECONDS), clock);
+      if (!FAILURES.compareAndSet(this, null, f)) {
+        f = (LogLimiter<Kind>) FAILURES.getVolatile(this);
+      }
+    }
+    return f;
   }
 
-  /** The limiter of drop messages (for tests). */
+  /** The limiter of drop messages, created on first use. */
+  @SuppressWarnings("unchecked")
   LogLimiter<String> drops() {
-    return drops;
+    LogLimiter<String> d = drops;
+    if (d == null) {
+      d = new LogLimiter<>(1, TimeUnit.SECONDS.toNanos(WINDOW_SECONDS), clock);
+      if (!DROPS.compareAndSet(this, null, d)) {
+        d = (LogLimiter<String>) DROPS.getVolatile(this);
+      }
+    }
+    return d;
   }
 }

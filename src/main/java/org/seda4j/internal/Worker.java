@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
 
 /*
  * Maintainer note. One worker: a virtual thread of a stage that takes batches from the stage's
- * queue and runs them (Workers has the loop, BatchRunner the batch). This object is the thread's
+ * queue and runs them (this class has the loop, Workers the starting and ending of workers,
+ * BatchRunner the batch). This object is the thread's
  * Runnable and holds what the thread works on, reused from batch to batch: the batch buffer, the
  * path origins, and the batch's state for a forced shutdown. A worker allocates nothing per batch
  * for a per-event handler (a batch handler gets a list of its own).
@@ -61,6 +62,8 @@ final class Worker implements Runnable {
   // Per index, the origin of a tracked event (null for an untracked one); null until one is seen.
   @Nullable Tracked @Nullable [] origins;
   int size;
+  // The first batch was handed over by a producer (handed()); the worker thread clears it.
+  boolean handed;
 
   @SuppressWarnings("UnusedVariable") // read and written through WORD
   private volatile long word = PUBLISHED; // no batch yet
@@ -81,9 +84,81 @@ final class Worker implements Runnable {
     this.owner = owner;
   }
 
+  /**
+   * The worker's loop (its thread's run(); here rather than in Workers so that a blocked handler
+   * has one engine frame fewer on its stack, which a virtual thread copies at every blocking call
+   * and the collector copies while it blocks). The time a batch ended stands for the time the next
+   * one began (nothing waits between the two), so a worker reads the clock once per batch.
+   */
   @Override
   public void run() {
-    owner.run(this);
+    Workers<?> o = owner;
+    o.name(thread);
+    boolean taker = !handed;
+    try {
+      long now;
+      if (handed) {
+        // The first batch came from a producer (Workers.handOff), counted in flight already; it
+        // runs whatever the stage's state (the runner cancels it if a forced shutdown began).
+        handed = false;
+        if (abandoned()) {
+          return; // a forced shutdown took it over before this thread ran; it counted it
+        }
+        long start = System.nanoTime();
+        since = start;
+        now = o.runner.run(this, 1, start);
+        if (abandoned()) {
+          return;
+        }
+        taker = true;
+        Thread.interrupted();
+        if (o.inbox.isEmpty()) {
+          return; // nothing queued: end (exit() looks at the queue once more)
+        }
+      } else {
+        now = System.nanoTime();
+      }
+      long sliceEnd = now + Workers.SLICE_NANOS;
+      while (!o.stopping && o.graph.phase() < Phase.FORCING && o.permits.availablePermits() >= 0) {
+        int max = Math.min(o.batchSize, o.capacity);
+        begin(now);
+        int n = fill(o.inbox, max);
+        if (n == 0) {
+          if (!idle()) {
+            return; // a forced shutdown took the (empty) batch over
+          }
+          n = o.linger(this);
+          if (n == 0) {
+            return;
+          }
+          now = System.nanoTime();
+        }
+        if (abandoned()) {
+          return; // a forced shutdown took the batch over while it was drained; it counts it
+        }
+        long f = o.flow.addAndGet(n - Workers.TAKER);
+        taker = false;
+        if (n == max && ((f >>> 40) == 0 || (o.handlersWait && !o.inbox.isEmpty()))) {
+          // The queue may hold more: keep a worker coming for it. Handlers that mostly wait spread
+          // a backlog over the permits at once: each worker that leaves events queued starts one
+          // more (while permits are free), instead of the backlog waiting for busy workers.
+          o.trySpawn();
+        }
+        now = o.runner.run(this, n, now);
+        if (abandoned()) {
+          return; // a forced shutdown took the batch over (see Worker); it counted the events
+        }
+        taker = true;
+        Thread.interrupted(); // a handler's stray interrupt must not end the wait in linger()
+        if (!o.handlersWait && now - sliceEnd >= 0) {
+          Workers.leaveCarrierForATurn();
+          now = System.nanoTime();
+          sliceEnd = now + Workers.SLICE_NANOS;
+        }
+      }
+    } finally {
+      o.exit(this, taker);
+    }
   }
 
   /**
@@ -150,6 +225,19 @@ final class Worker implements Runnable {
     since = now;
     long w = (long) WORD.getVolatile(this);
     WORD.setVolatile(this, ((w >>> 2) + 1) << 2 | RUNNING);
+  }
+
+  /**
+   * A producer, before the worker's thread starts: the worker's first batch is {@code item}, handed
+   * over past the queue (Workers.handOff). Written before the worker is registered, so a forced
+   * shutdown that finds the worker finds the batch too.
+   */
+  void handed(Object item) {
+    begin(0); // not in the handler yet: the worker thread reads the clock when it runs
+    events[0] = item;
+    filler.size = 1;
+    size = 1;
+    handed = true;
   }
 
   /**

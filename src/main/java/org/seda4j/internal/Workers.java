@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
 
 /*
  * Maintainer note. A stage's workers: virtual threads that take batches from the queue and run
- * them, at most `permits` at once. No dispatcher: a worker drains its own batches, one drainTo per
+ * them, at most `permits` at once (the loop itself is Worker.run). No dispatcher: a worker drains its own batches, one drainTo per
  * batch, and the queue's lock is the only hand-off between producers and consumers.
  *
  * Owns: the permits (AdjustableSemaphore; the Tuning part sets the limit), `flow`, `running`, the
@@ -22,10 +22,18 @@ import org.jspecify.annotations.Nullable;
  *
  * Who starts workers (liveness: an event in the queue always has a worker coming for it, within
  * the permits):
+ *  - A producer whose stage's handlers mostly wait (`handlersWait`, per-event handler) hands its
+ *    event to a new worker past the queue (handOff) if the queue is empty, no bulk holds it and a
+ *    permit is free: what a virtual thread per task does (a lingering worker, if any, stays parked:
+ *    it would have to be woken, which costs about what a start does). Queued, each
+ *    such event took a fresh worker anyway (a worker whose blocking call ended found the queue
+ *    empty and ended), plus the queue's lock on both sides and the takers' bookkeeping. The event
+ *    is in flight at once; it leaves Inbox's gap (counted as taken) only once its worker is
+ *    registered, so a forced shutdown finds it in one or the other; the worker runs it first,
+ *    whatever the stage's state (the runner cancels it if a forced shutdown began), then loops.
  *  - A producer that queued an event and reads takers == 0 starts one (if a permit is free): every
  *    running worker is busy in a handler, so none would look at the queue soon. (Not whenever a
- *    permit is free: a worker per event, ending when its event is done, cost 2-3x the CPU per
- *    event of workers that loop, measured on 10 ms blocking handlers.)
+ *    permit is free: for handlers that compute, workers that loop cost far less per event.)
  *  - A worker that drained a full batch (the queue may hold more) and reads takers == 0 starts one,
  *    so a backlog spreads over the permits without producers' help (and at once when the
  *    permits are raised: see permitsRaised). If the stage's handlers mostly wait (blocking
@@ -48,27 +56,28 @@ import org.jspecify.annotations.Nullable;
 final class Workers<E> {
   static final long TAKER = 1L << 40;
   private static final long IN_FLIGHT = TAKER - 1;
-  private static final long SLICE_NANOS = 1_000_000;
+  static final long SLICE_NANOS = 1_000_000;
 
   private final StageImpl<E> stage;
-  private final GraphServices graph;
-  private final Inbox inbox;
-  private final BatchRunner<E> runner;
+  final GraphServices graph;
+  final Inbox inbox;
+  final BatchRunner<E> runner;
   private final ThreadFactory threads;
   private final String namePrefix;
   private final AtomicLong started = new AtomicLong();
   final AdjustableSemaphore permits;
-  private final Isolated.Counter flow = new Isolated.Counter(); // read by producers per event
+  final Isolated.Counter flow = new Isolated.Counter(); // read by producers per event
   private final AtomicInteger running = new AtomicInteger();
   private final AtomicReference<@Nullable Worker> lingering = new AtomicReference<>();
-  private volatile int batchSize;
-  private volatile boolean handlersWait;
-  private volatile boolean stopping;
+  volatile int batchSize;
+  volatile boolean handlersWait;
+  volatile boolean stopping;
   // The lingering worker parks or is about to, and no producer has woken it since: the first
   // producer that sees it set clears it and unparks the worker; the others leave it be (an unpark
   // per event made the producer and the worker fight over the thread's park permit).
   private final Isolated.Flag lingerParked = new Isolated.Flag();
-  private final int capacity;
+  final int capacity;
+  private final boolean perEvent; // a per-event handler (hand-offs: see the class comment)
 
   Workers(
       StageImpl<E> stage,
@@ -76,7 +85,8 @@ final class Workers<E> {
       Inbox inbox,
       BatchRunner<E> runner,
       int permits,
-      int batchSize) {
+      int batchSize,
+      boolean perEvent) {
     this.stage = stage;
     this.graph = graph;
     this.inbox = inbox;
@@ -84,13 +94,17 @@ final class Workers<E> {
     this.permits = new AdjustableSemaphore(permits);
     this.batchSize = batchSize;
     this.capacity = stage.capacity();
+    this.perEvent = perEvent;
     // A worker does not inherit the inheritable thread locals (an InheritableThreadLocal MDC, for
     // one) of whichever producer happened to start it: a handler sees only the context restored
     // for its event (ContextCarrier), never a stale copy of a stranger's.
     // Numbered here rather than by a naming factory: the JDK's (ThreadBuilders.nextThreadName)
     // adapts a VarHandle call on every name, a cost a stage that starts a worker per event feels.
-    this.threads = Thread.ofVirtual().inheritInheritableThreadLocals(false).factory();
     this.namePrefix = "seda4j-" + graph.name() + "-" + stage.name() + "-";
+    // A new worker thread bears the stage's prefix (one String for all) and appends its number
+    // itself once it runs (name()): whoever starts it, often a producer, builds no name.
+    this.threads =
+        Thread.ofVirtual().name(namePrefix).inheritInheritableThreadLocals(false).factory();
   }
 
   // ---------------------------------------------------------------- producers and tuning
@@ -118,8 +132,55 @@ final class Workers<E> {
     }
   }
 
+  /**
+   * A producer's event, counted in offered and past admission: starts a worker with it as its first
+   * batch, past the queue, if the stage's handlers mostly wait, it has a per-event handler, the
+   * queue is empty and a permit is free (see the class comment). Returns whether it did; if not,
+   * the caller queues the event.
+   */
+  boolean handOff(Object item) {
+    if (!handlersWait
+        || !perEvent
+        || stopping
+        || graph.phase() >= Phase.FORCING
+        || !inbox.emptyForHandOff()
+        || !permits.tryAcquire()) {
+      return false;
+    }
+    running.incrementAndGet();
+    flow.getAndAdd(1); // in flight from now on, and not a taker
+    Worker w = new Worker(this);
+    Thread t;
+    try {
+      w.handed(item);
+      t = threads.newThread(w);
+      w.thread = t;
+      graph.addWorker(w);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      flow.getAndAdd(-1);
+      running.decrementAndGet();
+      permits.release();
+      return false; // the caller queues the event
+    }
+    inbox.handedOff(); // out of the gap only now that a forced shutdown finds the worker
+    try {
+      t.start();
+    } catch (RuntimeException | OutOfMemoryError e) {
+      graph.removeWorker(w);
+      running.decrementAndGet();
+      permits.release();
+      if (!w.idle()) {
+        return true; // a forced shutdown took the batch over: it counts the event
+      }
+      flow.getAndAdd(-1);
+      inbox.handOffUndone();
+      return false; // the caller queues the event
+    }
+    return true;
+  }
+
   /** Starts a worker if a permit is free and the stage runs; returns whether it did. */
-  private boolean trySpawn() {
+  boolean trySpawn() {
     if (stopping || graph.phase() >= Phase.FORCING || !permits.tryAcquire()) {
       return false;
     }
@@ -128,7 +189,6 @@ final class Workers<E> {
     Worker w = new Worker(this);
     try {
       Thread t = threads.newThread(w);
-      t.setName(namePrefix + started.getAndIncrement());
       w.thread = t;
       graph.addWorker(w);
       w.thread.start();
@@ -140,6 +200,11 @@ final class Workers<E> {
       throw e;
     }
     return true;
+  }
+
+  /** Worker, first thing on its thread: appends the worker's number to its thread's name. */
+  void name(Thread t) {
+    t.setName(namePrefix + started.getAndIncrement());
   }
 
   int batchSize() {
@@ -155,53 +220,6 @@ final class Workers<E> {
   }
 
   // ---------------------------------------------------------------- the worker loop
-
-  /** The loop of worker {@code w} (its thread's run()). */
-  void run(Worker w) {
-    long sliceEnd = System.nanoTime() + SLICE_NANOS;
-    boolean taker = true;
-    try {
-      while (!stopping && graph.phase() < Phase.FORCING && permits.availablePermits() >= 0) {
-        int max = Math.min(batchSize, capacity);
-        long start = System.nanoTime();
-        w.begin(start);
-        int n = w.fill(inbox, max);
-        if (n == 0) {
-          if (!w.idle()) {
-            return; // a forced shutdown took the (empty) batch over
-          }
-          n = linger(w);
-          if (n == 0) {
-            return;
-          }
-          start = System.nanoTime();
-        }
-        if (w.abandoned()) {
-          return; // a forced shutdown took the batch over while it was drained; it counts it
-        }
-        long f = flow.addAndGet(n - TAKER);
-        taker = false;
-        if (n == max && ((f >>> 40) == 0 || (handlersWait && !inbox.isEmpty()))) {
-          // The queue may hold more: keep a worker coming for it. Handlers that mostly wait spread
-          // a backlog over the permits at once: each worker that leaves events queued starts one
-          // more (while permits are free), instead of the backlog waiting for busy workers.
-          trySpawn();
-        }
-        long end = runner.run(w, n, start);
-        if (w.abandoned()) {
-          return; // a forced shutdown took the batch over (see Worker); it counted the events
-        }
-        taker = true;
-        Thread.interrupted(); // a handler's stray interrupt must not end the wait in linger()
-        if (!handlersWait && end - sliceEnd >= 0) {
-          leaveCarrierForATurn();
-          sliceEnd = System.nanoTime() + SLICE_NANOS;
-        }
-      }
-    } finally {
-      exit(w, taker);
-    }
-  }
 
   /**
    * The batch of a worker ended (counted by the runner after this): it is a taker again, its events
@@ -223,7 +241,7 @@ final class Workers<E> {
    * and unparks the worker; the worker writes `lingerParked` before it looks at the queue once
    * more: one of the two sees the other.
    */
-  private int linger(Worker w) {
+  int linger(Worker w) {
     if (!lingering.compareAndSet(null, w)) {
       return 0;
     }
@@ -254,7 +272,7 @@ final class Workers<E> {
     }
   }
 
-  private void exit(Worker w, boolean taker) {
+  void exit(Worker w, boolean taker) {
     if (taker) {
       flow.getAndAdd(-TAKER);
     }
@@ -271,7 +289,7 @@ final class Workers<E> {
    * (see the class comment). A stray interrupt left by the handler is cleared first, or the park
    * would return at once.
    */
-  private static void leaveCarrierForATurn() {
+  static void leaveCarrierForATurn() {
     Thread.interrupted();
     LockSupport.parkNanos(1);
   }
