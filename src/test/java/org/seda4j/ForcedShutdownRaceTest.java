@@ -59,16 +59,34 @@ class ForcedShutdownRaceTest {
       }
       running.await();
       ShutdownReport report = graph.shutdownNow();
-      for (Thread t : producers) {
-        assertThat(t.join(Duration.ofSeconds(10))).isTrue();
-      }
-      StageSnapshot s = stage.snapshot();
-      String context = "round " + round + ": " + s + "\n" + report;
-      assertThat(s.queue().queued()).as(context).isZero();
-      assertThat(s.counts().admitted()).as(context).isEqualTo(s.counts().finished());
-      assertThat(report.unprocessed()).as(context).hasSize((int) s.counts().cancelled());
-      assertThat(s.counts().admitted()).as(context).isEqualTo(admitted.get());
-      assertThat(s.counts().offered()).as(context).isEqualTo(offered.get());
+      assertBooksKept("round " + round, stage, report, producers, offered, admitted);
     }
+  }
+
+  /**
+   * Joins {@code producers} (they stop once told the graph closed), then checks what a forced
+   * shutdown left: nothing queued, every admitted event finished, every cancelled one in the
+   * report, and the stage's counts equal to what the producers were told; returns the stage's
+   * snapshot.
+   */
+  static StageSnapshot assertBooksKept(
+      String round,
+      Stage<?> stage,
+      ShutdownReport report,
+      List<Thread> producers,
+      AtomicLong offered,
+      AtomicLong admitted)
+      throws InterruptedException {
+    for (Thread t : producers) {
+      assertThat(t.join(Duration.ofSeconds(10))).isTrue();
+    }
+    StageSnapshot s = stage.snapshot();
+    String context = round + ": " + s + "\n" + report;
+    assertThat(s.queue().queued()).as(context).isZero();
+    assertThat(s.counts().admitted()).as(context).isEqualTo(s.counts().finished());
+    assertThat(report.unprocessed()).as(context).hasSize((int) s.counts().cancelled());
+    assertThat(s.counts().admitted()).as(context).isEqualTo(admitted.get());
+    assertThat(s.counts().offered()).as(context).isEqualTo(offered.get());
+    return s;
   }
 }

@@ -85,17 +85,10 @@ class HandOffTest {
       running.await();
       never.awaitEntered(1 + round % 7);
       ShutdownReport report = graph.shutdownNow();
-      for (Thread t : producers) {
-        assertThat(t.join(Duration.ofSeconds(10))).isTrue();
-      }
-      StageSnapshot s = stage.snapshot();
-      String context = "round " + round + ": " + s + "\n" + report;
-      assertThat(s.queue().queued()).as(context).isZero();
-      assertThat(s.counts().admitted()).as(context).isEqualTo(s.counts().finished());
-      assertThat(report.unprocessed()).as(context).hasSize((int) s.counts().cancelled());
-      assertThat(s.counts().admitted()).as(context).isEqualTo(admitted.get());
-      assertThat(s.counts().offered()).as(context).isEqualTo(offered.get());
-      assertThat(s.handlers().inFlight()).as(context).isZero();
+      StageSnapshot s =
+          ForcedShutdownRaceTest.assertBooksKept(
+              "round " + round, stage, report, producers, offered, admitted);
+      assertThat(s.handlers().inFlight()).as("round %d: %s", round, s).isZero();
     }
   }
 }
