@@ -63,7 +63,8 @@ final class Inbox {
 
   private final ArrayBlockingQueue<Object> queue;
   private final StageBooks books;
-  private final LongAdder taken = new LongAdder(); // every removal: consumers, drops, sweeps
+  // Every removal (consumers, drops, sweeps) and every hand-off past the queue (Workers.handOff).
+  private final LongAdder taken = new LongAdder();
   private final RoomWaits waits = new RoomWaits(); // producers waiting, and the events they hold
   private final ReentrantLock bulkLock = new ReentrantLock();
   private volatile boolean exclusive;
