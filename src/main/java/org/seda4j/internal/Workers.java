@@ -9,8 +9,9 @@ import org.jspecify.annotations.Nullable;
 
 /*
  * Maintainer note. A stage's workers: virtual threads that take batches from the queue and run
- * them, at most `permits` at once (the loop itself is Worker.run). No dispatcher: a worker drains its own batches, one drainTo per
- * batch, and the queue's lock is the only hand-off between producers and consumers.
+ * them, at most `permits` at once (the loop itself is Worker.run). No dispatcher: a worker drains
+ * its own batches, one drainTo per batch, and the queue's lock is the only hand-off between
+ * producers and consumers, but for the hand-off of a producer's event to a new worker (below).
  *
  * Owns: the permits (AdjustableSemaphore; the Tuning part sets the limit), `flow`, `running`, the
  * lingering slot, the batch size and the turn-taking flag. A worker holds one permit from its start
@@ -25,9 +26,9 @@ import org.jspecify.annotations.Nullable;
  *  - A producer whose stage's handlers mostly wait (`handlersWait`, per-event handler) hands its
  *    event to a new worker past the queue (handOff) if the queue is empty, no bulk holds it and a
  *    permit is free: what a virtual thread per task does (a lingering worker, if any, stays parked:
- *    it would have to be woken, which costs about what a start does). Queued, each
- *    such event took a fresh worker anyway (a worker whose blocking call ended found the queue
- *    empty and ended), plus the queue's lock on both sides and the takers' bookkeeping. The event
+ *    it would have to be woken, which costs about what a start does). Queued, each such event took
+ *    a fresh worker anyway (a worker whose blocking call ended found the queue empty and ended),
+ *    plus the queue's lock on both sides and the takers' bookkeeping. The event
  *    is in flight at once; it leaves Inbox's gap (counted as taken) only once its worker is
  *    registered, so a forced shutdown finds it in one or the other; the worker runs it first,
  *    whatever the stage's state (the runner cancels it if a forced shutdown began), then loops.
