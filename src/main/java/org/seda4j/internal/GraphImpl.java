@@ -111,6 +111,11 @@ final class GraphImpl implements StageGraph, GraphServices {
     sampler.sampleNow();
   }
 
+  /** One quarter-period pass of a manually sampled graph (see Sampler). Tests only. */
+  void sampleQuarterNow() {
+    sampler.sampleQuarterNow();
+  }
+
   // ---------------------------------------------------------------- StageGraph
 
   @Override

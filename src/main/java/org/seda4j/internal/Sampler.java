@@ -9,7 +9,9 @@ import org.slf4j.Logger;
  * Maintainer note. The graph's sampler: once per period, every stage's window (controllers,
  * statistics), then every stage's admission feedback (so a controller measuring a path reads its
  * stages' state in the window that just ended), then the deadlock detector. Owns its thread and
- * its stop flag (guarded by `lock`). A platform daemon thread, not a virtual one: the controllers
+ * its stop flag (guarded by `lock`). While a stage is in a slow start whose windows are a quarter
+ * period (Tuning.quickWindows), the sampler also wakes every quarter period for those stages alone
+ * (their controllers; the statistics, admission and deadlock checks stay once a period). A platform daemon thread, not a virtual one: the controllers
  * must run when they matter most, while CPU-bound handlers keep every carrier busy. Tests drive a
  * manual sampler window by window with an injected clock (sampleNow()); it has no thread then.
  */
@@ -51,7 +53,10 @@ final class Sampler {
 
   private void loop() {
     CpuMeter cpuMeter = new CpuMeter();
-    long next = System.nanoTime() + periodNanos;
+    long quarter = periodNanos / 4;
+    long nextFull = System.nanoTime() + periodNanos;
+    long next = nextFull;
+    boolean quick = false;
     while (true) {
       lock.lock();
       try {
@@ -66,30 +71,53 @@ final class Sampler {
       } finally {
         lock.unlock();
       }
-      pass(clock.getAsLong(), cpuMeter.load());
-      next += periodNanos;
-      long late = System.nanoTime() - next;
-      if (late > 0) {
-        next += (late / periodNanos + 1) * periodNanos; // skip missed windows
+      long tick = next;
+      if (tick == nextFull) {
+        quick = pass(clock.getAsLong(), cpuMeter.load());
+        nextFull += periodNanos;
+        long late = System.nanoTime() - nextFull;
+        if (late > 0) {
+          nextFull += (late / periodNanos + 1) * periodNanos; // skip missed windows
+        }
+      } else if (quick) {
+        quick = quickPass(clock.getAsLong(), cpuMeter.load());
       }
+      long q = Math.max(tick + quarter, System.nanoTime());
+      next = quick && q - nextFull < 0 ? q : nextFull;
     }
   }
 
-  /** One pass of a manual sampler at the injected clock's time (CPU load unknown). Tests only. */
+  /** One full pass of a manual sampler at the injected clock's time (CPU load unknown). Tests. */
   void sampleNow() {
-    if (!manual) {
-      throw new IllegalStateException("this graph samples by itself");
-    }
+    requireManual();
     pass(clock.getAsLong(), -1);
   }
 
-  private void pass(long now, double cpu) {
+  /**
+   * One quarter-period pass of a manual sampler at the injected clock's time: the stages whose
+   * windows are a quarter period now (CPU load unknown). Tests only.
+   */
+  void sampleQuarterNow() {
+    requireManual();
+    quickPass(clock.getAsLong(), -1);
+  }
+
+  private void requireManual() {
+    if (!manual) {
+      throw new IllegalStateException("this graph samples by itself");
+    }
+  }
+
+  /** Every stage's window and statistics, then admission, then deadlocks; whether any is quick. */
+  private boolean pass(long now, double cpu) {
     registry.pruneExited();
     int n = registry.count();
     StageImpl<?>[] stages = registry.array();
+    boolean quick = false;
     for (int i = 0; i < n; i++) {
       try {
-        stages[i].sample(now, periodNanos, cpu);
+        stages[i].sample(now, periodNanos, true, cpu);
+        quick |= stages[i].quickWindows();
       } catch (Throwable e) {
         Guard.rethrowFatal(e);
         log.warn("sampling stage '{}' failed; its settings stay as they are", stages[i].name(), e);
@@ -109,6 +137,26 @@ final class Sampler {
       Guard.rethrowFatal(e);
       log.warn("deadlock detection failed", e);
     }
+    return quick;
+  }
+
+  /** The windows of the stages on quarter windows; whether any still is. */
+  private boolean quickPass(long now, double cpu) {
+    int n = registry.count();
+    StageImpl<?>[] stages = registry.array();
+    boolean quick = false;
+    for (int i = 0; i < n; i++) {
+      try {
+        if (stages[i].quickWindows()) {
+          stages[i].sample(now, periodNanos, false, cpu);
+          quick |= stages[i].quickWindows();
+        }
+      } catch (Throwable e) {
+        Guard.rethrowFatal(e);
+        log.warn("sampling stage '{}' failed; its settings stay as they are", stages[i].name(), e);
+      }
+    }
+    return quick;
   }
 
   /**

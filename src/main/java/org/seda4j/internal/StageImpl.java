@@ -322,16 +322,27 @@ final class StageImpl<E> implements Stage<E> {
     return tuning.searching();
   }
 
-  /** One sampling window ended at {@code now}: the controllers. Sampler thread only. */
-  void sample(long now, long periodNanos, double cpuLoad) {
-    warnings.flush();
+  /**
+   * A sampler pass at {@code now}: the controllers, if this stage's window ended, and the
+   * statistics on a full pass ({@code full}: the period ended; a quarter-period pass otherwise, see
+   * {@link Tuning#quickWindows}). Sampler thread only.
+   */
+  void sample(long now, long periodNanos, boolean full, double cpuLoad) {
+    if (full) {
+      warnings.flush();
+    }
     if (tuning.sample(
-        now, periodNanos, books, inbox.size(), spec.capacity(), inbox.parked(), cpuLoad)) {
+        now, periodNanos, full, books, inbox.size(), spec.capacity(), inbox.parked(), cpuLoad)) {
       if (stats != null) {
         stats.rotate(books.offered.sum());
       }
       JfrEvents.stageStatistics(this);
     }
+  }
+
+  /** Whether this stage's windows are a quarter period for now ({@link Tuning#quickWindows}). */
+  boolean quickWindows() {
+    return tuning.quickWindows();
   }
 
   /** Response-time feedback for the admission controller. Sampler thread, after sample(). */

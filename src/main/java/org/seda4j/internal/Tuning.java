@@ -42,12 +42,14 @@ final class Tuning {
   private volatile double throughput;
   private volatile boolean saturated;
   private volatile boolean searching;
+  private volatile boolean quickWindows;
   // Sampler thread only:
   private boolean concurrencySearching;
   private boolean batchSearching;
   private boolean batchJustChanged;
   private boolean permitsJustChanged;
   private long lastSampleNanos;
+  private long lastStatisticsNanos;
   private long lastAdmitted;
   private long lastEnded;
   private long lastBatches;
@@ -70,6 +72,7 @@ final class Tuning {
     this.perEvent = perEvent;
     this.batchFirst = !perEvent;
     this.lastSampleNanos = startNanos;
+    this.lastStatisticsNanos = startNanos;
     this.concurrencyDecision =
         "initial permits " + workers.permits.limit() + " (" + concurrency + ")";
     this.batchDecision = "initial batchSize " + workers.batchSize() + " (" + batching + ")";
@@ -156,21 +159,42 @@ final class Tuning {
   // ---------------------------------------------------------------- the sampler
 
   /**
-   * One window ended at {@code now}; {@code s} is its sample (built by the stage). Asks the
-   * controllers and applies. Sampler thread only. Returns false if the window was too short and was
-   * folded into the next.
+   * Whether this stage's windows are a quarter of the sampler's period for now: its concurrency
+   * controller is in a slow start (the permits still double, one doubling per window judged) and
+   * its handler calls last at most a quarter period, so a quarter window still holds every permit's
+   * calls. A 10 ms blocking handler that needs 10,000 permits from 2 doubles 13 times: 1.3 s at one
+   * doubling per 100 ms window, a third of that at 25 ms. Slow start's rule is unchanged (a
+   * doubling is judged before the next; a limited resource is found within one doubling); only the
+   * time per doubling shrinks. Read by the sampler thread.
+   */
+  boolean quickWindows() {
+    return quickWindows;
+  }
+
+  /**
+   * A window may have ended at {@code now}: asks the controllers and applies, unless the window is
+   * too short (less than half of the window this stage is on: the period, or a quarter of it while
+   * {@link #quickWindows()}), in which case it is folded into the next. {@code full}: the sampler's
+   * period ended (a quarter-period pass otherwise). Returns whether the stage's statistics window
+   * ended (full passes only, at least half a period apart). Sampler thread only.
    */
   boolean sample(
       long now,
       long periodNanos,
+      boolean full,
       StageBooks books,
       int queued,
       int capacity,
       int blocked,
       double cpuLoad) {
+    boolean statistics = full && now - lastStatisticsNanos >= periodNanos / 2;
+    if (statistics) {
+      lastStatisticsNanos = now;
+    }
+    long window = quickWindows ? periodNanos / 4 : periodNanos;
     long elapsed = now - lastSampleNanos;
-    if (elapsed < periodNanos / 2) {
-      return false; // a late sampler wake-up left a short window: fold it into the next one
+    if (elapsed < window / 2) {
+      return statistics; // a late or quarter-period pass left a short window: fold it into the next
     }
     long adm = books.admitted();
     long ended = books.completed.sum() + books.failed.sum() + books.cancelled.sum();
@@ -216,7 +240,12 @@ final class Tuning {
       batchJustChanged = !changed && tuneBatchSize(s);
     }
     searching = (concurrencySearching && !permitsPinned) || (batchSearching && !batchSizePinned);
-    return true;
+    quickWindows =
+        concurrencySearching
+            && !permitsPinned
+            && s.completions() > 0
+            && s.serviceNanosPerEvent() * s.batchSize() <= periodNanos / 4.0;
+    return statistics;
   }
 
   /** Asks the concurrency controller; whether it changed the permits. */
