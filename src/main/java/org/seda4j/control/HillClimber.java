@@ -21,6 +21,13 @@ import java.util.Locale;
  * just started keeps the CPU busy compiling for a few hundred milliseconds, and ending slow start
  * then left a 10 ms blocking stage at 2 permits, growing by probes only.
  *
+ * A slow-start doubling of handlers that mostly wait, judged on a window in which the CPU was
+ * saturated, that bought less than a quarter is held and judged again (for up to STARVED_NANOS of
+ * such windows) rather than ending slow start: their calls took longer only because the carriers
+ * and the timer were short of CPU (a JVM compiling at start-up: a 10 ms sleep took 25 ms, and 4,096
+ * permits measured +12% over 2,048, which ended a slow start that needed 10,000). Holding keeps the
+ * doubled setting, never more, so a limited resource is still found within one doubling.
+ *
  * The reference is the throughput measured at `best`; in hold windows it follows the measurements
  * (EWMA, weight 0.3 as in Sandstorm's autoMaxDetect). A sudden change (below 1/2 or above 2x the
  * reference) means the workload changed: slow start again.
@@ -50,6 +57,9 @@ final class HillClimber {
   static final double PROPORTIONAL = 0.6;
   private static final double EWMA_WEIGHT = 0.3;
 
+  /** How long a doubling may be held on CPU-saturated windows before it is judged on them. */
+  static final long STARVED_NANOS = 2_000_000_000L;
+
   private final String what;
   private final int min;
   private final int max;
@@ -66,6 +76,8 @@ final class HillClimber {
   private int outliers; // consecutive windows far from the reference
   private boolean mayGrow = true; // of the window being judged
   private int pausedWindows; // slow start windows held back by a saturated CPU
+  private long starvedNanos; // time a slow-start doubling has been held on CPU-starved windows
+  private long starved; // of the window being judged: its length if the CPU starved it, else 0
 
   /**
    * A climber over [min, max] that keeps a step up for more than {@code gain} (a factor above 1)
@@ -97,6 +109,7 @@ final class HillClimber {
     sinceProbe = 0;
     outliers = 0;
     pausedWindows = 0;
+    starvedNanos = 0;
   }
 
   int clamp(long value) {
@@ -109,7 +122,17 @@ final class HillClimber {
    * and ends after {@link #PROBE_EVERY} such windows; then only steps down are probed.
    */
   ControllerDecision step(int current, double tput, boolean mayGrow) {
+    return step(current, tput, mayGrow, 0);
+  }
+
+  /**
+   * As {@link #step(int, double, boolean)}, for a window of {@code starvedWindowNanos} in which the
+   * CPU was saturated while the handlers mostly waited (0 otherwise): a slow-start doubling that
+   * bought too little on it is judged again on the next window (see the class comment).
+   */
+  ControllerDecision step(int current, double tput, boolean mayGrow, long starvedWindowNanos) {
     this.mayGrow = mayGrow;
+    this.starved = starvedWindowNanos;
     if (trial != 0) {
       int dir = trial;
       trial = 0;
@@ -174,6 +197,17 @@ final class HillClimber {
     }
     outliers = 0;
     double change = reference > 0 ? tput / reference - 1 : 1;
+    if (slowStart && change < slowStartGain - 1 && starved > 0 && starvedNanos < STARVED_NANOS) {
+      starvedNanos += starved;
+      trial = 1;
+      return hold(
+          current,
+          fmt(
+              "%s %d bought %+.0f%% (%.0f/s vs %.0f/s) while the CPU was saturated and the handlers"
+                  + " mostly waited: judged again",
+              what, current, change * 100, tput, reference));
+    }
+    starvedNanos = 0;
     if (slowStart && tput > reference * gain && change < slowStartGain - 1) {
       // A doubling that bought something, but less than slowStartGain: the plateau is within this
       // step, and most of the step buys nothing. Go back and probe from there (up by a quarter

@@ -22,7 +22,8 @@ import java.util.Locale;
  * keeps every processor busy the climber does not step up -- unless the stage's handlers mostly
  * wait (their handler time in the window is more than twice the CPU time the whole JVM used:
  * blocking calls, a remote resource), in which case more permits mean more waiting in parallel,
- * not more CPU, and the throughput measurement decides as usual. That keeps a CPU-bound stage from
+ * not more CPU, and the throughput measurement decides as usual (but a slow-start doubling of such
+ * a stage is not judged on a CPU-saturated window: see HillClimber). That keeps a CPU-bound stage from
  * growing on measurement noise and still lets a blocking stage grow on a machine whose CPU is busy
  * with something else (a JIT compiling at start-up, another stage, another process).
  */
@@ -146,7 +147,8 @@ final class HillClimbingConcurrency implements ConcurrencyController {
     }
     idleWindows = 0;
     quietWindows = 0;
-    boolean mayGrow = !s.cpuSaturated() || mostlyWaiting(s, processors);
+    boolean waiting = mostlyWaiting(s, processors);
+    boolean mayGrow = !s.cpuSaturated() || waiting;
     if (s.completions() == 0) {
       if (s.activeHandlers() >= p && p < climber.max() && mayGrow) {
         int next = climber.clamp(2L * p);
@@ -193,7 +195,8 @@ final class HillClimbingConcurrency implements ConcurrencyController {
               measurement.windows()),
           climber.slowStart());
     }
-    return climber.step(p, throughput, mayGrow);
+    return climber.step(
+        p, throughput, mayGrow, s.cpuSaturated() && waiting ? measurement.lastElapsedNanos() : 0);
   }
 
   @Override

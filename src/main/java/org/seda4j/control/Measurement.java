@@ -26,6 +26,7 @@ final class Measurement {
   private long elapsedNanos;
   private long busyNanos;
   private int windows;
+  private long lastElapsedNanos;
 
   /**
    * Adds a saturated window of {@code s} at {@code value} (its permits or batch size); returns the
@@ -51,6 +52,7 @@ final class Measurement {
     if (batches < (coarse ? SEARCH_BATCHES : STEADY_BATCHES) && windows < MAX_WINDOWS) {
       return Double.NaN;
     }
+    lastElapsedNanos = elapsedNanos;
     double throughput = completions * 1e9 / elapsedNanos;
     if (busyNanos > 0) {
       throughput = Math.min(throughput, s.permits() * (completions * 1e9 / busyNanos));
@@ -66,6 +68,11 @@ final class Measurement {
     elapsedNanos = 0;
     busyNanos = 0;
     windows = 0;
+  }
+
+  /** The time the last result was measured over. */
+  long lastElapsedNanos() {
+    return lastElapsedNanos;
   }
 
   /** Windows added so far towards the next result. */
