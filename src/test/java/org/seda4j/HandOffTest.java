@@ -52,6 +52,51 @@ class HandOffTest {
   }
 
   @Test
+  void handOffsResumeOnceABacklogDrainedAndNoQueuedEventIsLeftBehind() throws Exception {
+    for (int round = 0; round < 20; round++) {
+      try (StageGraph graph = frozenGraph("hand-off-mix-" + round)) {
+        AtomicLong handled = new AtomicLong();
+        Stage<Integer> stage =
+            graph
+                .stage("s", Integer.class)
+                .capacity(32)
+                .permits(4)
+                .handler(
+                    (e, ctx) -> {
+                      handled.incrementAndGet();
+                      if (e % 3 == 0) {
+                        Thread.sleep(1); // a blocking call now and then: backlogs form and drain
+                      }
+                    });
+        Internals.handlersWait(stage, true);
+        List<Thread> producers = new ArrayList<>();
+        for (int p = 0; p < 4; p++) {
+          producers.add(
+              Thread.ofVirtual()
+                  .start(
+                      () -> {
+                        for (int i = 0; i < 500; i++) {
+                          try {
+                            stage.put(i);
+                          } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                          }
+                        }
+                      }));
+        }
+        for (Thread t : producers) {
+          t.join();
+        }
+        // Every queued event is taken although most came past the queue, to workers that ended.
+        assertThat(graph.awaitIdle(Duration.ofSeconds(10))).as("round %d", round).isTrue();
+        assertThat(handled.get()).isEqualTo(2000);
+        assertThat(stage.snapshot().counts().completed()).isEqualTo(2000);
+      }
+    }
+  }
+
+  @Test
   void aForcedShutdownRacingHandOffsReportsEveryCancelledEvent() throws Exception {
     for (int round = 0; round < 50; round++) {
       StageGraph graph = frozenGraph("hand-off-race-" + round);

@@ -69,6 +69,14 @@ final class Inbox {
   private final ReentrantLock bulkLock = new ReentrantLock();
   private volatile boolean exclusive;
   private volatile boolean bulkWaitsForRoom;
+  // False only while the queue is empty, but for inserts whose producer has not yet set it (each
+  // sets it after its offer, if it reads false): so a false costs no lock. Cleared by a drain that
+  // emptied the queue, for stages whose handlers mostly wait (their producers hand events to new
+  // workers when the queue is empty: the flag spares them, and each ending worker, the queue's
+  // lock per event); that drain looks again under the lock after clearing it, so an insert it
+  // raced is seen by the look or sets the flag itself. Other stages never clear it: their
+  // producers read a line nobody writes.
+  private final Isolated.Flag mayHold = new Isolated.Flag();
 
   Inbox(int capacity, StageBooks books) {
     this.queue = new ArrayBlockingQueue<>(capacity);
@@ -79,7 +87,18 @@ final class Inbox {
 
   /** The fast path of one event (already counted in offered): no bulk, and room. */
   boolean offer(Object item) {
-    return !exclusive && queue.offer(item);
+    return !exclusive && enqueue(item);
+  }
+
+  /** Offers {@code item} to the queue; sets mayHold after a successful offer (see the field). */
+  private boolean enqueue(Object item) {
+    if (!queue.offer(item)) {
+      return false;
+    }
+    if (!mayHold.get()) {
+      mayHold.set(true);
+    }
+    return true;
   }
 
   /**
@@ -113,7 +132,7 @@ final class Inbox {
           // failed sees it and signals.
           waits.holding(-1);
           isParked = false;
-          if (!exclusive && queue.offer(item)) {
+          if (!exclusive && enqueue(item)) {
             return Outcome.INSERTED;
           }
           waits.holding(1);
@@ -154,7 +173,7 @@ final class Inbox {
         awaitBulk();
         continue;
       }
-      if (queue.offer(item)) {
+      if (enqueue(item)) {
         return removed;
       }
       Object old = queue.poll();
@@ -236,7 +255,7 @@ final class Inbox {
       }
       if (queue.remainingCapacity() >= n) {
         for (Object item : items) {
-          if (!queue.offer(item)) {
+          if (!enqueue(item)) {
             throw new IllegalStateException("bulk insertion found no room it had checked");
           }
         }
@@ -346,24 +365,32 @@ final class Inbox {
   /**
    * Moves up to {@code max} events into {@code into}; returns how many. Never waits. If {@code
    * into} throws (a worker's batch was abandoned), what it took before is counted and the exception
-   * propagates.
+   * propagates. {@code clear}: if the drain empties the queue, clear mayHold (see the field).
    */
-  int drain(Collection<Object> into, int max) {
+  int drain(Collection<Object> into, int max, boolean clear) {
     int before = into.size();
+    int n = 0;
     try {
       queue.drainTo(into, max);
+      n = into.size() - before;
+      if (clear && n < max) {
+        mayHold.set(false);
+        if (!queue.isEmpty()) {
+          mayHold.set(true);
+        }
+      }
     } finally {
-      int n = into.size() - before;
-      if (n > 0) {
-        removed(n);
+      int moved = into.size() - before;
+      if (moved > 0) {
+        removed(moved);
       }
     }
-    return into.size() - before;
+    return n;
   }
 
   /** Removes every queued event into {@code out} (a shutdown's sweep); returns how many. */
   int sweep(Collection<Object> out) {
-    return drain(out, Integer.MAX_VALUE);
+    return drain(out, Integer.MAX_VALUE, false);
   }
 
   /**
@@ -372,7 +399,7 @@ final class Inbox {
    * meanwhile (the order of events from different producers is not defined anyway).
    */
   boolean emptyForHandOff() {
-    return !exclusive && queue.isEmpty();
+    return !exclusive && !mayHold.get();
   }
 
   /**
@@ -400,5 +427,13 @@ final class Inbox {
 
   boolean isEmpty() {
     return queue.isEmpty();
+  }
+
+  /**
+   * Whether the queue may hold events: false means it is empty but for inserts racing this call
+   * (whose producers then look at the workers themselves). No lock; {@link #isEmpty} is exact.
+   */
+  boolean mayHoldEvents() {
+    return mayHold.get();
   }
 }

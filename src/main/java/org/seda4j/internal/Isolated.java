@@ -32,6 +32,10 @@ final class Isolated {
     long addAndGet(long delta) {
       return cells.addAndGet(SLOT, delta);
     }
+
+    void set(long value) {
+      cells.set(SLOT, value);
+    }
   }
 
   /** A boolean on a cache line of its own: the subset of AtomicBoolean that the engine uses. */

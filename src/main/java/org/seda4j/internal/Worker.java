@@ -96,7 +96,6 @@ final class Worker implements Runnable {
     o.name(thread);
     boolean taker = !handed;
     try {
-      long now;
       if (handed) {
         // The first batch came from a producer (Workers.handOff), counted in flight already; it
         // runs whatever the stage's state (the runner cancels it if a forced shutdown began).
@@ -106,18 +105,15 @@ final class Worker implements Runnable {
         }
         long start = System.nanoTime();
         since = start;
-        now = o.runner.run(this, 1, start);
-        if (abandoned()) {
-          return;
-        }
-        taker = true;
-        Thread.interrupted();
-        if (o.inbox.isEmpty()) {
-          return; // nothing queued: end (exit() looks at the queue once more)
-        }
-      } else {
-        now = System.nanoTime();
+        o.runner.run(this, 1, start);
+        // Then end, unless a forced shutdown took the batch over (it counted the events): a worker
+        // per handed event, as a virtual thread per task. exit() looks at the queue (under its
+        // lock, once) and starts a worker if something is queued; looking here as well took the
+        // queue's lock a second time per event, from a carrier, against the producers.
+        taker = !abandoned();
+        return;
       }
+      long now = System.nanoTime();
       long sliceEnd = now + Workers.SLICE_NANOS;
       while (!o.stopping && o.graph.phase() < Phase.FORCING && o.permits.availablePermits() >= 0) {
         int max = Math.min(o.batchSize, o.capacity);
@@ -138,7 +134,9 @@ final class Worker implements Runnable {
         }
         long f = o.flow.addAndGet(n - Workers.TAKER);
         taker = false;
-        if (n == max && ((f >>> 40) == 0 || (o.handlersWait && !o.inbox.isEmpty()))) {
+        if (n == max
+            && ((f >>> 40) == 0
+                || (o.handlersWait && o.inbox.mayHoldEvents() && !o.inbox.isEmpty()))) {
           // The queue may hold more: keep a worker coming for it. Handlers that mostly wait spread
           // a backlog over the permits at once: each worker that leaves events queued starts one
           // more (while permits are free), instead of the backlog waiting for busy workers.
@@ -172,7 +170,7 @@ final class Worker implements Runnable {
       origins = null;
     }
     try {
-      inbox.drain(filler, max);
+      inbox.drain(filler, max, owner.handlersWait);
     } catch (AbandonedException stop) {
       // the terminator took the batch over; it reads filler.size under the queue's lock
     }

@@ -31,7 +31,8 @@ import org.jspecify.annotations.Nullable;
  *    plus the queue's lock on both sides and the takers' bookkeeping. The event
  *    is in flight at once; it leaves Inbox's gap (counted as taken) only once its worker is
  *    registered, so a forced shutdown finds it in one or the other; the worker runs it first,
- *    whatever the stage's state (the runner cancels it if a forced shutdown began), then loops.
+ *    whatever the stage's state (the runner cancels it if a forced shutdown began), then ends
+ *    (as below; an ending worker starts another if events are queued).
  *  - A producer that queued an event and reads takers == 0 starts one (if a permit is free): every
  *    running worker is busy in a handler, so none would look at the queue soon. (Not whenever a
  *    permit is free: for handlers that compute, workers that loop cost far less per event.)
@@ -280,7 +281,7 @@ final class Workers<E> {
     running.decrementAndGet();
     permits.release();
     graph.removeWorker(w);
-    if (!stopping && graph.phase() < Phase.FORCING && !inbox.isEmpty()) {
+    if (!stopping && graph.phase() < Phase.FORCING && inbox.mayHoldEvents() && !inbox.isEmpty()) {
       trySpawn(); // an event came as this worker left: see the class comment
     }
   }
