@@ -13,6 +13,7 @@ import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.IIII_Result;
+import org.openjdk.jcstress.infra.results.II_Result;
 import org.openjdk.jcstress.infra.results.III_Result;
 import org.openjdk.jcstress.infra.results.L_Result;
 
@@ -310,7 +311,7 @@ public final class InboxStress {
 
     @Actor
     public void consumer() {
-      inbox.drain(drained, 1);
+      inbox.drain(drained, 1, true);
     }
 
     @Arbiter
@@ -327,6 +328,40 @@ public final class InboxStress {
               && all.contains("p")
               && books.droppedOld.sum() == removed.size();
       r.r4 = exact ? 1 : 0;
+    }
+  }
+
+  /**
+   * The "may hold events" flag that spares hand-offs the queue's lock (Inbox.mayHold): a producer's
+   * offer racing a drain that empties the queue and clears the flag. The flag may stay set with the
+   * queue empty (a hand-off then waits for the next clearing drain), never clear with an event
+   * queued (a hand-off would overtake it, and an ending worker would not start one for it).
+   */
+  @JCStressTest
+  @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "the offer after the drain: queued, flag set")
+  @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "drained and cleared after the offer's set")
+  @Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "drained; the offer set the flag after the clear")
+  @Outcome(id = "1, 0", expect = FORBIDDEN, desc = "an event queued while the flag says empty")
+  @Outcome(expect = FORBIDDEN, desc = "an event lost or duplicated")
+  @State
+  public static class OfferRacingClearingDrain {
+    final Inbox inbox = new Inbox(4, new StageBooks());
+    final List<Object> drained = new ArrayList<>();
+
+    @Actor
+    public void producer() {
+      inbox.offer("p");
+    }
+
+    @Actor
+    public void consumer() {
+      inbox.drain(drained, 4, true);
+    }
+
+    @Arbiter
+    public void after(II_Result r) {
+      r.r1 = inbox.size() + drained.size() == 1 ? inbox.size() : 9;
+      r.r2 = inbox.mayHoldEvents() ? 1 : 0;
     }
   }
 }
