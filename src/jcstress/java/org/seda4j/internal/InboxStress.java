@@ -13,8 +13,8 @@ import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.IIII_Result;
-import org.openjdk.jcstress.infra.results.II_Result;
 import org.openjdk.jcstress.infra.results.III_Result;
+import org.openjdk.jcstress.infra.results.II_Result;
 import org.openjdk.jcstress.infra.results.L_Result;
 
 /**
@@ -340,7 +340,10 @@ public final class InboxStress {
   @JCStressTest
   @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "the offer after the drain: queued, flag set")
   @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "drained and cleared after the offer's set")
-  @Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "drained; the offer set the flag after the clear")
+  @Outcome(
+      id = "0, 1",
+      expect = ACCEPTABLE,
+      desc = "drained; the offer set the flag after the clear")
   @Outcome(id = "1, 0", expect = FORBIDDEN, desc = "an event queued while the flag says empty")
   @Outcome(expect = FORBIDDEN, desc = "an event lost or duplicated")
   @State
