@@ -69,14 +69,10 @@ final class Inbox {
   private final ReentrantLock bulkLock = new ReentrantLock();
   private volatile boolean exclusive;
   private volatile boolean bulkWaitsForRoom;
-  // False only while the queue is empty, but for inserts whose producer has not yet set it (each
-  // sets it after its offer, if it reads false): so a false costs no lock. Cleared by a drain that
-  // emptied the queue, for stages whose handlers mostly wait (their producers hand events to new
-  // workers when the queue is empty: the flag spares them, and each ending worker, the queue's
-  // lock per event); that drain looks again under the lock after clearing it, so an insert it
-  // raced is seen by the look or sets the flag itself. Other stages never clear it: their
-  // producers read a line nobody writes. A field, not a padded cell: it changes only when a
-  // backlog forms or drains, and a cell would cost an idle stage ~170 bytes.
+  // False only while the queue is empty, but for inserts whose producer has not set it yet (after
+  // its offer, if it reads false). Cleared, for stages whose handlers mostly wait, by a drain that
+  // emptied the queue and then looks again under the lock (design.md, "No queue lock on a
+  // hand-off"). A plain field: it changes only as a backlog forms or drains.
   private volatile boolean mayHold;
 
   Inbox(int capacity, StageBooks books) {
@@ -370,23 +366,19 @@ final class Inbox {
    */
   int drain(Collection<Object> into, int max, boolean clear) {
     int before = into.size();
-    int n = 0;
     try {
-      queue.drainTo(into, max);
-      n = into.size() - before;
+      int n = queue.drainTo(into, max);
       if (clear && n < max) {
-        mayHold = false;
-        if (!queue.isEmpty()) {
-          mayHold = true;
-        }
+        mayHold = false; // emptied: clear, then look again for an insert this drain raced
+        mayHold = !queue.isEmpty();
       }
+      return n;
     } finally {
       int moved = into.size() - before;
       if (moved > 0) {
         removed(moved);
       }
     }
-    return n;
   }
 
   /** Removes every queued event into {@code out} (a shutdown's sweep); returns how many. */
@@ -430,10 +422,7 @@ final class Inbox {
     return queue.isEmpty();
   }
 
-  /**
-   * Whether the queue may hold events: false means it is empty but for inserts racing this call
-   * (whose producers then look at the workers themselves). No lock; {@link #isEmpty} is exact.
-   */
+  /** False: the queue is empty but for racing inserts (no lock; {@link #isEmpty} is exact). */
   boolean mayHoldEvents() {
     return mayHold;
   }
