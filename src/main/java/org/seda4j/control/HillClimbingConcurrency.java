@@ -22,10 +22,10 @@ import java.util.Locale;
  * keeps every processor busy the climber does not step up -- unless the stage's handlers mostly
  * wait (their handler time in the window is more than twice the CPU time the whole JVM used:
  * blocking calls, a remote resource), in which case more permits mean more waiting in parallel,
- * not more CPU, and the throughput measurement decides as usual (but a slow-start doubling of such
- * a stage is not judged on a CPU-saturated window: see HillClimber). That keeps a CPU-bound stage from
- * growing on measurement noise and still lets a blocking stage grow on a machine whose CPU is busy
- * with something else (a JIT compiling at start-up, another stage, another process).
+ * not more CPU, and the throughput measurement decides as usual (but a slow-start doubling of
+ * such a stage is not judged on a CPU-saturated window: see HillClimber). That keeps a CPU-bound
+ * stage from growing on measurement noise and still lets a blocking stage grow on a machine whose
+ * CPU is busy with something else (a JIT compiling at start-up, another stage, another process).
  */
 /** Throughput hill climbing over the permits. */
 final class HillClimbingConcurrency implements ConcurrencyController {

@@ -11,9 +11,10 @@ import org.slf4j.Logger;
  * stages' state in the window that just ended), then the deadlock detector. Owns its thread and
  * its stop flag (guarded by `lock`). While a stage is in a slow start whose windows are a quarter
  * period (Tuning.quickWindows), the sampler also wakes every quarter period for those stages alone
- * (their controllers; the statistics, admission and deadlock checks stay once a period). A platform daemon thread, not a virtual one: the controllers
- * must run when they matter most, while CPU-bound handlers keep every carrier busy. Tests drive a
- * manual sampler window by window with an injected clock (sampleNow()); it has no thread then.
+ * (their controllers; the statistics, admission and deadlock checks stay once a period). A
+ * platform daemon thread, not a virtual one: the controllers must run when they matter most, while
+ * CPU-bound handlers keep every carrier busy. Tests drive a manual sampler window by window with an
+ * injected clock (sampleNow(), sampleQuarterNow()); it has no thread then.
  */
 final class Sampler {
   private final StageRegistry registry;
@@ -82,7 +83,8 @@ final class Sampler {
       } else if (quick) {
         quick = quickPass(clock.getAsLong(), cpuMeter.load());
       }
-      long q = Math.max(tick + quarter, System.nanoTime());
+      long now = System.nanoTime();
+      long q = tick + quarter - now > 0 ? tick + quarter : now + quarter; // late: a quarter on
       next = quick && q - nextFull < 0 ? q : nextFull;
     }
   }
