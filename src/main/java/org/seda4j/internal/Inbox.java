@@ -369,8 +369,12 @@ final class Inbox {
     try {
       int n = queue.drainTo(into, max);
       if (clear && n < max) {
-        mayHold = false; // emptied: clear, then look again for an insert this drain raced
-        mayHold = !queue.isEmpty();
+        // Emptied: clear, then look again for an insert this drain raced. Never write false after
+        // the look: a producer may have set the flag between the look and that write.
+        mayHold = false;
+        if (!queue.isEmpty()) {
+          mayHold = true;
+        }
       }
       return n;
     } finally {
