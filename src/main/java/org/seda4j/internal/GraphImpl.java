@@ -11,9 +11,7 @@ import org.jspecify.annotations.Nullable;
 import org.seda4j.ContextPropagator;
 import org.seda4j.GraphFailedException;
 import org.seda4j.Stage;
-import org.seda4j.StageClosedException;
 import org.seda4j.StageGraph;
-import org.seda4j.control.AdmissionController;
 import org.seda4j.observe.GraphSnapshot;
 import org.seda4j.observe.ShutdownReport;
 import org.seda4j.observe.StageSnapshot;
@@ -132,10 +130,7 @@ final class GraphImpl implements StageGraph, GraphServices {
   public <E> Stage.Builder<E> stage(String name, Class<E> eventType) {
     String n = Checks.validName("stage", name);
     Objects.requireNonNull(eventType, "eventType must not be null");
-    checkOpenForStages(n);
-    if (registry.hasName(n)) {
-      throw duplicate(n);
-    }
+    StageBuilder.checkNew(this, n);
     return new StageBuilder<>(this, n, eventType);
   }
 
@@ -363,60 +358,6 @@ final class GraphImpl implements StageGraph, GraphServices {
               + name
               + "': it would wait for that handler itself and never return; call it from"
               + " outside the graph (e.g. the thread that created it)");
-    }
-  }
-
-  void checkOpenForStages(String stage) {
-    if (state != State.OPEN) {
-      throw new StageClosedException(
-          "cannot create stage '"
-              + stage
-              + "': graph '"
-              + name
-              + "' is "
-              + state
-              + "; stages can be added only while the graph is OPEN");
-    }
-  }
-
-  IllegalArgumentException duplicate(String stage) {
-    return new IllegalArgumentException(
-        "graph '" + name + "' already has a stage named '" + stage + "'; stage names are unique");
-  }
-
-  /** Registers a built stage: checks name and controllers again under the lock. */
-  <E> StageImpl<E> register(StageImpl<E> stage) {
-    lock.lock();
-    try {
-      checkOpenForStages(stage.name());
-      if (registry.hasName(stage.name())) {
-        throw duplicate(stage.name());
-      }
-      List<Object> controllers = stage.controllers();
-      for (Object controller : controllers) {
-        if (registry.controllerInUse(controller)) {
-          throw new IllegalArgumentException(
-              "controller "
-                  + controller
-                  + " already serves another stage; controllers keep"
-                  + " per-stage state, so give stage '"
-                  + stage.name()
-                  + "' its own instance");
-        }
-      }
-      registry.add(stage, controllers);
-      AdmissionController.Feedback fb = stage.feedback();
-      if (fb != null) {
-        Stage<?> exit = fb.exit();
-        StageImpl<?> to = exit == null ? stage : own(exit);
-        stage.paths().feedbackPath(path(stage, to, exit == null), exit == null);
-      }
-      if (jmx != null) {
-        jmx.register(stage);
-      }
-      return stage;
-    } finally {
-      lock.unlock();
     }
   }
 

@@ -14,6 +14,8 @@ import org.seda4j.FullQueuePolicy;
 import org.seda4j.OfferResult;
 import org.seda4j.RejectionReason;
 import org.seda4j.Stage;
+import org.seda4j.StageClosedException;
+import org.seda4j.StageGraph;
 import org.seda4j.control.AdmissionController;
 import org.seda4j.control.BatchController;
 import org.seda4j.control.ConcurrencyController;
@@ -207,6 +209,61 @@ final class StageBuilder<E> implements Stage.Builder<E> {
               + "); choose a capacity for the backlog you mean to hold",
           e);
     }
-    return graph.register(stage);
+    return register(graph, stage);
+  }
+
+  /** Throws unless {@code graph} is open for stages and has no stage named {@code stage}. */
+  static void checkNew(GraphImpl graph, String stage) {
+    if (graph.state() != StageGraph.State.OPEN) {
+      throw new StageClosedException(
+          "cannot create stage '"
+              + stage
+              + "': graph '"
+              + graph.name()
+              + "' is "
+              + graph.state()
+              + "; stages can be added only while the graph is OPEN");
+    }
+    if (graph.registry.hasName(stage)) {
+      throw new IllegalArgumentException(
+          "graph '"
+              + graph.name()
+              + "' already has a stage named '"
+              + stage
+              + "'; stage names are unique");
+    }
+  }
+
+  /** Registers a built stage: checks name and controllers again under the graph's lock. */
+  private static <E> StageImpl<E> register(GraphImpl graph, StageImpl<E> stage) {
+    graph.lock.lock();
+    try {
+      checkNew(graph, stage.name());
+      List<Object> controllers = stage.controllers();
+      for (Object controller : controllers) {
+        if (graph.registry.controllerInUse(controller)) {
+          throw new IllegalArgumentException(
+              "controller "
+                  + controller
+                  + " already serves another stage; controllers keep"
+                  + " per-stage state, so give stage '"
+                  + stage.name()
+                  + "' its own instance");
+        }
+      }
+      graph.registry.add(stage, controllers);
+      AdmissionController.Feedback fb = stage.feedback();
+      if (fb != null) {
+        Stage<?> exit = fb.exit();
+        StageImpl<?> to = exit == null ? stage : graph.own(exit);
+        stage.paths().feedbackPath(graph.path(stage, to, exit == null), exit == null);
+      }
+      if (graph.jmx != null) {
+        graph.jmx.register(stage);
+      }
+      return stage;
+    } finally {
+      graph.lock.unlock();
+    }
   }
 }
