@@ -39,7 +39,7 @@ final class HandlerContext implements StageContext {
     if (r.admitted()) {
       stage.countEmit(t, 1);
     }
-    t.throwIfNotAdmitted(r);
+    t.spec().throwIfNotAdmitted(r);
   }
 
   @Override

@@ -8,8 +8,6 @@ import org.jspecify.annotations.Nullable;
 import org.seda4j.FullQueuePolicy;
 import org.seda4j.OfferResult;
 import org.seda4j.Stage;
-import org.seda4j.StageClosedException;
-import org.seda4j.StageRejectedException;
 import org.seda4j.UnprocessedEvent;
 import org.seda4j.control.AdmissionController;
 import org.seda4j.observe.GraphSnapshot;
@@ -131,7 +129,7 @@ final class StageImpl<E> implements Stage<E> {
 
   @Override
   public void put(E event) throws InterruptedException {
-    throwIfNotAdmitted(countDirect(intake.admit(spec.checkEvent(event), true, null, null), 1));
+    spec.throwIfNotAdmitted(countDirect(intake.admit(spec.checkEvent(event), true, null, null), 1));
   }
 
   @Override
@@ -148,7 +146,7 @@ final class StageImpl<E> implements Stage<E> {
   @Override
   public void putAll(Collection<? extends E> events) throws InterruptedException {
     List<E> list = spec.checkEvents(events);
-    throwIfNotAdmitted(countDirect(intake.admitAll(list, true), list.size()));
+    spec.throwIfNotAdmitted(countDirect(intake.admitAll(list, true), list.size()));
   }
 
   @Override
@@ -197,20 +195,11 @@ final class StageImpl<E> implements Stage<E> {
     return "Stage[" + graph.name() + "/" + spec.name() + "]";
   }
 
-  // ---------------------------------------------------------------- argument checks
-
-  void throwIfNotAdmitted(OfferResult result) {
-    switch (result) {
-      case OfferResult.Accepted a -> {}
-      case OfferResult.Dropped d -> {}
-      case OfferResult.Rejected r ->
-          throw new StageRejectedException(
-              spec.name(), spec.capacity(), spec.policy().toString(), r.reason(), r.message());
-      case OfferResult.Closed c -> throw new StageClosedException(c.message());
-    }
-  }
-
   // ---------------------------------------------------------------- for the parts
+
+  StageSpec<E> spec() {
+    return spec;
+  }
 
   GraphServices graphServices() {
     return graph;
@@ -238,14 +227,7 @@ final class StageImpl<E> implements Stage<E> {
   /** The user's event of a queue item leaving the queue unhandled. */
   @SuppressWarnings("unchecked")
   E unwrapDiscarded(Object item) {
-    Object o = item;
-    if (o instanceof Stamped s) {
-      o = stats != null ? stats.discarded(s) : s.item();
-    }
-    if (o instanceof Carried c) {
-      o = c.item();
-    }
-    return (E) (o instanceof Tracked t ? t.event() : o);
+    return (E) Stamped.discardedEvent(item, stats);
   }
 
   /** Hands a rejected event to the rejection listener, if any, on the caller's thread. */

@@ -12,6 +12,8 @@ import org.seda4j.EventHandler;
 import org.seda4j.FailurePolicy;
 import org.seda4j.FullQueuePolicy;
 import org.seda4j.OfferResult;
+import org.seda4j.StageClosedException;
+import org.seda4j.StageRejectedException;
 import org.seda4j.control.AdmissionController;
 import org.seda4j.control.BatchController;
 import org.seda4j.control.ConcurrencyController;
@@ -107,5 +109,17 @@ record StageSpec<E>(
             + "' can never succeed: its capacity is "
             + capacity()
             + "; split the batch or raise capacity(...)");
+  }
+
+  /** put/putAll/emit: throws unless {@code result} admitted the events or dropped them. */
+  void throwIfNotAdmitted(OfferResult result) {
+    switch (result) {
+      case OfferResult.Accepted a -> {}
+      case OfferResult.Dropped d -> {}
+      case OfferResult.Rejected r ->
+          throw new StageRejectedException(
+              name(), capacity(), policy().toString(), r.reason(), r.message());
+      case OfferResult.Closed c -> throw new StageClosedException(c.message());
+    }
   }
 }
