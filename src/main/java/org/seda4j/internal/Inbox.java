@@ -5,7 +5,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
@@ -13,8 +12,9 @@ import java.util.function.BooleanSupplier;
  * Maintainer note. A stage's queue (an ArrayBlockingQueue, fixed by the design) and the rules for
  * putting events into it and taking them out. Owns: the queue, `taken` and bulk exclusivity
  * (bulkLock, `exclusive`, `bulkWaitsForRoom`); the producers that wait are counted and woken by
- * its RoomWaits (its lock, `parked`, `parkedEvents`), which it alone uses. Reads the StageBooks
- * producer counters for the gap (below); writes none of them but `offered` for bulks.
+ * its RoomWaits (its lock, `parked`, `parkedEvents`). BulkInsertion, a set of static procedures,
+ * runs putAll/offerAll over these fields (package-private for it alone) and reads the StageBooks
+ * producer counters for the gap; of those counters it writes only `offered`, for bulks.
  *
  * One hand-off per hop. A single event on the fast path costs the queue's own offer and one
  * volatile read (the caller counted it in `offered` first); a consumer's batch costs one drainTo,
@@ -27,23 +27,9 @@ import java.util.function.BooleanSupplier;
  * the producer's offer sees the room or the consumer sees the producer (the queue's lock orders
  * the two). State changes (close, shutdown) wake every waiter through wakeAll().
  *
- * putAll/offerAll: all or nothing, contiguous. A bulk holds bulkLock (one bulk at a time), counts
- * its events, sets `exclusive` and then waits until no single producer is in the *gap*: counted in
- * `offered` but neither in the queue, nor removed from it, nor accounted otherwise (unadmitted,
- * dropped at once) nor parked. Singles read `exclusive` after counting themselves in `offered`
- * (a Dekker pair with the bulk's write of `exclusive` and read of the counters), so a single that
- * read `false` is visible in the gap, and one that reads `true` stays out of the queue (it parks
- * until the bulk is done, or, if the bulk waits for room, is told the queue is full unless it may
- * wait). Once the gap is empty only consumers touch the queue, and they only make room: if there
- * is room for all the bulk's events it inserts them in one go, else (block policies) it waits for
- * room still holding the queue, so the next free slots are its own. The gap is
- *   offered - unadmitted - droppedNew - taken - queue.size() - parkedEvents - (the bulk's own
- * events),
- * read in that reverse order (taken first, offered last), so that an event moving meanwhile is
- * counted at most in `offered`: the figure is never below the number of singles that may still
- * insert without having seen `exclusive`. The singles in the gap run engine code only (no user
- * callback, no unbounded wait), so the bulk's wait for them is short; it yields, then parks with a
- * growing timeout.
+ * putAll/offerAll: all or nothing, contiguous, by BulkInsertion (its note has the protocol): a
+ * bulk holds bulkLock and sets `exclusive` while it inserts, and `bulkWaitsForRoom` while it waits
+ * for room holding the queue. Singles read `exclusive` after counting themselves in `offered`.
  *
  * dropOldest removes the head (counted in `taken`) and offers again until its event is in; each
  * removed event is handed back to be counted as dropped. Under exclusive it waits for the bulk:
@@ -61,14 +47,14 @@ final class Inbox {
     INTERRUPTED
   }
 
-  private final ArrayBlockingQueue<Object> queue;
-  private final StageBooks books;
+  final ArrayBlockingQueue<Object> queue; // the fields BulkInsertion uses are package-private
+  final StageBooks books;
   // Every removal (consumers, drops, sweeps) and every hand-off past the queue (Workers.handOff).
-  private final LongAdder taken = new LongAdder();
-  private final RoomWaits waits = new RoomWaits(); // producers waiting, and the events they hold
-  private final ReentrantLock bulkLock = new ReentrantLock();
-  private volatile boolean exclusive;
-  private volatile boolean bulkWaitsForRoom;
+  final LongAdder taken = new LongAdder();
+  final RoomWaits waits = new RoomWaits(); // producers waiting, and the events they hold
+  final ReentrantLock bulkLock = new ReentrantLock();
+  volatile boolean exclusive;
+  volatile boolean bulkWaitsForRoom;
   // False only while the queue is empty, but for inserts whose producer has not set it yet (after
   // its offer, if it reads false). Cleared, for stages whose handlers mostly wait, by a drain that
   // emptied the queue and then looks again under the lock (design.md, "No queue lock on a
@@ -88,7 +74,7 @@ final class Inbox {
   }
 
   /** Offers {@code item} to the queue; sets mayHold after a successful offer (see the field). */
-  private boolean enqueue(Object item) {
+  boolean enqueue(Object item) {
     if (!queue.offer(item)) {
       return false;
     }
@@ -124,7 +110,7 @@ final class Inbox {
         }
         boolean bulk = exclusive;
         if (!bulk) {
-          // Back in the gap to offer (see the class comment), but still counted in `parked` from
+          // Back in the gap to offer (see BulkInsertion), but still counted in `parked` from
           // before the offer to after the wait, so a consumer that makes room after this offer
           // failed sees it and signals.
           waits.holding(-1);
@@ -200,8 +186,8 @@ final class Inbox {
   }
 
   /**
-   * putAll/offerAll: counts the items in `offered`, then inserts all or none, contiguously (see the
-   * class comment). {@code mayWait}: the policy blocks and the caller may wait for room (at most
+   * putAll/offerAll: counts the items in `offered`, then inserts all or none, contiguously (see
+   * BulkInsertion). {@code mayWait}: the policy blocks and the caller may wait for room (at most
    * {@code nanos}). The caller counts the outcome's rejections (unadmitted included) if not
    * INSERTED.
    *
@@ -210,91 +196,7 @@ final class Inbox {
    */
   Outcome insertAll(List<Object> items, boolean mayWait, long nanos, BooleanSupplier open)
       throws InterruptedException {
-    int n = items.size();
-    if (mayWait) {
-      bulkLock.lockInterruptibly();
-    } else if (!bulkLock.tryLock()) {
-      if (bulkWaitsForRoom) {
-        books.offered.add(n);
-        return Outcome.FULL; // a putAll waiting for room holds the queue's next free slots
-      }
-      bulkLock.lock(); // another bulk is inserting: a moment
-    }
-    try {
-      books.offered.add(n); // then the phase, in open: the quiescence Dekker pair
-      if (!open.getAsBoolean()) {
-        return Outcome.CLOSED;
-      }
-      exclusive = true;
-      try {
-        awaitEmptyGap(n, open);
-        return insertExclusive(items, mayWait, nanos, open);
-      } catch (InterruptedException e) {
-        return Outcome.INTERRUPTED;
-      } finally {
-        exclusive = false;
-        bulkWaitsForRoom = false;
-        waits.wakeIfAny();
-      }
-    } finally {
-      bulkLock.unlock();
-    }
-  }
-
-  private Outcome insertExclusive(
-      List<Object> items, boolean mayWait, long nanos, BooleanSupplier open)
-      throws InterruptedException {
-    int n = items.size();
-    long remaining = nanos;
-    while (true) {
-      if (!open.getAsBoolean()) {
-        return Outcome.CLOSED;
-      }
-      if (queue.remainingCapacity() >= n) {
-        for (Object item : items) {
-          if (!enqueue(item)) {
-            throw new IllegalStateException("bulk insertion found no room it had checked");
-          }
-        }
-        return Outcome.INSERTED;
-      }
-      if (!mayWait) {
-        return Outcome.FULL;
-      }
-      bulkWaitsForRoom = true;
-      waits.lockInterruptibly();
-      waits.park(n);
-      try {
-        if (queue.remainingCapacity() < n && open.getAsBoolean()) {
-          if (remaining == Long.MAX_VALUE) {
-            waits.await();
-          } else if (remaining <= 0) {
-            return Outcome.TIMED_OUT;
-          } else {
-            remaining = waits.awaitNanos(remaining);
-          }
-        }
-      } finally {
-        waits.unpark(n);
-        waits.unlock();
-      }
-    }
-  }
-
-  /**
-   * Waits until no single producer is in the gap (see the class comment), or the stage closed.
-   * Thread.yield first, not onSpinWait: on a virtual thread it frees the carrier, so a producer in
-   * the gap can run even when every carrier is busy here.
-   */
-  @SuppressWarnings("ThreadPriorityCheck")
-  private void awaitEmptyGap(int own, BooleanSupplier open) {
-    for (int round = 0; gap(own) > 0 && open.getAsBoolean(); round++) {
-      if (round < 16) {
-        Thread.yield();
-      } else {
-        LockSupport.parkNanos(Math.min(1_000_000L, 1_000L << Math.min(10, round - 16)));
-      }
-    }
+    return BulkInsertion.insertAll(this, items, mayWait, nanos, open);
   }
 
   /**
@@ -302,17 +204,7 @@ final class Inbox {
    * step, or have queued their event, which the sweep then finds), at most until {@code deadline}.
    */
   void awaitProducers(long deadline) {
-    awaitEmptyGap(0, () -> deadline - System.nanoTime() > 0);
-  }
-
-  private long gap(int own) {
-    long t = taken.sum();
-    long q = queue.size();
-    long p = waits.parkedEvents();
-    long un = books.unadmitted.sum();
-    long dn = books.droppedNew.sum();
-    long off = books.offered.sum();
-    return off - un - dn - t - q - p - own;
+    BulkInsertion.awaitEmptyGap(this, 0, () -> deadline - System.nanoTime() > 0);
   }
 
   /**
@@ -401,7 +293,7 @@ final class Inbox {
 
   /**
    * An event went to a new worker past the queue: counted in `taken`, as if it had passed through,
-   * so that it leaves the gap (see the class comment) only once the worker holding it is registered
+   * so that it leaves the gap (see BulkInsertion) only once the worker holding it is registered
    * where a forced shutdown looks for it.
    */
   void handedOff() {
