@@ -86,9 +86,15 @@ final class Worker implements Runnable {
 
   /**
    * The worker's loop (its thread's run(); here rather than in Workers so that a blocked handler
-   * has one engine frame fewer on its stack, which a virtual thread copies at every blocking call
-   * and the collector copies while it blocks). The time a batch ended stands for the time the next
+   * has one engine frame fewer on its stack). The time a batch ended stands for the time the next
    * one began (nothing waits between the two), so a worker reads the clock once per batch.
+   *
+   * <p>Kept small on purpose: this frame stays on the stack under every handler call, and a virtual
+   * thread's blocked handler keeps a copy of every frame below it in its stack chunk (on the heap,
+   * for as long as it blocks). A compiled frame is as large as the method's largest need anywhere
+   * in it, so taking a batch (the drain, lingering, starting workers: many values, much inlined
+   * code) is in take(), a separate frame that is gone by the time the handler runs. This frame
+   * keeps `this`, the owner and two times.
    */
   @Override
   public void run() {
@@ -115,38 +121,12 @@ final class Worker implements Runnable {
       }
       long now = System.nanoTime();
       long sliceEnd = now + Workers.SLICE_NANOS;
-      while (!o.stopping && o.graph.phase() < Phase.FORCING && o.permits.availablePermits() >= 0) {
-        int max = Math.min(o.batchSize, o.capacity);
-        begin(now);
-        int n = fill(o.inbox, max);
-        if (n == 0) {
-          if (!idle()) {
-            return; // a forced shutdown took the (empty) batch over
-          }
-          n = o.linger(this);
-          if (n == 0) {
-            return;
-          }
-          now = System.nanoTime();
-        }
+      for (int n; (n = take(now)) > 0; ) {
+        now = o.runner.run(this, n, since); // take() began the batch at `since`
         if (abandoned()) {
-          return; // a forced shutdown took the batch over while it was drained; it counts it
-        }
-        long f = o.flow.addAndGet(n - Workers.TAKER);
-        taker = false;
-        if (n == max
-            && ((f >>> 40) == 0
-                || (o.handlersWait && o.inbox.mayHoldEvents() && !o.inbox.isEmpty()))) {
-          // The queue may hold more: keep a worker coming for it. Handlers that mostly wait spread
-          // a backlog over the permits at once: each worker that leaves events queued starts one
-          // more (while permits are free), instead of the backlog waiting for busy workers.
-          o.trySpawn();
-        }
-        now = o.runner.run(this, n, now);
-        if (abandoned()) {
+          taker = false; // its events left the flow with the terminator, not as a batch's end
           return; // a forced shutdown took the batch over (see Worker); it counted the events
         }
-        taker = true;
         Thread.interrupted(); // a handler's stray interrupt must not end the wait in linger()
         if (!o.handlersWait && now - sliceEnd >= 0) {
           Workers.leaveCarrierForATurn();
@@ -157,6 +137,43 @@ final class Worker implements Runnable {
     } finally {
       o.exit(this, taker);
     }
+  }
+
+  /**
+   * The worker, a taker, takes its next batch: begins it at {@code now} (or later, if it lingered
+   * first: {@code since} says when), drains it and leaves the takers. Returns its size, or 0 if the
+   * worker ends instead (the stage stops, the permits were lowered, the queue is empty and another
+   * worker lingers, or a forced shutdown took the batch over): it is then still a taker.
+   */
+  private int take(long now) {
+    Workers<?> o = owner;
+    if (o.stopping || o.graph.phase() >= Phase.FORCING || o.permits.availablePermits() < 0) {
+      return 0;
+    }
+    int max = Math.min(o.batchSize, o.capacity);
+    begin(now);
+    int n = fill(o.inbox, max);
+    if (n == 0) {
+      if (!idle()) {
+        return 0; // a forced shutdown took the (empty) batch over
+      }
+      n = o.linger(this); // began a batch of its own (at `since`) if it returns n > 0
+      if (n == 0) {
+        return 0;
+      }
+    }
+    if (abandoned()) {
+      return 0; // a forced shutdown took the batch over while it was drained; it counts it
+    }
+    long f = o.flow.addAndGet(n - Workers.TAKER);
+    if (n == max
+        && ((f >>> 40) == 0 || (o.handlersWait && o.inbox.mayHoldEvents() && !o.inbox.isEmpty()))) {
+      // The queue may hold more: keep a worker coming for it. Handlers that mostly wait spread
+      // a backlog over the permits at once: each worker that leaves events queued starts one
+      // more (while permits are free), instead of the backlog waiting for busy workers.
+      o.trySpawn();
+    }
+    return n;
   }
 
   /**
