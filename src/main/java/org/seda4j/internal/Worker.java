@@ -62,7 +62,7 @@ final class Worker implements Runnable {
   // Per index, the origin of a tracked event (null for an untracked one); null until one is seen.
   @Nullable Tracked @Nullable [] origins;
   int size;
-  // The first batch was handed over by a producer (handed()); the worker thread clears it.
+  // The first batch was handed over by a producer (handed()); the worker ends after it.
   boolean handed;
 
   @SuppressWarnings("UnusedVariable") // read and written through WORD
@@ -99,33 +99,29 @@ final class Worker implements Runnable {
   @Override
   public void run() {
     Workers<?> o = owner;
-    o.name(thread);
-    boolean taker = !handed;
+    boolean taker = true;
     try {
-      if (handed) {
-        // The first batch came from a producer (Workers.handOff), counted in flight already; it
-        // runs whatever the stage's state (the runner cancels it if a forced shutdown began).
-        handed = false;
-        if (abandoned()) {
-          return; // a forced shutdown took it over before this thread ran; it counted it
+      long now = 0; // take() reads the clock for the first batch
+      long sliceEnd = 0;
+      for (boolean first = true; ; first = false) {
+        int n = take(now, first);
+        if (n <= 0) {
+          taker = n == 0; // -1: a handed batch a forced shutdown took over before it ran
+          return;
         }
-        long start = System.nanoTime();
-        since = start;
-        o.runner.run(this, 1, start);
-        // Then end, unless a forced shutdown took the batch over (it counted the events): a worker
-        // per handed event, as a virtual thread per task. exit() looks at the queue (under its
-        // lock, once) and starts a worker if something is queued; looking here as well took the
-        // queue's lock a second time per event, from a carrier, against the producers.
-        taker = !abandoned();
-        return;
-      }
-      long now = System.nanoTime();
-      long sliceEnd = now + Workers.SLICE_NANOS;
-      for (int n; (n = take(now)) > 0; ) {
         now = o.runner.run(this, n, since); // take() began the batch at `since`
         if (abandoned()) {
           taker = false; // its events left the flow with the terminator, not as a batch's end
           return; // a forced shutdown took the batch over (see Worker); it counted the events
+        }
+        if (first) {
+          if (handed) {
+            // A worker per handed event, as a virtual thread per task. exit() looks at the queue
+            // (under its lock, once) and starts a worker if something is queued; looking here as
+            // well took the queue's lock a second time per event, against the producers.
+            return;
+          }
+          sliceEnd = now + Workers.SLICE_NANOS;
         }
         Thread.interrupted(); // a handler's stray interrupt must not end the wait in linger()
         if (!o.handlersWait && now - sliceEnd >= 0) {
@@ -140,13 +136,28 @@ final class Worker implements Runnable {
   }
 
   /**
-   * The worker, a taker, takes its next batch: begins it at {@code now} (or later, if it lingered
-   * first: {@code since} says when), drains it and leaves the takers. Returns its size, or 0 if the
-   * worker ends instead (the stage stops, the permits were lowered, the queue is empty and another
-   * worker lingers, or a forced shutdown took the batch over): it is then still a taker.
+   * The worker takes its next batch: begins it at {@code now} (or later, if it lingered first:
+   * {@code since} says when), drains it and leaves the takers. Returns its size, or 0 if the worker
+   * ends instead, still a taker (the stage stops, the permits were lowered, the queue is empty and
+   * another worker lingers, or a forced shutdown took the batch over). The first call names the
+   * thread and reads the clock, and for a worker started with a producer's event returns that batch
+   * (or -1 if a forced shutdown took it over before this thread ran: the worker was never a taker).
    */
-  private int take(long now) {
+  private int take(long now, boolean first) {
     Workers<?> o = owner;
+    if (first) {
+      o.name(thread);
+      now = System.nanoTime();
+      if (handed) {
+        // The first batch came from a producer (Workers.handOff), counted in flight already; it
+        // runs whatever the stage's state (the runner cancels it if a forced shutdown began).
+        if (abandoned()) {
+          return -1; // the terminator counted it
+        }
+        since = now;
+        return 1;
+      }
+    }
     if (o.stopping || o.graph.phase() >= Phase.FORCING || o.permits.availablePermits() < 0) {
       return 0;
     }
