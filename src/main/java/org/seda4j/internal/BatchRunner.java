@@ -84,6 +84,7 @@ final class BatchRunner<E> {
     @Nullable Tracked @Nullable [] origins = tracked ? w.origins : null;
     @Nullable Object @Nullable [] contexts = t.carried ? t.contexts : null;
     EventHandler<? super E> handler = eventHandler;
+    long end;
     try {
       if (handler == null) {
         runBatch(java.util.Objects.requireNonNull(batchHandler), w, n, origins, contexts, ctx, t);
@@ -119,31 +120,34 @@ final class BatchRunner<E> {
             failed(e, i, error, t);
           }
         }
-        t.served = t.ok + t.bad;
       }
     } finally {
-      ended(w, n, start, t, contexts);
+      end = ended(w, n, start, t, contexts);
     }
-    return t.end;
+    return end;
   }
 
-  /** After a batch: the busy time and response times, its accounting if the worker owns it. */
-  private void ended(
+  /**
+   * After a batch: the busy time and response times, its accounting if the worker owns it; returns
+   * the time it ended.
+   */
+  private long ended(
       Worker w, int n, long start, BatchTally t, @Nullable Object @Nullable [] contexts) {
     long end = System.nanoTime();
-    t.end = end;
     books.busyNanos.add(end - start);
     books.batches.increment();
-    if (stats != null && t.served > 0) {
-      stats.served(end - start, t.served);
+    int served = t.ok + t.bad; // handler calls that ended
+    if (stats != null && served > 0) {
+      stats.served(end - start, served);
     }
     if (w.finish()) {
-      account(w, n, t);
+      account(w, n, t, end);
     }
     w.clear();
     if (contexts != null) {
       java.util.Arrays.fill(contexts, 0, n, null);
     }
+    return end;
   }
 
   /**
@@ -202,7 +206,6 @@ final class BatchRunner<E> {
       error = f;
     }
     t.bad++;
-    t.served++;
     failures.handle(e, error);
     return false;
   }
@@ -279,7 +282,6 @@ final class BatchRunner<E> {
           }
         } catch (WorkerDeadlines.DeadlineFailure f) {
           t.bad++;
-          t.served++;
           failures.handle(e, f);
           continue;
         }
@@ -305,7 +307,6 @@ final class BatchRunner<E> {
     try {
       handler.handle(view, ctx);
       t.ok += m;
-      t.served += m;
       for (int k = 0; k < m; k++) {
         t.handled(liveAt[k]);
       }
@@ -320,7 +321,6 @@ final class BatchRunner<E> {
         t.cancel += m;
       } else {
         t.bad += m;
-        t.served += m;
         for (int k = 0; k < m; k++) {
           t.handled(liveAt[k]);
         }
@@ -341,11 +341,11 @@ final class BatchRunner<E> {
   }
 
   /** Counts a batch its worker still owns. */
-  private void account(Worker w, int n, BatchTally t) {
+  private void account(Worker w, int n, BatchTally t, long end) {
     int[] handled = t.handled;
     if (handled != null && t.handledCount > 0) {
       paths.recordResponses(
-          java.util.Objects.requireNonNull(w.origins), handled, t.handledCount, t.end);
+          java.util.Objects.requireNonNull(w.origins), handled, t.handledCount, end);
     }
     long inFlight = workers.batchEnded(n); // before the ends are counted: see StageImpl.snapshot
     books.completed.add(t.ok);

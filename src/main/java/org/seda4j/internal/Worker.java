@@ -60,8 +60,7 @@ final class Worker implements Runnable {
   // The current batch: written by the worker thread before its word is published.
   Object[] events = new Object[1];
   // Per index, the origin of a tracked event (null for an untracked one); null until one is seen.
-  @Nullable Tracked @Nullable [] origins;
-  int size;
+  @Nullable Tracked @Nullable [] origins; // the batch's size is filler.size
   // The first batch was handed over by a producer (handed()); the worker ends after it.
   boolean handed;
 
@@ -202,9 +201,7 @@ final class Worker implements Runnable {
     } catch (AbandonedException stop) {
       // the terminator took the batch over; it reads filler.size under the queue's lock
     }
-    int n = filler.size;
-    size = n;
-    return n;
+    return filler.size;
   }
 
   /** Stops a drain into an abandoned batch (no stack trace: it is control flow). */
@@ -228,10 +225,11 @@ final class Worker implements Runnable {
 
   /** Clears the buffer's references after a batch, so handled events can be collected. */
   void clear() {
-    Arrays.fill(events, 0, size, null);
+    int n = filler.size;
+    Arrays.fill(events, 0, n, null);
     @Nullable Tracked[] o = origins;
     if (o != null) {
-      Arrays.fill(o, 0, size, null);
+      Arrays.fill(o, 0, n, null);
     }
     live = null;
   }
@@ -246,7 +244,6 @@ final class Worker implements Runnable {
     late = 0;
     live = null;
     filler.size = 0;
-    size = 0;
     PROGRESS.setRelease(this, 0L);
     since = now;
     long w = (long) WORD.getVolatile(this);
@@ -262,7 +259,6 @@ final class Worker implements Runnable {
     begin(0); // not in the handler yet: the worker thread reads the clock when it runs
     events[0] = item;
     filler.size = 1;
-    size = 1;
     handed = true;
   }
 
