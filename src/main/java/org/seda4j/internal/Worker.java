@@ -181,7 +181,14 @@ final class Worker implements Runnable {
       // The queue may hold more: keep a worker coming for it. Handlers that mostly wait spread
       // a backlog over the permits at once: each worker that leaves events queued starts one
       // more (while permits are free), instead of the backlog waiting for busy workers.
-      o.trySpawn();
+      try {
+        o.trySpawn();
+      } catch (RuntimeException | Error e) {
+        // No thread could start. The worker ends with this exception and run() still counts it a
+        // taker: it becomes one again for exit() to remove (its batch stays in flight, never run).
+        o.flow.getAndAdd(Workers.TAKER);
+        throw e;
+      }
     }
     return n;
   }
