@@ -108,11 +108,12 @@ final class Worker implements Runnable {
           taker = n == 0; // -1: a handed batch a forced shutdown took over before it ran
           return;
         }
+        taker = false; // take() left the takers; the batch's end (batchEnded) makes it one again
         now = o.runner.run(this, n, since); // take() began the batch at `since`
         if (abandoned()) {
-          taker = false; // its events left the flow with the terminator, not as a batch's end
           return; // a forced shutdown took the batch over (see Worker); it counted the events
         }
+        taker = true;
         if (first) {
           if (handed) {
             // A worker per handed event, as a virtual thread per task. exit() looks at the queue
