@@ -143,7 +143,8 @@ final class Termination {
   }
 
   /** Stops every stage; exactly one thread does the work, others wait for it. */
-  private ShutdownReport terminate(boolean forced, long start) {
+  private ShutdownReport terminate(boolean forceRequested, long start) {
+    boolean forced;
     graph.lock.lock();
     try {
       if (terminator != null) {
@@ -153,6 +154,10 @@ final class Termination {
         return Objects.requireNonNull(report);
       }
       terminator = Thread.currentThread();
+      // A graph that failed (or began a forced shutdown) is terminated forcibly, whoever gets here
+      // first: a close() that found quiescence after a failGraph handler had cancelled the rest of
+      // its batch must not report a graceful end, nor skip the aborter's sweeps.
+      forced = forceRequested || graph.phase() >= Phase.FORCING;
       if (forced) {
         graph.moveTo(State.TERMINATING, Phase.FORCING);
       }
