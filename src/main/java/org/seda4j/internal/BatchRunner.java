@@ -69,85 +69,44 @@ final class BatchRunner<E> {
 
   /**
    * Runs the {@code n} events in {@code w}'s buffer, drained at {@code start}; returns the time the
-   * batch ended. A per-event handler is called from here rather than from a method of its own: this
-   * frame and the worker's are the engine's frames under a handler call, which a blocked virtual
-   * thread keeps a copy of on the heap (its stack chunk) for as long as it blocks; one frame fewer,
-   * and the rare paths (expiry, a context, a failure, the batch's end) in methods of their own,
-   * keep that copy close to a bare virtual thread's.
+   * batch ended.
    */
-  @SuppressWarnings("unchecked")
   long run(Worker w, int n, long start) {
     BatchTally t = w.tally;
     t.reset();
     boolean tracked = unwrap(w, n, start, t);
     HandlerContext ctx = tracked ? stage.newContext() : sharedContext;
-    @Nullable Tracked @Nullable [] origins = tracked ? w.origins : null;
     @Nullable Object @Nullable [] contexts = t.carried ? t.contexts : null;
-    EventHandler<? super E> handler = eventHandler;
-    long end;
     try {
-      if (handler == null) {
-        runBatch(java.util.Objects.requireNonNull(batchHandler), w, n, origins, contexts, ctx, t);
+      if (eventHandler != null) {
+        runEach(eventHandler, w, n, tracked ? w.origins : null, contexts, ctx, t);
       } else {
-        Object[] events = w.events;
-        if (origins != null && paths.recordsResponses()) {
-          t.handled = new int[n];
-        }
-        for (int i = 0; i < n; i++) {
-          Thread.interrupted(); // a restored interrupt of the last event must not fail this one
-          E e = (E) events[i];
-          if (graph.phase() >= Phase.FORCING) {
-            cancelFrom(events, i, n, t);
-            break;
-          }
-          if (e instanceof Expiring x && !unexpired(x, w, t)) {
-            continue;
-          }
-          if (origins != null) {
-            ctx.current = origins[i];
-          }
-          w.progress(i + 1, t.ok);
-          Object context = contexts != null ? contexts[i] : null;
-          if (context != null) {
-            handleInContext(handler, e, i, context, ctx, t);
-            continue;
-          }
-          try {
-            handler.handle(e, ctx);
-            t.ok++;
-            t.handled(i);
-          } catch (Throwable error) {
-            failed(e, i, error, t);
-          }
-        }
+        runBatch(
+            java.util.Objects.requireNonNull(batchHandler),
+            w,
+            n,
+            tracked ? w.origins : null,
+            contexts,
+            ctx,
+            t);
       }
     } finally {
-      end = ended(w, n, start, t, contexts);
+      long end = System.nanoTime();
+      t.end = end;
+      books.busyNanos.add(end - start);
+      books.batches.increment();
+      if (stats != null && t.served > 0) {
+        stats.served(end - start, t.served);
+      }
+      if (w.finish()) {
+        account(w, n, t);
+      }
+      w.clear();
+      if (contexts != null) {
+        java.util.Arrays.fill(contexts, 0, n, null);
+      }
     }
-    return end;
-  }
-
-  /**
-   * After a batch: the busy time and response times, its accounting if the worker owns it; returns
-   * the time it ended.
-   */
-  private long ended(
-      Worker w, int n, long start, BatchTally t, @Nullable Object @Nullable [] contexts) {
-    long end = System.nanoTime();
-    books.busyNanos.add(end - start);
-    books.batches.increment();
-    int served = t.ok + t.bad; // handler calls that ended
-    if (stats != null && served > 0) {
-      stats.served(end - start, served);
-    }
-    if (w.finish()) {
-      account(w, n, t, end);
-    }
-    w.clear();
-    if (contexts != null) {
-      java.util.Arrays.fill(contexts, 0, n, null);
-    }
-    return end;
+    return t.end;
   }
 
   /**
@@ -179,35 +138,65 @@ final class BatchRunner<E> {
     return tracked;
   }
 
-  /** A forced shutdown began: events [i, n) of a per-event handler's batch are cancelled. */
-  private void cancelFrom(Object[] events, int i, int n, BatchTally t) {
-    for (int j = i; j < n; j++) {
-      t.cancelled(new UnprocessedEvent(stage.name(), events[j], false));
-    }
-    t.cancel += n - i;
-  }
-
-  /**
-   * Whether a per-event handler is to be called on {@code x}: not if its deadline passed (dropped
-   * and counted) or its deadline() failed (the event failed).
-   */
   @SuppressWarnings("unchecked")
-  private boolean unexpired(Expiring x, Worker w, BatchTally t) {
-    E e = (E) x;
-    Throwable error;
-    try {
-      if (!WorkerDeadlines.expired(x, stage.name(), graph.clockNanos())) {
-        return true;
-      }
-      w.late(++t.late);
-      expire(e);
-      return false;
-    } catch (WorkerDeadlines.DeadlineFailure f) {
-      error = f;
+  private void runEach(
+      EventHandler<? super E> handler,
+      Worker w,
+      int n,
+      @Nullable Tracked @Nullable [] origins,
+      @Nullable Object @Nullable [] contexts,
+      HandlerContext ctx,
+      BatchTally t) {
+    Object[] events = w.events;
+    if (origins != null && paths.recordsResponses()) {
+      t.handled = new int[n];
     }
-    t.bad++;
-    failures.handle(e, error);
-    return false;
+    for (int i = 0; i < n; i++) {
+      Thread.interrupted(); // a restored interrupt of the last event must not fail this one
+      E e = (E) events[i];
+      if (graph.phase() >= Phase.FORCING) {
+        for (int j = i; j < n; j++) {
+          t.cancelled(new UnprocessedEvent(stage.name(), events[j], false));
+        }
+        t.cancel += n - i;
+        break;
+      }
+      if (e instanceof Expiring x) {
+        Throwable error = null;
+        try {
+          if (WorkerDeadlines.expired(x, stage.name(), graph.clockNanos())) {
+            w.late(++t.late);
+            expire(e);
+            continue;
+          }
+        } catch (WorkerDeadlines.DeadlineFailure f) {
+          error = f;
+        }
+        if (error != null) {
+          t.bad++;
+          t.served++;
+          failures.handle(e, error);
+          continue;
+        }
+      }
+      if (origins != null) {
+        ctx.current = origins[i];
+      }
+      w.progress(i + 1, t.ok);
+      Object context = contexts != null ? contexts[i] : null;
+      if (context != null) {
+        handleInContext(handler, e, i, context, ctx, t);
+        continue;
+      }
+      try {
+        handler.handle(e, ctx);
+        t.ok++;
+        t.handled(i);
+      } catch (Throwable error) {
+        failed(e, i, error, t);
+      }
+    }
+    t.served = t.ok + t.bad;
   }
 
   /** A per-event handler's call on event {@code i}, inside the context the event carried. */
@@ -282,6 +271,7 @@ final class BatchRunner<E> {
           }
         } catch (WorkerDeadlines.DeadlineFailure f) {
           t.bad++;
+          t.served++;
           failures.handle(e, f);
           continue;
         }
@@ -307,6 +297,7 @@ final class BatchRunner<E> {
     try {
       handler.handle(view, ctx);
       t.ok += m;
+      t.served += m;
       for (int k = 0; k < m; k++) {
         t.handled(liveAt[k]);
       }
@@ -321,6 +312,7 @@ final class BatchRunner<E> {
         t.cancel += m;
       } else {
         t.bad += m;
+        t.served += m;
         for (int k = 0; k < m; k++) {
           t.handled(liveAt[k]);
         }
@@ -341,11 +333,11 @@ final class BatchRunner<E> {
   }
 
   /** Counts a batch its worker still owns. */
-  private void account(Worker w, int n, BatchTally t, long end) {
+  private void account(Worker w, int n, BatchTally t) {
     int[] handled = t.handled;
     if (handled != null && t.handledCount > 0) {
       paths.recordResponses(
-          java.util.Objects.requireNonNull(w.origins), handled, t.handledCount, end);
+          java.util.Objects.requireNonNull(w.origins), handled, t.handledCount, t.end);
     }
     long inFlight = workers.batchEnded(n); // before the ends are counted: see StageImpl.snapshot
     books.completed.add(t.ok);

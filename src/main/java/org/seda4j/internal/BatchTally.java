@@ -14,9 +14,11 @@ import org.seda4j.UnprocessedEvent;
  */
 final class BatchTally {
   int ok;
-  int bad; // ok + bad: the handler calls that ended
+  int bad;
   int cancel;
   int late;
+  int served; // handler calls that ended (completed or failed)
+  long end;
   int @Nullable [] handled; // indices handled, when responses are recorded
   int handledCount;
   List<UnprocessedEvent> cancelled = List.of();
@@ -30,6 +32,8 @@ final class BatchTally {
     bad = 0;
     cancel = 0;
     late = 0;
+    served = 0;
+    end = 0;
     handled = null;
     handledCount = 0;
     cancelled = List.of();

@@ -60,8 +60,9 @@ final class Worker implements Runnable {
   // The current batch: written by the worker thread before its word is published.
   Object[] events = new Object[1];
   // Per index, the origin of a tracked event (null for an untracked one); null until one is seen.
-  @Nullable Tracked @Nullable [] origins; // the batch's size is filler.size
-  // The first batch was handed over by a producer (handed()); the worker ends after it.
+  @Nullable Tracked @Nullable [] origins;
+  int size;
+  // The first batch was handed over by a producer (handed()); the worker thread clears it.
   boolean handed;
 
   @SuppressWarnings("UnusedVariable") // read and written through WORD
@@ -85,44 +86,67 @@ final class Worker implements Runnable {
 
   /**
    * The worker's loop (its thread's run(); here rather than in Workers so that a blocked handler
-   * has one engine frame fewer on its stack). The time a batch ended stands for the time the next
+   * has one engine frame fewer on its stack, which a virtual thread copies at every blocking call
+   * and the collector copies while it blocks). The time a batch ended stands for the time the next
    * one began (nothing waits between the two), so a worker reads the clock once per batch.
-   *
-   * <p>Kept small on purpose: this frame stays on the stack under every handler call, and a virtual
-   * thread's blocked handler keeps a copy of every frame below it in its stack chunk (on the heap,
-   * for as long as it blocks). A compiled frame is as large as the method's largest need anywhere
-   * in it, so taking a batch (the drain, lingering, starting workers: many values, much inlined
-   * code) is in take(), a separate frame that is gone by the time the handler runs. This frame
-   * keeps `this`, the owner and two times.
    */
   @Override
   public void run() {
     Workers<?> o = owner;
-    boolean taker = true;
+    o.name(thread);
+    boolean taker = !handed;
     try {
-      long now = 0; // take() reads the clock for the first batch
-      long sliceEnd = 0;
-      for (boolean first = true; ; first = false) {
-        int n = take(now, first);
-        if (n <= 0) {
-          taker = n == 0; // -1: a handed batch a forced shutdown took over before it ran
-          return;
+      if (handed) {
+        // The first batch came from a producer (Workers.handOff), counted in flight already; it
+        // runs whatever the stage's state (the runner cancels it if a forced shutdown began).
+        handed = false;
+        if (abandoned()) {
+          return; // a forced shutdown took it over before this thread ran; it counted it
         }
-        taker = false; // take() left the takers; the batch's end (batchEnded) makes it one again
-        now = o.runner.run(this, n, since); // take() began the batch at `since`
+        long start = System.nanoTime();
+        since = start;
+        o.runner.run(this, 1, start);
+        // Then end, unless a forced shutdown took the batch over (it counted the events): a worker
+        // per handed event, as a virtual thread per task. exit() looks at the queue (under its
+        // lock, once) and starts a worker if something is queued; looking here as well took the
+        // queue's lock a second time per event, from a carrier, against the producers.
+        taker = !abandoned();
+        return;
+      }
+      long now = System.nanoTime();
+      long sliceEnd = now + Workers.SLICE_NANOS;
+      while (!o.stopping && o.graph.phase() < Phase.FORCING && o.permits.availablePermits() >= 0) {
+        int max = Math.min(o.batchSize, o.capacity);
+        begin(now);
+        int n = fill(o.inbox, max);
+        if (n == 0) {
+          if (!idle()) {
+            return; // a forced shutdown took the (empty) batch over
+          }
+          n = o.linger(this);
+          if (n == 0) {
+            return;
+          }
+          now = System.nanoTime();
+        }
+        if (abandoned()) {
+          return; // a forced shutdown took the batch over while it was drained; it counts it
+        }
+        long f = o.flow.addAndGet(n - Workers.TAKER);
+        taker = false;
+        if (n == max
+            && ((f >>> 40) == 0
+                || (o.handlersWait && o.inbox.mayHoldEvents() && !o.inbox.isEmpty()))) {
+          // The queue may hold more: keep a worker coming for it. Handlers that mostly wait spread
+          // a backlog over the permits at once: each worker that leaves events queued starts one
+          // more (while permits are free), instead of the backlog waiting for busy workers.
+          o.trySpawn();
+        }
+        now = o.runner.run(this, n, now);
         if (abandoned()) {
           return; // a forced shutdown took the batch over (see Worker); it counted the events
         }
         taker = true;
-        if (first) {
-          if (handed) {
-            // A worker per handed event, as a virtual thread per task. exit() looks at the queue
-            // (under its lock, once) and starts a worker if something is queued; looking here as
-            // well took the queue's lock a second time per event, against the producers.
-            return;
-          }
-          sliceEnd = now + Workers.SLICE_NANOS;
-        }
         Thread.interrupted(); // a handler's stray interrupt must not end the wait in linger()
         if (!o.handlersWait && now - sliceEnd >= 0) {
           Workers.leaveCarrierForATurn();
@@ -133,65 +157,6 @@ final class Worker implements Runnable {
     } finally {
       o.exit(this, taker);
     }
-  }
-
-  /**
-   * The worker takes its next batch: begins it at {@code now} (or later, if it lingered first:
-   * {@code since} says when), drains it and leaves the takers. Returns its size, or 0 if the worker
-   * ends instead, still a taker (the stage stops, the permits were lowered, the queue is empty and
-   * another worker lingers, or a forced shutdown took the batch over). The first call names the
-   * thread and reads the clock, and for a worker started with a producer's event returns that batch
-   * (or -1 if a forced shutdown took it over before this thread ran: the worker was never a taker).
-   */
-  private int take(long now, boolean first) {
-    Workers<?> o = owner;
-    if (first) {
-      o.name(thread);
-      now = System.nanoTime();
-      if (handed) {
-        // The first batch came from a producer (Workers.handOff), counted in flight already; it
-        // runs whatever the stage's state (the runner cancels it if a forced shutdown began).
-        if (abandoned()) {
-          return -1; // the terminator counted it
-        }
-        since = now;
-        return 1;
-      }
-    }
-    if (o.stopping || o.graph.phase() >= Phase.FORCING || o.permits.availablePermits() < 0) {
-      return 0;
-    }
-    int max = Math.min(o.batchSize, o.capacity);
-    begin(now);
-    int n = fill(o.inbox, max);
-    if (n == 0) {
-      if (!idle()) {
-        return 0; // a forced shutdown took the (empty) batch over
-      }
-      n = o.linger(this); // began a batch of its own (at `since`) if it returns n > 0
-      if (n == 0) {
-        return 0;
-      }
-    }
-    if (abandoned()) {
-      return 0; // a forced shutdown took the batch over while it was drained; it counts it
-    }
-    long f = o.flow.addAndGet(n - Workers.TAKER);
-    if (n == max
-        && ((f >>> 40) == 0 || (o.handlersWait && o.inbox.mayHoldEvents() && !o.inbox.isEmpty()))) {
-      // The queue may hold more: keep a worker coming for it. Handlers that mostly wait spread
-      // a backlog over the permits at once: each worker that leaves events queued starts one
-      // more (while permits are free), instead of the backlog waiting for busy workers.
-      try {
-        o.trySpawn();
-      } catch (RuntimeException | Error e) {
-        // No thread could start. The worker ends with this exception and run() still counts it a
-        // taker: it becomes one again for exit() to remove (its batch stays in flight, never run).
-        o.flow.getAndAdd(Workers.TAKER);
-        throw e;
-      }
-    }
-    return n;
   }
 
   /**
@@ -209,7 +174,9 @@ final class Worker implements Runnable {
     } catch (AbandonedException stop) {
       // the terminator took the batch over; it reads filler.size under the queue's lock
     }
-    return filler.size;
+    int n = filler.size;
+    size = n;
+    return n;
   }
 
   /** Stops a drain into an abandoned batch (no stack trace: it is control flow). */
@@ -233,11 +200,10 @@ final class Worker implements Runnable {
 
   /** Clears the buffer's references after a batch, so handled events can be collected. */
   void clear() {
-    int n = filler.size;
-    Arrays.fill(events, 0, n, null);
+    Arrays.fill(events, 0, size, null);
     @Nullable Tracked[] o = origins;
     if (o != null) {
-      Arrays.fill(o, 0, n, null);
+      Arrays.fill(o, 0, size, null);
     }
     live = null;
   }
@@ -252,6 +218,7 @@ final class Worker implements Runnable {
     late = 0;
     live = null;
     filler.size = 0;
+    size = 0;
     PROGRESS.setRelease(this, 0L);
     since = now;
     long w = (long) WORD.getVolatile(this);
@@ -267,6 +234,7 @@ final class Worker implements Runnable {
     begin(0); // not in the handler yet: the worker thread reads the clock when it runs
     events[0] = item;
     filler.size = 1;
+    size = 1;
     handed = true;
   }
 
