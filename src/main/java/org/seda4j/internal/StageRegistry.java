@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.control.AdmissionController;
@@ -19,17 +18,12 @@ import org.seda4j.control.AdmissionController;
  * without a lock: see below), the names, the controllers in use, the paths, and the workers by
  * thread. `lock` guards every registration (stages, paths, path members); readers need none.
  *
- * Workers: a map of the running ones by thread (a worker leaves it as it exits), and a chain of
- * the exited ones whose thread may still run its last lines, so that a termination can join them
- * too. Each exiting worker pushes itself on the chain (a CAS on its head; the nodes are immutable)
- * before it leaves the map, so a termination finds it in one or the other. The chain is pruned of
- * ended threads in passes under `pruneLock`: by the sampler every period, and by an exiting worker
- * whenever as many workers exited since the last pass as are running (at least PRUNE_AT), so a
- * pass costs a constant per exited worker however fast workers come and go. A pass detaches the
- * chain and pushes back the threads still alive; a reader of the chain (exiting()) takes
- * `pruneLock`, so it never sees a worker between the two. Before, exited workers stayed in the map
- * until a pass scanned it all: ~4.5% of the CPU of a stage starting a worker per 10 ms blocking
- * event, with the map's traversal most of it.
+ * Workers: a map by thread of every worker whose thread may still run. A worker that ends only
+ * marks itself exited (a write to its own object: no shared structure is written per worker end);
+ * it stays in the map, and a termination finds it there, until a pruning pass sees its thread
+ * ended and removes it. Passes run under `pruneLock`: by the sampler every period, and by an
+ * exiting worker whenever as many workers exited since the last pass as the map holds (at least
+ * PRUNE_AT), so a pass costs a constant per exited worker however fast workers come and go.
  *
  * Publication: a registration stores the stage into the array, then writes `count` (volatile); a
  * reader reads `count`, then `array` (volatile): that array is the one written with the count or
@@ -42,18 +36,13 @@ final class StageRegistry {
   private final ConcurrentHashMap<String, StageImpl<?>> byName = new ConcurrentHashMap<>();
   private final Set<Object> controllersInUse = Collections.newSetFromMap(new IdentityHashMap<>());
   private final CopyOnWriteArrayList<PathStats> paths = new CopyOnWriteArrayList<>();
-  // Running workers by thread (see the note above).
+  // Workers whose thread may still run, by thread (see the note above).
   private final ConcurrentHashMap<Thread, Worker> workers = new ConcurrentHashMap<>();
-  // Exited workers whose thread may still run: pushed by each as it exits, pruned in passes.
-  private final AtomicReference<@Nullable Exited> exited = new AtomicReference<>();
   private final ReentrantLock pruneLock = new ReentrantLock();
   private static final int PRUNE_AT = 256;
   // Written by every worker as it exits; on a line of its own, away from the fields producers read.
   private final Isolated.Counter exitedSincePrune = new Isolated.Counter();
   private volatile int pruneAt = PRUNE_AT;
-
-  /** A link of the chain of exited workers (immutable: readers walk it without a lock). */
-  private record Exited(Worker worker, @Nullable Exited next) {}
 
   private final java.util.concurrent.atomic.AtomicInteger nextId =
       new java.util.concurrent.atomic.AtomicInteger();
@@ -171,27 +160,16 @@ final class StageRegistry {
   }
 
   /**
-   * A worker is ending: it goes on the chain of exited workers, then leaves the map; its thread
-   * still runs its last lines, and a termination joins it from the chain (see the note above).
+   * A worker is ending: it is marked exited and stays registered until a pruning pass finds its
+   * thread ended (its thread still runs its last lines; a termination joins it meanwhile).
    */
   void removeWorker(Worker w) {
     w.exited = true;
-    push(w);
-    workers.remove(w.thread, w);
     if (exitedSincePrune.addAndGet(1) > pruneAt && pruneLock.tryLock()) {
       try {
         prune();
       } finally {
         pruneLock.unlock();
-      }
-    }
-  }
-
-  private void push(Worker w) {
-    while (true) {
-      Exited head = exited.get();
-      if (exited.compareAndSet(head, new Exited(w, head))) {
-        return;
       }
     }
   }
@@ -209,24 +187,24 @@ final class StageRegistry {
   /** Caller holds pruneLock. */
   private void prune() {
     exitedSincePrune.set(0);
-    for (Exited e = exited.getAndSet(null); e != null; e = e.next()) {
-      if (e.worker().thread.isAlive()) {
-        push(e.worker());
+    int kept = 0;
+    for (Worker w : workers.values()) {
+      if (w.exited && !w.thread.isAlive()) {
+        workers.remove(w.thread, w);
+      } else {
+        kept++;
       }
     }
-    pruneAt = Math.max(PRUNE_AT, workers.size());
+    pruneAt = Math.max(PRUNE_AT, kept);
   }
 
-  /** Workers that left the registry and whose thread may still be running (a snapshot). */
+  /** Workers that ended and whose thread may still be running (a snapshot). */
   List<Worker> exiting() {
     List<Worker> out = new ArrayList<>();
-    pruneLock.lock();
-    try {
-      for (Exited e = exited.get(); e != null; e = e.next()) {
-        out.add(e.worker());
+    for (Worker w : workers.values()) {
+      if (w.exited) {
+        out.add(w);
       }
-    } finally {
-      pruneLock.unlock();
     }
     return out;
   }

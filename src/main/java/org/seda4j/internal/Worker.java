@@ -75,7 +75,7 @@ final class Worker implements Runnable {
   private volatile @Nullable List<?> live;
   volatile long since; // System.nanoTime() when the current batch began; 0 between batches
   volatile boolean
-      exited; // the worker left its loop (StageRegistry keeps it until its thread ends)
+      exited; // the worker left its loop (StageRegistry keeps it until its thread ended)
 
   private final Filler filler = new Filler();
   final BatchTally tally = new BatchTally(); // the worker thread's only

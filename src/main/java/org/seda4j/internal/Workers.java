@@ -1,7 +1,6 @@
 package org.seda4j.internal;
 
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -13,9 +12,10 @@ import org.jspecify.annotations.Nullable;
  * its own batches, one drainTo per batch, and the queue's lock is the only hand-off between
  * producers and consumers, but for the hand-off of a producer's event to a new worker (below).
  *
- * Owns: the permits (AdjustableSemaphore; the Tuning part sets the limit), `flow`, `running`, the
- * lingering slot, the batch size and the turn-taking flag. A worker holds one permit from its start
- * to its end.
+ * Owns: the permits (AdjustableSemaphore; the Tuning part sets the limit), `flow`, the lingering
+ * slot, the batch size and the turn-taking flag. A worker holds one permit from its start to its
+ * end, so the permits held are the workers running (no counter of its own: one atomic fewer on each
+ * side of a worker's life).
  *
  * flow = (takers << 40) | inFlight. A taker is a worker between batches, about to look at the
  * queue (or lingering on it); inFlight counts the events taken and not yet ended. A worker that
@@ -69,7 +69,6 @@ final class Workers<E> {
   private final AtomicLong started = new AtomicLong();
   final AdjustableSemaphore permits;
   final Isolated.Counter flow = new Isolated.Counter(); // read by producers per event
-  private final AtomicInteger running = new AtomicInteger();
   private final AtomicReference<@Nullable Worker> lingering = new AtomicReference<>();
   volatile int batchSize;
   volatile boolean handlersWait;
@@ -149,7 +148,6 @@ final class Workers<E> {
         || !permits.tryAcquire()) {
       return false;
     }
-    running.incrementAndGet();
     flow.getAndAdd(1); // in flight from now on, and not a taker
     Worker w = new Worker(this);
     Thread t;
@@ -160,7 +158,6 @@ final class Workers<E> {
       graph.addWorker(w);
     } catch (RuntimeException | OutOfMemoryError e) {
       flow.getAndAdd(-1);
-      running.decrementAndGet();
       permits.release();
       return false; // the caller queues the event
     }
@@ -169,7 +166,6 @@ final class Workers<E> {
       t.start();
     } catch (RuntimeException | OutOfMemoryError e) {
       graph.removeWorker(w);
-      running.decrementAndGet();
       permits.release();
       if (!w.idle()) {
         return true; // a forced shutdown took the batch over: it counts the event
@@ -186,7 +182,6 @@ final class Workers<E> {
     if (stopping || graph.phase() >= Phase.FORCING || !permits.tryAcquire()) {
       return false;
     }
-    running.incrementAndGet();
     flow.getAndAdd(TAKER);
     Worker w = new Worker(this);
     try {
@@ -197,7 +192,6 @@ final class Workers<E> {
     } catch (RuntimeException | OutOfMemoryError e) {
       graph.removeWorker(w);
       flow.getAndAdd(-TAKER);
-      running.decrementAndGet();
       permits.release();
       throw e;
     }
@@ -278,7 +272,6 @@ final class Workers<E> {
     if (taker) {
       flow.getAndAdd(-TAKER);
     }
-    running.decrementAndGet();
     permits.release();
     graph.removeWorker(w);
     if (!stopping && graph.phase() < Phase.FORCING && inbox.mayHoldEvents() && !inbox.isEmpty()) {
@@ -301,7 +294,7 @@ final class Workers<E> {
   /** Workers running handlers now (running workers that are not takers). */
   int active() {
     long f = flow.get();
-    return Math.max(0, running.get() - (int) (f >>> 40));
+    return Math.max(0, running() - (int) (f >>> 40));
   }
 
   /** Events taken and not yet ended. */
@@ -309,8 +302,9 @@ final class Workers<E> {
     return flow.get() & IN_FLIGHT;
   }
 
+  /** Workers running: the permits held (approximate while the tuning changes the limit). */
   int running() {
-    return running.get();
+    return permits.limit() - permits.availablePermits();
   }
 
   /** The stage stops: no new worker starts; a lingering one is interrupted. */
