@@ -228,6 +228,19 @@ class ControllersTest {
     }
 
     @Test
+    void keepsIdlePermitsWhileTheCpuIsSaturated() {
+      ConcurrencyController c = ConcurrencyController.adaptive();
+      S starved = new S().queue(0).active(3).busy(3 * WINDOW).cpu(0.95);
+      for (int window = 0; window < 5; window++) {
+        assertThat(c.decide(starved.at(1_000, 1)).value()).isEqualTo(1_000);
+      }
+      S quiet = new S().queue(0).active(3).busy(3 * WINDOW).cpu(0.3);
+      assertThat(c.decide(quiet.at(1_000, 1)).value()).isEqualTo(1_000);
+      assertThat(c.decide(quiet.at(1_000, 1)).value()).isEqualTo(1_000);
+      assertThat(c.decide(quiet.at(1_000, 1)).value()).isEqualTo(500);
+    }
+
+    @Test
     void oneOutlierIsIgnoredTwoStartANewSearch() {
       ConcurrencyController c = ConcurrencyController.adaptive(1, 100);
       S s = new S();

@@ -14,7 +14,11 @@ import java.util.Locale;
  * Saturated windows are added up until they hold enough handler calls to judge (Measurement).
  *
  * Windows without backlog shrink idle permits and, after three in a row, make the climber forget
- * (the next overload searches again). A window in which nothing completed while every permit was
+ * (the next overload searches again). Idle permits are not shrunk while the CPU is saturated: an
+ * empty queue then says that the producers are short of CPU, not that the demand fell (10,000
+ * blocking calls outstanding, their producer starved for a second: the permits were cut to 8,192,
+ * the queue filled, and the stage ran its events through the queue at 0.7 x for 2.5 s before the
+ * permits grew back). A window in which nothing completed while every permit was
  * busy and work waited doubles the permits without evidence: typical of a cold start with slow
  * blocking handlers.
  *
@@ -121,7 +125,9 @@ final class HillClimbingConcurrency implements ConcurrencyController {
         climber.reset();
       }
       double used = Math.max(s.activeHandlers(), s.meanBusyHandlers());
-      idleWindows = used < p / 2.0 && p > climber.min() ? idleWindows + 1 : 0;
+      // Not on a saturated CPU: there, idle permits and an empty queue say the producers are short
+      // of CPU, not that the demand fell, and the demand returns with the CPU (see above).
+      idleWindows = used < p / 2.0 && p > climber.min() && !s.cpuSaturated() ? idleWindows + 1 : 0;
       if (idleWindows >= QUIET_WINDOWS) {
         idleWindows = 0;
         int next = climber.clamp(Math.max((long) Math.ceil(2 * used), p / 2));
