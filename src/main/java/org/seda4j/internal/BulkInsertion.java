@@ -52,7 +52,15 @@ final class BulkInsertion {
         in.books.offered.add(n);
         return Inbox.Outcome.FULL; // a putAll waiting for room holds the queue's next free slots
       }
-      in.bulkLock.lock(); // another bulk is inserting: a moment
+      // Another bulk holds the queue: a moment while it inserts, but if it comes to wait for room,
+      // this one is told the queue is full like the singles (polled: a lock's wait cannot be told).
+      while (!in.bulkLock.tryLock()) {
+        if (in.bulkWaitsForRoom) {
+          in.books.offered.add(n);
+          return Inbox.Outcome.FULL;
+        }
+        LockSupport.parkNanos(50_000);
+      }
     }
     try {
       in.books.offered.add(n); // then the phase, in open: the quiescence Dekker pair
@@ -95,10 +103,17 @@ final class BulkInsertion {
       if (!mayWait) {
         return Inbox.Outcome.FULL;
       }
-      in.bulkWaitsForRoom = true;
       in.waits.lockInterruptibly();
       in.waits.park(n);
       try {
+        if (!in.bulkWaitsForRoom) {
+          // Said under the waits' lock, and the waiters woken: a single that may not wait, parked
+          // until this bulk is done (it read false), now re-checks and is told the queue is full.
+          // Else it would wait for room it cannot have: in a cycle, for the very consumers this
+          // bulk waits for (a handler's offer back into a stage whose putAll waited for room).
+          in.bulkWaitsForRoom = true;
+          in.waits.wakeAll();
+        }
         if (in.queue.remainingCapacity() < n && open.getAsBoolean()) {
           if (remaining == Long.MAX_VALUE) {
             in.waits.await();
