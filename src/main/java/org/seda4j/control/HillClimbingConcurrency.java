@@ -15,10 +15,9 @@ import java.util.Locale;
  *
  * Windows without backlog shrink idle permits and, after three in a row, make the climber forget
  * (the next overload searches again). Idle permits are not shrunk while the CPU is saturated: an
- * empty queue then says that the producers are short of CPU, not that the demand fell (10,000
- * blocking calls outstanding, their producer starved for a second: the permits were cut to 8,192,
- * the queue filled, and the stage ran its events through the queue at 0.7 x for 2.5 s before the
- * permits grew back). A window in which nothing completed while every permit was
+ * empty queue then says that the producers are short of CPU, not that the demand fell, and
+ * permits cut below the demand that returns with the CPU would fill the queue and keep it full
+ * until they grew back. A window in which nothing completed while every permit was
  * busy and work waited doubles the permits without evidence: typical of a cold start with slow
  * blocking handlers.
  *

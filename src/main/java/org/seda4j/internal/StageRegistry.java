@@ -18,8 +18,8 @@ import org.seda4j.control.AdmissionController;
  * without a lock: see below), the names, the controllers in use, the paths, and the workers by
  * thread. `lock` guards every registration (stages, paths, path members); readers need none.
  *
- * Workers: a map by thread of every worker whose thread may still run. A worker that ends only
- * marks itself exited (a write to its own object: no shared structure is written per worker end);
+ * Workers: a map by thread of every worker whose thread may still run. A worker that ends marks
+ * itself exited and counts itself in `exitedSincePrune` (the map is not written per worker end);
  * it stays in the map, and a termination finds it there, until a pruning pass sees its thread
  * ended and removes it. Passes run under `pruneLock`: by the sampler every period, and by an
  * exiting worker whenever as many workers exited since the last pass as the map holds (at least
