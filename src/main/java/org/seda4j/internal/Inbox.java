@@ -10,11 +10,11 @@ import java.util.function.BooleanSupplier;
 
 /*
  * Maintainer note. A stage's queue (an ArrayBlockingQueue, fixed by the design) and the rules for
- * putting events into it and taking them out. Owns: the queue, `taken` and bulk exclusivity
- * (bulkLock, `exclusive`, `bulkWaitsForRoom`); the producers that wait are counted and woken by
- * its RoomWaits (its lock, `parked`, `parkedEvents`). BulkInsertion, a set of static procedures,
- * runs putAll/offerAll over these fields (package-private for it alone) and reads the StageBooks
- * producer counters for the gap; of those counters it writes only `offered`, for bulks.
+ * putting events into it and taking them out. Owns: the queue, `taken`, `sealed` and bulk
+ * exclusivity (bulkLock, `exclusive`, `bulkWaitsForRoom`); the producers that wait are counted
+ * and woken by its RoomWaits (its lock, `parked`, `parkedEvents`). BulkInsertion, a set of static
+ * procedures, runs putAll/offerAll over these fields (package-private for it alone) and reads the
+ * StageBooks producer counters for the gap; of those counters it writes only `offered`, for bulks.
  *
  * One hand-off per hop. A single event on the fast path costs the queue's own offer and one
  * volatile read (the caller counted it in `offered` first); a consumer's batch costs one drainTo,
@@ -60,6 +60,9 @@ final class Inbox {
   // emptied the queue and then looks again under the lock (design.md, "No queue lock on a
   // hand-off"). A plain field: it changes only as a backlog forms or drains.
   private volatile boolean mayHold;
+  // Set by the terminating thread before a shutdown's last sweep: whatever a producer queues after
+  // that sweep is found by no one, so the producer takes it back (see Intake.queuedAll).
+  private volatile boolean sealed;
 
   Inbox(int capacity, StageBooks books) {
     this.queue = new ArrayBlockingQueue<>(capacity);
@@ -280,6 +283,21 @@ final class Inbox {
   /** Removes every queued event into {@code out} (a shutdown's sweep); returns how many. */
   int sweep(Collection<Object> out) {
     return drain(out, Integer.MAX_VALUE, false);
+  }
+
+  /**
+   * The shutdown's last sweep: as {@link #sweep}, after marking the inbox sealed. A producer that
+   * reads {@link #sealed} false after its insert inserted before this sweep, which finds its
+   * events.
+   */
+  int sweepLast(Collection<Object> out) {
+    sealed = true;
+    return sweep(out);
+  }
+
+  /** Whether the shutdown's last sweep began (see {@link #sweepLast}). */
+  boolean sealed() {
+    return sealed;
   }
 
   /**

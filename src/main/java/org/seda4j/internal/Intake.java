@@ -329,9 +329,13 @@ final class Intake<E> {
   }
 
   private OfferResult queuedAll(List<Object> items) {
-    if (graph.phase() >= Phase.FORCING) {
-      // A forced shutdown began as they went in (its sweep waits for producers in the gap, so
-      // this happens only if that wait gave up): take back what is still queued.
+    if (inbox.sealed()) {
+      // The forced shutdown's last sweep began: its wait for producers in the gap gave up before
+      // these went in, so nobody else will take them. Take them back: all of them, since no worker
+      // drains after that sweep and the sweep drains the whole queue at once. Before it (even in
+      // FORCING), they stay: a worker or that sweep ends them, all counted as admitted. Taking
+      // back what is still queued then would make a bulk part admitted, part refused (a worker
+      // may have run its head already).
       int back = 0;
       for (Object item : items) {
         if (inbox.retract(item)) {

@@ -376,10 +376,13 @@ final class StageImpl<E> implements Stage<E> {
     inbox.awaitProducers(deadline);
   }
 
-  /** Cancels every queued event: counted, reported. Terminating thread only. */
-  void cancelQueued() {
+  /**
+   * Cancels every queued event: counted, reported. {@code last}: the shutdown's last sweep (see
+   * Inbox.sweepLast). Terminating thread only.
+   */
+  void cancelQueued(boolean last) {
     List<Object> swept = new ArrayList<>();
-    if (inbox.sweep(swept) > 0) {
+    if ((last ? inbox.sweepLast(swept) : inbox.sweep(swept)) > 0) {
       cancellations.cancelSwept(swept);
     }
   }

@@ -184,13 +184,13 @@ final class Termination {
     if (forced) {
       for (StageImpl<?> s : all) {
         s.awaitProducers(graceDeadline);
-        s.cancelQueued();
+        s.cancelQueued(false);
       }
     }
     List<String> unstopped = new ArrayList<>();
     joinWorkers(graceDeadline, unstopped);
     for (StageImpl<?> s : all) {
-      s.cancelQueued(); // events emitted by handlers that were still finishing
+      s.cancelQueued(true); // events emitted by handlers that were still finishing
     }
     if (!graph.sampler.join(graceDeadline + MARGIN_NANOS)) {
       unstopped.add(graph.sampler.threadName() + ": a controller of the graph has not returned");
