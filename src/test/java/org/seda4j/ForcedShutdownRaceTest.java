@@ -64,6 +64,69 @@ class ForcedShutdownRaceTest {
   }
 
   /**
+   * The same race with handlers that keep draining while the shutdown begins: a bulk whose head a
+   * worker has run is admitted whole, not part admitted and part refused (a bulk that saw the
+   * shutdown after its insert used to take back what was still queued and tell its caller Closed
+   * for all of it).
+   */
+  @Test
+  void aBulkIsAdmittedWholeOrRefusedWholeWhileWorkersDrain() throws Exception {
+    for (int round = 0; round < 200; round++) {
+      StageGraph graph = StageGraph.open("bulk-race-" + round);
+      Stage<Integer> stage =
+          graph
+              .stage("s", Integer.class)
+              .capacity(4_096)
+              .permits(2)
+              .batchSize(8)
+              .handler((e, ctx) -> {});
+      AtomicLong offered = new AtomicLong();
+      AtomicLong admitted = new AtomicLong();
+      CountDownLatch running = new CountDownLatch(4);
+      List<Thread> producers = new ArrayList<>();
+      for (int p = 0; p < 4; p++) {
+        boolean put = p % 2 == 0;
+        producers.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      running.countDown();
+                      List<Integer> bulk = new ArrayList<>();
+                      for (int i = 0; i < 48; i++) {
+                        bulk.add(i);
+                      }
+                      while (true) {
+                        OfferResult r;
+                        if (put) {
+                          try {
+                            stage.putAll(bulk);
+                            r = OfferResult.accepted();
+                          } catch (StageClosedException closed) {
+                            r = new OfferResult.Closed("s", "closed");
+                          } catch (InterruptedException unexpected) {
+                            Thread.currentThread().interrupt();
+                            return;
+                          }
+                        } else {
+                          r = stage.offerAll(bulk);
+                        }
+                        offered.addAndGet(bulk.size());
+                        if (r.admitted()) {
+                          admitted.addAndGet(bulk.size());
+                        }
+                        if (r instanceof OfferResult.Closed) {
+                          return;
+                        }
+                      }
+                    }));
+      }
+      running.await();
+      ShutdownReport report = graph.shutdownNow();
+      assertBooksKept("round " + round, stage, report, producers, offered, admitted);
+    }
+  }
+
+  /**
    * Joins {@code producers} (they stop once told the graph closed), then checks what a forced
    * shutdown left: nothing queued, every admitted event finished, every cancelled one in the
    * report, and the stage's counts equal to what the producers were told; returns the stage's
