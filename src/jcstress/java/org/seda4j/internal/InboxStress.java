@@ -1,6 +1,7 @@
 package org.seda4j.internal;
 
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import java.util.ArrayList;
@@ -215,6 +216,67 @@ public final class InboxStress {
         }
       }
       r.r3 = twins == 1 && inbox.isEmpty() ? 1 : 0;
+    }
+  }
+
+  /**
+   * A bulk's insert racing a forced shutdown's last sweep (Intake.queuedAll): the producer inserts
+   * two events, then reads `sealed`; if it reads true it takes back what is still queued. The
+   * terminator runs the last sweep. r1: 1 if the producer read sealed; r2: events it took back; r3:
+   * events the sweep took; r4: events left queued after both (nobody would ever take them).
+   */
+  @JCStressTest
+  @Outcome(
+      id = "0, 0, 2, 0",
+      expect = ACCEPTABLE,
+      desc = "inserted before the sweep, which took them")
+  @Outcome(
+      id = "1, 0, 2, 0",
+      expect = ACCEPTABLE,
+      desc =
+          "sealed seen, but the sweep had taken them: nothing to take back (admitted, cancelled)")
+  @Outcome(
+      id = "1, 2, 0, 0",
+      expect = ACCEPTABLE,
+      desc = "inserted after the sweep: taken back whole")
+  @Outcome(
+      id = "1, 1, 1, 0",
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "the sweep fell between the bulk's two inserts: split. The engine's sweep waits for"
+              + " producers in the gap first; only a wait that gave up (the grace ended with the"
+              + " bulk's thread unable to run) lets a sweep meet a bulk mid-insert")
+  @Outcome(id = ".*", expect = FORBIDDEN, desc = "events left queued after the last sweep")
+  @State
+  public static class BulkRacingLastSweep {
+    final StageBooks books = new StageBooks();
+    final Inbox inbox = new Inbox(4, books);
+    final List<Object> items = List.of("a", "b");
+    final List<Object> swept = new ArrayList<>();
+
+    @Actor
+    public void producer(IIII_Result r) {
+      bulk(inbox, books, items);
+      if (inbox.sealed()) {
+        r.r1 = 1;
+        int back = 0;
+        for (Object item : items) {
+          if (inbox.retract(item)) {
+            back++;
+          }
+        }
+        r.r2 = back;
+      }
+    }
+
+    @Actor
+    public void terminator(IIII_Result r) {
+      r.r3 = inbox.sweepLast(swept);
+    }
+
+    @Arbiter
+    public void after(IIII_Result r) {
+      r.r4 = inbox.size();
     }
   }
 

@@ -331,11 +331,13 @@ final class Intake<E> {
   private OfferResult queuedAll(List<Object> items) {
     if (inbox.sealed()) {
       // The forced shutdown's last sweep began: its wait for producers in the gap gave up before
-      // these went in, so nobody else will take them. Take them back: all of them, since no worker
-      // drains after that sweep and the sweep drains the whole queue at once. Before it (even in
-      // FORCING), they stay: a worker or that sweep ends them, all counted as admitted. Taking
-      // back what is still queued then would make a bulk part admitted, part refused (a worker
-      // may have run its head already).
+      // these went in, so nobody else will take them. Take back what is still queued: all of
+      // them, since no worker drains after that sweep, unless that sweep fell between two of
+      // their inserts (it waits for no bulk once the wait gave up): then the part it swept is
+      // admitted, cancelled and reported, and the caller is told Closed for the whole bulk.
+      // Before that sweep (even in FORCING) they stay: a worker or the sweep ends them, all
+      // counted as admitted. Taking back what is still queued then made a bulk part admitted,
+      // part refused (a worker may have run its head already).
       int back = 0;
       for (Object item : items) {
         if (inbox.retract(item)) {
