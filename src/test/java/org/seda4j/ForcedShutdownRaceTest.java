@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.seda4j.observe.ShutdownReport;
 import org.seda4j.observe.StageSnapshot;
@@ -32,34 +33,12 @@ class ForcedShutdownRaceTest {
                   .capacity(20_000)
                   .permits(1)
                   .batchSize(1)); // interrupted by the shutdown
-      AtomicLong offered = new AtomicLong();
-      AtomicLong admitted = new AtomicLong();
-      CountDownLatch running = new CountDownLatch(4);
-      List<Thread> producers = new ArrayList<>();
-      for (int p = 0; p < 4; p++) {
-        boolean single = p % 2 == 0;
-        producers.add(
-            Thread.ofPlatform()
-                .start(
-                    () -> {
-                      running.countDown();
-                      for (int i = 0; ; i++) {
-                        int n = single ? 1 : 3;
-                        OfferResult r =
-                            single ? stage.offer(i) : stage.offerAll(List.of(i, i + 1, i + 2));
-                        offered.addAndGet(n);
-                        if (r.admitted()) {
-                          admitted.addAndGet(n);
-                        }
-                        if (r instanceof OfferResult.Closed) {
-                          return;
-                        }
-                      }
-                    }));
-      }
-      running.await();
-      ShutdownReport report = graph.shutdownNow();
-      assertBooksKept("round " + round, stage, report, producers, offered, admitted);
+      raceShutdown(
+          "round " + round,
+          graph,
+          stage,
+          p -> p % 2 == 0 ? 1 : 3,
+          (p, i) -> p % 2 == 0 ? stage.offer(i) : stage.offerAll(List.of(i, i + 1, i + 2)));
     }
   }
 
@@ -80,50 +59,74 @@ class ForcedShutdownRaceTest {
               .permits(2)
               .batchSize(8)
               .handler((e, ctx) -> {});
-      AtomicLong offered = new AtomicLong();
-      AtomicLong admitted = new AtomicLong();
-      CountDownLatch running = new CountDownLatch(4);
-      List<Thread> producers = new ArrayList<>();
-      for (int p = 0; p < 4; p++) {
-        boolean put = p % 2 == 0;
-        producers.add(
-            Thread.ofPlatform()
-                .start(
-                    () -> {
-                      running.countDown();
-                      List<Integer> bulk = new ArrayList<>();
-                      for (int i = 0; i < 48; i++) {
-                        bulk.add(i);
-                      }
-                      while (true) {
-                        OfferResult r;
-                        if (put) {
-                          try {
-                            stage.putAll(bulk);
-                            r = OfferResult.accepted();
-                          } catch (StageClosedException closed) {
-                            r = new OfferResult.Closed("s", "closed");
-                          } catch (InterruptedException unexpected) {
-                            Thread.currentThread().interrupt();
-                            return;
-                          }
-                        } else {
-                          r = stage.offerAll(bulk);
-                        }
-                        offered.addAndGet(bulk.size());
-                        if (r.admitted()) {
-                          admitted.addAndGet(bulk.size());
-                        }
-                        if (r instanceof OfferResult.Closed) {
-                          return;
-                        }
-                      }
-                    }));
+      List<Integer> bulk = new ArrayList<>();
+      for (int i = 0; i < 48; i++) {
+        bulk.add(i);
       }
-      running.await();
-      ShutdownReport report = graph.shutdownNow();
-      assertBooksKept("round " + round, stage, report, producers, offered, admitted);
+      raceShutdown(
+          "round " + round,
+          graph,
+          stage,
+          p -> bulk.size(),
+          (p, i) -> {
+            if (p % 2 == 1) {
+              return stage.offerAll(bulk);
+            }
+            try {
+              stage.putAll(bulk);
+              return OfferResult.accepted();
+            } catch (StageClosedException closed) {
+              return new OfferResult.Closed("s", "closed");
+            }
+          });
     }
+  }
+
+  /** One call of producer {@code p}, its {@code i}-th. */
+  interface Call {
+    OfferResult next(int p, int i) throws InterruptedException;
+  }
+
+  /**
+   * Starts four producers that repeat {@code call} (each call offering {@code size} events) until
+   * told the graph closed, shuts the graph down at once while they run, and checks the books.
+   */
+  static void raceShutdown(
+      String round, StageGraph graph, Stage<?> stage, IntUnaryOperator size, Call call)
+      throws InterruptedException {
+    AtomicLong offered = new AtomicLong();
+    AtomicLong admitted = new AtomicLong();
+    CountDownLatch running = new CountDownLatch(4);
+    List<Thread> producers = new ArrayList<>();
+    for (int p = 0; p < 4; p++) {
+      int id = p;
+      int n = size.applyAsInt(p);
+      producers.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    running.countDown();
+                    for (int i = 0; ; i++) {
+                      OfferResult r;
+                      try {
+                        r = call.next(id, i);
+                      } catch (InterruptedException unexpected) {
+                        Thread.currentThread().interrupt(); // nobody interrupts producers here
+                        return;
+                      }
+                      offered.addAndGet(n);
+                      if (r.admitted()) {
+                        admitted.addAndGet(n);
+                      }
+                      if (r instanceof OfferResult.Closed) {
+                        return;
+                      }
+                    }
+                  }));
+    }
+    running.await();
+    ShutdownReport report = graph.shutdownNow();
+    assertBooksKept(round, stage, report, producers, offered, admitted);
   }
 
   /**
