@@ -31,7 +31,8 @@ import org.seda4j.observe.ShutdownReport;
  * events), wake waiting producers, interrupt every worker, wait for producers in the middle of an
  * insert (see Inbox's gap), sweep every queue (cancelled, reported), join the workers until the
  * grace ends, take over the batches of those still running, sweep again (what late handlers
- * emitted), join the sampler.
+ * emitted; this last sweep seals each inbox first, so a bulk inserted after it takes its events
+ * back: see Intake.queuedAll), join the sampler.
  */
 final class Termination {
   private static final long MARGIN_NANOS = 50_000_000; // to stop the graph's own threads
