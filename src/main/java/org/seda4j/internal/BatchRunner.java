@@ -70,43 +70,56 @@ final class BatchRunner<E> {
   /**
    * Runs the {@code n} events in {@code w}'s buffer, drained at {@code start}; returns the time the
    * batch ended.
+   *
+   * <p>The methods under a handler's call (this one, runEach, call) keep the batch's state in the
+   * worker and its tally, not in locals that live across the call, and read it back from there:
+   * each such local is a slot of the compiled frame, which a blocked handler's stack chunk keeps
+   * (see Worker.run).
    */
   long run(Worker w, int n, long start) {
-    BatchTally t = w.tally;
-    t.reset();
-    boolean tracked = unwrap(w, n, start, t);
-    HandlerContext ctx = tracked ? stage.newContext() : sharedContext;
-    @Nullable Object @Nullable [] contexts = t.carried ? t.contexts : null;
+    w.started = start;
+    HandlerContext ctx = prepare(w, n, start);
     try {
-      if (eventHandler != null) {
-        runEach(eventHandler, w, n, tracked ? w.origins : null, contexts, ctx, t);
+      EventHandler<? super E> each = eventHandler;
+      if (each != null) {
+        runEach(w, ctx);
       } else {
-        runBatch(
-            java.util.Objects.requireNonNull(batchHandler),
-            w,
-            n,
-            tracked ? w.origins : null,
-            contexts,
-            ctx,
-            t);
+        runBatch(java.util.Objects.requireNonNull(batchHandler), w, ctx);
       }
     } finally {
-      long end = System.nanoTime();
-      t.end = end;
-      books.busyNanos.add(end - start);
-      books.batches.increment();
-      if (stats != null && t.served > 0) {
-        stats.served(end - start, t.served);
-      }
-      if (w.finish()) {
-        account(w, n, t);
-      }
-      w.clear();
-      if (contexts != null) {
-        java.util.Arrays.fill(contexts, 0, n, null);
-      }
+      ended(w);
     }
-    return t.end;
+    return w.tally.end;
+  }
+
+  /** Resets the tally and unwraps the batch; returns the context its handler gets. */
+  private HandlerContext prepare(Worker w, int n, long start) {
+    BatchTally t = w.tally;
+    t.reset();
+    t.tracked = unwrap(w, n, start, t);
+    return t.tracked ? stage.newContext() : sharedContext;
+  }
+
+  /** The batch ended: counts it if the worker still owns it, and clears the buffers. */
+  private void ended(Worker w) {
+    BatchTally t = w.tally;
+    int n = w.size;
+    long end = System.nanoTime();
+    long busy = end - w.started;
+    t.end = end;
+    books.busyNanos.add(busy);
+    books.batches.increment();
+    if (stats != null && t.served > 0) {
+      stats.served(busy, t.served);
+    }
+    if (w.finish()) {
+      account(w, n, t);
+    }
+    w.clear();
+    @Nullable Object[] contexts = t.carried ? t.contexts : null;
+    if (contexts != null) {
+      java.util.Arrays.fill(contexts, 0, n, null);
+    }
   }
 
   /**
@@ -138,86 +151,101 @@ final class BatchRunner<E> {
     return tracked;
   }
 
-  @SuppressWarnings("unchecked")
-  private void runEach(
-      EventHandler<? super E> handler,
-      Worker w,
-      int n,
-      @Nullable Tracked @Nullable [] origins,
-      @Nullable Object @Nullable [] contexts,
-      HandlerContext ctx,
-      BatchTally t) {
-    Object[] events = w.events;
-    if (origins != null && paths.recordsResponses()) {
-      t.handled = new int[n];
+  /** A per-event handler on each event of the batch (see run() on what stays in locals). */
+  private void runEach(Worker w, HandlerContext ctx) {
+    BatchTally t = w.tally;
+    if (t.tracked && paths.recordsResponses()) {
+      t.handled = new int[w.size];
     }
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < w.size; i++) {
       Thread.interrupted(); // a restored interrupt of the last event must not fail this one
-      E e = (E) events[i];
       if (graph.phase() >= Phase.FORCING) {
-        for (int j = i; j < n; j++) {
-          t.cancelled(new UnprocessedEvent(stage.name(), events[j], false));
-        }
-        t.cancel += n - i;
+        cancelFrom(w, i);
         break;
       }
-      if (e instanceof Expiring x) {
-        Throwable error = null;
-        try {
-          if (WorkerDeadlines.expired(x, stage.name(), graph.clockNanos())) {
-            w.late(++t.late);
-            expire(e);
-            continue;
-          }
-        } catch (WorkerDeadlines.DeadlineFailure f) {
-          error = f;
-        }
-        if (error != null) {
-          t.bad++;
-          t.served++;
-          failures.handle(e, error);
-          continue;
-        }
-      }
-      if (origins != null) {
-        ctx.current = origins[i];
-      }
-      w.progress(i + 1, t.ok);
-      Object context = contexts != null ? contexts[i] : null;
-      if (context != null) {
-        handleInContext(handler, e, i, context, ctx, t);
+      if (w.events[i] instanceof Expiring x && expiredOrFailed(w, i, x)) {
         continue;
       }
-      try {
-        handler.handle(e, ctx);
-        t.ok++;
-        t.handled(i);
-      } catch (Throwable error) {
-        failed(e, i, error, t);
+      t = w.tally;
+      if (t.tracked) {
+        ctx.current = java.util.Objects.requireNonNull(w.origins)[i];
+      }
+      w.progress(i + 1, t.ok);
+      @Nullable Object[] contexts = t.carried ? t.contexts : null;
+      Object context = contexts != null ? contexts[i] : null;
+      if (context != null) {
+        handleInContext(w, i, context, ctx);
+      } else {
+        call(w, i, ctx);
       }
     }
+    t = w.tally;
     t.served = t.ok + t.bad;
   }
 
-  /** A per-event handler's call on event {@code i}, inside the context the event carried. */
-  private void handleInContext(
-      EventHandler<? super E> handler,
-      E e,
-      int i,
-      Object context,
-      HandlerContext ctx,
-      BatchTally t) {
-    ContextCarrier carried = requireCarrier();
-    Object restored = carried.restore(stage, context);
+  /** The handler's call on event {@code i} of {@code w}'s batch. */
+  @SuppressWarnings("unchecked")
+  private void call(Worker w, int i, HandlerContext ctx) {
     try {
-      handler.handle(e, ctx);
+      java.util.Objects.requireNonNull(eventHandler).handle((E) w.events[i], ctx);
+      BatchTally t = w.tally;
       t.ok++;
       t.handled(i);
+    } catch (Throwable error) {
+      failed((E) w.events[i], i, error, w.tally);
+    }
+  }
+
+  /** A forced shutdown began before event {@code i}: it and the rest are cancelled. */
+  private void cancelFrom(Worker w, int i) {
+    BatchTally t = w.tally;
+    int n = w.size;
+    for (int j = i; j < n; j++) {
+      t.cancelled(new UnprocessedEvent(stage.name(), w.events[j], false));
+    }
+    t.cancel += n - i;
+  }
+
+  /**
+   * Event {@code i} is {@code Expiring}: drops it if its deadline passed, fails it if its {@code
+   * deadline()} threw or returned null; returns whether it did either.
+   */
+  @SuppressWarnings("unchecked")
+  private boolean expiredOrFailed(Worker w, int i, Expiring x) {
+    BatchTally t = w.tally;
+    E e = (E) w.events[i];
+    Throwable error;
+    try {
+      if (!WorkerDeadlines.expired(x, stage.name(), graph.clockNanos())) {
+        return false;
+      }
+      w.late(++t.late);
+      expire(e);
+      return true;
+    } catch (WorkerDeadlines.DeadlineFailure f) {
+      error = f;
+    }
+    t.bad++;
+    t.served++;
+    failures.handle(e, error);
+    return true;
+  }
+
+  /** A per-event handler's call on event {@code i}, inside the context the event carried. */
+  @SuppressWarnings("unchecked")
+  private void handleInContext(Worker w, int i, Object context, HandlerContext ctx) {
+    ContextCarrier carried = requireCarrier();
+    Object restored = carried.restore(stage, context);
+    E e = (E) w.events[i];
+    try {
+      java.util.Objects.requireNonNull(eventHandler).handle(e, ctx);
+      w.tally.ok++;
+      w.tally.handled(i);
     } catch (Throwable error) {
       if (restored != null) {
         carried.failed(stage, restored, error);
       }
-      failed(e, i, error, t);
+      failed(e, i, error, w.tally);
     } finally {
       if (restored != null) {
         carried.close(stage, restored);
@@ -239,15 +267,12 @@ final class BatchRunner<E> {
   }
 
   @SuppressWarnings("unchecked")
-  private void runBatch(
-      BatchHandler<E> handler,
-      Worker w,
-      int n,
-      @Nullable Tracked @Nullable [] origins,
-      @Nullable Object @Nullable [] contexts,
-      HandlerContext ctx,
-      BatchTally t) {
+  private void runBatch(BatchHandler<E> handler, Worker w, HandlerContext ctx) {
     Object[] events = w.events;
+    int n = w.size;
+    BatchTally t = w.tally;
+    @Nullable Tracked @Nullable [] origins = t.tracked ? w.origins : null;
+    @Nullable Object @Nullable [] contexts = t.carried ? t.contexts : null;
     Thread.interrupted();
     if (graph.phase() >= Phase.FORCING) {
       for (int i = 0; i < n; i++) {

@@ -22,6 +22,7 @@ final class BatchTally {
   int @Nullable [] handled; // indices handled, when responses are recorded
   int handledCount;
   List<UnprocessedEvent> cancelled = List.of();
+  boolean tracked; // some event of the batch was tracked (then the worker's origins hold them)
   boolean carried; // some event of the batch carried a context (then `contexts` holds them)
   // Per index, the context an event carried (null if none); created on first use, nulled after
   // each batch that used it.
@@ -37,6 +38,7 @@ final class BatchTally {
     handled = null;
     handledCount = 0;
     cancelled = List.of();
+    tracked = false;
     carried = false;
   }
 

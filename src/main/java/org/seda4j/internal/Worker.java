@@ -64,6 +64,13 @@ final class Worker implements Runnable {
   int size;
   // The first batch was handed over by a producer (handed()); the worker thread clears it.
   boolean handed;
+  // The loop's state (see run()): the worker is between batches (a taker); when the current batch
+  // began (or the last one ended); when the current slice of the carrier ends.
+  private boolean taker;
+  private long clock;
+  private long sliceEnd;
+  // The current batch, for the runner: when it began, and the context its handler gets.
+  long started;
 
   @SuppressWarnings("UnusedVariable") // read and written through WORD
   private volatile long word = PUBLISHED; // no batch yet
@@ -86,77 +93,97 @@ final class Worker implements Runnable {
 
   /**
    * The worker's loop (its thread's run(); here rather than in Workers so that a blocked handler
-   * has one engine frame fewer on its stack, which a virtual thread copies at every blocking call
-   * and the collector copies while it blocks). The time a batch ended stands for the time the next
+   * has one engine frame fewer on its stack). The time a batch ended stands for the time the next
    * one began (nothing waits between the two), so a worker reads the clock once per batch.
+   *
+   * <p>Its state lives in fields (taker, clock, sliceEnd), not in locals, and after the runner's
+   * call it reads only fields: a value held in a local across a call occupies a slot of the
+   * compiled frame, and a blocked handler's virtual thread keeps every frame under it in its stack
+   * chunk (the heap a blocked handler costs) and copies them at each blocking call.
    */
   @Override
   public void run() {
-    Workers<?> o = owner;
-    o.name(thread);
-    boolean taker = !handed;
+    owner.name(thread);
     try {
       if (handed) {
-        // The first batch came from a producer (Workers.handOff), counted in flight already; it
-        // runs whatever the stage's state (the runner cancels it if a forced shutdown began).
-        handed = false;
-        if (abandoned()) {
-          return; // a forced shutdown took it over before this thread ran; it counted it
-        }
-        long start = System.nanoTime();
-        since = start;
-        o.runner.run(this, 1, start);
-        // Then end, unless a forced shutdown took the batch over (it counted the events): a worker
-        // per handed event, as a virtual thread per task. exit() looks at the queue (under its
-        // lock, once) and starts a worker if something is queued; looking here as well took the
-        // queue's lock a second time per event, from a carrier, against the producers.
-        taker = !abandoned();
-        return;
-      }
-      long now = System.nanoTime();
-      long sliceEnd = now + Workers.SLICE_NANOS;
-      while (!o.stopping && o.graph.phase() < Phase.FORCING && o.permits.availablePermits() >= 0) {
-        int max = Math.min(o.batchSize, o.capacity);
-        begin(now);
-        int n = fill(o.inbox, max);
-        if (n == 0) {
-          if (!idle()) {
-            return; // a forced shutdown took the (empty) batch over
-          }
-          n = o.linger(this);
-          if (n == 0) {
-            return;
-          }
-          now = System.nanoTime();
-        }
-        if (abandoned()) {
-          return; // a forced shutdown took the batch over while it was drained; it counts it
-        }
-        long f = o.flow.addAndGet(n - Workers.TAKER);
-        taker = false;
-        if (n == max
-            && ((f >>> 40) == 0
-                || (o.handlersWait && o.inbox.mayHoldEvents() && !o.inbox.isEmpty()))) {
-          // The queue may hold more: keep a worker coming for it. Handlers that mostly wait spread
-          // a backlog over the permits at once: each worker that leaves events queued starts one
-          // more (while permits are free), instead of the backlog waiting for busy workers.
-          o.trySpawn();
-        }
-        now = o.runner.run(this, n, now);
-        if (abandoned()) {
-          return; // a forced shutdown took the batch over (see Worker); it counted the events
-        }
+        runHanded();
+      } else {
         taker = true;
-        Thread.interrupted(); // a handler's stray interrupt must not end the wait in linger()
-        if (!o.handlersWait && now - sliceEnd >= 0) {
-          Workers.leaveCarrierForATurn();
-          now = System.nanoTime();
-          sliceEnd = now + Workers.SLICE_NANOS;
-        }
+        loop();
       }
     } finally {
-      o.exit(this, taker);
+      owner.exit(this, taker);
     }
+  }
+
+  /**
+   * The first batch came from a producer (Workers.handOff), counted in flight already; it runs
+   * whatever the stage's state (the runner cancels it if a forced shutdown began). Then the worker
+   * ends, unless a forced shutdown took the batch over (it counted the events): a worker per handed
+   * event, as a virtual thread per task. exit() looks at the queue (under its lock, once) and
+   * starts a worker if something is queued; looking here as well took the queue's lock a second
+   * time per event, from a carrier, against the producers.
+   */
+  private void runHanded() {
+    handed = false;
+    if (abandoned()) {
+      return; // a forced shutdown took it over before this thread ran; it counted it
+    }
+    long start = System.nanoTime();
+    since = start;
+    owner.runner.run(this, 1, start);
+    taker = !abandoned();
+  }
+
+  private void loop() {
+    clock = System.nanoTime();
+    sliceEnd = clock + Workers.SLICE_NANOS;
+    while (running()) {
+      Workers<?> o = owner;
+      int max = Math.min(o.batchSize, o.capacity);
+      begin(clock);
+      int n = fill(o.inbox, max);
+      if (n == 0) {
+        if (!idle()) {
+          return; // a forced shutdown took the (empty) batch over
+        }
+        n = o.linger(this);
+        if (n == 0) {
+          return;
+        }
+        clock = System.nanoTime();
+      }
+      if (abandoned()) {
+        return; // a forced shutdown took the batch over while it was drained; it counts it
+      }
+      long f = o.flow.addAndGet(n - Workers.TAKER);
+      taker = false;
+      if (n == max
+          && ((f >>> 40) == 0
+              || (o.handlersWait && o.inbox.mayHoldEvents() && !o.inbox.isEmpty()))) {
+        // The queue may hold more: keep a worker coming for it. Handlers that mostly wait spread
+        // a backlog over the permits at once: each worker that leaves events queued starts one
+        // more (while permits are free), instead of the backlog waiting for busy workers.
+        o.trySpawn();
+      }
+      clock = o.runner.run(this, n, clock);
+      if (abandoned()) {
+        return; // a forced shutdown took the batch over (see Worker); it counted the events
+      }
+      taker = true;
+      Thread.interrupted(); // a handler's stray interrupt must not end the wait in linger()
+      if (!owner.handlersWait && clock - sliceEnd >= 0) {
+        Workers.leaveCarrierForATurn();
+        clock = System.nanoTime();
+        sliceEnd = clock + Workers.SLICE_NANOS;
+      }
+    }
+  }
+
+  /** Whether the loop goes on: the stage runs and the permits were not lowered below those held. */
+  private boolean running() {
+    Workers<?> o = owner;
+    return !o.stopping && o.graph.phase() < Phase.FORCING && o.permits.availablePermits() >= 0;
   }
 
   /**
