@@ -991,7 +991,8 @@ class EngineContractTest extends GraphTestSupport {
               .batchSize(1)
               .handler(
                   (e, ctx) -> {
-                    stubborn.set(Thread.currentThread().getName());
+                    stubborn.set(
+                        Thread.currentThread().getName() + "#" + Thread.currentThread().threadId());
                     while (true) {
                       try {
                         release.await();
@@ -1339,7 +1340,8 @@ class EngineContractTest extends GraphTestSupport {
               .permits(1)
               .handler(
                   (e, ctx) -> {
-                    thread.set(Thread.currentThread().getName());
+                    thread.set(
+                        Thread.currentThread().getName() + "#" + Thread.currentThread().threadId());
                     release.await();
                   });
       stage.put(1);

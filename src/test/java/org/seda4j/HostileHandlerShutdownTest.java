@@ -80,7 +80,8 @@ class HostileHandlerShutdownTest extends GraphTestSupport {
                   if (e == -1) {
                     first.await(); // holds the only permit until the next batch is queued
                   } else if (e == 2) {
-                    stuckThread.set(Thread.currentThread().getName());
+                    stuckThread.set(
+                        Thread.currentThread().getName() + "#" + Thread.currentThread().threadId());
                     stuck.countDown();
                     neverReturn();
                   } else if (e == 1) {
@@ -118,8 +119,8 @@ class HostileHandlerShutdownTest extends GraphTestSupport {
     assertThat(graph.state()).isEqualTo(StageGraph.State.TERMINATED);
     assertThat(graph.awaitIdle(Duration.ZERO)).as("nothing pending").isTrue();
     // the only thread of the graph left is the one that ignores its interrupt
-    assertThat(stuckThread.get()).startsWith("seda4j-hh_stubborn-stubborn-");
-    assertThat(ThreadDump.threadsOf("hh_stubborn")).containsExactly(stuckThread.get());
+    assertThat(stuckThread.get()).startsWith("seda4j-hh_stubborn-stubborn#");
+    assertThat(ThreadDump.threadsOf("hh_stubborn")).containsExactly("seda4j-hh_stubborn-stubborn");
 
     // When it finally returns, what it did with its events no longer counts.
     released = true;
@@ -262,8 +263,8 @@ class HostileHandlerShutdownTest extends GraphTestSupport {
 
     assertThat(report.unstoppedThreads())
         .hasSize(2)
-        .anySatisfy(l -> assertThat(l).startsWith("seda4j-hh_mixed-a-0"))
-        .anySatisfy(l -> assertThat(l).startsWith("seda4j-hh_mixed-b-0"));
+        .anySatisfy(l -> assertThat(l).startsWith("seda4j-hh_mixed-a#"))
+        .anySatisfy(l -> assertThat(l).startsWith("seda4j-hh_mixed-b#"));
     assertThat(report.unprocessed())
         .containsExactlyInAnyOrder(
             new UnprocessedEvent("a", 1, true),
@@ -271,7 +272,7 @@ class HostileHandlerShutdownTest extends GraphTestSupport {
             new UnprocessedEvent("polite", 1, true));
     assertThat(graph.snapshot().balanced()).isTrue();
     assertThat(ThreadDump.threadsOf("hh_mixed"))
-        .containsExactlyInAnyOrder("seda4j-hh_mixed-a-0", "seda4j-hh_mixed-b-0");
+        .containsExactlyInAnyOrder("seda4j-hh_mixed-a", "seda4j-hh_mixed-b");
   }
 
   @Test

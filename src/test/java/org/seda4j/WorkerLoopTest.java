@@ -29,7 +29,8 @@ class WorkerLoopTest extends GraphTestSupport {
 
   @Test
   void aBusyStageDrainsItsBacklogOnFewWorkerThreads() throws Exception {
-    Set<String> threads = ConcurrentHashMap.newKeySet();
+    Set<Long> threads = ConcurrentHashMap.newKeySet();
+    Set<String> names = ConcurrentHashMap.newKeySet();
     try (Gate gate = new Gate()) {
       StageGraph graph = open("loop-reuse");
       // given one permit, batches of 1, and a first event held at the gate
@@ -40,7 +41,8 @@ class WorkerLoopTest extends GraphTestSupport {
               .batchSize(1)
               .handler(
                   (e, ctx) -> {
-                    threads.add(Thread.currentThread().getName());
+                    threads.add(Thread.currentThread().threadId());
+                    names.add(Thread.currentThread().getName());
                     if (e == 0) {
                       gate.pass();
                     }
@@ -58,9 +60,8 @@ class WorkerLoopTest extends GraphTestSupport {
       // batch: 51 batches. (The worker that held the first event used up its 1 ms slice at the
       // gate, so it usually hands over once; a loaded machine may cost a few more slices.)
       assertThat(stage.snapshot().counts().completed()).isEqualTo(51);
-      assertThat(threads)
-          .hasSizeLessThanOrEqualTo(51 / 2)
-          .allMatch(t -> t.startsWith("seda4j-loop-reuse-work-"));
+      assertThat(threads).hasSizeLessThanOrEqualTo(51 / 2);
+      assertThat(names).containsExactly("seda4j-loop-reuse-work");
     }
   }
 

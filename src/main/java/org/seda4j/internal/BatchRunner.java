@@ -89,12 +89,85 @@ final class BatchRunner<E> {
     } finally {
       ended(w);
     }
-    return w.tally.end;
+    return w.tally().end;
+  }
+
+  /**
+   * Runs the one event a producer handed to {@code w} (Workers.handOff), taken at {@code start}:
+   * run() for a batch of one, in one frame under the handler and without a tally, for a plain or
+   * stamped event of a per-event handler; any other goes through run(). Returns when it ended.
+   */
+  @SuppressWarnings("unchecked")
+  long runHanded(Worker w, long start) {
+    Object item = w.events[0];
+    Object inner = item instanceof Stamped s ? s.item() : item;
+    if (eventHandler == null
+        || inner instanceof Carried
+        || inner instanceof Tracked
+        || inner instanceof Expiring) {
+      return run(w, 1, start);
+    }
+    w.started = start;
+    if (item instanceof Stamped s) {
+      java.util.Objects.requireNonNull(stats).taken(s, start);
+      w.events[0] = inner;
+    }
+    int ok = 0;
+    int bad = 0;
+    int cancelled = 0; // 1: before its handler began; 2: its handler threw in a forced shutdown
+    try {
+      Thread.interrupted(); // the producer's thread may have been interrupted: not this event's
+      if (graph.phase() >= Phase.FORCING) {
+        cancelled = 1;
+      } else {
+        w.progress(1, 0);
+        try {
+          java.util.Objects.requireNonNull(eventHandler).handle((E) w.events[0], sharedContext);
+          ok = 1;
+        } catch (Throwable error) {
+          if (graph.phase() >= Phase.FORCING) {
+            cancelled = 2;
+          } else {
+            bad = 1;
+            Thread.interrupted(); // an interrupt not caused by a shutdown must not leak on
+            failures.handle((E) w.events[0], error);
+          }
+        }
+      }
+    } finally {
+      handedEnded(w, ok, bad, cancelled);
+    }
+    return w.started; // handedEnded set it to the end
+  }
+
+  /** The handed event of {@code w} ended: counts it if the worker still owns it (runHanded). */
+  private void handedEnded(Worker w, int ok, int bad, int cancelled) {
+    long end = System.nanoTime();
+    long busy = end - w.started;
+    w.started = end;
+    books.busyNanos.add(busy);
+    books.batches.increment();
+    if (stats != null && ok + bad > 0) {
+      stats.served(busy, ok + bad);
+    }
+    if (w.finish()) {
+      count(
+          w,
+          1,
+          ok,
+          bad,
+          cancelled != 0 ? 1 : 0,
+          0,
+          cancelled != 0
+              ? List.of(new UnprocessedEvent(stage.name(), w.events[0], cancelled == 2))
+              : List.of());
+    }
+    w.clear();
   }
 
   /** Resets the tally and unwraps the batch; returns the context its handler gets. */
   private HandlerContext prepare(Worker w, int n, long start) {
-    BatchTally t = w.tally;
+    BatchTally t = w.tally();
     t.reset();
     t.tracked = unwrap(w, n, start, t);
     return t.tracked ? stage.newContext() : sharedContext;
@@ -102,7 +175,7 @@ final class BatchRunner<E> {
 
   /** The batch ended: counts it if the worker still owns it, and clears the buffers. */
   private void ended(Worker w) {
-    BatchTally t = w.tally;
+    BatchTally t = w.tally();
     int n = w.size;
     long end = System.nanoTime();
     long busy = end - w.started;
@@ -153,7 +226,7 @@ final class BatchRunner<E> {
 
   /** A per-event handler on each event of the batch (see run() on what stays in locals). */
   private void runEach(Worker w, HandlerContext ctx) {
-    BatchTally t = w.tally;
+    BatchTally t = w.tally();
     if (t.tracked && paths.recordsResponses()) {
       t.handled = new int[w.size];
     }
@@ -166,7 +239,7 @@ final class BatchRunner<E> {
       if (w.events[i] instanceof Expiring x && expiredOrFailed(w, i, x)) {
         continue;
       }
-      t = w.tally;
+      t = w.tally();
       if (t.tracked) {
         ctx.current = java.util.Objects.requireNonNull(w.origins)[i];
       }
@@ -179,7 +252,7 @@ final class BatchRunner<E> {
         call(w, i, ctx);
       }
     }
-    t = w.tally;
+    t = w.tally();
     t.served = t.ok + t.bad;
   }
 
@@ -188,17 +261,17 @@ final class BatchRunner<E> {
   private void call(Worker w, int i, HandlerContext ctx) {
     try {
       java.util.Objects.requireNonNull(eventHandler).handle((E) w.events[i], ctx);
-      BatchTally t = w.tally;
+      BatchTally t = w.tally();
       t.ok++;
       t.handled(i);
     } catch (Throwable error) {
-      failed((E) w.events[i], i, error, w.tally);
+      failed((E) w.events[i], i, error, w.tally());
     }
   }
 
   /** A forced shutdown began before event {@code i}: it and the rest are cancelled. */
   private void cancelFrom(Worker w, int i) {
-    BatchTally t = w.tally;
+    BatchTally t = w.tally();
     int n = w.size;
     for (int j = i; j < n; j++) {
       t.cancelled(new UnprocessedEvent(stage.name(), w.events[j], false));
@@ -212,7 +285,7 @@ final class BatchRunner<E> {
    */
   @SuppressWarnings("unchecked")
   private boolean expiredOrFailed(Worker w, int i, Expiring x) {
-    BatchTally t = w.tally;
+    BatchTally t = w.tally();
     E e = (E) w.events[i];
     Throwable error;
     try {
@@ -239,13 +312,13 @@ final class BatchRunner<E> {
     E e = (E) w.events[i];
     try {
       java.util.Objects.requireNonNull(eventHandler).handle(e, ctx);
-      w.tally.ok++;
-      w.tally.handled(i);
+      w.tally().ok++;
+      w.tally().handled(i);
     } catch (Throwable error) {
       if (restored != null) {
         carried.failed(stage, restored, error);
       }
-      failed(e, i, error, w.tally);
+      failed(e, i, error, w.tally());
     } finally {
       if (restored != null) {
         carried.close(stage, restored);
@@ -270,7 +343,7 @@ final class BatchRunner<E> {
   private void runBatch(BatchHandler<E> handler, Worker w, HandlerContext ctx) {
     Object[] events = w.events;
     int n = w.size;
-    BatchTally t = w.tally;
+    BatchTally t = w.tally();
     @Nullable Tracked @Nullable [] origins = t.tracked ? w.origins : null;
     @Nullable Object @Nullable [] contexts = t.carried ? t.contexts : null;
     Thread.interrupted();
@@ -364,17 +437,28 @@ final class BatchRunner<E> {
       paths.recordResponses(
           java.util.Objects.requireNonNull(w.origins), handled, t.handledCount, t.end);
     }
+    count(w, n, t.ok, t.bad, t.cancel, t.late, t.cancelled);
+  }
+
+  /**
+   * Counts the ends of a batch of {@code n} its worker still owns, then publishes it and wakes the
+   * idle waiters if it was the last one.
+   */
+  private void count(
+      Worker w, int n, int ok, int bad, int cancel, int late, List<UnprocessedEvent> cancelled) {
     long inFlight = workers.batchEnded(n); // before the ends are counted: see StageImpl.snapshot
-    books.completed.add(t.ok);
-    if (t.bad > 0) { // LongAdder.add(0) still writes: skip it on the per-batch path
-      books.failed.add(t.bad);
+    if (ok > 0) { // LongAdder.add(0) still writes: skip it on the per-batch path
+      books.completed.add(ok);
     }
-    if (t.cancel > 0) {
-      books.cancelled.add(t.cancel);
-      cancellations.add(t.cancelled);
+    if (bad > 0) {
+      books.failed.add(bad);
     }
-    if (t.late > 0) {
-      books.expired.add(t.late);
+    if (cancel > 0) {
+      books.cancelled.add(cancel);
+      cancellations.add(cancelled);
+    }
+    if (late > 0) {
+      books.expired.add(late);
     }
     w.published();
     // The last batch to end wakes the idle waiters, after its counts. One that saw another batch

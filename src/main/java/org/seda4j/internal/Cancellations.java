@@ -79,7 +79,7 @@ final class Cancellations<E> {
       first = false;
     }
     books.cancelled.add(n - ended);
-    return w.thread.getName()
+    return w.threadName()
         + ": ignoring the interrupt; its "
         + (n - ended)
         + " unfinished event(s) are reported as cancelled";

@@ -246,7 +246,7 @@ final class Termination {
     for (Worker w : graph.registry.exiting()) {
       if (!Waits.joinUntil(w.thread, deadline + MARGIN_NANOS)) {
         unstopped.add(
-            w.thread.getName()
+            w.threadName()
                 + " (stage '"
                 + w.owner.stage().name()
                 + "'): still ending after the grace, after its last batch (no carrier thread was"
@@ -259,7 +259,7 @@ final class Termination {
       unstopped.add(
           line != null
               ? line
-              : w.thread.getName()
+              : w.threadName()
                   + " (stage '"
                   + w.owner.stage().name()
                   + "'): still ending after the grace, between batches (no carrier thread was free"
@@ -283,7 +283,7 @@ final class Termination {
       long since = w.since;
       if (since != 0) {
         busy.add(
-            w.thread.getName()
+            w.threadName()
                 + " (stage '"
                 + w.owner.stage().name()
                 + "') in its handler for "

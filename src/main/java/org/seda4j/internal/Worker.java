@@ -84,8 +84,11 @@ final class Worker implements Runnable {
   volatile boolean
       exited; // the worker left its loop (StageRegistry keeps it until its thread ended)
 
-  private final Filler filler = new Filler();
-  final BatchTally tally = new BatchTally(); // the worker thread's only
+  // Created on the first drain, and the tally on the first batch run() counts: a worker handed one
+  // event (Workers.handOff) runs it through BatchRunner.runHanded and needs neither, so a handler
+  // blocked in such an event holds no more than this object and its thread.
+  private @Nullable Filler filler;
+  private @Nullable BatchTally tally; // the worker thread's only
 
   Worker(Workers<?> owner) {
     this.owner = owner;
@@ -103,13 +106,12 @@ final class Worker implements Runnable {
    */
   @Override
   public void run() {
-    owner.name(thread);
     try {
-      if (handed) {
-        runHanded();
-      } else {
+      if (!handed) {
         taker = true;
         loop();
+      } else if (runHanded() && !owner.handlersWait) {
+        loop(); // handlers that compute: a worker that loops costs far less than one per event
       }
     } finally {
       owner.exit(this, taker);
@@ -118,25 +120,29 @@ final class Worker implements Runnable {
 
   /**
    * The first batch came from a producer (Workers.handOff), counted in flight already; it runs
-   * whatever the stage's state (the runner cancels it if a forced shutdown began). Then the worker
-   * ends, unless a forced shutdown took the batch over (it counted the events): a worker per handed
+   * whatever the stage's state (the runner cancels it if a forced shutdown began). Returns whether
+   * the worker may go on (a taker again): not if a forced shutdown took the batch over (it counted
+   * the events). If the stage's handlers mostly wait, the worker then ends: a worker per handed
    * event, as a virtual thread per task. exit() looks at the queue (under its lock, once) and
    * starts a worker if something is queued; looking here as well took the queue's lock a second
    * time per event, from a carrier, against the producers.
    */
-  private void runHanded() {
+  private boolean runHanded() {
     handed = false;
     if (abandoned()) {
-      return; // a forced shutdown took it over before this thread ran; it counted it
+      return false; // a forced shutdown took it over before this thread ran; it counted it
     }
     long start = System.nanoTime();
     since = start;
-    owner.runner.run(this, 1, start);
+    clock = owner.runner.runHanded(this, start);
     taker = !abandoned();
+    return taker;
   }
 
   private void loop() {
-    clock = System.nanoTime();
+    if (clock == 0) {
+      clock = System.nanoTime();
+    }
     sliceEnd = clock + Workers.SLICE_NANOS;
     while (running()) {
       Workers<?> o = owner;
@@ -196,12 +202,17 @@ final class Worker implements Runnable {
       events = new Object[max];
       origins = null;
     }
+    Filler f = filler;
+    if (f == null) {
+      f = new Filler();
+      filler = f; // before the drain, under the queue's lock: a terminator's fence sees it
+    }
     try {
-      inbox.drain(filler, max, owner.handlersWait);
+      inbox.drain(f, max, owner.handlersWait);
     } catch (AbandonedException stop) {
       // the terminator took the batch over; it reads filler.size under the queue's lock
     }
-    int n = filler.size;
+    int n = f.size;
     size = n;
     return n;
   }
@@ -213,6 +224,24 @@ final class Worker implements Runnable {
     AbandonedException() {
       super("batch abandoned by a forced shutdown", null, false, false);
     }
+  }
+
+  /**
+   * Its thread's name for reports: the stage's (every worker thread of a stage bears that one name,
+   * so that starting a worker builds no name) with the thread's id.
+   */
+  String threadName() {
+    return thread.getName() + "#" + thread.threadId();
+  }
+
+  /** The batch tally, created on first use. */
+  BatchTally tally() {
+    BatchTally t = tally;
+    if (t == null) {
+      t = new BatchTally();
+      tally = t;
+    }
+    return t;
   }
 
   /** The origins array, created on first use, as long as the buffer. */
@@ -244,7 +273,10 @@ final class Worker implements Runnable {
   void begin(long now) {
     late = 0;
     live = null;
-    filler.size = 0;
+    Filler f = filler;
+    if (f != null) {
+      f.size = 0;
+    }
     size = 0;
     PROGRESS.setRelease(this, 0L);
     since = now;
@@ -260,8 +292,11 @@ final class Worker implements Runnable {
   void handed(Object item) {
     begin(0); // not in the handler yet: the worker thread reads the clock when it runs
     events[0] = item;
-    filler.size = 1;
-    size = 1;
+    size = 1; // no filler: abandon() reads `size`
+    Filler f = filler;
+    if (f != null) {
+      f.size = 1;
+    }
     handed = true;
   }
 
@@ -325,7 +360,8 @@ final class Worker implements Runnable {
         // drain has ended (a later one stops before moving anything: see Filler), and what it
         // moved is visible here.
         fence.run();
-        int n = filler.size;
+        Filler f = filler;
+        int n = f != null ? f.size : size;
         List<Object> batch = Arrays.asList(Arrays.copyOf(events, n));
         long p = (long) PROGRESS.getAcquire(this);
         return new Abandoned(batch, live, (int) (p >>> 32), (int) p, late);

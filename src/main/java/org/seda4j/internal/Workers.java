@@ -1,7 +1,6 @@
 package org.seda4j.internal;
 
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
@@ -23,16 +22,20 @@ import org.jspecify.annotations.Nullable;
  *
  * Who starts workers (liveness: an event in the queue always has a worker coming for it, within
  * the permits):
- *  - A producer whose stage's handlers mostly wait (`handlersWait`, per-event handler) hands its
- *    event to a new worker past the queue (handOff) if the queue is empty, no bulk holds it and a
- *    permit is free: what a virtual thread per task does (a lingering worker, if any, stays parked:
- *    it would have to be woken, which costs about what a start does). Queued, each such event took
- *    a fresh worker anyway (a worker whose blocking call ended found the queue empty and ended),
- *    plus the queue's lock on both sides and the takers' bookkeeping. The event
- *    is in flight at once; it leaves Inbox's gap (counted as taken) only once its worker is
- *    registered, so a forced shutdown finds it in one or the other; the worker runs it first,
- *    whatever the stage's state (the runner cancels it if a forced shutdown began), then ends
- *    (as below; an ending worker starts another if events are queued).
+ *  - A producer of a per-event stage hands its event to a new worker past the queue (handOff) if
+ *    the queue is empty, no bulk holds it, a permit is free and either the stage's handlers
+ *    mostly wait (`handlersWait`) or no worker is a taker (none would look at the queue soon, so
+ *    a queued event would take a new worker anyway): what a virtual thread per task does (a
+ *    lingering worker, if any, stays parked: it would have to be woken, which costs about what a
+ *    start does). Queued, each such event took a fresh worker anyway, plus the queue's lock on
+ *    both sides and the takers' bookkeeping; and a handed worker holds no batch buffers, so a
+ *    handler blocked in its event costs little more than a virtual thread per task (the sampler
+ *    learns `handlersWait` only after a period: until then the takers rule hands a fresh stage's
+ *    events over). The event is in flight at once; it leaves Inbox's gap (counted as taken) only
+ *    once its worker is registered, so a forced shutdown finds it in one or the other; the worker
+ *    runs it first, whatever the stage's state (the runner cancels it if a forced shutdown
+ *    began), then ends if the handlers mostly wait (as below; an ending worker starts another if
+ *    events are queued), else it goes on as any worker (a taker).
  *  - A producer that queued an event and reads takers == 0 starts one (if a permit is free): every
  *    running worker is busy in a handler, so none would look at the queue soon. (Not whenever a
  *    permit is free: for handlers that compute, workers that loop cost far less per event.)
@@ -65,8 +68,6 @@ final class Workers<E> {
   final Inbox inbox;
   final BatchRunner<E> runner;
   private final ThreadFactory threads;
-  private final String namePrefix;
-  private final AtomicLong started = new AtomicLong();
   final AdjustableSemaphore permits;
   final Isolated.Counter flow = new Isolated.Counter(); // read by producers per event
   private final AtomicReference<@Nullable Worker> lingering = new AtomicReference<>();
@@ -99,13 +100,15 @@ final class Workers<E> {
     // A worker does not inherit the inheritable thread locals (an InheritableThreadLocal MDC, for
     // one) of whichever producer happened to start it: a handler sees only the context restored
     // for its event (ContextCarrier), never a stale copy of a stranger's.
-    // Numbered here rather than by a naming factory: the JDK's (ThreadBuilders.nextThreadName)
-    // adapts a VarHandle call on every name, a cost a stage that starts a worker per event feels.
-    this.namePrefix = "seda4j-" + graph.name() + "-" + stage.name() + "-";
-    // A new worker thread bears the stage's prefix (one String for all) and appends its number
-    // itself once it runs (name()): whoever starts it, often a producer, builds no name.
+    // Every worker thread of the stage bears one name, seda4j-<graph>-<stage>, one String for all
+    // (reports add the thread's id: Worker.threadName): starting a worker, often a producer's
+    // job, builds no name, and a blocked handler's thread holds none of its own (a numbered name
+    // was about 64 bytes per worker).
     this.threads =
-        Thread.ofVirtual().name(namePrefix).inheritInheritableThreadLocals(false).factory();
+        Thread.ofVirtual()
+            .name("seda4j-" + graph.name() + "-" + stage.name())
+            .inheritInheritableThreadLocals(false)
+            .factory();
   }
 
   // ---------------------------------------------------------------- producers and tuning
@@ -140,8 +143,8 @@ final class Workers<E> {
    * the caller queues the event.
    */
   boolean handOff(Object item) {
-    if (!handlersWait
-        || !perEvent
+    if (!perEvent
+        || (!handlersWait && (flow.get() >>> 40) != 0)
         || stopping
         || graph.phase() >= Phase.FORCING
         || !inbox.emptyForHandOff()
@@ -196,11 +199,6 @@ final class Workers<E> {
       throw e;
     }
     return true;
-  }
-
-  /** Worker, first thing on its thread: appends the worker's number to its thread's name. */
-  void name(Thread t) {
-    t.setName(namePrefix + started.getAndIncrement());
   }
 
   int batchSize() {
