@@ -68,16 +68,16 @@ final class BatchRunner<E> {
   }
 
   /**
-   * Runs the {@code n} events in {@code w}'s buffer, drained at {@code start}; returns the time the
-   * batch ended.
+   * Runs the {@code n} events in {@code w}'s buffer, drained at {@code start}; sets the batch's
+   * clock to the time it ended.
    *
    * <p>The methods under a handler's call (this one, runEach, call) keep the batch's state in the
    * worker and its tally, not in locals that live across the call, and read it back from there:
    * each such local is a slot of the compiled frame, which a blocked handler's stack chunk keeps
    * (see Worker.run).
    */
-  long run(Worker w, int n, long start) {
-    w.started = start;
+  void run(Worker w, int n, long start) {
+    w.batch().started = start;
     HandlerContext ctx = prepare(w, n, start);
     try {
       EventHandler<? super E> each = eventHandler;
@@ -89,77 +89,99 @@ final class BatchRunner<E> {
     } finally {
       ended(w);
     }
-    return w.tally().end;
   }
 
+  // What became of a handed event (runHanded).
+  private static final int CANCELLED_BEFORE = 0; // a forced shutdown began before its handler
+  private static final int COMPLETED = 1;
+  private static final int FAILED = 2;
+  private static final int CANCELLED_IN_HANDLER = 3; // its handler threw in a forced shutdown
+
   /**
-   * Runs the one event a producer handed to {@code w} (Workers.handOff), taken at {@code start}:
-   * run() for a batch of one, in one frame under the handler and without a tally, for a plain or
-   * stamped event of a per-event handler; any other goes through run(). Returns when it ended.
+   * Worker thread (Worker.Handed): runs the one event a producer handed to {@code w}
+   * (Workers.handOff), whatever the stage's state (cancelled if a forced shutdown began), as run()
+   * does a batch of one, for a plain or stamped event of a per-event handler: without a tally, and
+   * with nothing but this runner and the worker held across the handler's call (see run(); with the
+   * worker's run() these are the only engine frames under a blocked handler). Any other event goes
+   * through run(). Returns whether the worker is a taker again: not if a forced shutdown took the
+   * batch over (it counts the event).
    */
   @SuppressWarnings("unchecked")
-  long runHanded(Worker w, long start) {
-    Object item = w.events[0];
+  boolean runHanded(Worker w) {
+    if (w.abandoned()) {
+      return false; // a forced shutdown took it over before this thread ran; it counted it
+    }
+    long start = System.nanoTime();
+    w.since = start;
+    Object item = java.util.Objects.requireNonNull(w.first);
     Object inner = item instanceof Stamped s ? s.item() : item;
     if (eventHandler == null
         || inner instanceof Carried
         || inner instanceof Tracked
         || inner instanceof Expiring) {
-      return run(w, 1, start);
+      w.batchForHanded();
+      run(w, 1, start);
+      return !w.abandoned();
     }
-    w.started = start;
     if (item instanceof Stamped s) {
       java.util.Objects.requireNonNull(stats).taken(s, start);
-      w.events[0] = inner;
+      w.first = inner;
     }
-    int ok = 0;
-    int bad = 0;
-    int cancelled = 0; // 1: before its handler began; 2: its handler threw in a forced shutdown
+    int outcome = CANCELLED_BEFORE;
     try {
       Thread.interrupted(); // the producer's thread may have been interrupted: not this event's
-      if (graph.phase() >= Phase.FORCING) {
-        cancelled = 1;
-      } else {
+      if (graph.phase() < Phase.FORCING) {
         w.progress(1, 0);
-        try {
-          java.util.Objects.requireNonNull(eventHandler).handle((E) w.events[0], sharedContext);
-          ok = 1;
-        } catch (Throwable error) {
-          if (graph.phase() >= Phase.FORCING) {
-            cancelled = 2;
-          } else {
-            bad = 1;
-            Thread.interrupted(); // an interrupt not caused by a shutdown must not leak on
-            failures.handle((E) w.events[0], error);
-          }
-        }
+        outcome = callHanded(w);
       }
     } finally {
-      handedEnded(w, ok, bad, cancelled);
+      handedEnded(w, outcome);
     }
-    return w.started; // handedEnded set it to the end
+    return !w.abandoned();
+  }
+
+  /** The handler's call on {@code w}'s handed event; returns what became of it. */
+  @SuppressWarnings("unchecked")
+  private int callHanded(Worker w) {
+    try {
+      java.util.Objects.requireNonNull(eventHandler)
+          .handle((E) java.util.Objects.requireNonNull(w.first), sharedContext);
+      return COMPLETED;
+    } catch (Throwable error) {
+      if (graph.phase() >= Phase.FORCING) {
+        return CANCELLED_IN_HANDLER;
+      }
+      Thread.interrupted(); // an interrupt not caused by a shutdown must not leak on
+      failures.handle((E) java.util.Objects.requireNonNull(w.first), error);
+      return FAILED;
+    }
   }
 
   /** The handed event of {@code w} ended: counts it if the worker still owns it (runHanded). */
-  private void handedEnded(Worker w, int ok, int bad, int cancelled) {
-    long end = System.nanoTime();
-    long busy = end - w.started;
-    w.started = end;
+  private void handedEnded(Worker w, int outcome) {
+    int ok = outcome == COMPLETED ? 1 : 0;
+    int bad = outcome == FAILED ? 1 : 0;
+    long busy = System.nanoTime() - w.since;
     books.busyNanos.add(busy);
     books.batches.increment();
     if (stats != null && ok + bad > 0) {
       stats.served(busy, ok + bad);
     }
     if (w.finish()) {
+      boolean cancelled = outcome == CANCELLED_BEFORE || outcome == CANCELLED_IN_HANDLER;
       count(
           w,
           1,
           ok,
           bad,
-          cancelled != 0 ? 1 : 0,
+          cancelled ? 1 : 0,
           0,
-          cancelled != 0
-              ? List.of(new UnprocessedEvent(stage.name(), w.events[0], cancelled == 2))
+          cancelled
+              ? List.of(
+                  new UnprocessedEvent(
+                      stage.name(),
+                      java.util.Objects.requireNonNull(w.first),
+                      outcome == CANCELLED_IN_HANDLER))
               : List.of());
     }
     w.clear();
@@ -167,7 +189,7 @@ final class BatchRunner<E> {
 
   /** Resets the tally and unwraps the batch; returns the context its handler gets. */
   private HandlerContext prepare(Worker w, int n, long start) {
-    BatchTally t = w.tally();
+    BatchTally t = w.batch().tally;
     t.reset();
     t.tracked = unwrap(w, n, start, t);
     return t.tracked ? stage.newContext() : sharedContext;
@@ -175,11 +197,13 @@ final class BatchRunner<E> {
 
   /** The batch ended: counts it if the worker still owns it, and clears the buffers. */
   private void ended(Worker w) {
-    BatchTally t = w.tally();
-    int n = w.size;
+    Worker.Batch b = w.batch();
+    BatchTally t = b.tally;
+    int n = b.size;
     long end = System.nanoTime();
-    long busy = end - w.started;
+    long busy = end - b.started;
     t.end = end;
+    b.clock = end;
     books.busyNanos.add(busy);
     books.batches.increment();
     if (stats != null && t.served > 0) {
@@ -200,7 +224,7 @@ final class BatchRunner<E> {
    * whether any was tracked.
    */
   private boolean unwrap(Worker w, int n, long now, BatchTally tally) {
-    Object[] items = w.events;
+    Object[] items = w.batch().events;
     boolean tracked = false;
     for (int i = 0; i < n; i++) {
       Object o = items[i];
@@ -213,11 +237,11 @@ final class BatchRunner<E> {
         o = c.item();
       }
       if (o instanceof Tracked t) {
-        w.origins()[i] = t;
+        w.batch().origins()[i] = t;
         o = t.event();
         tracked = true;
-      } else if (w.origins != null) {
-        w.origins[i] = null;
+      } else if (w.batch().origins != null) {
+        w.batch().origins[i] = null;
       }
       items[i] = o;
     }
@@ -226,22 +250,22 @@ final class BatchRunner<E> {
 
   /** A per-event handler on each event of the batch (see run() on what stays in locals). */
   private void runEach(Worker w, HandlerContext ctx) {
-    BatchTally t = w.tally();
+    BatchTally t = w.batch().tally;
     if (t.tracked && paths.recordsResponses()) {
-      t.handled = new int[w.size];
+      t.handled = new int[w.batch().size];
     }
-    for (int i = 0; i < w.size; i++) {
+    for (int i = 0; i < w.batch().size; i++) {
       Thread.interrupted(); // a restored interrupt of the last event must not fail this one
       if (graph.phase() >= Phase.FORCING) {
         cancelFrom(w, i);
         break;
       }
-      if (w.events[i] instanceof Expiring x && expiredOrFailed(w, i, x)) {
+      if (w.batch().events[i] instanceof Expiring x && expiredOrFailed(w, i, x)) {
         continue;
       }
-      t = w.tally();
+      t = w.batch().tally;
       if (t.tracked) {
-        ctx.current = java.util.Objects.requireNonNull(w.origins)[i];
+        ctx.current = java.util.Objects.requireNonNull(w.batch().origins)[i];
       }
       w.progress(i + 1, t.ok);
       @Nullable Object[] contexts = t.carried ? t.contexts : null;
@@ -252,7 +276,7 @@ final class BatchRunner<E> {
         call(w, i, ctx);
       }
     }
-    t = w.tally();
+    t = w.batch().tally;
     t.served = t.ok + t.bad;
   }
 
@@ -260,21 +284,21 @@ final class BatchRunner<E> {
   @SuppressWarnings("unchecked")
   private void call(Worker w, int i, HandlerContext ctx) {
     try {
-      java.util.Objects.requireNonNull(eventHandler).handle((E) w.events[i], ctx);
-      BatchTally t = w.tally();
+      java.util.Objects.requireNonNull(eventHandler).handle((E) w.batch().events[i], ctx);
+      BatchTally t = w.batch().tally;
       t.ok++;
       t.handled(i);
     } catch (Throwable error) {
-      failed((E) w.events[i], i, error, w.tally());
+      failed((E) w.batch().events[i], i, error, w.batch().tally);
     }
   }
 
   /** A forced shutdown began before event {@code i}: it and the rest are cancelled. */
   private void cancelFrom(Worker w, int i) {
-    BatchTally t = w.tally();
-    int n = w.size;
+    BatchTally t = w.batch().tally;
+    int n = w.batch().size;
     for (int j = i; j < n; j++) {
-      t.cancelled(new UnprocessedEvent(stage.name(), w.events[j], false));
+      t.cancelled(new UnprocessedEvent(stage.name(), w.batch().events[j], false));
     }
     t.cancel += n - i;
   }
@@ -285,8 +309,8 @@ final class BatchRunner<E> {
    */
   @SuppressWarnings("unchecked")
   private boolean expiredOrFailed(Worker w, int i, Expiring x) {
-    BatchTally t = w.tally();
-    E e = (E) w.events[i];
+    BatchTally t = w.batch().tally;
+    E e = (E) w.batch().events[i];
     Throwable error;
     try {
       if (!WorkerDeadlines.expired(x, stage.name(), graph.clockNanos())) {
@@ -309,16 +333,16 @@ final class BatchRunner<E> {
   private void handleInContext(Worker w, int i, Object context, HandlerContext ctx) {
     ContextCarrier carried = requireCarrier();
     Object restored = carried.restore(stage, context);
-    E e = (E) w.events[i];
+    E e = (E) w.batch().events[i];
     try {
       java.util.Objects.requireNonNull(eventHandler).handle(e, ctx);
-      w.tally().ok++;
-      w.tally().handled(i);
+      w.batch().tally.ok++;
+      w.batch().tally.handled(i);
     } catch (Throwable error) {
       if (restored != null) {
         carried.failed(stage, restored, error);
       }
-      failed(e, i, error, w.tally());
+      failed(e, i, error, w.batch().tally);
     } finally {
       if (restored != null) {
         carried.close(stage, restored);
@@ -341,10 +365,10 @@ final class BatchRunner<E> {
 
   @SuppressWarnings("unchecked")
   private void runBatch(BatchHandler<E> handler, Worker w, HandlerContext ctx) {
-    Object[] events = w.events;
-    int n = w.size;
-    BatchTally t = w.tally();
-    @Nullable Tracked @Nullable [] origins = t.tracked ? w.origins : null;
+    Object[] events = w.batch().events;
+    int n = w.batch().size;
+    BatchTally t = w.batch().tally;
+    @Nullable Tracked @Nullable [] origins = t.tracked ? w.batch().origins : null;
     @Nullable Object @Nullable [] contexts = t.carried ? t.contexts : null;
     Thread.interrupted();
     if (graph.phase() >= Phase.FORCING) {
@@ -435,7 +459,7 @@ final class BatchRunner<E> {
     int[] handled = t.handled;
     if (handled != null && t.handledCount > 0) {
       paths.recordResponses(
-          java.util.Objects.requireNonNull(w.origins), handled, t.handledCount, t.end);
+          java.util.Objects.requireNonNull(w.batch().origins), handled, t.handledCount, t.end);
     }
     count(w, n, t.ok, t.bad, t.cancel, t.late, t.cancelled);
   }

@@ -75,7 +75,8 @@ final class Cancellations<E> {
     boolean first = true;
     for (Object e : unfinished) {
       boolean started = !perEvent || first;
-      unprocessed.add(new UnprocessedEvent(stage.name(), e, started && a.begun() > 0));
+      unprocessed.add(
+          new UnprocessedEvent(stage.name(), stage.unwrapDiscarded(e), started && a.begun() > 0));
       first = false;
     }
     books.cancelled.add(n - ended);

@@ -219,7 +219,7 @@ final class Tuning {
             perEvent,
             cpuLoad);
     saturated = s.saturated();
-    workers.handlersWait(s.handlersMostlyWait(processors));
+    workers.handlersWait(s.handlersMostlyWait(processors), ended != lastEnded);
     lastSampleNanos = now;
     lastAdmitted = adm;
     lastTurnedAway = away;

@@ -12,10 +12,13 @@ import org.jspecify.annotations.Nullable;
 /*
  * Maintainer note. One worker: a virtual thread of a stage that takes batches from the stage's
  * queue and runs them (this class has the loop, Workers the starting and ending of workers,
- * BatchRunner the batch). This object is the thread's
- * Runnable and holds what the thread works on, reused from batch to batch: the batch buffer, the
- * path origins, and the batch's state for a forced shutdown. A worker allocates nothing per batch
- * for a per-event handler (a batch handler gets a list of its own).
+ * BatchRunner the batch). This object is the thread's Runnable and holds the state a forced
+ * shutdown reads (`word`, `progress`, `since`) and, for a worker handed one event past the queue
+ * (Workers.handOff), that event (`first`, until its batch ends). What a worker that takes batches
+ * from the queue works on, reused from batch to batch (the buffer, the path origins, the batch
+ * tally, the loop's clock), is in a Batch it creates when it enters its loop: a handler blocked in
+ * a handed event holds this object (56 bytes) and its thread, not a batch's buffers. A worker
+ * allocates nothing per batch for a per-event handler (a batch handler gets a list of its own).
  *
  * Who accounts for a batch's events is decided by one CAS on `word` = (generation << 2) | status:
  *   RUNNING --finish() by the worker--> FINISHING --published()--> PUBLISHED
@@ -25,15 +28,17 @@ import org.jspecify.annotations.Nullable;
  * never returns) and then counts the events itself from `progress`. The generation makes the CAS
  * refer to one batch: the worker writes the buffer, then the word of the next generation, and
  * touches the buffer of a batch only before its finish(); so a terminator whose CAS on the word it
- * read succeeds reads that batch's buffer. If the terminator finds FINISHING, the worker is
- * counting right now (engine code only): it waits until PUBLISHED.
+ * read succeeds reads that batch's buffer. A handed event is written (to `first`) before the word
+ * of its batch, and cleared only after that batch's finish(): a terminator reads `first` between
+ * its read of the word and its CAS. If the terminator finds FINISHING, the worker is counting
+ * right now (engine code only): it waits until PUBLISHED.
  *
  * `progress` (per-event handlers): before calling the handler on event i the worker stores
  * begun = i + 1 and the number completed so far (one release store per event). Events [0, begun -
  * 1) ended, `ok` of them completed and the rest failed or expired (`late`); event begun - 1 is in
  * progress; events from begun on never started. A batch handler stores begun = 1 before its call.
  */
-final class Worker implements Runnable {
+class Worker implements Runnable {
   static final int RUNNING = 0;
   private static final int FINISHING = 1;
   private static final int PUBLISHED = 2;
@@ -57,20 +62,13 @@ final class Worker implements Runnable {
   @SuppressWarnings("NullAway.Init") // set by Workers.spawn before the thread starts
   Thread thread;
 
-  // The current batch: written by the worker thread before its word is published.
-  Object[] events = new Object[1];
-  // Per index, the origin of a tracked event (null for an untracked one); null until one is seen.
-  @Nullable Tracked @Nullable [] origins;
-  int size;
-  // The first batch was handed over by a producer (handed()); the worker thread clears it.
-  boolean handed;
-  // The loop's state (see run()): the worker is between batches (a taker); when the current batch
-  // began (or the last one ended); when the current slice of the carrier ends.
-  private boolean taker;
-  private long clock;
-  private long sliceEnd;
-  // The current batch, for the runner: when it began, and the context its handler gets.
-  long started;
+  // The event a producer handed over (handed()), until its batch ends (see the note above).
+  @Nullable Object first;
+  // The buffers and state of batches (see the note above): created by the worker thread when it
+  // enters its loop, before its first begin(), or for a handed event that needs them.
+  private @Nullable Batch batch;
+  // The worker is between batches (a taker): what exit() undoes.
+  boolean taker;
 
   @SuppressWarnings("UnusedVariable") // read and written through WORD
   private volatile long word = PUBLISHED; // no batch yet
@@ -78,17 +76,9 @@ final class Worker implements Runnable {
   @SuppressWarnings("UnusedVariable") // read and written through PROGRESS
   private volatile long progress;
 
-  private volatile int late;
-  private volatile @Nullable List<?> live;
   volatile long since; // System.nanoTime() when the current batch began; 0 between batches
   volatile boolean
       exited; // the worker left its loop (StageRegistry keeps it until its thread ended)
-
-  // Created on the first drain, and the tally on the first batch run() counts: a worker handed one
-  // event (Workers.handOff) runs it through BatchRunner.runHanded and needs neither, so a handler
-  // blocked in such an event holds no more than this object and its thread.
-  private @Nullable Filler filler;
-  private @Nullable BatchTally tally; // the worker thread's only
 
   Worker(Workers<?> owner) {
     this.owner = owner;
@@ -99,55 +89,57 @@ final class Worker implements Runnable {
    * has one engine frame fewer on its stack). The time a batch ended stands for the time the next
    * one began (nothing waits between the two), so a worker reads the clock once per batch.
    *
-   * <p>Its state lives in fields (taker, clock, sliceEnd), not in locals, and after the runner's
-   * call it reads only fields: a value held in a local across a call occupies a slot of the
-   * compiled frame, and a blocked handler's virtual thread keeps every frame under it in its stack
-   * chunk (the heap a blocked handler costs) and copies them at each blocking call.
+   * <p>Its state lives in fields (taker, the batch's clock and slice), not in locals, and after the
+   * runner's call it reads only fields: a value held in a local across a call occupies a slot of
+   * the compiled frame, and a blocked handler's virtual thread keeps every frame under it in its
+   * stack chunk (the heap a blocked handler costs) and copies them at each blocking call.
    */
   @Override
   public void run() {
     try {
-      if (!handed) {
-        taker = true;
-        loop();
-      } else if (runHanded() && !owner.handlersWait) {
-        loop(); // handlers that compute: a worker that loops costs far less than one per event
-      }
+      taker = true;
+      loop(System.nanoTime());
     } finally {
       owner.exit(this, taker);
     }
   }
 
   /**
-   * The first batch came from a producer (Workers.handOff), counted in flight already; it runs
-   * whatever the stage's state (the runner cancels it if a forced shutdown began). Returns whether
-   * the worker may go on (a taker again): not if a forced shutdown took the batch over (it counted
-   * the events). If the stage's handlers mostly wait, the worker then ends: a worker per handed
-   * event, as a virtual thread per task. exit() looks at the queue (under its lock, once) and
-   * starts a worker if something is queued; looking here as well took the queue's lock a second
-   * time per event, from a carrier, against the producers.
+   * A worker handed one event past the queue by a producer (Workers.handOff), counted in flight
+   * already: it runs that event (BatchRunner.runHanded) and ends, a worker per handed event, as a
+   * virtual thread per task; exit() looks at the queue (under its lock, once) and starts a worker
+   * if something is queued (looking here as well took the queue's lock a second time per event,
+   * from a carrier, against the producers). A class of its own so that the frame under its handler
+   * is this small run() and the runner's, not the loop's, which the JIT compiles with everything it
+   * inlines (a blocked handler's stack chunk keeps every frame under it).
    */
-  private boolean runHanded() {
-    handed = false;
-    if (abandoned()) {
-      return false; // a forced shutdown took it over before this thread ran; it counted it
+  static final class Handed extends Worker {
+    Handed(Workers<?> owner) {
+      super(owner);
     }
-    long start = System.nanoTime();
-    since = start;
-    clock = owner.runner.runHanded(this, start);
-    taker = !abandoned();
-    return taker;
+
+    @Override
+    public void run() {
+      try {
+        taker = owner.runner.runHanded(this);
+      } finally {
+        owner.exit(this, taker);
+      }
+    }
   }
 
-  private void loop() {
-    if (clock == 0) {
-      clock = System.nanoTime();
+  private void loop(long now) {
+    Batch b = batch;
+    if (b == null) {
+      b = new Batch(this);
+      batch = b; // before the first begin(): a terminator that sees that word sees the batch
     }
-    sliceEnd = clock + Workers.SLICE_NANOS;
+    b.clock = now;
+    b.sliceEnd = now + Workers.SLICE_NANOS;
     while (running()) {
       Workers<?> o = owner;
       int max = Math.min(o.batchSize, o.capacity);
-      begin(clock);
+      begin(b.clock);
       int n = fill(o.inbox, max);
       if (n == 0) {
         if (!idle()) {
@@ -157,7 +149,7 @@ final class Worker implements Runnable {
         if (n == 0) {
           return;
         }
-        clock = System.nanoTime();
+        b.clock = System.nanoTime();
       }
       if (abandoned()) {
         return; // a forced shutdown took the batch over while it was drained; it counts it
@@ -172,16 +164,17 @@ final class Worker implements Runnable {
         // more (while permits are free), instead of the backlog waiting for busy workers.
         o.trySpawn();
       }
-      clock = o.runner.run(this, n, clock);
+      o.runner.run(this, n, b.clock); // sets the batch's clock to the time it ended
       if (abandoned()) {
         return; // a forced shutdown took the batch over (see Worker); it counted the events
       }
       taker = true;
       Thread.interrupted(); // a handler's stray interrupt must not end the wait in linger()
-      if (!owner.handlersWait && clock - sliceEnd >= 0) {
+      b = batch();
+      if (!owner.handlersWait && b.clock - b.sliceEnd >= 0) {
         Workers.leaveCarrierForATurn();
-        clock = System.nanoTime();
-        sliceEnd = clock + Workers.SLICE_NANOS;
+        b.clock = System.nanoTime();
+        b.sliceEnd = b.clock + Workers.SLICE_NANOS;
       }
     }
   }
@@ -193,28 +186,22 @@ final class Worker implements Runnable {
   }
 
   /**
-   * Drains up to {@code max} events from {@code inbox} into the buffer (after begin()); returns how
-   * many. If the terminator abandons the batch meanwhile, the drain stops at once (see Filler):
-   * what it moved is the terminator's to count.
+   * Drains up to {@code max} events from {@code inbox} into the buffer (after begin(), in the
+   * loop); returns how many. If the terminator abandons the batch meanwhile, the drain stops at
+   * once (see Batch.add): what it moved is the terminator's to count.
    */
   int fill(Inbox inbox, int max) {
-    if (events.length < max) {
-      events = new Object[max];
-      origins = null;
-    }
-    Filler f = filler;
-    if (f == null) {
-      f = new Filler();
-      filler = f; // before the drain, under the queue's lock: a terminator's fence sees it
+    Batch b = batch();
+    if (b.events.length < max) {
+      b.events = new Object[max];
+      b.origins = null;
     }
     try {
-      inbox.drain(f, max, owner.handlersWait);
+      inbox.drain(b, max, owner.handlersWait);
     } catch (AbandonedException stop) {
-      // the terminator took the batch over; it reads filler.size under the queue's lock
+      // the terminator took the batch over; it reads the batch's size under the queue's lock
     }
-    int n = f.size;
-    size = n;
-    return n;
+    return b.size;
   }
 
   /** Stops a drain into an abandoned batch (no stack trace: it is control flow). */
@@ -234,34 +221,36 @@ final class Worker implements Runnable {
     return thread.getName() + "#" + thread.threadId();
   }
 
-  /** The batch tally, created on first use. */
-  BatchTally tally() {
-    BatchTally t = tally;
-    if (t == null) {
-      t = new BatchTally();
-      tally = t;
-    }
-    return t;
+  /** The batch state (worker thread; after the loop created it or batchForHanded()). */
+  Batch batch() {
+    return java.util.Objects.requireNonNull(batch, "no batch");
   }
 
-  /** The origins array, created on first use, as long as the buffer. */
-  @Nullable Tracked[] origins() {
-    @Nullable Tracked[] o = origins;
-    if (o == null || o.length < events.length) {
-      o = new Tracked[events.length];
-      origins = o;
+  /**
+   * Worker thread: the handed event goes through the batch path (BatchRunner.run) as a batch of
+   * one: creates the batch state if needed and puts the event in its buffer. `first` stays set
+   * until the batch ends (a terminator reads it).
+   */
+  Batch batchForHanded() {
+    Batch b = batch;
+    if (b == null) {
+      b = new Batch(this);
+      batch = b;
     }
-    return o;
+    b.events[0] = java.util.Objects.requireNonNull(first);
+    b.size = 1;
+    b.late = 0;
+    b.live = null;
+    return b;
   }
 
   /** Clears the buffer's references after a batch, so handled events can be collected. */
   void clear() {
-    Arrays.fill(events, 0, size, null);
-    @Nullable Tracked[] o = origins;
-    if (o != null) {
-      Arrays.fill(o, 0, size, null);
+    first = null;
+    Batch b = batch;
+    if (b != null) {
+      b.release();
     }
-    live = null;
   }
 
   // ---------------------------------------------------------------- batch state
@@ -271,13 +260,12 @@ final class Worker implements Runnable {
    * leaves the queue a forced shutdown can find it here.
    */
   void begin(long now) {
-    late = 0;
-    live = null;
-    Filler f = filler;
-    if (f != null) {
-      f.size = 0;
+    Batch b = batch;
+    if (b != null) {
+      b.late = 0;
+      b.live = null;
+      b.size = 0;
     }
-    size = 0;
     PROGRESS.setRelease(this, 0L);
     since = now;
     long w = (long) WORD.getVolatile(this);
@@ -290,14 +278,8 @@ final class Worker implements Runnable {
    * shutdown that finds the worker finds the batch too.
    */
   void handed(Object item) {
+    first = item; // before the word of its batch (see the note above)
     begin(0); // not in the handler yet: the worker thread reads the clock when it runs
-    events[0] = item;
-    size = 1; // no filler: abandon() reads `size`
-    Filler f = filler;
-    if (f != null) {
-      f.size = 1;
-    }
-    handed = true;
   }
 
   /**
@@ -312,12 +294,12 @@ final class Worker implements Runnable {
 
   /** Worker: {@code n} events of the batch expired so far (before the next progress). */
   void late(int n) {
-    late = n;
+    batch().late = n;
   }
 
   /** Worker: the events a batch handler receives (without the expired ones). */
   void live(List<?> events) {
-    live = events;
+    batch().live = events;
   }
 
   /** Worker: {@code begun} handler calls began, {@code ok} of the ended ones completed. */
@@ -353,18 +335,25 @@ final class Worker implements Runnable {
       long w = (long) WORD.getVolatile(this);
       int status = (int) (w & 3);
       if (status == RUNNING) {
+        Object handedEvent = first; // after the word: that batch's, if it is a handed one
         if (!WORD.compareAndSet(this, w, (w & ~3L) | ABANDONED)) {
           continue;
         }
+        if (handedEvent != null) {
+          long p = (long) PROGRESS.getAcquire(this);
+          return new Abandoned(List.of(handedEvent), null, (int) (p >>> 32), (int) p, 0);
+        }
         // A drain in progress holds the queue's lock: once the fence took and released it, the
-        // drain has ended (a later one stops before moving anything: see Filler), and what it
+        // drain has ended (a later one stops before moving anything: see Batch.add), and what it
         // moved is visible here.
         fence.run();
-        Filler f = filler;
-        int n = f != null ? f.size : size;
-        List<Object> batch = Arrays.asList(Arrays.copyOf(events, n));
+        Batch b = batch;
+        if (b == null) {
+          return new Abandoned(List.of(), null, 0, 0, 0);
+        }
+        List<Object> events = Arrays.asList(Arrays.copyOf(b.events, b.size));
         long p = (long) PROGRESS.getAcquire(this);
-        return new Abandoned(batch, live, (int) (p >>> 32), (int) p, late);
+        return new Abandoned(events, b.live, (int) (p >>> 32), (int) p, b.late);
       } else if (status == FINISHING) {
         // The worker is counting the batch right now (engine code only, a few instructions).
         LockSupport.parkNanos(10_000); // not a spin: a poll every 10 us, for nanoseconds
@@ -382,16 +371,32 @@ final class Worker implements Runnable {
       List<Object> events, @Nullable List<?> live, int begun, int completed, int late) {}
 
   /**
-   * Writes drained items into the buffer: the worker's adapter for ArrayBlockingQueue.drainTo,
-   * which calls add under the queue's lock and removes an item only after add returned. Once the
-   * batch is abandoned, add throws: the item stays queued (for the shutdown's sweep).
+   * The state of a worker's batches, reused from batch to batch (the worker thread's, but for what
+   * a terminator reads after abandoning a batch: see abandon()). It is also the worker's adapter
+   * for ArrayBlockingQueue.drainTo, which calls add under the queue's lock and removes an item only
+   * after add returned: once the batch is abandoned, add throws and the item stays queued (for the
+   * shutdown's sweep).
    */
-  private final class Filler extends AbstractCollection<Object> {
-    int size;
+  static final class Batch extends AbstractCollection<Object> {
+    private final Worker worker;
+    Object[] events = new Object[1];
+    // Per index, the origin of a tracked event (null for an untracked one); null until one is seen.
+    @Nullable Tracked @Nullable [] origins;
+    int size; // events in the buffer (counted as the drain adds them)
+    volatile int late;
+    volatile @Nullable List<?> live;
+    final BatchTally tally = new BatchTally();
+    long started; // when the current batch began
+    long clock; // when the last batch ended (the loop's clock)
+    long sliceEnd; // when the worker's slice of its carrier ends
+
+    Batch(Worker worker) {
+      this.worker = worker;
+    }
 
     @Override
     public boolean add(Object o) {
-      if (((long) WORD.getVolatile(Worker.this) & 3) == ABANDONED) {
+      if (((long) WORD.getVolatile(worker) & 3) == ABANDONED) {
         throw new AbandonedException();
       }
       events[size++] = o;
@@ -406,6 +411,26 @@ final class Worker implements Runnable {
     @Override
     public int size() {
       return size;
+    }
+
+    /** The origins array, created on first use, as long as the buffer. */
+    @Nullable Tracked[] origins() {
+      @Nullable Tracked[] o = origins;
+      if (o == null || o.length < events.length) {
+        o = new Tracked[events.length];
+        origins = o;
+      }
+      return o;
+    }
+
+    /** Drops the buffer's references after a batch, so handled events can be collected. */
+    void release() {
+      Arrays.fill(events, 0, size, null);
+      @Nullable Tracked[] o = origins;
+      if (o != null) {
+        Arrays.fill(o, 0, size, null);
+      }
+      live = null;
     }
   }
 }

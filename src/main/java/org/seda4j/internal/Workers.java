@@ -24,18 +24,18 @@ import org.jspecify.annotations.Nullable;
  * the permits):
  *  - A producer of a per-event stage hands its event to a new worker past the queue (handOff) if
  *    the queue is empty, no bulk holds it, a permit is free and either the stage's handlers
- *    mostly wait (`handlersWait`) or no worker is a taker (none would look at the queue soon, so
- *    a queued event would take a new worker anyway): what a virtual thread per task does (a
- *    lingering worker, if any, stays parked: it would have to be woken, which costs about what a
- *    start does). Queued, each such event took a fresh worker anyway, plus the queue's lock on
- *    both sides and the takers' bookkeeping; and a handed worker holds no batch buffers, so a
- *    handler blocked in its event costs little more than a virtual thread per task (the sampler
- *    learns `handlersWait` only after a period: until then the takers rule hands a fresh stage's
- *    events over). The event is in flight at once; it leaves Inbox's gap (counted as taken) only
- *    once its worker is registered, so a forced shutdown finds it in one or the other; the worker
- *    runs it first, whatever the stage's state (the runner cancels it if a forced shutdown
- *    began), then ends if the handlers mostly wait (as below; an ending worker starts another if
- *    events are queued), else it goes on as any worker (a taker).
+ *    mostly wait (`handlersWait`) or, while the sampler has not seen them at work yet (`learned`),
+ *    no worker is a taker (none would look at the queue soon, so a queued event would take a new
+ *    worker anyway): what a virtual thread per task does (a lingering worker, if any, stays
+ *    parked: it would have to be woken, which costs about what a start does). Queued, each such
+ *    event took a fresh worker anyway, plus the queue's lock on both sides and the takers'
+ *    bookkeeping; and a handed worker (Worker.Handed) holds no batch buffers and has two small
+ *    frames under its handler, so a handler blocked in its event costs little more than a
+ *    virtual thread per task, from a cold start on. The event is in flight at once; it leaves
+ *    Inbox's gap (counted as taken) only once its worker is registered, so a forced shutdown
+ *    finds it in one or the other; the worker runs it, whatever the stage's state (the runner
+ *    cancels it if a forced shutdown began), then ends (as below; an ending worker starts another
+ *    if events are queued).
  *  - A producer that queued an event and reads takers == 0 starts one (if a permit is free): every
  *    running worker is busy in a handler, so none would look at the queue soon. (Not whenever a
  *    permit is free: for handlers that compute, workers that loop cost far less per event.)
@@ -73,6 +73,10 @@ final class Workers<E> {
   private final AtomicReference<@Nullable Worker> lingering = new AtomicReference<>();
   volatile int batchSize;
   volatile boolean handlersWait;
+  // The sampler has seen the stage's handlers at work (a period in which events ended), so
+  // `handlersWait` says what they do; until then a fresh stage hands its events over when no worker
+  // is a taker (see the class comment).
+  volatile boolean learned;
   volatile boolean stopping;
   // The lingering worker parks or is about to, and no producer has woken it since: the first
   // producer that sees it set clears it and unparks the worker; the others leave it be (an unpark
@@ -144,7 +148,7 @@ final class Workers<E> {
    */
   boolean handOff(Object item) {
     if (!perEvent
-        || (!handlersWait && (flow.get() >>> 40) != 0)
+        || (!handlersWait && (learned || (flow.get() >>> 40) != 0))
         || stopping
         || graph.phase() >= Phase.FORCING
         || !inbox.emptyForHandOff()
@@ -152,7 +156,7 @@ final class Workers<E> {
       return false;
     }
     flow.getAndAdd(1); // in flight from now on, and not a taker
-    Worker w = new Worker(this);
+    Worker w = new Worker.Handed(this);
     Thread t;
     try {
       w.handed(item);
@@ -209,8 +213,15 @@ final class Workers<E> {
     batchSize = n;
   }
 
-  void handlersWait(boolean wait) {
+  /**
+   * The sampler's view of the stage's handlers: whether they mostly wait; {@code informed} if
+   * events ended in the period it saw (else it learned nothing about them).
+   */
+  void handlersWait(boolean wait, boolean informed) {
     handlersWait = wait;
+    if (informed && !learned) {
+      learned = true;
+    }
   }
 
   // ---------------------------------------------------------------- the worker loop
