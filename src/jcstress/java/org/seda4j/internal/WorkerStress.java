@@ -23,7 +23,9 @@ public final class WorkerStress {
   @SuppressWarnings(
       "NullAway") // a detached worker: begin/fill/finish/idle/abandon never read owner
   static Worker detached() {
-    return new Worker(null);
+    Worker w = new Worker(null);
+    w.looping(); // its batch state, as a worker entering its loop creates it
+    return w;
   }
 
   /** Abandons like the terminator (the fence takes the queue's lock); -1 if there was no batch. */
@@ -58,7 +60,7 @@ public final class WorkerStress {
 
     public FinishRacingAbandon() {
       w.begin(System.nanoTime());
-      w.fill(inbox, 2);
+      w.fill(inbox, 2, false);
     }
 
     @Actor
@@ -100,7 +102,7 @@ public final class WorkerStress {
 
     @Actor
     public void worker(III_Result r) {
-      int n = w.fill(inbox, 2);
+      int n = w.fill(inbox, 2, false);
       boolean won = n > 0 ? w.finish() : w.idle();
       if (won && n > 0) {
         w.published();
@@ -135,7 +137,7 @@ public final class WorkerStress {
 
     public IdleRacingAbandon() {
       w.begin(System.nanoTime());
-      w.fill(inbox, 2);
+      w.fill(inbox, 2, false);
     }
 
     @Actor
@@ -146,6 +148,48 @@ public final class WorkerStress {
     @Actor
     public void terminator(II_Result r) {
       r.r2 = abandon(w, inbox);
+    }
+  }
+
+  /**
+   * A worker handed one event past the queue (Worker.Handed) ends it (finish, counting, published,
+   * then clear(), which forgets the event, whether or not it won) while the terminator abandons it:
+   * exactly one of them accounts for the event, and a terminator that wins takes the event itself
+   * (it reads `first` between its read of the word and its CAS). r1: 1 if the worker won finish();
+   * r2: events the terminator took over (-1: none), r3: 1 if the event it took is the handed one.
+   */
+  @JCStressTest
+  @Outcome(id = "1, -1, 0", expect = ACCEPTABLE, desc = "the worker finished; nothing abandoned")
+  @Outcome(id = "0, 1, 1", expect = ACCEPTABLE, desc = "abandoned with the handed event")
+  @Outcome(expect = FORBIDDEN, desc = "both, neither, or an event lost")
+  @State
+  public static class HandedRacingAbandon {
+    static final Object EVENT = "handed";
+    final Inbox inbox = inboxOf(0);
+    final Worker w = handedDetached();
+
+    @Actor
+    public void worker(III_Result r) {
+      boolean won = w.finish();
+      if (won) {
+        w.published();
+      }
+      w.clear();
+      r.r1 = won ? 1 : 0;
+    }
+
+    @Actor
+    public void terminator(III_Result r) {
+      Worker.Abandoned a = w.abandon(inbox::size);
+      r.r2 = a == null ? -1 : a.events().size();
+      r.r3 = a != null && a.events().size() == 1 && a.events().get(0) == EVENT ? 1 : 0;
+    }
+
+    @SuppressWarnings("NullAway") // detached: nothing under test reads the owner
+    static Worker handedDetached() {
+      Worker w = new Worker.Handed(null);
+      w.handed(EVENT);
+      return w;
     }
   }
 }

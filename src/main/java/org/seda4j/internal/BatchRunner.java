@@ -126,6 +126,7 @@ final class BatchRunner<E> {
     if (item instanceof Stamped s) {
       java.util.Objects.requireNonNull(stats).taken(s, start);
       w.first = inner;
+      w.sampled = true; // in the latency sample: its service time is recorded too (handedEnded)
     }
     int outcome = CANCELLED_BEFORE;
     try {
@@ -137,7 +138,7 @@ final class BatchRunner<E> {
     } finally {
       handedEnded(w, outcome);
     }
-    return !w.abandoned();
+    return false; // not a taker: the worker ends (count() took it out of the flow for good)
   }
 
   /** The handler's call on {@code w}'s handed event; returns what became of it. */
@@ -164,14 +165,17 @@ final class BatchRunner<E> {
     long busy = System.nanoTime() - w.since;
     books.busyNanos.add(busy);
     books.batches.increment();
-    if (stats != null && ok + bad > 0) {
-      stats.served(busy, ok + bad);
+    if (stats != null && ok + bad > 0 && w.sampled) {
+      // Service time on the queue-wait sample (see LatencyStats): one histogram bucket written by
+      // every handed worker of a blocking stage was a contended atomic per event.
+      stats.servedSample(busy);
     }
     if (w.finish()) {
       boolean cancelled = outcome == CANCELLED_BEFORE || outcome == CANCELLED_IN_HANDLER;
       count(
           w,
           1,
+          true,
           ok,
           bad,
           cancelled ? 1 : 0,
@@ -461,16 +465,25 @@ final class BatchRunner<E> {
       paths.recordResponses(
           java.util.Objects.requireNonNull(w.batch().origins), handled, t.handledCount, t.end);
     }
-    count(w, n, t.ok, t.bad, t.cancel, t.late, t.cancelled);
+    count(w, n, false, t.ok, t.bad, t.cancel, t.late, t.cancelled);
   }
 
   /**
    * Counts the ends of a batch of {@code n} its worker still owns, then publishes it and wakes the
-   * idle waiters if it was the last one.
+   * idle waiters if it was the last one. {@code ends}: the worker ends after it (a handed one), so
+   * it does not become a taker again (one atomic add on the flow instead of two).
    */
   private void count(
-      Worker w, int n, int ok, int bad, int cancel, int late, List<UnprocessedEvent> cancelled) {
-    long inFlight = workers.batchEnded(n); // before the ends are counted: see StageImpl.snapshot
+      Worker w,
+      int n,
+      boolean ends,
+      int ok,
+      int bad,
+      int cancel,
+      int late,
+      List<UnprocessedEvent> cancelled) {
+    // before the ends are counted: see StageImpl.snapshot
+    long inFlight = ends ? workers.handedEnded(n) : workers.batchEnded(n);
     if (ok > 0) { // LongAdder.add(0) still writes: skip it on the per-batch path
       books.completed.add(ok);
     }

@@ -24,7 +24,10 @@ import org.seda4j.observe.Latency;
  *
  * Service time: one clock read per batch (the worker reads the clock at both ends anyway, for the
  * busy time the controllers need); the batch's handler time divided by its events is recorded once
- * per event. Exact at batch size 1; for larger batches the percentiles are of batch means.
+ * per event. Exact at batch size 1; for larger batches the percentiles are of batch means. An event
+ * handed to a worker past the queue (Workers.handOff) is recorded only if it is in the queue-wait
+ * sample, with that sample's weight (mask + 1): the same uniform sample, so the same error bound
+ * as the queue wait, and a stage whose events go both ways keeps the two in proportion.
  *
  * Windows: see LatencyHistogram.Window; rotate() is called by the sampler thread only.
  */
@@ -64,6 +67,15 @@ final class LatencyStats {
   /** Consumer: {@code events} events were handled in {@code nanos} of handler time. */
   void served(long nanos, int events) {
     serviceTime.current().record(nanos / events, events);
+  }
+
+  /**
+   * Consumer: a handed event in the queue-wait sample was handled in {@code nanos}: recorded with
+   * the sample's weight (the events each sampled one stands for), so that it weighs in the
+   * percentiles as the batches recorded by served() do.
+   */
+  void servedSample(long nanos) {
+    serviceTime.current().record(nanos, stampMask + 1L);
   }
 
   /** Sampler: a window ended in which {@code admitted} events were admitted. */

@@ -69,6 +69,8 @@ class Worker implements Runnable {
   private @Nullable Batch batch;
   // The worker is between batches (a taker): what exit() undoes.
   boolean taker;
+  // Its handed event was in the latency sample (BatchRunner.runHanded).
+  boolean sampled;
 
   @SuppressWarnings("UnusedVariable") // read and written through WORD
   private volatile long word = PUBLISHED; // no batch yet
@@ -121,7 +123,7 @@ class Worker implements Runnable {
     @Override
     public void run() {
       try {
-        taker = owner.runner.runHanded(this);
+        taker = owner.runner.runHanded(this); // true only if it went through the batch path
       } finally {
         owner.exit(this, taker);
       }
@@ -129,18 +131,14 @@ class Worker implements Runnable {
   }
 
   private void loop(long now) {
-    Batch b = batch;
-    if (b == null) {
-      b = new Batch(this);
-      batch = b; // before the first begin(): a terminator that sees that word sees the batch
-    }
+    Batch b = looping();
     b.clock = now;
     b.sliceEnd = now + Workers.SLICE_NANOS;
     while (running()) {
       Workers<?> o = owner;
       int max = Math.min(o.batchSize, o.capacity);
       begin(b.clock);
-      int n = fill(o.inbox, max);
+      int n = fill(o.inbox, max, o.handlersWait);
       if (n == 0) {
         if (!idle()) {
           return; // a forced shutdown took the (empty) batch over
@@ -190,14 +188,14 @@ class Worker implements Runnable {
    * loop); returns how many. If the terminator abandons the batch meanwhile, the drain stops at
    * once (see Batch.add): what it moved is the terminator's to count.
    */
-  int fill(Inbox inbox, int max) {
+  int fill(Inbox inbox, int max, boolean handlersWait) {
     Batch b = batch();
     if (b.events.length < max) {
       b.events = new Object[max];
       b.origins = null;
     }
     try {
-      inbox.drain(b, max, owner.handlersWait);
+      inbox.drain(b, max, handlersWait);
     } catch (AbandonedException stop) {
       // the terminator took the batch over; it reads the batch's size under the queue's lock
     }
@@ -219,6 +217,19 @@ class Worker implements Runnable {
    */
   String threadName() {
     return thread.getName() + "#" + thread.threadId();
+  }
+
+  /**
+   * Worker thread, entering its loop: the batch state, created if needed before the first begin(),
+   * so that a terminator that sees that begin's word sees the batch.
+   */
+  Batch looping() {
+    Batch b = batch;
+    if (b == null) {
+      b = new Batch(this);
+      batch = b;
+    }
+    return b;
   }
 
   /** The batch state (worker thread; after the loop created it or batchForHanded()). */

@@ -234,6 +234,15 @@ final class Workers<E> {
     return flow.addAndGet(TAKER - n) & IN_FLIGHT;
   }
 
+  /**
+   * The batch of a handed worker ended (counted by the runner after this): its events are no longer
+   * in flight, and the worker ends without becoming a taker. Returns the events still in flight at
+   * the stage.
+   */
+  long handedEnded(int n) {
+    return flow.addAndGet(-n) & IN_FLIGHT;
+  }
+
   /** The terminator abandoned a batch of {@code n} events: they are no longer in flight. */
   void batchAbandoned(int n) {
     flow.getAndAdd(-n);
@@ -257,7 +266,11 @@ final class Workers<E> {
           return 0;
         }
         w.begin(System.nanoTime());
-        int n = w.fill(inbox, Math.min(batchSize, capacity)); // the size now, not before the wait
+        int n =
+            w.fill(
+                inbox,
+                Math.min(batchSize, capacity),
+                handlersWait); // the size now, not before the wait
         if (n > 0) {
           return n;
         }
