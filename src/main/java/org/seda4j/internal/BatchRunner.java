@@ -1,7 +1,5 @@
 package org.seda4j.internal;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.BatchHandler;
@@ -15,7 +13,9 @@ import org.seda4j.UnprocessedEvent;
  * batch) inside the context its event carried, if any (ContextCarrier: restored right before the
  * call, closed after it and after the failure policy, so that a dead letter carries it on),
  * applies the failure policy, records response times of the paths ending here, and counts the
- * batch once (StageBooks, Workers.flow) if the worker still owns it (Worker.finish); the events
+ * batch once (StageBooks, Workers.flow) if the worker still owns it (Worker.finish); an event
+ * handed to a worker past the queue takes a path of its own (HandedRunner), a batch handler's
+ * call is BatchHandlerRunner's; the events
  * it cancels because a forced shutdown began go to Cancellations, which owns that report. Owns no
  * shared state: what one batch did is in the worker's BatchTally.
  *
@@ -35,8 +35,10 @@ final class BatchRunner<E> {
   private final @Nullable ContextCarrier carrier; // null: no context propagation
   private final @Nullable EventHandler<? super E> eventHandler;
   private final @Nullable BatchHandler<E> batchHandler;
-  private final FailureHandling<E> failures;
-  private final HandlerContext sharedContext;
+  final FailureHandling<E> failures;
+  final HandlerContext sharedContext;
+  final HandedRunner<E> handed; // the path of an event handed to a worker past the queue
+  private final BatchHandlerRunner<E> batches; // a batch handler's call
   private final Cancellations<E> cancellations;
 
   @SuppressWarnings("NullAway.Init") // set by StageImpl right after construction
@@ -61,6 +63,8 @@ final class BatchRunner<E> {
     this.failures = new FailureHandling<>(stage, graph, spec.failurePolicy());
     this.sharedContext = stage.newContext();
     this.cancellations = cancellations;
+    this.handed = new HandedRunner<>(this, stage, graph, books, stats, eventHandler);
+    this.batches = new BatchHandlerRunner<>(this, stage, graph, paths);
   }
 
   void workers(Workers<E> workers) {
@@ -84,111 +88,11 @@ final class BatchRunner<E> {
       if (each != null) {
         runEach(w, ctx);
       } else {
-        runBatch(java.util.Objects.requireNonNull(batchHandler), w, ctx);
+        batches.run(java.util.Objects.requireNonNull(batchHandler), w, ctx);
       }
     } finally {
       ended(w);
     }
-  }
-
-  // What became of a handed event (runHanded).
-  private static final int CANCELLED_BEFORE = 0; // a forced shutdown began before its handler
-  private static final int COMPLETED = 1;
-  private static final int FAILED = 2;
-  private static final int CANCELLED_IN_HANDLER = 3; // its handler threw in a forced shutdown
-
-  /**
-   * Worker thread (Worker.Handed): runs the one event a producer handed to {@code w}
-   * (Workers.handOff), whatever the stage's state (cancelled if a forced shutdown began), as run()
-   * does a batch of one, for a plain or stamped event of a per-event handler: without a tally, and
-   * with nothing but this runner and the worker held across the handler's call (see run(); with the
-   * worker's run() these are the only engine frames under a blocked handler). Any other event goes
-   * through run(). Returns whether the worker is a taker again: not if a forced shutdown took the
-   * batch over (it counts the event).
-   */
-  @SuppressWarnings("unchecked")
-  boolean runHanded(Worker w) {
-    if (w.abandoned()) {
-      return false; // a forced shutdown took it over before this thread ran; it counted it
-    }
-    long start = System.nanoTime();
-    w.since = start;
-    Object item = java.util.Objects.requireNonNull(w.first);
-    Object inner = item instanceof Stamped s ? s.item() : item;
-    if (eventHandler == null
-        || inner instanceof Carried
-        || inner instanceof Tracked
-        || inner instanceof Expiring) {
-      w.batchForHanded();
-      run(w, 1, start);
-      return !w.abandoned();
-    }
-    if (item instanceof Stamped s) {
-      java.util.Objects.requireNonNull(stats).taken(s, start);
-      w.first = inner;
-      w.sampled = true; // in the latency sample: its service time is recorded too (handedEnded)
-    }
-    int outcome = CANCELLED_BEFORE;
-    try {
-      Thread.interrupted(); // the producer's thread may have been interrupted: not this event's
-      if (graph.phase() < Phase.FORCING) {
-        w.progress(1, 0);
-        outcome = callHanded(w);
-      }
-    } finally {
-      handedEnded(w, outcome);
-    }
-    return false; // not a taker: the worker ends (count() took it out of the flow for good)
-  }
-
-  /** The handler's call on {@code w}'s handed event; returns what became of it. */
-  @SuppressWarnings("unchecked")
-  private int callHanded(Worker w) {
-    try {
-      java.util.Objects.requireNonNull(eventHandler)
-          .handle((E) java.util.Objects.requireNonNull(w.first), sharedContext);
-      return COMPLETED;
-    } catch (Throwable error) {
-      if (graph.phase() >= Phase.FORCING) {
-        return CANCELLED_IN_HANDLER;
-      }
-      Thread.interrupted(); // an interrupt not caused by a shutdown must not leak on
-      failures.handle((E) java.util.Objects.requireNonNull(w.first), error);
-      return FAILED;
-    }
-  }
-
-  /** The handed event of {@code w} ended: counts it if the worker still owns it (runHanded). */
-  private void handedEnded(Worker w, int outcome) {
-    int ok = outcome == COMPLETED ? 1 : 0;
-    int bad = outcome == FAILED ? 1 : 0;
-    long busy = System.nanoTime() - w.since;
-    books.busyNanos.add(busy);
-    books.batches.increment();
-    if (stats != null && ok + bad > 0 && w.sampled) {
-      // Service time on the queue-wait sample (see LatencyStats): one histogram bucket written by
-      // every handed worker of a blocking stage was a contended atomic per event.
-      stats.servedSample(busy);
-    }
-    if (w.finish()) {
-      boolean cancelled = outcome == CANCELLED_BEFORE || outcome == CANCELLED_IN_HANDLER;
-      count(
-          w,
-          1,
-          true,
-          ok,
-          bad,
-          cancelled ? 1 : 0,
-          0,
-          cancelled
-              ? List.of(
-                  new UnprocessedEvent(
-                      stage.name(),
-                      java.util.Objects.requireNonNull(w.first),
-                      outcome == CANCELLED_IN_HANDLER))
-              : List.of());
-    }
-    w.clear();
   }
 
   /** Resets the tally and unwraps the batch; returns the context its handler gets. */
@@ -201,7 +105,7 @@ final class BatchRunner<E> {
 
   /** The batch ended: counts it if the worker still owns it, and clears the buffers. */
   private void ended(Worker w) {
-    Worker.Batch b = w.batch();
+    WorkerBatch b = w.batch();
     BatchTally t = b.tally;
     int n = b.size;
     long end = System.nanoTime();
@@ -367,94 +271,7 @@ final class BatchRunner<E> {
     }
   }
 
-  @SuppressWarnings("unchecked")
-  private void runBatch(BatchHandler<E> handler, Worker w, HandlerContext ctx) {
-    Object[] events = w.batch().events;
-    int n = w.batch().size;
-    BatchTally t = w.batch().tally;
-    @Nullable Tracked @Nullable [] origins = t.tracked ? w.batch().origins : null;
-    @Nullable Object @Nullable [] contexts = t.carried ? t.contexts : null;
-    Thread.interrupted();
-    if (graph.phase() >= Phase.FORCING) {
-      for (int i = 0; i < n; i++) {
-        t.cancelled(new UnprocessedEvent(stage.name(), events[i], false));
-      }
-      t.cancel = n;
-      return;
-    }
-    // Events whose deadline passed are dropped; those whose deadline() fails, failed; the
-    // handler gets the others.
-    List<E> live = new ArrayList<>(n);
-    int[] liveAt = new int[n];
-    for (int i = 0; i < n; i++) {
-      E e = (E) events[i];
-      if (e instanceof Expiring x) {
-        try {
-          if (WorkerDeadlines.expired(x, stage.name(), graph.clockNanos())) {
-            w.late(++t.late);
-            expire(e);
-            continue;
-          }
-        } catch (WorkerDeadlines.DeadlineFailure f) {
-          t.bad++;
-          t.served++;
-          failures.handle(e, f);
-          continue;
-        }
-      }
-      liveAt[live.size()] = i;
-      live.add(e);
-    }
-    int m = live.size();
-    if (m == 0) {
-      return;
-    }
-    if (origins != null) {
-      ctx.current = earliest(origins, n);
-      if (paths.recordsResponses()) {
-        t.handled = new int[n];
-      }
-    }
-    List<E> view = Collections.unmodifiableList(live);
-    w.live(view);
-    w.progress(1, 0);
-    Object restored =
-        contexts != null ? requireCarrier().restoreBatch(stage, contexts, liveAt, m) : null;
-    try {
-      handler.handle(view, ctx);
-      t.ok += m;
-      t.served += m;
-      for (int k = 0; k < m; k++) {
-        t.handled(liveAt[k]);
-      }
-    } catch (Throwable error) {
-      if (restored != null) {
-        requireCarrier().failed(stage, restored, error);
-      }
-      if (graph.phase() >= Phase.FORCING) {
-        for (E e : live) {
-          t.cancelled(new UnprocessedEvent(stage.name(), e, true));
-        }
-        t.cancel += m;
-      } else {
-        t.bad += m;
-        t.served += m;
-        for (int k = 0; k < m; k++) {
-          t.handled(liveAt[k]);
-        }
-        Thread.interrupted();
-        for (E e : live) {
-          failures.handle(e, error);
-        }
-      }
-    } finally {
-      if (restored != null) {
-        requireCarrier().close(stage, restored);
-      }
-    }
-  }
-
-  private ContextCarrier requireCarrier() {
+  ContextCarrier requireCarrier() {
     return java.util.Objects.requireNonNull(carrier); // set whenever an event carried a context
   }
 
@@ -473,7 +290,7 @@ final class BatchRunner<E> {
    * idle waiters if it was the last one. {@code ends}: the worker ends after it (a handed one), so
    * it does not become a taker again (one atomic add on the flow instead of two).
    */
-  private void count(
+  void count(
       Worker w,
       int n,
       boolean ends,
@@ -507,20 +324,8 @@ final class BatchRunner<E> {
   }
 
   /** A queued event's deadline passed before its handler ran: dropped, counted, reported. */
-  private void expire(E e) {
+  void expire(E e) {
     JfrEvents.rejection(stage, JfrEvents.DROPPED_EXPIRED, "EXPIRED", 1, "");
     stage.notifyDropped(e, "deadline passed while queued");
-  }
-
-  /** The earliest origin of a batch (what a batch handler's emits inherit), or null if none. */
-  private static @Nullable Tracked earliest(@Nullable Tracked[] origins, int n) {
-    Tracked first = null;
-    for (int i = 0; i < n; i++) {
-      Tracked t = origins[i];
-      if (t != null && (first == null || t.originNanos() - first.originNanos() < 0)) {
-        first = t;
-      }
-    }
-    return first;
   }
 }

@@ -2,9 +2,7 @@ package org.seda4j.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.AbstractCollection;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
@@ -16,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  * shutdown reads (`word`, `progress`, `since`) and, for a worker handed one event past the queue
  * (Workers.handOff), that event (`first`, until its batch ends). What a worker that takes batches
  * from the queue works on, reused from batch to batch (the buffer, the path origins, the batch
- * tally, the loop's clock), is in a Batch it creates when it enters its loop: a handler blocked in
+ * tally, the loop's clock), is in a WorkerBatch it creates when it enters its loop: a handler blocked in
  * a handed event holds this object (56 bytes) and its thread, not a batch's buffers. A worker
  * allocates nothing per batch for a per-event handler (a batch handler gets a list of its own).
  *
@@ -66,7 +64,7 @@ class Worker implements Runnable {
   @Nullable Object first;
   // The buffers and state of batches (see the note above): created by the worker thread when it
   // enters its loop, before its first begin(), or for a handed event that needs them.
-  private @Nullable Batch batch;
+  private @Nullable WorkerBatch batch;
   // The worker is between batches (a taker): what exit() undoes.
   boolean taker;
   // Its handed event was in the latency sample (BatchRunner.runHanded).
@@ -123,7 +121,7 @@ class Worker implements Runnable {
     @Override
     public void run() {
       try {
-        taker = owner.runner.runHanded(this); // true only if it went through the batch path
+        taker = owner.runner.handed.run(this); // true only if it went through the batch path
       } finally {
         owner.exit(this, taker);
       }
@@ -131,7 +129,7 @@ class Worker implements Runnable {
   }
 
   private void loop(long now) {
-    Batch b = looping();
+    WorkerBatch b = looping();
     b.clock = now;
     b.sliceEnd = now + Workers.SLICE_NANOS;
     while (running()) {
@@ -186,10 +184,10 @@ class Worker implements Runnable {
   /**
    * Drains up to {@code max} events from {@code inbox} into the buffer (after begin(), in the
    * loop); returns how many. If the terminator abandons the batch meanwhile, the drain stops at
-   * once (see Batch.add): what it moved is the terminator's to count.
+   * once (see WorkerBatch.add): what it moved is the terminator's to count.
    */
   int fill(Inbox inbox, int max, boolean handlersWait) {
-    Batch b = batch();
+    WorkerBatch b = batch();
     if (b.events.length < max) {
       b.events = new Object[max];
       b.origins = null;
@@ -223,17 +221,17 @@ class Worker implements Runnable {
    * Worker thread, entering its loop: the batch state, created if needed before the first begin(),
    * so that a terminator that sees that begin's word sees the batch.
    */
-  Batch looping() {
-    Batch b = batch;
+  WorkerBatch looping() {
+    WorkerBatch b = batch;
     if (b == null) {
-      b = new Batch(this);
+      b = new WorkerBatch(this);
       batch = b;
     }
     return b;
   }
 
   /** The batch state (worker thread; after the loop created it or batchForHanded()). */
-  Batch batch() {
+  WorkerBatch batch() {
     return java.util.Objects.requireNonNull(batch, "no batch");
   }
 
@@ -242,10 +240,10 @@ class Worker implements Runnable {
    * one: creates the batch state if needed and puts the event in its buffer. `first` stays set
    * until the batch ends (a terminator reads it).
    */
-  Batch batchForHanded() {
-    Batch b = batch;
+  WorkerBatch batchForHanded() {
+    WorkerBatch b = batch;
     if (b == null) {
-      b = new Batch(this);
+      b = new WorkerBatch(this);
       batch = b;
     }
     b.events[0] = java.util.Objects.requireNonNull(first);
@@ -258,7 +256,7 @@ class Worker implements Runnable {
   /** Clears the buffer's references after a batch, so handled events can be collected. */
   void clear() {
     first = null;
-    Batch b = batch;
+    WorkerBatch b = batch;
     if (b != null) {
       b.release();
     }
@@ -271,7 +269,7 @@ class Worker implements Runnable {
    * leaves the queue a forced shutdown can find it here.
    */
   void begin(long now) {
-    Batch b = batch;
+    WorkerBatch b = batch;
     if (b != null) {
       b.late = 0;
       b.live = null;
@@ -355,10 +353,11 @@ class Worker implements Runnable {
           return new Abandoned(List.of(handedEvent), null, (int) (p >>> 32), (int) p, 0);
         }
         // A drain in progress holds the queue's lock: once the fence took and released it, the
-        // drain has ended (a later one stops before moving anything: see Batch.add), and what it
+        // drain has ended (a later one stops before moving anything: see WorkerBatch.add), and what
+        // it
         // moved is visible here.
         fence.run();
-        Batch b = batch;
+        WorkerBatch b = batch;
         if (b == null) {
           return new Abandoned(List.of(), null, 0, 0, 0);
         }
@@ -380,68 +379,4 @@ class Worker implements Runnable {
    */
   record Abandoned(
       List<Object> events, @Nullable List<?> live, int begun, int completed, int late) {}
-
-  /**
-   * The state of a worker's batches, reused from batch to batch (the worker thread's, but for what
-   * a terminator reads after abandoning a batch: see abandon()). It is also the worker's adapter
-   * for ArrayBlockingQueue.drainTo, which calls add under the queue's lock and removes an item only
-   * after add returned: once the batch is abandoned, add throws and the item stays queued (for the
-   * shutdown's sweep).
-   */
-  static final class Batch extends AbstractCollection<Object> {
-    private final Worker worker;
-    Object[] events = new Object[1];
-    // Per index, the origin of a tracked event (null for an untracked one); null until one is seen.
-    @Nullable Tracked @Nullable [] origins;
-    int size; // events in the buffer (counted as the drain adds them)
-    volatile int late;
-    volatile @Nullable List<?> live;
-    final BatchTally tally = new BatchTally();
-    long started; // when the current batch began
-    long clock; // when the last batch ended (the loop's clock)
-    long sliceEnd; // when the worker's slice of its carrier ends
-
-    Batch(Worker worker) {
-      this.worker = worker;
-    }
-
-    @Override
-    public boolean add(Object o) {
-      if (((long) WORD.getVolatile(worker) & 3) == ABANDONED) {
-        throw new AbandonedException();
-      }
-      events[size++] = o;
-      return true;
-    }
-
-    @Override
-    public Iterator<Object> iterator() {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public int size() {
-      return size;
-    }
-
-    /** The origins array, created on first use, as long as the buffer. */
-    @Nullable Tracked[] origins() {
-      @Nullable Tracked[] o = origins;
-      if (o == null || o.length < events.length) {
-        o = new Tracked[events.length];
-        origins = o;
-      }
-      return o;
-    }
-
-    /** Drops the buffer's references after a batch, so handled events can be collected. */
-    void release() {
-      Arrays.fill(events, 0, size, null);
-      @Nullable Tracked[] o = origins;
-      if (o != null) {
-        Arrays.fill(o, 0, size, null);
-      }
-      live = null;
-    }
-  }
 }

@@ -313,10 +313,14 @@ final class Workers<E> {
 
   // ---------------------------------------------------------------- state for the others
 
-  /** Workers running handlers now (running workers that are not takers). */
+  /**
+   * Workers running handlers now: running workers that are not takers, and no more than the events
+   * in flight (a handed worker whose event has ended holds its permit until it exits, but is not a
+   * taker: see BatchRunner.count).
+   */
   int active() {
     long f = flow.get();
-    return Math.max(0, running() - (int) (f >>> 40));
+    return (int) Math.max(0, Math.min(running() - (f >>> 40), f & IN_FLIGHT));
   }
 
   /** Events taken and not yet ended. */

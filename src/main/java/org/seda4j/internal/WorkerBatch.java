@@ -1,0 +1,73 @@
+package org.seda4j.internal;
+
+import java.util.AbstractCollection;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/*
+ * Maintainer note. The state of a looping worker's batches (Worker), reused from batch to batch:
+ * the buffer, the path origins, what a batch handler got (`live`) and how many expired (`late`),
+ * the tally and the loop's clock. The worker thread's, but for what a terminator reads after
+ * abandoning a batch (Worker.abandon: after the queue's lock as a fence, `live` and `late`
+ * volatile). It is also the worker's adapter for ArrayBlockingQueue.drainTo, which calls add under
+ * the queue's lock and removes an item only after add returned: once the batch is abandoned, add
+ * throws and the item stays queued (for the shutdown's sweep).
+ */
+final class WorkerBatch extends AbstractCollection<Object> {
+  private final Worker worker;
+  Object[] events = new Object[1];
+  // Per index, the origin of a tracked event (null for an untracked one); null until one is seen.
+  @Nullable Tracked @Nullable [] origins;
+  int size; // events in the buffer (counted as the drain adds them)
+  volatile int late;
+  volatile @Nullable List<?> live;
+  final BatchTally tally = new BatchTally();
+  long started; // when the current batch began
+  long clock; // when the last batch ended (the loop's clock)
+  long sliceEnd; // when the worker's slice of its carrier ends
+
+  WorkerBatch(Worker worker) {
+    this.worker = worker;
+  }
+
+  @Override
+  public boolean add(Object o) {
+    if (worker.abandoned()) {
+      throw new Worker.AbandonedException();
+    }
+    events[size++] = o;
+    return true;
+  }
+
+  @Override
+  public Iterator<Object> iterator() {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public int size() {
+    return size;
+  }
+
+  /** The origins array, created on first use, as long as the buffer. */
+  @Nullable Tracked[] origins() {
+    @Nullable Tracked[] o = origins;
+    if (o == null || o.length < events.length) {
+      o = new Tracked[events.length];
+      origins = o;
+    }
+    return o;
+  }
+
+  /** Drops the buffer's references after a batch, so handled events can be collected. */
+  void release() {
+    Arrays.fill(events, 0, size, null);
+    @Nullable Tracked[] o = origins;
+    if (o != null) {
+      Arrays.fill(o, 0, size, null);
+    }
+    live = null;
+  }
+}
