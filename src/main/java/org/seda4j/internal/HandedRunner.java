@@ -39,7 +39,7 @@ final class HandedRunner<E> {
     this.eventHandler = eventHandler;
   }
 
-  // What became of a handed event (runHanded).
+  // What became of a handed event (run).
   private static final int CANCELLED_BEFORE = 0; // a forced shutdown began before its handler
   private static final int COMPLETED = 1;
   private static final int FAILED = 2;
@@ -47,12 +47,13 @@ final class HandedRunner<E> {
 
   /**
    * Worker thread (Worker.Handed): runs the one event a producer handed to {@code w}
-   * (Workers.handOff), whatever the stage's state (cancelled if a forced shutdown began), as run()
-   * does a batch of one, for a plain or stamped event of a per-event handler: without a tally, and
-   * with nothing but this runner and the worker held across the handler's call (see run(); with the
-   * worker's run() these are the only engine frames under a blocked handler). Any other event goes
-   * through run(). Returns whether the worker is a taker again: not if a forced shutdown took the
-   * batch over (it counts the event).
+   * (Workers.handOff), whatever the stage's state (cancelled if a forced shutdown began), as
+   * BatchRunner.run does a batch of one, for a plain or stamped event of a per-event handler:
+   * without a tally, and with nothing but this object and the worker held across the handler's call
+   * (with the worker's run() the only engine frames under a blocked handler). Any other event goes
+   * through BatchRunner.run. Returns whether the worker is a taker now: only if the event went
+   * through BatchRunner.run and no forced shutdown took the batch over (it then counts the event);
+   * on this path the worker never becomes a taker (count() takes it out of the flow for good).
    */
   @SuppressWarnings("unchecked")
   boolean run(Worker w) {
@@ -106,7 +107,7 @@ final class HandedRunner<E> {
     }
   }
 
-  /** The handed event of {@code w} ended: counts it if the worker still owns it (runHanded). */
+  /** The handed event of {@code w} ended: counts it if the worker still owns it (run). */
   private void handedEnded(Worker w, int outcome) {
     int ok = outcome == COMPLETED ? 1 : 0;
     int bad = outcome == FAILED ? 1 : 0;

@@ -14,9 +14,10 @@ import org.jspecify.annotations.Nullable;
  * shutdown reads (`word`, `progress`, `since`) and, for a worker handed one event past the queue
  * (Workers.handOff), that event (`first`, until its batch ends). What a worker that takes batches
  * from the queue works on, reused from batch to batch (the buffer, the path origins, the batch
- * tally, the loop's clock), is in a WorkerBatch it creates when it enters its loop: a handler blocked in
- * a handed event holds this object (56 bytes) and its thread, not a batch's buffers. A worker
- * allocates nothing per batch for a per-event handler (a batch handler gets a list of its own).
+ * tally, the loop's clock), is in a WorkerBatch it creates when it enters its loop: a handler
+ * blocked in a handed event holds this object (56 bytes) and its thread, not a batch's buffers. A
+ * worker allocates nothing per batch for a per-event handler (a batch handler gets a list of its
+ * own).
  *
  * Who accounts for a batch's events is decided by one CAS on `word` = (generation << 2) | status:
  *   RUNNING --finish() by the worker--> FINISHING --published()--> PUBLISHED
@@ -67,7 +68,7 @@ class Worker implements Runnable {
   private @Nullable WorkerBatch batch;
   // The worker is between batches (a taker): what exit() undoes.
   boolean taker;
-  // Its handed event was in the latency sample (BatchRunner.runHanded).
+  // Its handed event was in the latency sample (HandedRunner.run).
   boolean sampled;
 
   @SuppressWarnings("UnusedVariable") // read and written through WORD
@@ -89,10 +90,10 @@ class Worker implements Runnable {
    * has one engine frame fewer on its stack). The time a batch ended stands for the time the next
    * one began (nothing waits between the two), so a worker reads the clock once per batch.
    *
-   * <p>Its state lives in fields (taker, the batch's clock and slice), not in locals, and after the
-   * runner's call it reads only fields: a value held in a local across a call occupies a slot of
-   * the compiled frame, and a blocked handler's virtual thread keeps every frame under it in its
-   * stack chunk (the heap a blocked handler costs) and copies them at each blocking call.
+   * <p>Its state lives in fields (taker, the batch's clock and slice), not in locals: a value held
+   * in a local across the runner's call occupies a slot of the compiled frame, and a blocked
+   * handler's virtual thread keeps every frame under it in its stack chunk (the heap a blocked
+   * handler costs) and copies them at each blocking call.
    */
   @Override
   public void run() {
@@ -106,7 +107,7 @@ class Worker implements Runnable {
 
   /**
    * A worker handed one event past the queue by a producer (Workers.handOff), counted in flight
-   * already: it runs that event (BatchRunner.runHanded) and ends, a worker per handed event, as a
+   * already: it runs that event (HandedRunner.run) and ends, a worker per handed event, as a
    * virtual thread per task; exit() looks at the queue (under its lock, once) and starts a worker
    * if something is queued (looking here as well took the queue's lock a second time per event,
    * from a carrier, against the producers). A class of its own so that the frame under its handler
@@ -166,7 +167,6 @@ class Worker implements Runnable {
       }
       taker = true;
       Thread.interrupted(); // a handler's stray interrupt must not end the wait in linger()
-      b = batch();
       if (!owner.handlersWait && b.clock - b.sliceEnd >= 0) {
         Workers.leaveCarrierForATurn();
         b.clock = System.nanoTime();
