@@ -95,12 +95,17 @@ class ThreadLeakTest extends GraphTestSupport {
   @Test
   void noThreadSurvivesClose() throws Exception {
     StageGraph graph = open("tl_close");
+    Gate gate = new Gate();
     Stage<Integer> last =
         graph
             .stage("last", Integer.class)
             .permits(3)
             .batchSize(2)
-            .handler((e, ctx) -> Thread.sleep(1));
+            .handler(
+                (e, ctx) -> {
+                  gate.pass(); // held until the dump below has seen its workers
+                  Thread.sleep(1);
+                });
     Stage<Integer> first =
         graph
             .stage("first", Integer.class)
@@ -110,7 +115,11 @@ class ThreadLeakTest extends GraphTestSupport {
     for (int i = 0; i < 50; i++) {
       first.put(i);
     }
-    assertThat(threadsOf(graph)).anyMatch(t -> t.equals("seda4j-tl_close-first"));
+    gate.awaitEntered(1);
+    // a stage's workers bear its name (first's may all have ended: a handed worker ends after its
+    // event; last's wait at the gate)
+    assertThat(threadsOf(graph)).contains("seda4j-tl_close-last");
+    gate.open();
 
     graph.close();
 
