@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.seda4j.control.AdmissionController;
@@ -19,11 +20,15 @@ import org.seda4j.control.AdmissionController;
  * thread. `lock` guards every registration (stages, paths, path members); readers need none.
  *
  * Workers: a map by thread of every worker whose thread may still run. A worker that ends marks
- * itself exited and counts itself in `exitedSincePrune` (the map is not written per worker end);
- * it stays in the map, and a termination finds it there, until a pruning pass sees its thread
- * ended and removes it. Passes run under `pruneLock`: by the sampler every period, and by an
- * exiting worker whenever as many workers exited since the last pass as the map holds (at least
- * PRUNE_AT), so a pass costs a constant per exited worker however fast workers come and go.
+ * itself exited and stays in the map, where a termination finds it (and joins its thread, which
+ * still runs its last lines), until a later exit removes it: each ending worker takes the place of
+ * the last one to end in its stripe of `lastExited` (by thread id) and removes that one from the
+ * map if its thread has ended. One still alive then (rare: its successor ended within its last
+ * lines) is left behind and counted in `leftBehind`; a pruning pass (under `pruneLock`) looks for
+ * those: the sampler's, each period that left any behind, and an exiting worker's whenever as many
+ * were left behind as the map holds (at least PRUNE_AT). So an exit costs one map removal and no
+ * walk over the map, however many workers run (a walk per period over ten thousand blocked
+ * workers was a few percent of the CPU of a stage that starts a worker per event).
  *
  * Publication: a registration stores the stage into the array, then writes `count` (volatile); a
  * reader reads `count`, then `array` (volatile): that array is the one written with the count or
@@ -40,8 +45,14 @@ final class StageRegistry {
   private final ConcurrentHashMap<Thread, Worker> workers = new ConcurrentHashMap<>();
   private final ReentrantLock pruneLock = new ReentrantLock();
   private static final int PRUNE_AT = 256;
-  // Written by every worker as it exits; on a line of its own, away from the fields producers read.
-  private final Isolated.Counter exitedSincePrune = new Isolated.Counter();
+  // The last worker to exit in each stripe (by thread id): slots 16 references (64 bytes) apart,
+  // so that two carriers ending workers of different stripes write different cache lines.
+  private static final int EXIT_STRIPES = 8;
+  private static final int EXIT_STRIDE = 16;
+  private final AtomicReferenceArray<Worker> lastExited =
+      new AtomicReferenceArray<>((EXIT_STRIPES + 1) * EXIT_STRIDE);
+  // Exited workers found alive when their successor exited: left for a pruning pass.
+  private final Isolated.Counter leftBehind = new Isolated.Counter();
   private volatile int pruneAt = PRUNE_AT;
 
   private final java.util.concurrent.atomic.AtomicInteger nextId =
@@ -160,17 +171,20 @@ final class StageRegistry {
   }
 
   /**
-   * A worker is ending: it is marked exited and stays registered until a pruning pass finds its
-   * thread ended (its thread still runs its last lines; a termination joins it meanwhile).
+   * A worker is ending: it is marked exited and stays registered until a later exit of its stripe
+   * or a pruning pass finds its thread ended (its thread still runs its last lines; a termination
+   * joins it meanwhile). Removes the worker it succeeds in its stripe if that one's thread ended.
    */
   void removeWorker(Worker w) {
     w.exited = true;
-    // Counted one worker in 64 (by thread id: ids are handed out in sequence), 64 at a time: a
-    // counter written by every exiting worker was a contended atomic per event of a stage that
-    // starts a worker per event.
-    if ((w.thread.threadId() & 63) == 0
-        && exitedSincePrune.addAndGet(64) > pruneAt
-        && pruneLock.tryLock()) {
+    int slot = (1 + (int) (w.thread.threadId() & (EXIT_STRIPES - 1))) * EXIT_STRIDE;
+    Worker previous = lastExited.getAndSet(slot, w);
+    if (previous == null) {
+      return;
+    }
+    if (!previous.thread.isAlive()) {
+      workers.remove(previous.thread, previous);
+    } else if (leftBehind.addAndGet(1) > pruneAt && pruneLock.tryLock()) {
       try {
         prune();
       } finally {
@@ -179,7 +193,7 @@ final class StageRegistry {
     }
   }
 
-  /** Forgets the exited workers whose thread has ended (the sampler calls this every period). */
+  /** Forgets the exited workers whose thread has ended (terminations call this). */
   void pruneExited() {
     pruneLock.lock();
     try {
@@ -189,9 +203,16 @@ final class StageRegistry {
     }
   }
 
+  /** The sampler's pass: a walk over the map only if some exited worker was left behind. */
+  void pruneLeftBehind() {
+    if (leftBehind.get() > 0) {
+      pruneExited();
+    }
+  }
+
   /** Caller holds pruneLock. */
   private void prune() {
-    exitedSincePrune.set(0);
+    leftBehind.set(0);
     int kept = 0;
     for (Worker w : workers.values()) {
       if (w.exited && !w.thread.isAlive()) {

@@ -1,0 +1,82 @@
+package org.seda4j.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The registry's handling of ended workers: an ended worker stays registered (a termination joins
+ * its thread) until a later exit of its stripe finds its thread ended; one still alive then is left
+ * for a pruning pass, never dropped while its thread runs.
+ */
+class ExitedWorkersTest {
+
+  @SuppressWarnings("NullAway") // no owner: the registry reads only the thread and the exit flag
+  private static Worker worker(Thread t) {
+    Worker w = new Worker(null);
+    w.thread = t;
+    return w;
+  }
+
+  private static Thread ended() throws InterruptedException {
+    Thread t = Thread.ofVirtual().start(() -> {});
+    t.join();
+    return t;
+  }
+
+  @Test
+  void anEndedWorkerStaysUntilALaterExitOfItsStripeFindsItsThreadEnded()
+      throws InterruptedException {
+    StageRegistry r = new StageRegistry();
+    List<Worker> all = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      Worker w = worker(ended());
+      r.addWorker(w);
+      all.add(w);
+    }
+    assertThat(r.workers()).hasSize(64);
+    for (Worker w : all) {
+      r.removeWorker(w);
+    }
+    assertThat(r.workers()).isEmpty(); // none is live
+    // At most the last of each stripe stays registered (for a termination to join), no more.
+    assertThat(r.exiting()).isNotEmpty().hasSizeLessThanOrEqualTo(8);
+    r.pruneExited();
+    assertThat(r.exiting()).isEmpty();
+  }
+
+  @Test
+  void aWorkerWhoseThreadStillRunsIsNeverForgotten() throws InterruptedException {
+    StageRegistry r = new StageRegistry();
+    CountDownLatch release = new CountDownLatch(1);
+    Thread running =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    release.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                });
+    Worker alive = worker(running);
+    r.addWorker(alive);
+    r.removeWorker(alive);
+    // Every later exit, in every stripe, and the sampler's pass: it stays while its thread runs.
+    for (int i = 0; i < 64; i++) {
+      Worker w = worker(ended());
+      r.addWorker(w);
+      r.removeWorker(w);
+    }
+    r.pruneLeftBehind();
+    assertThat(r.exiting()).contains(alive);
+    assertThat(r.worker(running)).isNull(); // exited: not a live worker any more
+    release.countDown();
+    running.join();
+    r.pruneExited();
+    assertThat(r.exiting()).doesNotContain(alive);
+  }
+}
