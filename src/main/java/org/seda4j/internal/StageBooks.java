@@ -21,7 +21,8 @@ import org.seda4j.RejectionReason;
  *                expired on arrival, admission control): what snapshots show.
  * Consumer side (workers, once per batch): completed, failed, cancelled, expired (dropped because
  *   their deadline passed while queued), busyNanos, batches. The terminator writes them too, for
- *   the batches it abandons and the events it sweeps.
+ *   the batches it abandons and the events it sweeps. completed, busyNanos and batches, written by
+ *   every batch, share a line per stripe (StripedLongs); the rest are LongAdders.
  *
  * Every admitted event ends exactly once: completed, failed, cancelled or dropped. So a stage is
  * settled when ends() == offered(); the graph is quiescent when that holds summed over its stages,
@@ -36,12 +37,14 @@ final class StageBooks {
   final LongAdder droppedOld = new LongAdder();
   private final LongAdder[] rejectedBy = new LongAdder[REASONS.length];
 
-  final LongAdder completed = new LongAdder();
+  // Written together by every batch and handed event: one line per stripe (see StripedLongs).
+  private final StripedLongs ends = new StripedLongs(3);
+  final StripedLongs.Counter completed = ends.counter(0);
+  final StripedLongs.Counter busyNanos = ends.counter(1);
+  final StripedLongs.Counter batches = ends.counter(2);
   final LongAdder failed = new LongAdder();
   final LongAdder cancelled = new LongAdder();
   final LongAdder expired = new LongAdder();
-  final LongAdder busyNanos = new LongAdder();
-  final LongAdder batches = new LongAdder();
 
   StageBooks() {
     for (int i = 0; i < REASONS.length; i++) {
