@@ -177,7 +177,12 @@ final class StageRegistry {
    */
   void removeWorker(Worker w) {
     w.exited = true;
-    int slot = (1 + (int) (w.thread.threadId() & (EXIT_STRIPES - 1))) * EXIT_STRIDE;
+    @SuppressWarnings("NullAway") // null only if making its thread failed (Workers.trySpawn)
+    Thread t = w.thread;
+    if (t == null) {
+      return; // never registered
+    }
+    int slot = (1 + (int) (t.threadId() & (EXIT_STRIPES - 1))) * EXIT_STRIDE;
     Worker previous = lastExited.getAndSet(slot, w);
     if (previous == null) {
       return;

@@ -49,6 +49,16 @@ class ExitedWorkersTest {
   }
 
   @Test
+  @SuppressWarnings("NullAway") // a worker whose thread could not be made (Workers.trySpawn)
+  void aWorkerWithoutAThreadIsForgottenQuietly() {
+    StageRegistry r = new StageRegistry();
+    Worker w = new Worker(null);
+    r.removeWorker(w); // the caller is handling the failure to make its thread: no NPE on top
+    assertThat(w.exited).isTrue();
+    assertThat(r.exiting()).isEmpty();
+  }
+
+  @Test
   void aWorkerWhoseThreadStillRunsIsNeverForgotten() throws InterruptedException {
     StageRegistry r = new StageRegistry();
     CountDownLatch release = new CountDownLatch(1);
