@@ -303,6 +303,53 @@ class ControllersTest {
       assertThat(p).isBetween(4, 8);
     }
 
+    /**
+     * A pool of 4 on a shared CPU: past 4, each permit more still pays 5.3% (a handler waiting for
+     * a carrier leaves a freed connection idle for a moment): a doubling from 4 buys +23% (less
+     * than slow start goes on for), a probe up by a quarter more than a probe needs to be kept.
+     */
+    private static double sharedCpuPool(int p) {
+      return p <= 4 ? 1_000.0 * p : 4_000 * Math.pow(1.053, Math.min(p, 12) - 4);
+    }
+
+    @Test
+    void noProbeTakesThePermitsPastTwiceTheLastSettingThroughputFollowed() {
+      // S5's per-event stage in front of 4 connections: slow start ends at 4, probes climb to 8
+      // (2 N), and a probe up by a quarter from there, kept for its +11%, put 10 calls in flight.
+      ConcurrencyController c = ConcurrencyController.adaptive();
+      S s = new S();
+      int p = 2;
+      int max = p;
+      StringBuilder reasons = new StringBuilder();
+      for (int window = 0; window < 300; window++) {
+        ControllerDecision d = c.decide(s.tput(sharedCpuPool(p)).at(p, 1));
+        reasons.append(d.reason()).append('\n');
+        p = d.value();
+        max = Math.max(max, p);
+      }
+      assertThat(max).as(reasons.toString()).isEqualTo(8);
+      assertThat(reasons.toString()).contains("no probe up past 8");
+      assertThat(p).isBetween(6, 8);
+    }
+
+    @Test
+    void aSlowStartEndedLowByOneNoisyWindowIsStillCorrectedByProbes() {
+      // Handlers that only wait: throughput follows the permits up to 1,000. One window measures
+      // nothing gained from 4 to 8 (a GC, a JIT), which ends slow start at 4; a probe up that pays
+      // proportionally must still lift the ceiling and start slow start again.
+      ConcurrencyController c = ConcurrencyController.adaptive();
+      S s = new S();
+      int p = 2;
+      for (int window = 0; window < 300; window++) {
+        double tput = Math.min(p, 1_000) * 100.0;
+        if (p == 8 && window < 5) {
+          tput = 400; // the noisy window: 8 permits measured as 4
+        }
+        p = c.decide(s.tput(tput).at(p, 1)).value();
+      }
+      assertThat(p).isGreaterThanOrEqualTo(512);
+    }
+
     @Test
     void windowsWithFewHandlerCallsAreAddedUpBeforeTheyAreJudged() {
       // Four connections, 20 ms a call, big batches: about 20 calls a window, where one call more

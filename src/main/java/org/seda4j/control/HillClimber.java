@@ -41,6 +41,15 @@ import java.util.Locale;
  * 256 to 512 rows of 1 ms + 20 us per row, +4.5% from 512 to 1,024), and a 5% threshold left it
  * near the knee, where noise decides whether it ends at 0.9 of the best throughput or above.
  *
+ * The permits' climber also bounds its probes up (capProbes): never above the higher of twice its
+ * knee (the highest setting reached by a step whose gain was proportional: throughput still
+ * followed the setting there) and the setting slow start ended at (twice that setting while no
+ * step has paid proportionally). Slow start stops at most one
+ * doubling past a pool of N (2 N); a probe up by a quarter from there took a per-event stage in
+ * front of 4 connections to 10 calls in flight on a shared CPU (S5), where a handler waiting for a
+ * carrier makes a few more permits than N pay. A step that pays proportionally raises the knee
+ * (and starts slow start again), so a stage whose demand grows still finds its permits.
+ *
  * Not thread-safe: one instance per controller, called by the sampler thread only.
  */
 final class HillClimber {
@@ -65,6 +74,7 @@ final class HillClimber {
   private final int max;
   private final double gain;
   private final double slowStartGain;
+  private final boolean capProbes;
 
   private boolean slowStart = true;
   private double reference;
@@ -78,6 +88,8 @@ final class HillClimber {
   private int pausedWindows; // slow start windows held back by a saturated CPU
   private long starvedNanos; // time a slow-start doubling has been held on CPU-starved windows
   private long starved; // of the window being judged: its length if the CPU starved it, else 0
+  private int knee; // highest setting reached by a step that paid proportionally; 0: none yet
+  private int slowStartEnd; // the setting the last slow start ended at; 0: none yet
 
   /**
    * A climber over [min, max] that keeps a step up for more than {@code gain} (a factor above 1)
@@ -85,11 +97,30 @@ final class HillClimber {
    * factor, at least {@code gain}).
    */
   HillClimber(String what, int min, int max, double gain, double slowStartGain) {
+    this(what, min, max, gain, slowStartGain, false);
+  }
+
+  /**
+   * As above; {@code capProbes}: probes up stay within the higher of twice the knee and the setting
+   * slow start ended at (see the class comment).
+   */
+  HillClimber(String what, int min, int max, double gain, double slowStartGain, boolean capProbes) {
     this.what = what;
     this.min = min;
     this.max = max;
     this.gain = gain;
     this.slowStartGain = slowStartGain;
+    this.capProbes = capProbes;
+  }
+
+  /** The most a probe up may reach: see the class comment ({@code max} if not capped). */
+  int probeCeiling() {
+    if (!capProbes || slowStartEnd == 0) {
+      return max;
+    }
+    // No knee yet (no step paid proportionally): twice where slow start ended, so that a slow
+    // start ended low by a noisy window can still be corrected by a probe that pays.
+    return clamp(knee == 0 ? 2L * slowStartEnd : Math.max(2L * knee, slowStartEnd));
   }
 
   int min() {
@@ -110,6 +141,8 @@ final class HillClimber {
     outliers = 0;
     pausedWindows = 0;
     starvedNanos = 0;
+    knee = 0;
+    slowStartEnd = 0;
   }
 
   int clamp(long value) {
@@ -170,8 +203,20 @@ final class HillClimber {
       boolean up = probeUpNext;
       probeUpNext = !probeUpNext;
       int step = Math.max(1, current / 4);
+      int ceiling = probeCeiling();
+      if (up && current < ceiling) {
+        return stepUp(
+            current,
+            Math.min((long) current + step, ceiling),
+            fmt("probe up from %.0f/s", reference));
+      }
       if (up && current < max) {
-        return stepUp(current, (long) current + step, fmt("probe up from %.0f/s", reference));
+        return hold(
+            current,
+            fmt(
+                "steady at %.0f/s; no probe up past %d (twice %d, the last %s throughput followed,"
+                    + " or where slow start ended)",
+                tput, ceiling, knee, what));
       }
       if (!up && current > min) {
         trial = -1;
@@ -222,6 +267,9 @@ final class HillClimber {
     }
     if (tput > reference * gain) {
       double step = (double) current / best - 1;
+      if (change >= PROPORTIONAL * step) {
+        knee = Math.max(knee, current); // throughput still follows the setting up to here
+      }
       reference = tput;
       peak = Math.max(peak, reference);
       best = current;
@@ -259,6 +307,7 @@ final class HillClimber {
   /** Slow start found the plateau: steady from now on, the first probe going down. */
   private void endSlowStart() {
     slowStart = false;
+    slowStartEnd = best;
     sinceProbe = 0;
     probeUpNext = false;
   }
@@ -286,12 +335,18 @@ final class HillClimber {
       if (slowStart && ++pausedWindows < PROBE_EVERY) {
         return hold(current, why + "; paused: CPU saturated");
       }
-      slowStart = false;
+      if (slowStart) {
+        slowStart = false;
+        slowStartEnd = current;
+      }
       return hold(current, why + "; not growing: CPU saturated");
     }
     pausedWindows = 0;
     if (next == current) {
-      slowStart = false;
+      if (slowStart) {
+        slowStart = false;
+        slowStartEnd = current;
+      }
       return hold(current, why + "; at max " + max);
     }
     trial = 1;

@@ -56,7 +56,7 @@ final class HillClimbingConcurrency implements ConcurrencyController {
   HillClimbingConcurrency(int min, int max, int processors) {
     Bounds.check("permits", min, max);
     this.climber =
-        new HillClimber("permits", min, max, HillClimber.GAIN, HillClimber.SLOW_START_GAIN);
+        new HillClimber("permits", min, max, HillClimber.GAIN, HillClimber.SLOW_START_GAIN, true);
     this.processors = Math.max(1, processors);
   }
 
