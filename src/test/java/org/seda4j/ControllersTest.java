@@ -328,7 +328,7 @@ class ControllersTest {
         max = Math.max(max, p);
       }
       assertThat(max).as(reasons.toString()).isEqualTo(8);
-      assertThat(reasons.toString()).contains("no probe up past 8");
+      assertThat(reasons.toString()).contains("no probe up past 8 (twice 4");
       assertThat(p).isBetween(6, 8);
     }
 

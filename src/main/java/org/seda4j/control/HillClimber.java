@@ -44,11 +44,11 @@ import java.util.Locale;
  * The permits' climber also bounds its probes up (capProbes): never above the higher of twice its
  * knee (the highest setting reached by a step whose gain was proportional: throughput still
  * followed the setting there) and the setting slow start ended at (twice that setting while no
- * step has paid proportionally). Slow start stops at most one
- * doubling past a pool of N (2 N); a probe up by a quarter from there took a per-event stage in
- * front of 4 connections to 10 calls in flight on a shared CPU (S5), where a handler waiting for a
- * carrier makes a few more permits than N pay. A step that pays proportionally raises the knee
- * (and starts slow start again), so a stage whose demand grows still finds its permits.
+ * step has paid proportionally). Slow start stops at most one doubling past a pool of N (2 N); a
+ * probe up by a quarter from there took a per-event stage in front of 4 connections to 10 calls in
+ * flight on a shared CPU (S5), where a handler waiting for a carrier makes a few more permits than
+ * N pay. A step that pays proportionally raises the knee (and starts slow start again), so a stage
+ * whose demand grows still finds its permits.
  *
  * Not thread-safe: one instance per controller, called by the sampler thread only.
  */
@@ -211,12 +211,11 @@ final class HillClimber {
             fmt("probe up from %.0f/s", reference));
       }
       if (up && current < max) {
-        return hold(
-            current,
-            fmt(
-                "steady at %.0f/s; no probe up past %d (twice %d, the last %s throughput followed,"
-                    + " or where slow start ended)",
-                tput, ceiling, knee, what));
+        String why =
+            knee > 0 && 2L * knee >= slowStartEnd
+                ? fmt("twice %d, the most %s throughput followed in proportion", knee, what)
+                : knee > 0 ? "where slow start ended" : "twice where slow start ended";
+        return hold(current, fmt("steady at %.0f/s; no probe up past %d (%s)", tput, ceiling, why));
       }
       if (!up && current > min) {
         trial = -1;
