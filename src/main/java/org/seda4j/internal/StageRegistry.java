@@ -1,6 +1,5 @@
 package org.seda4j.internal;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -19,15 +18,15 @@ import org.seda4j.control.AdmissionController;
  * without a lock: see below), the names, the controllers in use, the paths, and the workers by
  * thread. `lock` guards every registration (stages, paths, path members); readers need none.
  *
- * Workers: a map by thread of every worker whose thread may still run. A worker that ends marks
- * itself exited and stays in the map, where a termination finds it (and joins its thread, which
+ * Workers: a table by thread (WorkerTable) of every worker whose thread may still run. A worker that ends marks
+ * itself exited and stays in the table, where a termination finds it (and joins its thread, which
  * still runs its last lines), until a later exit removes it: each ending worker takes the place of
  * the last one to end in its stripe of `lastExited` (by thread id) and removes that one from the
- * map if its thread has ended. One still alive then (rare: its successor ended within its last
+ * table if its thread has ended. One still alive then (rare: its successor ended within its last
  * lines) is left behind and counted in `leftBehind`; a pruning pass (under `pruneLock`) looks for
  * those: the sampler's, each period that left any behind, and an exiting worker's whenever as many
- * were left behind as the map holds (at least PRUNE_AT). So an exit costs one map removal and no
- * walk over the map, however many workers run (a walk per period over ten thousand blocked
+ * were left behind as the table holds (at least PRUNE_AT). So an exit costs one table removal and no
+ * walk over the table, however many workers run (a walk per period over ten thousand blocked
  * workers was a few percent of the CPU of a stage that starts a worker per event).
  *
  * Publication: a registration stores the stage into the array, then writes `count` (volatile); a
@@ -42,7 +41,7 @@ final class StageRegistry {
   private final Set<Object> controllersInUse = Collections.newSetFromMap(new IdentityHashMap<>());
   private final CopyOnWriteArrayList<PathStats> paths = new CopyOnWriteArrayList<>();
   // Workers whose thread may still run, by thread (see the note above).
-  private final ConcurrentHashMap<Thread, Worker> workers = new ConcurrentHashMap<>();
+  private final WorkerTable workers = new WorkerTable();
   private final ReentrantLock pruneLock = new ReentrantLock();
   private static final int PRUNE_AT = 256;
   // The last worker to exit in each stripe (by thread id): slots 16 references (64 bytes) apart,
@@ -167,7 +166,7 @@ final class StageRegistry {
   // ---------------------------------------------------------------- workers
 
   void addWorker(Worker w) {
-    workers.put(w.thread, w);
+    workers.add(w);
   }
 
   /**
@@ -188,7 +187,7 @@ final class StageRegistry {
       return;
     }
     if (!previous.thread.isAlive()) {
-      workers.remove(previous.thread, previous);
+      workers.remove(previous);
     } else if (leftBehind.addAndGet(1) > pruneAt && pruneLock.tryLock()) {
       try {
         prune();
@@ -208,7 +207,7 @@ final class StageRegistry {
     }
   }
 
-  /** The sampler's pass: a walk over the map only if some exited worker was left behind. */
+  /** The sampler's pass: a walk over the table only if some exited worker was left behind. */
   void pruneLeftBehind() {
     if (leftBehind.get() > 0) {
       pruneExited();
@@ -218,26 +217,15 @@ final class StageRegistry {
   /** Caller holds pruneLock. */
   private void prune() {
     leftBehind.set(0);
-    int kept = 0;
-    for (Worker w : workers.values()) {
-      if (w.exited && !w.thread.isAlive()) {
-        workers.remove(w.thread, w);
-      } else {
-        kept++;
-      }
+    for (Worker w : workers.snapshot(w -> w.exited && !w.thread.isAlive())) {
+      workers.remove(w);
     }
-    pruneAt = Math.max(PRUNE_AT, kept);
+    pruneAt = Math.max(PRUNE_AT, workers.size());
   }
 
   /** Workers that ended and whose thread may still be running (a snapshot). */
   List<Worker> exiting() {
-    List<Worker> out = new ArrayList<>();
-    for (Worker w : workers.values()) {
-      if (w.exited) {
-        out.add(w);
-      }
-    }
-    return out;
+    return workers.snapshot(w -> w.exited);
   }
 
   @Nullable Worker worker(Thread t) {
@@ -247,21 +235,10 @@ final class StageRegistry {
 
   /** The workers now registered and not exited (a snapshot). */
   List<Worker> workers() {
-    List<Worker> out = new ArrayList<>();
-    for (Worker w : workers.values()) {
-      if (!w.exited) {
-        out.add(w);
-      }
-    }
-    return out;
+    return workers.snapshot(w -> !w.exited);
   }
 
   boolean hasWorkers() {
-    for (Worker w : workers.values()) {
-      if (!w.exited) {
-        return true;
-      }
-    }
-    return false;
+    return workers.any(w -> !w.exited);
   }
 }
