@@ -46,22 +46,26 @@ final class HandedRunner<E> {
   private static final int CANCELLED_IN_HANDLER = 3; // its handler threw in a forced shutdown
 
   /**
-   * Worker thread (Worker.Handed): runs the one event a producer handed to {@code w}
-   * (Workers.handOff), whatever the stage's state (cancelled if a forced shutdown began), as
-   * BatchRunner.run does a batch of one, for a plain or stamped event of a per-event handler:
-   * without a tally, and with nothing but this object and the worker held across the handler's call
-   * (with the worker's run() the only engine frames under a blocked handler). Any other event goes
-   * through BatchRunner.run. Returns whether the worker is a taker now: only if the event went
-   * through BatchRunner.run and no forced shutdown took the batch over (it then counts the event);
-   * on this path the worker never becomes a taker (count() takes it out of the flow for good).
+   * Worker thread (Worker.Handed), before the handler's call: prepares the one event a producer
+   * handed to {@code w} (Workers.handOff). Returns true if the worker is to call the handler on
+   * {@code w.first} itself (then {@link #failed} if it throws, and {@link #ended} in any case): a
+   * plain or stamped event of a per-event handler, the stage not in a forced shutdown. Otherwise
+   * the event was dealt with here (cancelled if a forced shutdown began, or run through
+   * BatchRunner.run as a batch of one: any other event) and {@code w.taker} says whether the worker
+   * is a taker now (only if the event went through BatchRunner.run and no forced shutdown took the
+   * batch over). The handler is called from the worker's run() so that the only engine frame under
+   * a blocked handler is that small one (a blocked handler's stack chunk keeps every frame under
+   * it, and the frames' size follows their tier: see docs/benchmarks.md).
    */
-  @SuppressWarnings("unchecked")
-  boolean run(Worker w) {
+  boolean begin(Worker w) {
+    // Little is kept across a call here or in ended() (`w`, this; the outcome and the time there):
+    // this code is compiled into the worker's run(), the frame under a blocked handler, and that
+    // frame's size is what the calls of everything compiled into it keep.
+    w.taker = false; // on this path the worker never becomes a taker (count() takes it out)
     if (w.abandoned()) {
       return false; // a forced shutdown took it over before this thread ran; it counted it
     }
-    long start = System.nanoTime();
-    w.since = start;
+    w.since = System.nanoTime();
     Object item = java.util.Objects.requireNonNull(w.first);
     Object inner = item instanceof Stamped s ? s.item() : item;
     if (eventHandler == null
@@ -69,52 +73,66 @@ final class HandedRunner<E> {
         || inner instanceof Tracked
         || inner instanceof Expiring) {
       w.batchForHanded();
-      runner.run(w, 1, start);
-      return !w.abandoned();
+      runner.run(w, 1, w.since);
+      w.taker = !w.abandoned();
+      return false;
     }
     if (item instanceof Stamped s) {
-      java.util.Objects.requireNonNull(stats).taken(s, start);
       w.first = inner;
-      w.sampled = true; // in the latency sample: its service time is recorded too (handedEnded)
+      w.sampled = true; // in the latency sample: its service time is recorded too (ended)
+      java.util.Objects.requireNonNull(stats).taken(s, w.since);
     }
-    int outcome = CANCELLED_BEFORE;
-    try {
-      Thread.interrupted(); // the producer's thread may have been interrupted: not this event's
-      if (graph.phase() < Phase.FORCING) {
-        w.progress(1, 0);
-        outcome = callHanded(w);
-      }
-    } finally {
-      handedEnded(w, outcome);
+    Thread.interrupted(); // the producer's thread may have been interrupted: not this event's
+    if (graph.phase() >= Phase.FORCING) {
+      ended(w, CANCELLED_BEFORE);
+      return false;
     }
-    return false; // not a taker: the worker ends (count() took it out of the flow for good)
+    w.begun = true;
+    return true;
   }
 
-  /** The handler's call on {@code w}'s handed event; returns what became of it. */
+  /**
+   * Worker thread: the handler, called on {@code w}'s handed event after {@link #begin}, returned
+   * normally; counts the event. Never throws but for an engine error.
+   */
+  void completed(Worker w) {
+    ended(w, COMPLETED);
+  }
+
+  /**
+   * Worker thread: the handler, called on {@code w}'s handed event after {@link #begin}, threw
+   * {@code error} (or the handler was missing); applies the failure policy (guarded) and counts the
+   * event.
+   */
   @SuppressWarnings("unchecked")
-  private int callHanded(Worker w) {
+  void failed(Worker w, Throwable error) {
+    boolean forcing = graph.phase() >= Phase.FORCING;
     try {
-      java.util.Objects.requireNonNull(eventHandler)
-          .handle((E) java.util.Objects.requireNonNull(w.first), runner.sharedContext);
-      return COMPLETED;
-    } catch (Throwable error) {
-      if (graph.phase() >= Phase.FORCING) {
-        return CANCELLED_IN_HANDLER;
+      if (!forcing) {
+        Thread.interrupted(); // an interrupt not caused by a shutdown must not leak on
+        runner.failures.handle((E) java.util.Objects.requireNonNull(w.first), error);
       }
-      Thread.interrupted(); // an interrupt not caused by a shutdown must not leak on
-      runner.failures.handle((E) java.util.Objects.requireNonNull(w.first), error);
-      return FAILED;
+    } finally {
+      ended(w, forcing ? CANCELLED_IN_HANDLER : FAILED);
     }
+  }
+
+  /**
+   * The call a handed worker makes (Worker.Handed.run): the handler on the handed event, with the
+   * stage's shared context.
+   */
+  @SuppressWarnings("unchecked")
+  void call(Worker w) throws Exception {
+    java.util.Objects.requireNonNull(eventHandler)
+        .handle((E) java.util.Objects.requireNonNull(w.first), runner.sharedContext);
   }
 
   /** The handed event of {@code w} ended: counts it if the worker still owns it (run). */
-  private void handedEnded(Worker w, int outcome) {
-    int ok = outcome == COMPLETED ? 1 : 0;
-    int bad = outcome == FAILED ? 1 : 0;
+  private void ended(Worker w, int outcome) {
     long busy = System.nanoTime() - w.since;
     books.busyNanos.add(busy);
     books.batches.increment();
-    if (stats != null && ok + bad > 0 && w.sampled) {
+    if (stats != null && (outcome == COMPLETED || outcome == FAILED) && w.sampled) {
       // Service time on the queue-wait sample (see LatencyStats): one histogram bucket written by
       // every handed worker of a blocking stage was a contended atomic per event.
       stats.servedSample(busy);
@@ -125,8 +143,8 @@ final class HandedRunner<E> {
           w,
           1,
           true,
-          ok,
-          bad,
+          outcome == COMPLETED ? 1 : 0,
+          outcome == FAILED ? 1 : 0,
           cancelled ? 1 : 0,
           0,
           cancelled

@@ -11,13 +11,13 @@ import org.jspecify.annotations.Nullable;
  * Maintainer note. One worker: a virtual thread of a stage that takes batches from the stage's
  * queue and runs them (this class has the loop, Workers the starting and ending of workers,
  * BatchRunner the batch). This object is the thread's Runnable and holds the state a forced
- * shutdown reads (`word`, `progress`, `since`) and, for a worker handed one event past the queue
+ * shutdown reads (`word`, `since`, `begun`) and, for a worker handed one event past the queue
  * (Workers.handOff), that event (`first`, until its batch ends). What a worker that takes batches
  * from the queue works on, reused from batch to batch (the buffer, the path origins, the batch
- * tally, the loop's clock), is in a WorkerBatch it creates when it enters its loop: a handler
- * blocked in a handed event holds this object (56 bytes) and its thread, not a batch's buffers. A
- * worker allocates nothing per batch for a per-event handler (a batch handler gets a list of its
- * own).
+ * tally, the loop's clock, the `progress` of its handler calls), is in a WorkerBatch it creates
+ * when it enters its loop: a handler blocked in a handed event holds this object (48 bytes: four
+ * references, two longs, four flags) and its thread, not a batch's buffers. A worker allocates
+ * nothing per batch for a per-event handler (a batch handler gets a list of its own).
  *
  * Who accounts for a batch's events is decided by one CAS on `word` = (generation << 2) | status:
  *   RUNNING --finish() by the worker--> FINISHING --published()--> PUBLISHED
@@ -32,10 +32,12 @@ import org.jspecify.annotations.Nullable;
  * its read of the word and its CAS. If the terminator finds FINISHING, the worker is counting
  * right now (engine code only): it waits until PUBLISHED.
  *
- * `progress` (per-event handlers): before calling the handler on event i the worker stores
- * begun = i + 1 and the number completed so far (one release store per event). Events [0, begun -
- * 1) ended, `ok` of them completed and the rest failed or expired (`late`); event begun - 1 is in
- * progress; events from begun on never started. A batch handler stores begun = 1 before its call.
+ * `progress` (WorkerBatch; per-event handlers): before calling the handler on event i the worker
+ * stores begun = i + 1 and the number completed so far (one release store per event). Events [0,
+ * begun - 1) ended, `ok` of them completed and the rest failed or expired (`late`); event begun - 1
+ * is in progress; events from begun on never started. A batch handler stores begun = 1 before its
+ * call. A handed event on its own path (HandedRunner) has no batch state: `begun` (volatile) says
+ * its handler's call began, and nothing completed before the batch's finish().
  */
 class Worker implements Runnable {
   static final int RUNNING = 0;
@@ -44,13 +46,11 @@ class Worker implements Runnable {
   private static final int ABANDONED = 3;
 
   private static final VarHandle WORD;
-  private static final VarHandle PROGRESS;
 
   static {
     try {
       MethodHandles.Lookup l = MethodHandles.lookup();
       WORD = l.findVarHandle(Worker.class, "word", long.class);
-      PROGRESS = l.findVarHandle(Worker.class, "progress", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -65,7 +65,9 @@ class Worker implements Runnable {
   @Nullable Object first;
   // The buffers and state of batches (see the note above): created by the worker thread when it
   // enters its loop, before its first begin(), or for a handed event that needs them.
-  private @Nullable WorkerBatch batch;
+  // Volatile: a terminator reads it after its CAS on the word (abandon), and a handed event that
+  // takes the batch path creates it after that word was written.
+  private volatile @Nullable WorkerBatch batch;
   // The worker is between batches (a taker): what exit() undoes.
   boolean taker;
   // Its handed event was in the latency sample (HandedRunner.run).
@@ -74,8 +76,9 @@ class Worker implements Runnable {
   @SuppressWarnings("UnusedVariable") // read and written through WORD
   private volatile long word = PUBLISHED; // no batch yet
 
-  @SuppressWarnings("UnusedVariable") // read and written through PROGRESS
-  private volatile long progress;
+  // The handler's call on a handed event began (HandedRunner.begin; the plain path's `progress`:
+  // a handed event that takes the batch path has its progress in the batch state).
+  volatile boolean begun;
 
   volatile long since; // System.nanoTime() when the current batch began; 0 between batches
   volatile boolean
@@ -121,8 +124,18 @@ class Worker implements Runnable {
 
     @Override
     public void run() {
+      // Nothing but `this` is held across the handler's call (the runner is read again after it):
+      // this frame is the only engine frame under a blocked handler.
       try {
-        taker = owner.runner.handed.run(this); // true only if it went through the batch path
+        if (owner.runner.handed.begin(this)) {
+          try {
+            owner.runner.handed.call(this);
+          } catch (Throwable error) {
+            owner.runner.handed.failed(this, error);
+            return;
+          }
+          owner.runner.handed.completed(this);
+        }
       } finally {
         owner.exit(this, taker);
       }
@@ -275,7 +288,9 @@ class Worker implements Runnable {
       b.live = null;
       b.size = 0;
     }
-    PROGRESS.setRelease(this, 0L);
+    if (b != null) {
+      b.progress(0, 0);
+    }
     since = now;
     long w = (long) WORD.getVolatile(this);
     WORD.setVolatile(this, ((w >>> 2) + 1) << 2 | RUNNING);
@@ -311,9 +326,12 @@ class Worker implements Runnable {
     batch().live = events;
   }
 
-  /** Worker: {@code begun} handler calls began, {@code ok} of the ended ones completed. */
+  /**
+   * Worker: {@code begun} handler calls began, {@code ok} of the ended ones completed (in the batch
+   * state: after looping() or batchForHanded()).
+   */
   void progress(int begun, int ok) {
-    PROGRESS.setRelease(this, ((long) begun << 32) | (ok & 0xFFFF_FFFFL));
+    batch().progress(begun, ok);
   }
 
   /** Whether the terminator took the current batch over. */
@@ -349,7 +367,8 @@ class Worker implements Runnable {
           continue;
         }
         if (handedEvent != null) {
-          long p = (long) PROGRESS.getAcquire(this);
+          WorkerBatch hb = batch; // set only if the event took the batch path (batchForHanded)
+          long p = hb != null ? hb.progress() : begun ? 1L << 32 : 0L;
           return new Abandoned(List.of(handedEvent), null, (int) (p >>> 32), (int) p, 0);
         }
         // A drain in progress holds the queue's lock: once the fence took and released it, the
@@ -362,7 +381,7 @@ class Worker implements Runnable {
           return new Abandoned(List.of(), null, 0, 0, 0);
         }
         List<Object> events = Arrays.asList(Arrays.copyOf(b.events, b.size));
-        long p = (long) PROGRESS.getAcquire(this);
+        long p = b.progress();
         return new Abandoned(events, b.live, (int) (p >>> 32), (int) p, b.late);
       } else if (status == FINISHING) {
         // The worker is counting the batch right now (engine code only, a few instructions).
