@@ -1,7 +1,6 @@
 package org.seda4j.internal;
 
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /*
@@ -26,7 +25,10 @@ import java.util.function.BooleanSupplier;
  * counted at most in `offered`: the figure is never below the number of singles that may still
  * insert without having seen `exclusive`. The singles in the gap run engine code only (no user
  * callback, no unbounded wait), so the bulk's wait for them is short; it yields, then parks with a
- * growing timeout.
+ * growing timeout. Its polls park even if the caller's interrupt flag is set (Waits.pause; the
+ * interrupt is kept for after), and so do an offerAll's polls for another bulk's lock: a pending
+ * interrupt makes parkNanos return at once, and two interrupted virtual producers polling so held
+ * both carriers of a two-core machine for good, the bulk they waited for starved behind them.
  */
 final class BulkInsertion {
 
@@ -54,12 +56,19 @@ final class BulkInsertion {
       }
       // Another bulk holds the queue: a moment while it inserts, but if it comes to wait for room,
       // this one is told the queue is full like the singles (polled: a lock's wait cannot be told).
-      while (!in.bulkLock.tryLock()) {
-        if (in.bulkWaitsForRoom) {
-          in.books.offered.add(n);
-          return Inbox.Outcome.FULL;
+      boolean interrupted = false; // kept, not acted on: an offer never waits interruptibly
+      try {
+        while (!in.bulkLock.tryLock()) {
+          if (in.bulkWaitsForRoom) {
+            in.books.offered.add(n);
+            return Inbox.Outcome.FULL;
+          }
+          interrupted |= Waits.pause(50_000);
         }
-        LockSupport.parkNanos(50_000);
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
     try {
@@ -137,11 +146,18 @@ final class BulkInsertion {
    */
   @SuppressWarnings("ThreadPriorityCheck")
   static void awaitEmptyGap(Inbox in, int own, BooleanSupplier open) {
-    for (int round = 0; gap(in, own) > 0 && open.getAsBoolean(); round++) {
-      if (round < 16) {
-        Thread.yield();
-      } else {
-        LockSupport.parkNanos(Math.min(1_000_000L, 1_000L << Math.min(10, round - 16)));
+    boolean interrupted = false; // kept for the wait for room, if any, that follows
+    try {
+      for (int round = 0; gap(in, own) > 0 && open.getAsBoolean(); round++) {
+        if (round < 16) {
+          Thread.yield();
+        } else {
+          interrupted |= Waits.pause(Math.min(1_000_000L, 1_000L << Math.min(10, round - 16)));
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
     }
   }

@@ -1,6 +1,7 @@
 package org.seda4j.internal;
 
 import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
 
 /** Durations, deadlines and bounded joins, for every wait of the engine. */
 final class Waits {
@@ -25,6 +26,20 @@ final class Waits {
     long now = System.nanoTime();
     long deadline = now + nanos;
     return nanos > 0 && deadline < now ? Long.MAX_VALUE : deadline; // overflow: no bound
+  }
+
+  /**
+   * Parks the caller for about {@code nanos}, for a poll loop: even if its interrupt flag is set (a
+   * pending interrupt makes LockSupport.parkNanos return at once, so a loop that polled by parking
+   * would spin on the CPU; a virtual thread spinning so keeps its carrier, and two of them on a
+   * two-core machine starved every other virtual thread, the holder of what they polled for
+   * included). Returns whether an interrupt was pending or came meanwhile; the flag is then clear,
+   * and the caller sets it again when its loop ends.
+   */
+  static boolean pause(long nanos) {
+    boolean interrupted = Thread.interrupted();
+    LockSupport.parkNanos(nanos);
+    return Thread.interrupted() || interrupted;
   }
 
   /**

@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /*
@@ -358,36 +357,43 @@ class Worker implements Runnable {
    * finished it first and has counted, or is counting: then this waits until it has).
    */
   @Nullable Abandoned abandon(Runnable fence) {
-    while (true) {
-      long w = (long) WORD.getVolatile(this);
-      int status = (int) (w & 3);
-      if (status == RUNNING) {
-        Object handedEvent = first; // after the word: that batch's, if it is a handed one
-        if (!WORD.compareAndSet(this, w, (w & ~3L) | ABANDONED)) {
-          continue;
+    boolean interrupted = false; // a terminator's interrupt, kept for it after the poll below
+    try {
+      while (true) {
+        long w = (long) WORD.getVolatile(this);
+        int status = (int) (w & 3);
+        if (status == RUNNING) {
+          Object handedEvent = first; // after the word: that batch's, if it is a handed one
+          if (!WORD.compareAndSet(this, w, (w & ~3L) | ABANDONED)) {
+            continue;
+          }
+          if (handedEvent != null) {
+            WorkerBatch hb = batch; // set only if the event took the batch path (batchForHanded)
+            long p = hb != null ? hb.progress() : begun ? 1L << 32 : 0L;
+            return new Abandoned(List.of(handedEvent), null, (int) (p >>> 32), (int) p, 0);
+          }
+          // A drain in progress holds the queue's lock: once the fence took and released it, the
+          // drain has ended (a later one stops before moving anything: see WorkerBatch.add), and
+          // what it moved is visible here.
+          fence.run();
+          WorkerBatch b = batch;
+          if (b == null) {
+            return new Abandoned(List.of(), null, 0, 0, 0);
+          }
+          List<Object> events = Arrays.asList(Arrays.copyOf(b.events, b.size));
+          long p = b.progress();
+          return new Abandoned(events, b.live, (int) (p >>> 32), (int) p, b.late);
+        } else if (status == FINISHING) {
+          // The worker is counting the batch right now (engine code only, a few instructions): a
+          // poll every 10 us, for nanoseconds, and not a spin even for an interrupted terminator.
+          interrupted |= Waits.pause(10_000);
+        } else {
+          return null;
         }
-        if (handedEvent != null) {
-          WorkerBatch hb = batch; // set only if the event took the batch path (batchForHanded)
-          long p = hb != null ? hb.progress() : begun ? 1L << 32 : 0L;
-          return new Abandoned(List.of(handedEvent), null, (int) (p >>> 32), (int) p, 0);
-        }
-        // A drain in progress holds the queue's lock: once the fence took and released it, the
-        // drain has ended (a later one stops before moving anything: see WorkerBatch.add), and what
-        // it
-        // moved is visible here.
-        fence.run();
-        WorkerBatch b = batch;
-        if (b == null) {
-          return new Abandoned(List.of(), null, 0, 0, 0);
-        }
-        List<Object> events = Arrays.asList(Arrays.copyOf(b.events, b.size));
-        long p = b.progress();
-        return new Abandoned(events, b.live, (int) (p >>> 32), (int) p, b.late);
-      } else if (status == FINISHING) {
-        // The worker is counting the batch right now (engine code only, a few instructions).
-        LockSupport.parkNanos(10_000); // not a spin: a poll every 10 us, for nanoseconds
-      } else {
-        return null;
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
     }
   }
