@@ -351,6 +351,33 @@ class ControllersTest {
     }
 
     @Test
+    void aSlowStartWhoseLastDoublingsWereJudgedOnPoorWindowsStillGrowsPastItsKnee() {
+      // Handlers that only wait (10 ms sleeps, 10,000 outstanding): throughput follows the permits.
+      // In a JVM still compiling, the doubling to 256 measured +45% and the one to 512 only +18%,
+      // which ended slow start at 256 with the knee at 128. Held there, 256 permits serve twice
+      // what 128 did: the knee must rise and the permits grow on (they stayed at 256, at 20% of
+      // the CPU, in one blocking benchmark JVM of six).
+      ConcurrencyController c = ConcurrencyController.adaptive();
+      S s = new S();
+      int p = 2;
+      boolean judged256 = false;
+      boolean judged512 = false;
+      for (int window = 0; window < 400; window++) {
+        double tput = Math.min(p, 10_000) * 100.0;
+        if (p == 256 && !judged256) {
+          tput = 128 * 100.0 * 1.45;
+          judged256 = true;
+        } else if (p == 512 && !judged512) {
+          tput = 128 * 100.0 * 1.45 * 1.18;
+          judged512 = true;
+        }
+        p = c.decide(s.tput(tput).at(p, 1)).value();
+      }
+      assertThat(judged512).as("the scenario: slow start reached 512 once").isTrue();
+      assertThat(p).isGreaterThanOrEqualTo(8_192);
+    }
+
+    @Test
     void windowsWithFewHandlerCallsAreAddedUpBeforeTheyAreJudged() {
       // Four connections, 20 ms a call, big batches: about 20 calls a window, where one call more
       // or less is 5%. Once slow start is over, probes are judged on 48 calls or more.

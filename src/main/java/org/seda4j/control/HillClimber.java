@@ -48,7 +48,9 @@ import java.util.Locale;
  * probe up by a quarter from there took a per-event stage in front of 4 connections to 10 calls in
  * flight on a shared CPU (S5), where a handler waiting for a carrier makes a few more permits than
  * N pay. A step that pays proportionally raises the knee (and starts slow start again), so a stage
- * whose demand grows still finds its permits.
+ * whose demand grows still finds its permits; so does a setting held above the knee whose throughput
+ * per permit is still STILL_PROPORTIONAL of the knee's (a slow start ended low by one poor window:
+ * see stillProportional), where past a pool of N the permits beyond it serve nothing.
  *
  * Not thread-safe: one instance per controller, called by the sampler thread only.
  */
@@ -64,6 +66,15 @@ final class HillClimber {
   static final double KEEP = 0.97;
   static final int PROBE_EVERY = 5;
   static final double PROPORTIONAL = 0.6;
+
+  /**
+   * Held above the knee, throughput per unit of the setting still at least this share of the
+   * knee's: throughput follows the setting up to here, and the knee rises to it (see
+   * stillProportional). Past a pool of N, a setting s serves N/s of the knee's per permit: only
+   * settings up to 1.11 N pass, so probes stay within about 2.2 N.
+   */
+  static final double STILL_PROPORTIONAL = 0.9;
+
   private static final double EWMA_WEIGHT = 0.3;
 
   /** How long a doubling may be held on CPU-saturated windows before it is judged on them. */
@@ -89,6 +100,9 @@ final class HillClimber {
   private long starvedNanos; // time a slow-start doubling has been held on CPU-starved windows
   private long starved; // of the window being judged: its length if the CPU starved it, else 0
   private int knee; // highest setting reached by a step that paid proportionally; 0: none yet
+  // The best throughput per unit of the setting measured at or below the knee (the step that set
+  // it, and steady windows since at settings up to it).
+  private double kneeRate;
   private int slowStartEnd; // the setting the last slow start ended at; 0: none yet
 
   /**
@@ -142,6 +156,7 @@ final class HillClimber {
     pausedWindows = 0;
     starvedNanos = 0;
     knee = 0;
+    kneeRate = 0;
     slowStartEnd = 0;
   }
 
@@ -198,11 +213,17 @@ final class HillClimber {
     }
     reference = (1 - EWMA_WEIGHT) * reference + EWMA_WEIGHT * tput;
     peak = Math.max(peak, reference);
+    if (knee > 0 && current <= knee) {
+      kneeRate = Math.max(kneeRate, reference / current); // a warm JVM's rate, not slow start's
+    }
     if (++sinceProbe >= PROBE_EVERY) {
       sinceProbe = 0;
       boolean up = probeUpNext;
       probeUpNext = !probeUpNext;
       int step = Math.max(1, current / 4);
+      if (up && capProbes && knee > 0 && current > knee) {
+        stillProportional(current);
+      }
       int ceiling = probeCeiling();
       if (up && current < ceiling) {
         return stepUp(
@@ -266,8 +287,9 @@ final class HillClimber {
     }
     if (tput > reference * gain) {
       double step = (double) current / best - 1;
-      if (change >= PROPORTIONAL * step) {
-        knee = Math.max(knee, current); // throughput still follows the setting up to here
+      if (change >= PROPORTIONAL * step && current > knee) {
+        knee = current; // throughput still follows the setting up to here
+        kneeRate = Math.max(kneeRate, tput / current);
       }
       reference = tput;
       peak = Math.max(peak, reference);
@@ -301,6 +323,20 @@ final class HillClimber {
         fmt(
             "%s %d bought %+.0f%% (%.0f/s vs %.0f/s, need > +%.0f%%): back to %d",
             what, current, change * 100, tput, reference, (gain - 1) * 100, best));
+  }
+
+  /**
+   * Held above the knee at {@code current}: if the throughput per unit of the setting is still
+   * STILL_PROPORTIONAL of the knee's, throughput follows the setting up to here and the knee rises
+   * to it. Without this, a slow start whose last doubling was judged on one poor window (a JVM
+   * still compiling: 256 to 512 permits of 10 ms sleeps measured +18%, 128 to 256 +45%) ended at
+   * 256 with the knee at 128, and the ceiling (twice 128) kept 10,000 outstanding calls at 256
+   * permits for good, at 20% of the CPU.
+   */
+  private void stillProportional(int current) {
+    if (reference / current >= STILL_PROPORTIONAL * kneeRate) {
+      knee = current; // its rate stays the knee's: a raise is judged against the proportional step
+    }
   }
 
   /** Slow start found the plateau: steady from now on, the first probe going down. */
