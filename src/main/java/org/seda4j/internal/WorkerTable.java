@@ -78,24 +78,16 @@ final class WorkerTable {
     s.lock();
     try {
       @Nullable Worker[] t = s.table;
-      if (t == null) {
+      int i = t == null ? -1 : slot(t, w.thread, w);
+      if (t == null || i < 0) {
         return false;
       }
-      int mask = t.length - 1;
-      for (int i = home(w.thread, t.length); ; i = (i + 1) & mask) {
-        Worker x = t[i];
-        if (x == null) {
-          return false;
-        }
-        if (x == w) {
-          delete(t, i);
-          s.size--;
-          if (t.length > MIN && s.size * 8 < t.length) {
-            rehash(s, t.length / 2);
-          }
-          return true;
-        }
+      delete(t, i);
+      s.size--;
+      if (t.length > MIN && s.size * 8 < t.length) {
+        rehash(s, t.length / 2);
       }
+      return true;
     } finally {
       s.unlock();
     }
@@ -107,16 +99,8 @@ final class WorkerTable {
     s.lock();
     try {
       @Nullable Worker[] t = s.table;
-      if (t == null) {
-        return null;
-      }
-      int mask = t.length - 1;
-      for (int i = home(thread, t.length); ; i = (i + 1) & mask) {
-        Worker x = t[i];
-        if (x == null || x.thread == thread) {
-          return x;
-        }
-      }
+      int i = t == null ? -1 : slot(t, thread, null);
+      return t == null || i < 0 ? null : t[i];
     } finally {
       s.unlock();
     }
@@ -143,24 +127,9 @@ final class WorkerTable {
     return out;
   }
 
-  /** Whether a registered worker is accepted by {@code filter}. */
+  /** Whether a registered worker is accepted by {@code filter} (terminations only: a snapshot). */
   boolean any(Predicate<Worker> filter) {
-    for (Segment s : segments) {
-      s.lock();
-      try {
-        @Nullable Worker[] t = s.table;
-        if (t != null) {
-          for (Worker x : t) {
-            if (x != null && filter.test(x)) {
-              return true;
-            }
-          }
-        }
-      } finally {
-        s.unlock();
-      }
-    }
-    return false;
+    return !snapshot(filter).isEmpty();
   }
 
   /** Registered workers (each segment counted at its own moment). */
@@ -178,6 +147,23 @@ final class WorkerTable {
   }
 
   // ---------------------------------------------------------------- one table (segment locked)
+
+  /**
+   * The slot, probing from {@code thread}'s home, of {@code w} itself if it is not null, else of
+   * the first worker of {@code thread}; -1 if there is none.
+   */
+  private static int slot(@Nullable Worker[] t, Thread thread, @Nullable Worker w) {
+    int mask = t.length - 1;
+    for (int i = home(thread, t.length); ; i = (i + 1) & mask) {
+      Worker x = t[i];
+      if (x == null) {
+        return -1;
+      }
+      if (w != null ? x == w : x.thread == thread) {
+        return i;
+      }
+    }
+  }
 
   private static void put(@Nullable Worker[] t, Worker w) {
     int mask = t.length - 1;
