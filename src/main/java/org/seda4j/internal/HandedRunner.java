@@ -9,12 +9,13 @@ import org.seda4j.UnprocessedEvent;
 /*
  * Maintainer note. The path of one event a producer handed to a new worker past the queue
  * (Workers.handOff, Worker.Handed): what BatchRunner does for a batch of one, for a plain or
- * stamped event of a per-event handler, without a tally and with nothing but this object and the
- * worker held across the handler's call (a blocked handler's stack chunk keeps every frame under
- * it: see BatchRunner.run). Any other event goes through BatchRunner.run. Owns no state: what the
- * event became is the return value of callHanded, counted once by BatchRunner.count if the worker
- * still owns its batch (Worker.finish). The handler and the failure policy are guarded as in
- * BatchRunner; an interrupt left by the producer's thread is cleared before the handler runs.
+ * stamped event of a per-event handler, without a tally. The worker's run() (Worker.Handed) calls
+ * begin(), then the handler itself, then completed() or failed(): its frame is the only engine
+ * frame under a blocked handler (a blocked handler's stack chunk keeps every frame under it: see
+ * BatchRunner.run). Any other event goes through BatchRunner.run. Owns no state: what the event
+ * became is counted once by ended(), through BatchRunner.count, if the worker still owns its batch
+ * (Worker.finish). The handler and the failure policy are guarded as in BatchRunner; an interrupt
+ * left by the producer's thread is cleared before the handler runs.
  */
 final class HandedRunner<E> {
   private final BatchRunner<E> runner;

@@ -69,7 +69,7 @@ class Worker implements Runnable {
   private volatile @Nullable WorkerBatch batch;
   // The worker is between batches (a taker): what exit() undoes.
   boolean taker;
-  // Its handed event was in the latency sample (HandedRunner.run).
+  // Its handed event was in the latency sample (HandedRunner.begin).
   boolean sampled;
 
   @SuppressWarnings("UnusedVariable") // read and written through WORD
@@ -109,12 +109,13 @@ class Worker implements Runnable {
 
   /**
    * A worker handed one event past the queue by a producer (Workers.handOff), counted in flight
-   * already: it runs that event (HandedRunner.run) and ends, a worker per handed event, as a
-   * virtual thread per task; exit() looks at the queue (under its lock, once) and starts a worker
-   * if something is queued (looking here as well took the queue's lock a second time per event,
-   * from a carrier, against the producers). A class of its own so that the frame under its handler
-   * is this small run() and the runner's, not the loop's, which the JIT compiles with everything it
-   * inlines (a blocked handler's stack chunk keeps every frame under it).
+   * already: it runs that event (HandedRunner.begin, the handler, HandedRunner.completed or failed)
+   * and ends, a worker per handed event, as a virtual thread per task; exit() looks at the queue
+   * (under its lock, once) and starts a worker if something is queued (looking here as well took
+   * the queue's lock a second time per event, from a carrier, against the producers). A class of
+   * its own so that the only engine frame under its handler is this small run(), not the loop,
+   * which the JIT compiles with everything it inlines (a blocked handler's stack chunk keeps every
+   * frame under it).
    */
   static final class Handed extends Worker {
     Handed(Workers<?> owner) {
