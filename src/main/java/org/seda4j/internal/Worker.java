@@ -180,10 +180,15 @@ class Worker implements Runnable {
       }
       taker = true;
       Thread.interrupted(); // a handler's stray interrupt must not end the wait in linger()
-      if (!owner.handlersWait && b.clock - b.sliceEnd >= 0) {
-        Workers.leaveCarrierForATurn();
-        b.clock = System.nanoTime();
-        b.sliceEnd = b.clock + Workers.SLICE_NANOS;
+      if (!owner.handlersWait) {
+        if (b.clock - b.sliceEnd >= 0) {
+          Workers.leaveCarrierForATurn();
+          b.clock = System.nanoTime();
+          b.sliceEnd = b.clock + Workers.SLICE_NANOS;
+        } else if (Workers.shortBatch(n, max) && owner.gather(this, max)) {
+          b.clock = System.nanoTime(); // the turn let the queue fill: no slice of the carrier's
+          b.sliceEnd = b.clock + Workers.SLICE_NANOS;
+        }
       }
     }
   }

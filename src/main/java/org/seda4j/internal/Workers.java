@@ -57,6 +57,20 @@ import org.jspecify.annotations.Nullable;
  * Ending the worker or Thread.yield do not do that on the JDK's ForkJoinPool, which keeps a carrier
  * on the queue its last task came from. Workers of handlers that mostly wait (`handlersWait`, set
  * by the sampler) skip it: they leave the carrier in every blocking call already.
+ *
+ * Short batches: a worker whose handlers compute also parks for a turn after a short batch (two or
+ * more events, at most a quarter of the batch size: events keep coming, but the worker came back
+ * for them after a few). Each drain takes the queue's lock against the producers and moves the
+ * queue's cache lines between their cores; a worker faster than its producers otherwise came back
+ * every few events, and its producers then waited for that lock (a platform thread parks on it).
+ * The turn lets a batch gather: the worker parks until producers have queued a batch's worth
+ * (`gatherWanted`, counted down by each producer's eventQueued; the one that reaches zero wakes
+ * it) or the turn's timer ends it (tens to hundreds of microseconds on a busy machine), whichever
+ * comes first. A turn on the timer alone let a fast producer fill the queue meanwhile and wait;
+ * ended by the producers, a turn never holds more than a batch back. A batch of one event (a
+ * worker that keeps up with a slow trickle) takes no turn. Producers read `gatherWanted` once per
+ * event (a line the worker writes twice per turn) and count it down only during a turn. Figures:
+ * docs/benchmarks.md, "Short batches".
  */
 final class Workers<E> {
   static final long TAKER = 1L << 40;
@@ -71,6 +85,11 @@ final class Workers<E> {
   final AdjustableSemaphore permits;
   final Isolated.Counter flow = new Isolated.Counter(); // read by producers per event
   private final AtomicReference<@Nullable Worker> lingering = new AtomicReference<>();
+  // The worker gathering a batch after a short one (see "Short batches" above), and how many more
+  // events producers may queue before the one that queues the last of them wakes it (0: nobody
+  // gathers; negative: a producer counted after the turn ended).
+  private final AtomicReference<@Nullable Worker> gathering = new AtomicReference<>();
+  private final Isolated.Counter gatherWanted = new Isolated.Counter();
   volatile int batchSize;
   volatile boolean handlersWait;
   // The sampler has seen the stage's handlers at work (a period in which events ended), so
@@ -129,6 +148,12 @@ final class Workers<E> {
       }
     } else if ((flow.get() >>> 40) == 0) {
       trySpawn();
+    }
+    if (gatherWanted.get() > 0 && gatherWanted.addAndGet(-1) == 0) {
+      Worker g = gathering.get();
+      if (g != null) {
+        LockSupport.unpark(g.thread); // enough gathered: the turn ends now, not at its timer
+      }
     }
   }
 
@@ -299,6 +324,36 @@ final class Workers<E> {
     if (!stopping && graph.phase() < Phase.FORCING && inbox.mayHoldEvents() && !inbox.isEmpty()) {
       trySpawn(); // an event came as this worker left: see the class comment
     }
+  }
+
+  /**
+   * Whether a batch of {@code n} events, drained with room for {@code max}, was short: events had
+   * gathered (two or more), but the worker came back for them long before a batch's worth had (a
+   * quarter at most). See the class comment, "Short batches".
+   */
+  static boolean shortBatch(int n, int max) {
+    return n >= 2 && n <= max / 4;
+  }
+
+  /**
+   * After a short batch: parks {@code w} for a turn, until producers have queued {@code wanted}
+   * more events (the one that queues the last wakes it) or the turn's timer ends it, whichever
+   * comes first; returns whether it did. One worker of the stage gathers at a time: the others go
+   * on (a batch gathers in the one queue for all of them). A producer's wake that comes after the
+   * timer leaves the worker's park permit set; every park of a worker tolerates that.
+   */
+  boolean gather(Worker w, int wanted) {
+    if (!gathering.compareAndSet(null, w)) {
+      return false;
+    }
+    try {
+      gatherWanted.set(wanted);
+      leaveCarrierForATurn();
+    } finally {
+      gatherWanted.set(0);
+      gathering.set(null);
+    }
+    return true;
   }
 
   /**
