@@ -186,7 +186,7 @@ class Worker implements Runnable {
           b.clock = System.nanoTime();
           b.sliceEnd = b.clock + Workers.SLICE_NANOS;
         } else if (Workers.shortBatch(n, max) && owner.gather(this, max)) {
-          b.clock = System.nanoTime(); // the turn let the queue fill: no slice of the carrier's
+          b.clock = System.nanoTime(); // it left the carrier for the turn: a new slice begins
           b.sliceEnd = b.clock + Workers.SLICE_NANOS;
         }
       }
