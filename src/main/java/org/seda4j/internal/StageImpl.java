@@ -68,13 +68,10 @@ final class StageImpl<E> implements Stage<E> {
     int batchSize = spec.batching().initial();
     if (permits < 1 || batchSize < 1) {
       throw new IllegalArgumentException(
-          "controllers of stage '"
-              + spec.name()
-              + "' start at permits "
-              + permits
-              + " and batchSize "
-              + batchSize
-              + "; both must be at least 1");
+          String.format(
+              "controllers of stage '%s' start at permits %d and batchSize %d; both must be at"
+                  + " least 1",
+              spec.name(), permits, batchSize));
     }
     this.intake = new Intake<>(this, graph, spec, books, inbox, paths, stats, gate);
     this.cancellations = new Cancellations<>(this, books, spec.eventHandler() != null);
@@ -172,7 +169,7 @@ final class StageImpl<E> implements Stage<E> {
 
   @Override
   public int batchSize() {
-    return workers.batchSize();
+    return workers.batchSize;
   }
 
   @Override

@@ -64,7 +64,7 @@ final class StageSnapshots {
             workers.permits.limit(),
             workers.active(),
             inFlight,
-            workers.batchSize(),
+            workers.batchSize,
             emitWaits.waiting(),
             tuning.throughput(),
             spec.failurePolicy().toString()),

@@ -75,7 +75,7 @@ final class Tuning {
     this.lastStatisticsNanos = startNanos;
     this.concurrencyDecision =
         "initial permits " + workers.permits.limit() + " (" + concurrency + ")";
-    this.batchDecision = "initial batchSize " + workers.batchSize() + " (" + batching + ")";
+    this.batchDecision = "initial batchSize " + workers.batchSize + " (" + batching + ")";
   }
 
   // ---------------------------------------------------------------- overrides
@@ -102,8 +102,8 @@ final class Tuning {
     int old;
     lock.lock();
     try {
-      old = workers.batchSize();
-      workers.batchSize(batchSize);
+      old = workers.batchSize;
+      workers.batchSize = batchSize;
       batchSizePinned = true;
       batchDecision = "set by hand to " + batchSize + " (controller paused until releaseOverrides)";
     } finally {
@@ -215,7 +215,7 @@ final class Tuning {
             busy - lastBusyNanos,
             workers.active(),
             workers.permits.limit(),
-            workers.batchSize(),
+            workers.batchSize,
             perEvent,
             cpuLoad);
     saturated = s.saturated();
@@ -304,8 +304,8 @@ final class Tuning {
       }
       batchSearching = d.searching();
       batchDecision = d.reason();
-      if (d.value() != workers.batchSize()) {
-        workers.batchSize(d.value());
+      if (d.value() != workers.batchSize) {
+        workers.batchSize = d.value();
         changed = true;
       }
     } finally {

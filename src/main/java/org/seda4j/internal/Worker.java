@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /*
@@ -80,8 +81,7 @@ class Worker implements Runnable {
   volatile boolean begun;
 
   volatile long since; // System.nanoTime() when the current batch began; 0 between batches
-  volatile boolean
-      exited; // the worker left its loop (StageRegistry keeps it until its thread ended)
+  volatile boolean exited; // it left its loop (StageRegistry keeps it until its thread ended)
 
   Worker(Workers<?> owner) {
     this.owner = owner;
@@ -212,19 +212,10 @@ class Worker implements Runnable {
     }
     try {
       inbox.drain(b, max, handlersWait);
-    } catch (AbandonedException stop) {
+    } catch (WorkerBatch.AbandonedException stop) {
       // the terminator took the batch over; it reads the batch's size under the queue's lock
     }
     return b.size;
-  }
-
-  /** Stops a drain into an abandoned batch (no stack trace: it is control flow). */
-  static final class AbandonedException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    AbandonedException() {
-      super("batch abandoned by a forced shutdown", null, false, false);
-    }
   }
 
   /**
@@ -236,8 +227,8 @@ class Worker implements Runnable {
   }
 
   /**
-   * Worker thread, entering its loop: the batch state, created if needed before the first begin(),
-   * so that a terminator that sees that begin's word sees the batch.
+   * Worker thread, entering its loop (or a handed event's batch path): the batch state, created if
+   * needed before the first begin(), so that a terminator that sees that begin's word sees it.
    */
   WorkerBatch looping() {
     WorkerBatch b = batch;
@@ -250,7 +241,7 @@ class Worker implements Runnable {
 
   /** The batch state (worker thread; after the loop created it or batchForHanded()). */
   WorkerBatch batch() {
-    return java.util.Objects.requireNonNull(batch, "no batch");
+    return Objects.requireNonNull(batch, "no batch");
   }
 
   /**
@@ -259,12 +250,8 @@ class Worker implements Runnable {
    * until the batch ends (a terminator reads it).
    */
   WorkerBatch batchForHanded() {
-    WorkerBatch b = batch;
-    if (b == null) {
-      b = new WorkerBatch(this);
-      batch = b;
-    }
-    b.events[0] = java.util.Objects.requireNonNull(first);
+    WorkerBatch b = looping();
+    b.events[0] = Objects.requireNonNull(first);
     b.size = 1;
     b.late = 0;
     b.live = null;
@@ -292,8 +279,6 @@ class Worker implements Runnable {
       b.late = 0;
       b.live = null;
       b.size = 0;
-    }
-    if (b != null) {
       b.progress(0, 0);
     }
     since = now;

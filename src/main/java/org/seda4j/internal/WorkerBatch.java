@@ -54,7 +54,7 @@ final class WorkerBatch extends AbstractCollection<Object> {
   @Override
   public boolean add(Object o) {
     if (worker.abandoned()) {
-      throw new Worker.AbandonedException();
+      throw new AbandonedException();
     }
     events[size++] = o;
     return true;
@@ -98,5 +98,14 @@ final class WorkerBatch extends AbstractCollection<Object> {
       Arrays.fill(o, 0, size, null);
     }
     live = null;
+  }
+
+  /** Stops a drain into an abandoned batch (no stack trace: it is control flow). */
+  static final class AbandonedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    AbandonedException() {
+      super("batch abandoned by a forced shutdown", null, false, false);
+    }
   }
 }

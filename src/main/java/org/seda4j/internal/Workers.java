@@ -230,14 +230,6 @@ final class Workers<E> {
     return true;
   }
 
-  int batchSize() {
-    return batchSize;
-  }
-
-  void batchSize(int n) {
-    batchSize = n;
-  }
-
   /**
    * The sampler's view of the stage's handlers: whether they mostly wait; {@code informed} if
    * events ended in the period it saw (else it learned nothing about them).
@@ -395,10 +387,6 @@ final class Workers<E> {
     if (l != null) {
       l.thread.interrupt();
     }
-  }
-
-  boolean stopping() {
-    return stopping;
   }
 
   StageImpl<E> stage() {
