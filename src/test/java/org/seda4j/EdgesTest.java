@@ -131,6 +131,35 @@ class EdgesTest extends GraphTestSupport {
   }
 
   @Test
+  void aHandlerOnAThreadStartedForItsEventAloneIsKnownAsAHandler() throws Exception {
+    StageGraph graph = open("handed");
+    // given a fresh per-event stage, which hands its first event to a new worker past the queue
+    Stage<Integer> sink = graph.stage("sink", Integer.class).handler((i, ctx) -> {});
+    AtomicReference<@Nullable Throwable> refused = new AtomicReference<>();
+    Stage<Integer> first =
+        graph
+            .stage("first", Integer.class)
+            .handler(
+                (i, ctx) -> {
+                  sink.put(i); // a direct put: an edge only if this thread is known as a handler
+                  try {
+                    graph.close(); // refused only if this thread is known as a handler
+                  } catch (IllegalStateException e) {
+                    refused.set(e);
+                  }
+                });
+
+    // when
+    first.put(1);
+    assertThat(graph.awaitIdle(TIMEOUT)).isTrue();
+
+    // then
+    assertThat(graph.snapshot().edges()).containsExactly(edge("first", "sink", 1));
+    assertThat(refused.get())
+        .hasMessageContaining("close() called from a handler of stage 'first'");
+  }
+
+  @Test
   void rejectedEmitsAreNoEdgeEvents() throws Exception {
     StageGraph graph = open("rejects");
     AtomicInteger admitted = new AtomicInteger();

@@ -291,8 +291,7 @@ final class GraphImpl implements StageGraph, GraphServices {
 
   @Override
   public @Nullable StageImpl<?> currentHandlerStage() {
-    Worker w = registry.worker(Thread.currentThread());
-    return w == null ? null : w.owner.stage();
+    return registry.handlerStage(Thread.currentThread());
   }
 
   @Override

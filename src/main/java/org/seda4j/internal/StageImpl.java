@@ -394,8 +394,8 @@ final class StageImpl<E> implements Stage<E> {
     cancellations.takeUnprocessed(out);
   }
 
-  /** The workers, for the tests' Internals only. */
-  Workers<E> workersForTest() {
+  /** The workers (the registry's lookup by thread name; the tests' Internals). */
+  Workers<E> workers() {
     return workers;
   }
 }

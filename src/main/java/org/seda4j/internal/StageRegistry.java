@@ -18,7 +18,9 @@ import org.seda4j.control.AdmissionController;
  * without a lock: see below), the names, the controllers in use, the paths, and the workers by
  * thread. `lock` guards every registration (stages, paths, path members); readers need none.
  *
- * Workers: a table by thread (WorkerTable) of every worker whose thread may still run. A worker that ends marks
+ * Workers: a table by thread (WorkerTable) of every worker whose thread may still run, but for the
+ * handed workers (Worker.Handed), which are in a ring of their own (HandedRing: a start and an exit
+ * there move fewer cache lines between the cores). A worker of the table that ends marks
  * itself exited and stays in the table, where a termination finds it (and joins its thread, which
  * still runs its last lines), until a later exit removes it: each ending worker takes the place of
  * the last one to end in its stripe of `lastExited` (by thread id) and removes that one from the
@@ -42,6 +44,9 @@ final class StageRegistry {
   private final CopyOnWriteArrayList<PathStats> paths = new CopyOnWriteArrayList<>();
   // Workers whose thread may still run, by thread (see the note above).
   private final WorkerTable workers = new WorkerTable();
+  private final HandedRing handed = new HandedRing();
+  // The stages by the name their worker threads bear (Workers.threadName): handlerStage.
+  private final ConcurrentHashMap<String, StageImpl<?>> byThreadName = new ConcurrentHashMap<>();
   private final ReentrantLock pruneLock = new ReentrantLock();
   private static final int PRUNE_AT = 256;
   // The last worker to exit in each stripe (by thread id): slots 16 references (64 bytes) apart,
@@ -93,6 +98,7 @@ final class StageRegistry {
   void add(StageImpl<?> stage, List<Object> controllers) {
     controllersInUse.addAll(controllers);
     byName.put(stage.name(), stage);
+    byThreadName.put(stage.workers().threadName, stage);
     int n = count;
     StageImpl<?>[] a = array;
     if (n == a.length) {
@@ -166,6 +172,10 @@ final class StageRegistry {
   // ---------------------------------------------------------------- workers
 
   void addWorker(Worker w) {
+    if (w instanceof Worker.Handed) {
+      handed.add(w);
+      return;
+    }
     workers.add(w);
   }
 
@@ -176,6 +186,9 @@ final class StageRegistry {
    */
   void removeWorker(Worker w) {
     w.exited = true;
+    if (w instanceof Worker.Handed) {
+      return; // its slot in the ring is taken again once its thread ended (HandedRing)
+    }
     @SuppressWarnings("NullAway") // null only if making its thread failed (Workers.trySpawn)
     Thread t = w.thread;
     if (t == null) {
@@ -217,6 +230,7 @@ final class StageRegistry {
   /** Caller holds pruneLock. */
   private void prune() {
     leftBehind.set(0);
+    handed.prune();
     for (Worker w : workers.snapshot(w -> w.exited && !w.thread.isAlive())) {
       workers.remove(w);
     }
@@ -225,20 +239,40 @@ final class StageRegistry {
 
   /** Workers that ended and whose thread may still be running (a snapshot). */
   List<Worker> exiting() {
-    return workers.snapshot(w -> w.exited);
+    List<Worker> all = workers.snapshot(w -> w.exited);
+    all.addAll(handed.snapshot(w -> w.exited && w.thread.isAlive()));
+    return all;
   }
 
-  @Nullable Worker worker(Thread t) {
+  /**
+   * The stage whose handler thread {@code t} is, or null. Every worker thread of a stage bears that
+   * stage's one name String (Workers.threadName), so the stage is found by that instance: no lookup
+   * of the worker itself, which a handed worker (in the ring) would not allow. A worker thread
+   * renamed by its handler is found only if it is a worker of the table (not a handed one).
+   */
+  @SuppressWarnings(
+      "ReferenceEquality") // the instance, not the text: a user may name a thread alike
+  @Nullable StageImpl<?> handlerStage(Thread t) {
+    if (!t.isVirtual()) {
+      return null;
+    }
+    String name = t.getName();
+    StageImpl<?> s = byThreadName.get(name);
+    if (s != null && s.workers().threadName == name) {
+      return s;
+    }
     Worker w = workers.get(t);
-    return w == null || w.exited ? null : w;
+    return w == null || w.exited ? null : w.owner.stage();
   }
 
   /** The workers now registered and not exited (a snapshot). */
   List<Worker> workers() {
-    return workers.snapshot(w -> !w.exited);
+    List<Worker> all = workers.snapshot(w -> !w.exited);
+    all.addAll(handed.snapshot(w -> !w.exited));
+    return all;
   }
 
   boolean hasWorkers() {
-    return workers.any(w -> !w.exited);
+    return workers.any(w -> !w.exited) || handed.any(w -> !w.exited);
   }
 }

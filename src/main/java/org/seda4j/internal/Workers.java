@@ -82,6 +82,7 @@ final class Workers<E> {
   final Inbox inbox;
   final BatchRunner<E> runner;
   private final ThreadFactory threads;
+  final String threadName; // every worker thread's name: this one instance (StageRegistry)
   final AdjustableSemaphore permits;
   final Isolated.Counter flow = new Isolated.Counter(); // read by producers per event
   private final AtomicReference<@Nullable Worker> lingering = new AtomicReference<>();
@@ -127,11 +128,9 @@ final class Workers<E> {
     // (reports add the thread's id: Worker.threadName): starting a worker, often a producer's
     // job, builds no name, and a blocked handler's thread holds none of its own (a numbered name
     // was about 64 bytes per worker).
+    this.threadName = "seda4j-" + graph.name() + "-" + stage.name();
     this.threads =
-        Thread.ofVirtual()
-            .name("seda4j-" + graph.name() + "-" + stage.name())
-            .inheritInheritableThreadLocals(false)
-            .factory();
+        Thread.ofVirtual().name(threadName).inheritInheritableThreadLocals(false).factory();
   }
 
   // ---------------------------------------------------------------- producers and tuning

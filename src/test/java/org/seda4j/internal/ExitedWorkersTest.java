@@ -83,7 +83,7 @@ class ExitedWorkersTest {
     }
     r.pruneLeftBehind();
     assertThat(r.exiting()).contains(alive);
-    assertThat(r.worker(running)).isNull(); // exited: not a live worker any more
+    assertThat(r.handlerStage(running)).isNull(); // exited: not a handler any more
     release.countDown();
     running.join();
     r.pruneExited();

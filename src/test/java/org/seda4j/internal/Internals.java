@@ -19,6 +19,6 @@ public final class Internals {
    * stays).
    */
   public static void handlersWait(Stage<?> stage, boolean wait) {
-    ((StageImpl<?>) stage).workersForTest().handlersWait(wait, true);
+    ((StageImpl<?>) stage).workers().handlersWait(wait, true);
   }
 }
