@@ -17,24 +17,49 @@ final class Isolated {
 
   private Isolated() {}
 
+  /**
+   * Two longs side by side on a line no other object shares (a line of their own but in one JVM in
+   * eight, where the array's alignment splits them over two): for two words that the same threads
+   * write one after the other, so that the second write finds the line in its cache. The second
+   * cell is at SLOT + 1, with 64 bytes of the array on either side of the pair.
+   */
+  static Counter[] pair() {
+    AtomicLongArray cells = new AtomicLongArray(LENGTH + 1);
+    return new Counter[] {new Counter(cells, SLOT), new Counter(cells, SLOT + 1)};
+  }
+
   /** A long on a cache line of its own: the subset of AtomicLong that the engine uses. */
   static final class Counter {
-    private final AtomicLongArray cells = new AtomicLongArray(LENGTH);
+    private final AtomicLongArray cells;
+    private final int slot;
+
+    Counter() {
+      this(new AtomicLongArray(LENGTH), SLOT);
+    }
+
+    private Counter(AtomicLongArray cells, int slot) {
+      this.cells = cells;
+      this.slot = slot;
+    }
 
     long get() {
-      return cells.get(SLOT);
+      return cells.get(slot);
     }
 
     long getAndAdd(long delta) {
-      return cells.getAndAdd(SLOT, delta);
+      return cells.getAndAdd(slot, delta);
     }
 
     long addAndGet(long delta) {
-      return cells.addAndGet(SLOT, delta);
+      return cells.addAndGet(slot, delta);
     }
 
     void set(long value) {
-      cells.set(SLOT, value);
+      cells.set(slot, value);
+    }
+
+    boolean compareAndSet(long expected, long value) {
+      return cells.compareAndSet(slot, expected, value);
     }
   }
 

@@ -84,7 +84,9 @@ final class Workers<E> {
   private final ThreadFactory threads;
   final String threadName; // every worker thread's name: this one instance (StageRegistry)
   final AdjustableSemaphore permits;
-  final Isolated.Counter flow = new Isolated.Counter(); // read by producers per event
+  // Read by producers per event; beside the permits' count, which a hand-off and the end of a
+  // handed worker change with it (one cache line moves for both: AdjustableSemaphore).
+  final Isolated.Counter flow;
   private final AtomicReference<@Nullable Worker> lingering = new AtomicReference<>();
   // The worker gathering a batch after a short one (see "Short batches" above), and how many more
   // events producers may queue before the one that queues the last of them wakes it (0: nobody
@@ -117,7 +119,9 @@ final class Workers<E> {
     this.graph = graph;
     this.inbox = inbox;
     this.runner = runner;
-    this.permits = new AdjustableSemaphore(permits);
+    Isolated.Counter[] cells = Isolated.pair();
+    this.flow = cells[0];
+    this.permits = new AdjustableSemaphore(permits, cells[1]);
     this.batchSize = batchSize;
     this.capacity = stage.capacity();
     this.perEvent = perEvent;
