@@ -25,8 +25,11 @@ import org.jspecify.annotations.Nullable;
  * and reads, per start, the worker it replaces and that worker's thread (ended long before).
  * Figures: docs/benchmarks.md, "Handed workers in a ring".
  *
- * What it costs: an ended worker and its thread stay referenced until a producer takes its slot
- * again or a termination prunes the ring (at most the ring's size, about twice the busiest count).
+ * What it costs: an ended worker and its thread (~350 bytes) stay referenced until a producer
+ * takes its slot again, the sampler's sweep (SWEEP slots a period, round the ring) finds it ended,
+ * or a termination prunes the ring; at the end of a lap the sweep halves a ring that was at most an
+ * eighth taken. So after a burst a quiet stage's ring lets go of its ended workers within a few
+ * periods, and shrinks.
  * Lookups by thread do not come here: a handler's stage is found by its thread's name
  * (StageRegistry.handlerStage).
  */
@@ -34,9 +37,14 @@ final class HandedRing {
   private static final int MIN = 16;
   private static final int PROBES = 8;
 
+  // Slots a sweep looks at per sampler period: a few hundred microseconds of cold reads at most.
+  static final int SWEEP = 4096;
+
   private final ReentrantLock lock = new ReentrantLock();
   private @Nullable Worker[] slots = new Worker[MIN];
   private int next;
+  private int swept; // where the sampler's sweep goes on
+  private int kept; // slots the sweep found taken in its current lap
 
   /** Producer: registers {@code w} (its thread set, not started). */
   void add(Worker w) {
@@ -47,7 +55,7 @@ final class HandedRing {
       for (int i = 0; i < PROBES; i++) {
         int at = (next + i) & mask;
         Worker old = s[at];
-        if (old == null || (old.exited && !old.thread.isAlive())) {
+        if (old == null || ended(old)) {
           s[at] = w;
           next = at + 1;
           return;
@@ -59,6 +67,16 @@ final class HandedRing {
       grown[n] = w;
       next = n + 1;
       slots = grown;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The ring's length (tests). */
+  int capacity() {
+    lock.lock();
+    try {
+      return slots.length;
     } finally {
       lock.unlock();
     }
@@ -95,19 +113,80 @@ final class HandedRing {
     }
   }
 
-  /** Forgets the workers that exited and whose thread has ended. */
+  /** Forgets every worker that exited and whose thread has ended (terminations). */
   void prune() {
     lock.lock();
     try {
       @Nullable Worker[] s = slots;
       for (int i = 0; i < s.length; i++) {
-        Worker w = s[i];
-        if (w != null && w.exited && !w.thread.isAlive()) {
+        if (ended(s[i])) {
           s[i] = null;
         }
       }
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * The sampler, each period: forgets the ended workers of the next {@code max} slots, so that an
+   * ended worker and its thread are not kept for long by a ring no producer wraps around (a stage
+   * gone quiet after a burst); at the end of each lap over the ring, halves the ring while at most
+   * an eighth of it was taken (the taken slots move to the front).
+   */
+  void sweep(int max) {
+    lock.lock();
+    try {
+      @Nullable Worker[] s = slots;
+      int end = Math.min(s.length, swept + max);
+      for (int i = swept; i < end; i++) {
+        if (ended(s[i])) {
+          s[i] = null;
+        }
+        if (s[i] != null) {
+          kept++;
+        }
+      }
+      swept = end;
+      if (end == s.length) {
+        if (s.length > MIN && kept * 8 <= s.length) {
+          shrink(s);
+        }
+        swept = 0;
+        kept = 0;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Caller holds the lock: moves the taken slots of {@code s} to the front of a ring between two
+   * and four times as long as they are many, if that is shorter.
+   */
+  private void shrink(@Nullable Worker[] s) {
+    int taken = 0;
+    for (Worker w : s) {
+      if (w != null) {
+        taken++;
+      }
+    }
+    int n = Math.max(MIN, Integer.highestOneBit(Math.max(1, taken) * 4));
+    if (n >= s.length) {
+      return;
+    }
+    @Nullable Worker[] smaller = new Worker[n];
+    int j = 0;
+    for (Worker w : s) {
+      if (w != null) {
+        smaller[j++] = w;
+      }
+    }
+    slots = smaller;
+    next = j;
+  }
+
+  private static boolean ended(@Nullable Worker w) {
+    return w != null && w.exited && !w.thread.isAlive();
   }
 }

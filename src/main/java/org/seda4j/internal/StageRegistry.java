@@ -220,11 +220,15 @@ final class StageRegistry {
     }
   }
 
-  /** The sampler's pass: a walk over the table only if some exited worker was left behind. */
+  /**
+   * The sampler's pass: a walk over the table only if some exited worker was left behind, and a
+   * part of the handed workers' ring (HandedRing.sweep).
+   */
   void pruneLeftBehind() {
     if (leftBehind.get() > 0) {
       pruneExited();
     }
+    handed.sweep(HandedRing.SWEEP);
   }
 
   /** Caller holds pruneLock. */

@@ -106,6 +106,58 @@ class HandedRingTest {
   }
 
   @Test
+  void theSweepLetsGoOfEndedWorkersOfAQuietRingAndShrinksIt() throws Exception {
+    HandedRing ring = new HandedRing();
+    CountDownLatch release = new CountDownLatch(1);
+    List<Worker> burst = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      Thread t =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      release.await();
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  });
+      Worker w = handed(t);
+      ring.add(w);
+      burst.add(w);
+    }
+    Worker survivor = burst.remove(0); // still running when the others have ended
+    release.countDown();
+    for (Worker w : burst) {
+      w.thread.join();
+      w.exited = true;
+    }
+    survivor.exited = true; // marked, but its thread is made to look alive: never forgotten
+    CountDownLatch hold = new CountDownLatch(1);
+    Thread stillRunning =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    hold.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                });
+    survivor.thread = stillRunning;
+    int capacityBefore = ring.capacity();
+    assertThat(capacityBefore).isGreaterThanOrEqualTo(1000);
+
+    for (int lap = 0; lap < 2 * capacityBefore / HandedRing.SWEEP + 4; lap++) {
+      ring.sweep(HandedRing.SWEEP); // no producer adds meanwhile: a quiet stage
+    }
+
+    assertThat(ring.snapshot(w -> true)).containsExactly(survivor);
+    assertThat(ring.capacity()).isLessThan(capacityBefore).isGreaterThanOrEqualTo(16);
+    hold.countDown();
+    stillRunning.join();
+  }
+
+  @Test
   void everyWorkerThreadOfAStageBearsTheOneNameInstanceItsStageIsFoundBy() throws Exception {
     // StageRegistry.handlerStage relies on it: the builder's name is the thread's name, as is.
     String name = new String("seda4j-g-s"); // a fresh instance, not the literal's
