@@ -11,7 +11,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * release one atomic add.
  *
  * The available count is a cell the caller may place beside a word written by the same threads
- * at the same moments (Isolated.pair): a stage's workers take a permit and count their event in
+ * at the same moments (Isolated.block): a stage's workers take a permit and count their event in
  * flight together, so one cache line moves between the cores for both (Workers).
  *
  * Invariant: availablePermits() + held permits == limit, at every moment no setLimit is running.

@@ -18,14 +18,14 @@ final class Isolated {
   private Isolated() {}
 
   /**
-   * Two longs side by side on a line no other object shares (a line of their own but in one JVM in
-   * eight, where the array's alignment splits them over two): for two words that the same threads
-   * write one after the other, so that the second write finds the line in its cache. The second
-   * cell is at SLOT + 1, with 64 bytes of the array on either side of the pair.
+   * A block of {@code cells} longs side by side, with 64 bytes of the array on either side of them:
+   * for words that the same threads read or write at the same moments (a stage's flow, permits and
+   * wake-up words: producers read them on every event, workers write them per batch), so that one
+   * or two cache lines move between the cores for all of them, and no other object shares those
+   * lines. Cell {@code i} is read and written through a Counter or Flag made with (block, i).
    */
-  static Counter[] pair() {
-    AtomicLongArray cells = new AtomicLongArray(LENGTH + 1);
-    return new Counter[] {new Counter(cells, SLOT), new Counter(cells, SLOT + 1)};
+  static AtomicLongArray block(int cells) {
+    return new AtomicLongArray(2 * SLOT + cells);
   }
 
   /** A long on a cache line of its own: the subset of AtomicLong that the engine uses. */
@@ -34,12 +34,13 @@ final class Isolated {
     private final int slot;
 
     Counter() {
-      this(new AtomicLongArray(LENGTH), SLOT);
+      this(new AtomicLongArray(LENGTH), 0);
     }
 
-    private Counter(AtomicLongArray cells, int slot) {
-      this.cells = cells;
-      this.slot = slot;
+    /** Cell {@code cell} of a {@link #block}. */
+    Counter(AtomicLongArray block, int cell) {
+      this.cells = block;
+      this.slot = SLOT + cell;
     }
 
     long get() {
@@ -65,18 +66,29 @@ final class Isolated {
 
   /** A boolean on a cache line of its own: the subset of AtomicBoolean that the engine uses. */
   static final class Flag {
-    private final AtomicLongArray cells = new AtomicLongArray(LENGTH);
+    private final AtomicLongArray cells;
+    private final int slot;
+
+    Flag() {
+      this(new AtomicLongArray(LENGTH), 0);
+    }
+
+    /** Cell {@code cell} of a {@link #block}. */
+    Flag(AtomicLongArray block, int cell) {
+      this.cells = block;
+      this.slot = SLOT + cell;
+    }
 
     boolean get() {
-      return cells.get(SLOT) != 0;
+      return cells.get(slot) != 0;
     }
 
     void set(boolean value) {
-      cells.set(SLOT, value ? 1 : 0);
+      cells.set(slot, value ? 1 : 0);
     }
 
     boolean compareAndSet(boolean expected, boolean value) {
-      return cells.compareAndSet(SLOT, expected ? 1 : 0, value ? 1 : 0);
+      return cells.compareAndSet(slot, expected ? 1 : 0, value ? 1 : 0);
     }
   }
 }

@@ -1,6 +1,7 @@
 package org.seda4j.internal;
 
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
@@ -85,14 +86,15 @@ final class Workers<E> {
   final String threadName; // every worker thread's name: this one instance (StageRegistry)
   final AdjustableSemaphore permits;
   // Read by producers per event; beside the permits' count, which a hand-off and the end of a
-  // handed worker change with it (one cache line moves for both: AdjustableSemaphore).
+  // handed worker change with it (one cache line moves for both: AdjustableSemaphore), and the
+  // wake-up words below.
   final Isolated.Counter flow;
   private final AtomicReference<@Nullable Worker> lingering = new AtomicReference<>();
   // The worker gathering a batch after a short one (see "Short batches" above), and how many more
   // events producers may queue before the one that queues the last of them wakes it (0: nobody
   // gathers; negative: a producer counted after the turn ended).
   private final AtomicReference<@Nullable Worker> gathering = new AtomicReference<>();
-  private final Isolated.Counter gatherWanted = new Isolated.Counter();
+  private final Isolated.Counter gatherWanted;
   volatile int batchSize;
   volatile boolean handlersWait;
   // The sampler has seen the stage's handlers at work (a period in which events ended), so
@@ -103,7 +105,7 @@ final class Workers<E> {
   // The lingering worker parks or is about to, and no producer has woken it since: the first
   // producer that sees it set clears it and unparks the worker; the others leave it be (an unpark
   // per event made the producer and the worker fight over the thread's park permit).
-  private final Isolated.Flag lingerParked = new Isolated.Flag();
+  private final Isolated.Flag lingerParked;
   final int capacity;
   private final boolean perEvent; // a per-event handler (hand-offs: see the class comment)
 
@@ -119,9 +121,13 @@ final class Workers<E> {
     this.graph = graph;
     this.inbox = inbox;
     this.runner = runner;
-    Isolated.Counter[] cells = Isolated.pair();
-    this.flow = cells[0];
-    this.permits = new AdjustableSemaphore(permits, cells[1]);
+    // The words producers read on every event, side by side (Isolated.block): one or two cache
+    // lines for all four, instead of a padded block (~180 bytes) and a line each.
+    AtomicLongArray cells = Isolated.block(4);
+    this.flow = new Isolated.Counter(cells, 0);
+    this.permits = new AdjustableSemaphore(permits, new Isolated.Counter(cells, 1));
+    this.gatherWanted = new Isolated.Counter(cells, 2);
+    this.lingerParked = new Isolated.Flag(cells, 3);
     this.batchSize = batchSize;
     this.capacity = stage.capacity();
     this.perEvent = perEvent;
