@@ -85,9 +85,8 @@ final class Workers<E> {
   private final ThreadFactory threads;
   final String threadName; // every worker thread's name: this one instance (StageRegistry)
   final AdjustableSemaphore permits;
-  // Read by producers per event; beside the permits' count, which a hand-off and the end of a
-  // handed worker change with it (one cache line moves for both: AdjustableSemaphore), and the
-  // wake-up words below.
+  // Read by producers per event, in one padded block (Isolated.block) with the permits' count (a
+  // hand-off and a handed worker's end change both) and the two wake-up words below.
   final Isolated.Counter flow;
   private final AtomicReference<@Nullable Worker> lingering = new AtomicReference<>();
   // The worker gathering a batch after a short one (see "Short batches" above), and how many more
@@ -97,9 +96,7 @@ final class Workers<E> {
   private final Isolated.Counter gatherWanted;
   volatile int batchSize;
   volatile boolean handlersWait;
-  // The sampler has seen the stage's handlers at work (a period in which events ended), so
-  // `handlersWait` says what they do; until then a fresh stage hands its events over when no worker
-  // is a taker (see the class comment).
+  // The sampler has seen the handlers at work, so `handlersWait` says what they do (class comment).
   volatile boolean learned;
   volatile boolean stopping;
   // The lingering worker parks or is about to, and no producer has woken it since: the first
@@ -121,9 +118,7 @@ final class Workers<E> {
     this.graph = graph;
     this.inbox = inbox;
     this.runner = runner;
-    // The words producers read on every event, side by side (Isolated.block): one or two cache
-    // lines for all four, instead of a padded block (~180 bytes) and a line each.
-    AtomicLongArray cells = Isolated.block(4);
+    AtomicLongArray cells = Isolated.block(4); // see `flow`: one or two lines for the four
     this.flow = new Isolated.Counter(cells, 0);
     this.permits = new AdjustableSemaphore(permits, new Isolated.Counter(cells, 1));
     this.gatherWanted = new Isolated.Counter(cells, 2);
