@@ -26,10 +26,10 @@ import org.jspecify.annotations.Nullable;
  * Figures: docs/benchmarks.md, "Handed workers in a ring".
  *
  * What it costs: an ended worker and its thread (~350 bytes) stay referenced until a producer
- * takes its slot again, the sampler's sweep (SWEEP slots a period, round the ring) finds it ended,
- * or a termination prunes the ring; at the end of a lap the sweep halves a ring that was at most an
- * eighth taken. So after a burst a quiet stage's ring lets go of its ended workers within a few
- * periods, and shrinks.
+ * takes its slot again, the sampler's sweep (SWEEP slots per 100 ms, round the ring) finds it
+ * ended, or a termination prunes the ring; at the end of a lap the sweep halves a ring that was at
+ * most an eighth taken. So after a burst a quiet stage's ring lets go of its ended workers within
+ * seconds, and shrinks.
  * Lookups by thread do not come here: a handler's stage is found by its thread's name
  * (StageRegistry.handlerStage).
  */
@@ -37,7 +37,7 @@ final class HandedRing {
   private static final int MIN = 16;
   private static final int PROBES = 8;
 
-  // Slots a sweep looks at per sampler period: a few hundred microseconds of cold reads at most.
+  // Slots a sweep looks at per 100 ms of sampler period: a few hundred microseconds of cold reads.
   static final int SWEEP = 4096;
 
   private final ReentrantLock lock = new ReentrantLock();

@@ -112,7 +112,7 @@ final class Sampler {
 
   /** Every stage's window and statistics, then admission, then deadlocks; whether any is quick. */
   private boolean pass(long now, double cpu) {
-    registry.pruneLeftBehind();
+    registry.pruneLeftBehind(periodNanos);
     int n = registry.count();
     StageImpl<?>[] stages = registry.array();
     boolean quick = false;

@@ -221,14 +221,15 @@ final class StageRegistry {
   }
 
   /**
-   * The sampler's pass: a walk over the table only if some exited worker was left behind, and a
-   * part of the handed workers' ring (HandedRing.sweep).
+   * The sampler's pass, every {@code periodNanos}: a walk over the table only if some exited worker
+   * was left behind, and a part of the handed workers' ring (HandedRing.sweep), in proportion to
+   * the period (SWEEP slots per 100 ms, so a short period does not sweep more per second).
    */
-  void pruneLeftBehind() {
+  void pruneLeftBehind(long periodNanos) {
     if (leftBehind.get() > 0) {
       pruneExited();
     }
-    handed.sweep(HandedRing.SWEEP);
+    handed.sweep(Math.clamp(HandedRing.SWEEP * periodNanos / 100_000_000L, 64, 1 << 20));
   }
 
   /** Caller holds pruneLock. */

@@ -81,7 +81,7 @@ class ExitedWorkersTest {
       r.addWorker(w);
       r.removeWorker(w);
     }
-    r.pruneLeftBehind();
+    r.pruneLeftBehind(100_000_000L);
     assertThat(r.exiting()).contains(alive);
     assertThat(r.handlerStage(running)).isNull(); // exited: not a handler any more
     release.countDown();
