@@ -1528,26 +1528,28 @@ class EngineContractTest extends GraphTestSupport {
       StageGraph graph = openLean("ec10_per_stage");
       bytesToBuild(graph, "warm", 200);
 
-      // when 2,000 idle stages (queues of 16) are built, three times over
+      // when 4,000 idle stages (queues of 16) are built, five times over
       long allocated = Long.MAX_VALUE;
       long kept = Long.MAX_VALUE;
-      for (int round = 0; round < 3; round++) {
+      for (int round = 0; round < 5; round++) {
         long heapBefore = heapAfterGc();
-        allocated = Math.min(allocated, bytesToBuild(graph, "s" + round + "-", 2_000));
+        allocated = Math.min(allocated, bytesToBuild(graph, "s" + round + "-", 4_000));
         kept = Math.min(kept, heapAfterGc() - heapBefore);
       }
 
       // then building each allocated a few KB (a stage with histograms allocates ~45 KB), and
       // each keeps at most 4 KB beyond its queue array (16 references: 144 bytes at most). The
       // heap is the whole JVM's: what other threads keep meanwhile (a test before this one still
-      // ending) only adds, so the least of three rounds is the stages' own figure.
-      assertThat(allocated / 2_000)
+      // ending) only adds, so the least of five rounds of 4,000 stages is the stages' own figure
+      // (three rounds of 2,000 once measured 4,380 B in a full build, against 3,650-3,750 B for the
+      // same engine alone in a JVM).
+      assertThat(allocated / 4_000)
           .as("bytes allocated per idle stage (measured: ~5.8 KB)")
           .isLessThanOrEqualTo(8 * 1024);
-      assertThat(kept / 2_000)
-          .as("bytes kept per idle stage, after a full GC (measured: ~3.3 KB)")
+      assertThat(kept / 4_000)
+          .as("bytes kept per idle stage, after a full GC (measured: ~3.7 KB)")
           .isLessThanOrEqualTo(4 * 1024 + 144);
-      assertThat(graph.stages()).hasSize(6_200); // the stages are still reachable
+      assertThat(graph.stages()).hasSize(20_200); // the stages are still reachable
     }
 
     /** The heap in use after a full GC (System.gc(), twice: the JVM may do less on the first). */

@@ -29,20 +29,24 @@ class HandedRingTest {
     return t;
   }
 
+  /** A started virtual thread that runs until {@code release} opens. */
+  private static Thread waitingFor(CountDownLatch release) {
+    return Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+  }
+
   @Test
   void anEndedHandedWorkerIsForgottenOnlyOnceItsThreadHasEnded() throws InterruptedException {
     StageRegistry r = new StageRegistry();
     CountDownLatch release = new CountDownLatch(1);
-    Thread running =
-        Thread.ofVirtual()
-            .start(
-                () -> {
-                  try {
-                    release.await();
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                });
+    Thread running = waitingFor(release);
     Worker alive = handed(running);
     Worker gone = handed(ended());
     r.addWorker(alive);
@@ -78,19 +82,9 @@ class HandedRingTest {
     assertThat(ring.snapshot(w -> true)).hasSizeLessThanOrEqualTo(16); // reused: never grew
 
     CountDownLatch release = new CountDownLatch(1);
-    ThreadFactory vt = Thread.ofVirtual().factory();
     List<Worker> running = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
-      Thread t =
-          vt.newThread(
-              () -> {
-                try {
-                  release.await();
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                }
-              });
-      t.start();
+      Thread t = waitingFor(release);
       Worker w = handed(t);
       ring.add(w);
       running.add(w);
@@ -111,16 +105,7 @@ class HandedRingTest {
     CountDownLatch release = new CountDownLatch(1);
     List<Worker> burst = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
-      Thread t =
-          Thread.ofVirtual()
-              .start(
-                  () -> {
-                    try {
-                      release.await();
-                    } catch (InterruptedException e) {
-                      Thread.currentThread().interrupt();
-                    }
-                  });
+      Thread t = waitingFor(release);
       Worker w = handed(t);
       ring.add(w);
       burst.add(w);
@@ -133,16 +118,7 @@ class HandedRingTest {
     }
     survivor.exited = true; // marked, but its thread is made to look alive: never forgotten
     CountDownLatch hold = new CountDownLatch(1);
-    Thread stillRunning =
-        Thread.ofVirtual()
-            .start(
-                () -> {
-                  try {
-                    hold.await();
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                });
+    Thread stillRunning = waitingFor(hold);
     survivor.thread = stillRunning;
     int capacityBefore = ring.capacity();
     assertThat(capacityBefore).isGreaterThanOrEqualTo(1000);
