@@ -1,6 +1,9 @@
 package org.seda4j.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.seda4j.internal.RegistryFixtures.ended;
+import static org.seda4j.internal.RegistryFixtures.waitingFor;
+import static org.seda4j.internal.RegistryFixtures.worker;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,19 +16,6 @@ import org.junit.jupiter.api.Test;
  * for a pruning pass, never dropped while its thread runs.
  */
 class ExitedWorkersTest {
-
-  @SuppressWarnings("NullAway") // no owner: the registry reads only the thread and the exit flag
-  private static Worker worker(Thread t) {
-    Worker w = new Worker(null);
-    w.thread = t;
-    return w;
-  }
-
-  private static Thread ended() throws InterruptedException {
-    Thread t = Thread.ofVirtual().start(() -> {});
-    t.join();
-    return t;
-  }
 
   @Test
   void anEndedWorkerStaysUntilALaterExitOfItsStripeFindsItsThreadEnded()
@@ -62,16 +52,7 @@ class ExitedWorkersTest {
   void aWorkerWhoseThreadStillRunsIsNeverForgotten() throws InterruptedException {
     StageRegistry r = new StageRegistry();
     CountDownLatch release = new CountDownLatch(1);
-    Thread running =
-        Thread.ofVirtual()
-            .start(
-                () -> {
-                  try {
-                    release.await();
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                });
+    Thread running = waitingFor(release);
     Worker alive = worker(running);
     r.addWorker(alive);
     r.removeWorker(alive);

@@ -1,6 +1,9 @@
 package org.seda4j.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.seda4j.internal.RegistryFixtures.ended;
+import static org.seda4j.internal.RegistryFixtures.handed;
+import static org.seda4j.internal.RegistryFixtures.waitingFor;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,32 +18,6 @@ import org.junit.jupiter.api.Test;
  * String its stage's worker threads bear.
  */
 class HandedRingTest {
-
-  @SuppressWarnings("NullAway") // no owner: the registry reads only the thread and the exit flag
-  private static Worker handed(Thread t) {
-    Worker w = new Worker.Handed(null);
-    w.thread = t;
-    return w;
-  }
-
-  private static Thread ended() throws InterruptedException {
-    Thread t = Thread.ofVirtual().start(() -> {});
-    t.join();
-    return t;
-  }
-
-  /** A started virtual thread that runs until {@code release} opens. */
-  private static Thread waitingFor(CountDownLatch release) {
-    return Thread.ofVirtual()
-        .start(
-            () -> {
-              try {
-                release.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            });
-  }
 
   @Test
   void anEndedHandedWorkerIsForgottenOnlyOnceItsThreadHasEnded() throws InterruptedException {
