@@ -262,8 +262,8 @@ public final class Suite {
    * The project's other benchmarks, run briefly so they never rot (CI's quick mode): {@link
    * PipelineThroughput} and {@link ContextPropagationCost} (one case per benchmark method), {@link
    * ControllerScenarios} {@code quick} and {@link Conditioning} {@code quick} at 1 C and 4 C,
-   * {@link Fairness} {@code quick}. Their published figures come from their own commands
-   * (docs/benchmarks.md), not from here.
+   * {@link Fairness} {@code quick}, {@link SideBySide} (each mode, 2 rounds). Their published
+   * figures come from their own commands (docs/benchmarks.md), not from here.
    */
   private static void others(Plan plan) throws Exception {
     new Runner(
@@ -301,6 +301,9 @@ public final class Suite {
     java(ControllerScenarios.class.getName(), "quick");
     java(Conditioning.class.getName(), "quick", "factors=1,4", "target/bench/conditioning-quick");
     java(Fairness.class.getName(), "quick");
+    for (String mode : List.of("blocking", "heap", "pipe1")) {
+      java(SideBySide.class.getName(), mode, "2");
+    }
   }
 
   private static List<String> strip(List<String> lines) {
