@@ -291,7 +291,8 @@ public final class Harness {
     rowStats("memory", "stage", "seda-stats-off", "build_seconds", seconds, "s");
   }
 
-  private static Flow blockedFlow(Contender c, Sink sink, int events) {
+  /** The flow of the blocked-handler memory workload for {@code c} (also SideBySide's). */
+  static Flow blockedFlow(Contender c, Sink sink, int events) {
     return switch (c) {
       case SEDA_DEFAULT, SEDA_EVENT ->
           new SedaFlow(Topology.PIPE1, sink, "memory", events, b -> b.batchSize(1).permits(events));
@@ -308,10 +309,7 @@ public final class Harness {
       String workload, String scenario, String who, String metric, List<Double> v, String unit) {
     List<Double> s = new ArrayList<>(v);
     s.sort(null);
-    double median =
-        s.size() % 2 == 1
-            ? s.get(s.size() / 2)
-            : (s.get(s.size() / 2 - 1) + s.get(s.size() / 2)) / 2;
+    double median = median(v);
     double err = (s.get(s.size() - 1) - s.get(0)) / 2;
     System.out.printf(
         Locale.ROOT,
@@ -323,6 +321,14 @@ public final class Harness {
         median,
         err,
         unit);
+  }
+
+  /** The median of {@code v} (not empty). */
+  static double median(List<Double> v) {
+    List<Double> s = new ArrayList<>(v);
+    s.sort(null);
+    int n = s.size();
+    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
   }
 
   private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();

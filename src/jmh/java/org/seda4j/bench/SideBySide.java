@@ -135,14 +135,14 @@ public final class SideBySide {
         SEDA,
         VT,
         rateRatios.size(),
-        median(rateRatios),
+        Harness.median(rateRatios),
         min(rateRatios),
         max(rateRatios),
-        median(cpuRatios),
+        Harness.median(cpuRatios),
         min(cpuRatios),
         max(cpuRatios),
         BLOCKING_TARGET,
-        verdict(median(rateRatios) >= BLOCKING_TARGET, min(rateRatios) >= BLOCKING_TARGET));
+        verdict(Harness.median(rateRatios) >= BLOCKING_TARGET, min(rateRatios) >= BLOCKING_TARGET));
   }
 
   // ------------------------------------------------------------------ pipe1
@@ -182,11 +182,11 @@ public final class SideBySide {
         who.get(0).label(),
         who.get(1).label(),
         ratios.size(),
-        median(ratios),
+        Harness.median(ratios),
         min(ratios),
         max(ratios),
         PIPE1_TARGET,
-        verdict(median(ratios) >= PIPE1_TARGET, min(ratios) >= PIPE1_TARGET));
+        verdict(Harness.median(ratios) >= PIPE1_TARGET, min(ratios) >= PIPE1_TARGET));
   }
 
   /** Sends chunks of events, each drained, for at least {@code nanos}; returns events/s. */
@@ -240,11 +240,11 @@ public final class SideBySide {
         Contender.SEDA_DEFAULT.label(),
         Contender.VT_SEMAPHORE.label(),
         ratios.size(),
-        median(ratios),
+        Harness.median(ratios),
         min(ratios),
         max(ratios),
         HEAP_TARGET,
-        verdict(median(ratios) <= HEAP_TARGET, max(ratios) <= HEAP_TARGET));
+        verdict(Harness.median(ratios) <= HEAP_TARGET, max(ratios) <= HEAP_TARGET));
   }
 
   /** Live bytes per blocked handler by class: the histogram while blocked minus the one before. */
@@ -254,11 +254,7 @@ public final class SideBySide {
     CountDownLatch entered = new CountDownLatch(events);
     sink.hold(entered);
     Map<String, Long> before = histogram();
-    Flow flow =
-        c == Contender.VT_SEMAPHORE
-            ? new VtSemaphoreFlow(Topology.PIPE1, sink, events)
-            : new SedaFlow(
-                Topology.PIPE1, sink, "heap", events, b -> b.batchSize(1).permits(events));
+    Flow flow = Harness.blockedFlow(c, sink, events);
     sink.expect(events);
     flow.feed(EventSource.CONSTANT, events);
     if (!entered.await(Harness.TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
@@ -321,13 +317,6 @@ public final class SideBySide {
     return everyRound
         ? "met in every round"
         : byMedian ? "met by the median, missed in some rounds" : "missed by the median";
-  }
-
-  private static double median(List<Double> v) {
-    List<Double> s = new ArrayList<>(v);
-    s.sort(null);
-    int n = s.size();
-    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
   }
 
   private static double min(List<Double> v) {
